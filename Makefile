@@ -1,0 +1,49 @@
+# The two commands: `make run` (the demo) and `make test` (the whole suite).
+# Both create .venv, install, migrate and compile translations first; both are idempotent.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test install translations migrate lint worker messages clean-demo
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is needed, found " + sys.version)'
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+install: $(STAMP)
+
+translations: install
+	$(BIN)/python manage.py compile_translations
+
+migrate: install
+	$(BIN)/python manage.py migrate --noinput
+
+run: translations migrate
+	$(BIN)/python manage.py demo_setup --skip-outside-demo
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+# The test server speaks plain HTTP; DEBUG is off whenever DATABASE_URL is set, so a
+# throw-away key is supplied unless the caller gives one.
+test: export DJANGO_SECRET_KEY := $(or $(DJANGO_SECRET_KEY),test-only-key-not-for-production)
+test: export EDC_HTTPS := 0
+test: translations
+	$(BIN)/python manage.py collectstatic --noinput -v0
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+# Regenerate the message catalogues after changing user-facing strings (needs GNU gettext).
+messages: install
+	$(BIN)/python manage.py update_catalogues
+
+worker: install
+	$(BIN)/celery -A config worker --loglevel=INFO

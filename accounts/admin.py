@@ -1,0 +1,18 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+
+from trial.models import Membership
+
+from .models import User
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    fk_name = "user"
+    extra = 0
+
+
+@admin.register(User)
+class EdcUserAdmin(UserAdmin):
+    inlines = [MembershipInline]
+    list_display = ("username", "first_name", "last_name", "email", "is_active", "last_login")

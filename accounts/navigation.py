@@ -1,0 +1,42 @@
+"""The main navigation: each entry names the permission that shows it.
+
+Later features add their pages here; the menu a user sees is computed from
+``trial.permissions`` and never decided in a template.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.urls import reverse
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from trial.permissions import Action, may
+
+
+@dataclass(frozen=True, slots=True)
+class NavItem:
+    key: str
+    label: str | Promise
+    url_name: str
+    action: Action | None = None  # None: every signed-in user
+    staff_only: bool = False
+
+
+NAV_ITEMS: tuple[NavItem, ...] = (
+    NavItem("home", _("Home"), "home"),
+    NavItem("sites", _("Sites and staff"), "accounts:site-list", Action.VIEW_SITE_STAFF),
+    NavItem("admin", _("Administration"), "admin:index", Action.MANAGE_USERS, staff_only=True),
+)
+
+
+def nav_items_for(user: Any) -> list[dict[str, Any]]:
+    """Return the navigation entries this user may see, with their URLs."""
+    visible = []
+    for item in NAV_ITEMS:
+        if item.action is not None and not may(user, item.action):
+            continue
+        if item.staff_only and not user.is_staff:
+            continue
+        visible.append({"key": item.key, "label": item.label, "url": reverse(item.url_name)})
+    return visible

@@ -1,0 +1,15 @@
+from typing import Any
+
+from django.contrib.auth.forms import PasswordChangeForm
+from django.db import transaction
+
+from trial.models import AuditEvent
+from trial.services.audit import audit_record
+
+
+@transaction.atomic(durable=True)
+def user_change_password(*, form: PasswordChangeForm, ip_address: str | None = None) -> Any:
+    """Save a validated password change and audit it (never the password itself)."""
+    user = form.save()
+    audit_record(actor=user, action=AuditEvent.Action.PASSWORD_CHANGE, ip_address=ip_address)
+    return user

@@ -1,0 +1,107 @@
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.db.models import Prefetch
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse_lazy
+from django.utils.translation import gettext_lazy as _
+from django.views.generic import ListView, TemplateView
+
+from trial.models import Membership
+from trial.permissions import ROLE_ACTIONS, Action, is_blinded, memberships, sites_for
+
+from .forms import EdcPasswordChangeForm, LoginForm
+from .mixins import ActionRequiredMixin
+from .services import user_change_password
+
+ACTION_LABELS: dict[Action, Any] = {
+    Action.VIEW_PARTICIPANTS: _("View participants"),
+    Action.VIEW_IDENTIFIERS: _("See identifying data of own site's participants"),
+    Action.ENTER_DATA: _("Enter and correct data"),
+    Action.RANDOMIZE: _("Randomize participants"),
+    Action.SIGN: _("Sign forms and casebooks"),
+    Action.RAISE_QUERY: _("Raise data queries"),
+    Action.ANSWER_QUERY: _("Answer data queries"),
+    Action.CLOSE_QUERY: _("Close data queries"),
+    Action.VERIFY: _("Verify source data"),
+    Action.LOCK: _("Lock and unlock data"),
+    Action.VIEW_DASHBOARD: _("Watch the trial dashboard"),
+    Action.RUN_REPORTS: _("Run statistical reports"),
+    Action.DOWNLOAD_RELEASES: _("Download locked dataset releases"),
+    Action.MANAGE_ALLOCATION: _("Manage the allocation list"),
+    Action.REQUEST_UNBLINDING: _("Request emergency unblinding"),
+    Action.DECIDE_UNBLINDING: _("Approve or refuse unblinding"),
+    Action.VIEW_AUDIT: _("Read the audit trail"),
+    Action.VIEW_SITE_STAFF: _("See sites and their staff"),
+    Action.MANAGE_USERS: _("Manage users and sites"),
+}
+
+
+class EdcLoginView(auth_views.LoginView):
+    template_name = "accounts/login.html"
+    authentication_form = LoginForm
+    redirect_authenticated_user = True
+
+
+class HomeView(LoginRequiredMixin, TemplateView):
+    template_name = "accounts/home.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        user = self.request.user
+        granted = {a for m in memberships(user) for a in ROLE_ACTIONS.get(m.role, ())}
+        return super().get_context_data(
+            memberships=memberships(user),
+            capabilities=[label for action, label in ACTION_LABELS.items() if action in granted],
+            blinded=is_blinded(user),
+            **kwargs,
+        )
+
+
+class AccountView(LoginRequiredMixin, TemplateView):
+    template_name = "accounts/account.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return super().get_context_data(memberships=memberships(self.request.user), **kwargs)
+
+
+class EdcPasswordChangeView(auth_views.PasswordChangeView):
+    template_name = "accounts/password_change.html"
+    form_class = EdcPasswordChangeForm
+    success_url = reverse_lazy("accounts:account")
+
+    def form_valid(self, form: EdcPasswordChangeForm) -> HttpResponse:
+        user = user_change_password(form=form, ip_address=self.request.META.get("REMOTE_ADDR"))
+        update_session_auth_hash(self.request, user)
+        messages.success(self.request, _("Your password was changed."))
+        return super(auth_views.PasswordChangeView, self).form_valid(form)
+
+
+class SiteListView(ActionRequiredMixin, ListView):
+    template_name = "accounts/site_list.html"
+    required_action = Action.VIEW_SITE_STAFF
+    context_object_name = "sites"
+
+    def get_queryset(self):
+        staff = Membership.objects.filter(is_active=True, user__is_active=True).select_related(
+            "user"
+        )
+        return sites_for(self.request.user, Action.VIEW_SITE_STAFF).prefetch_related(
+            Prefetch("memberships", queryset=staff, to_attr="staff")
+        )
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        trial_wide = Membership.objects.filter(
+            is_active=True, user__is_active=True, site__isnull=True
+        ).select_related("user")
+        return super().get_context_data(trial_wide=trial_wide, **kwargs)
+
+
+def locked_out(request: HttpRequest, credentials: dict | None = None, *args: Any, **kwargs: Any):
+    """Tell a locked-out user, in their language, when they may try again (HTTP 429)."""
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    return render(request, "accounts/locked_out.html", {"minutes": minutes}, status=429)

@@ -1,0 +1,1 @@
+"""analysis.plans: see STYLE.md section 2 (filled by the report-engine work)."""

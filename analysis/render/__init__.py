@@ -1,0 +1,1 @@
+"""analysis.render: see STYLE.md section 2 (filled by the report-engine work)."""

@@ -1,0 +1,183 @@
+"""Shared fixtures. Real services: PostgreSQL, Redis, a Celery worker, headless Chromium.
+
+With ``EDC_REQUIRE_SERVICES=1`` (CI) a test whose service is missing fails; without it (a
+laptop) the test is skipped with the reason.
+"""
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+ARTIFACTS = REPO / "test-artifacts"
+
+
+def services_required() -> bool:
+    return os.environ.get("EDC_REQUIRE_SERVICES", "") not in ("", "0", "false", "False")
+
+
+def need(condition: bool, reason: str) -> None:
+    """Skip (laptop) or fail (CI) when a real service the test needs is missing."""
+    if condition:
+        return
+    if services_required():
+        pytest.fail(f"EDC_REQUIRE_SERVICES=1 but {reason}")
+    pytest.skip(reason)
+
+
+def _uses_database(request) -> bool:
+    return request.node.get_closest_marker("django_db") is not None or bool(
+        {"db", "transactional_db"} & set(request.fixturenames)
+    )
+
+
+@pytest.fixture(autouse=True)
+def _django_test_settings(request):
+    """Fast hashing for tests that touch Django; pure tests (scoring, stats) skip this."""
+    if not _uses_database(request):
+        yield
+        return
+    settings = request.getfixturevalue("settings")
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    yield
+    from axes.models import AccessAttempt
+
+    AccessAttempt.objects.all().delete()  # lockout counters must not leak between tests
+
+
+@pytest.fixture
+def postgres(db):
+    from django.db import connection
+
+    need(connection.vendor == "postgresql", "DATABASE_URL does not point at PostgreSQL")
+    return connection
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    url = os.environ.get("REDIS_URL", "")
+    need(bool(url), "REDIS_URL is not set")
+    import redis
+
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except redis.RedisError as exc:  # pragma: no cover - environment dependent
+        need(False, f"Redis at {url} does not answer: {exc}")
+    return url
+
+
+def _worker_database_url(test_db_name: str) -> str:
+    parts = urlsplit(os.environ["DATABASE_URL"])
+    return urlunsplit(parts._replace(path=f"/{test_db_name}"))
+
+
+@pytest.fixture(scope="session")
+def celery_worker(django_db_setup, django_db_blocker, redis_url):
+    """A real ``celery worker`` process on Redis, using the test database."""
+    from django.db import connection
+
+    from config.celery import app
+
+    with django_db_blocker.unblock():
+        vendor, name = connection.vendor, connection.settings_dict["NAME"]
+    need(vendor == "postgresql", "a Celery worker needs the PostgreSQL test database")
+    env = {**os.environ, "DATABASE_URL": _worker_database_url(name)}
+    log = ARTIFACTS / "celery-worker.log"
+    log.parent.mkdir(exist_ok=True)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "--pool=solo",
+            "--loglevel=INFO",
+            "--without-gossip",
+            "--without-mingle",
+            "-n",
+            "pytest@%h",
+        ],
+        cwd=REPO,
+        env=env,
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"Celery worker exited with {proc.returncode}; see {log}")
+        if app.control.ping(timeout=1):
+            break
+    else:
+        proc.terminate()
+        pytest.fail(f"Celery worker did not answer within 60 s; see {log}")
+    yield proc
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+# BROWSER
+def chromium_path() -> str | None:
+    candidate = os.environ.get("EDC_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+    return candidate if Path(candidate).exists() else None
+
+
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    path = chromium_path()
+    need(path is not None, "Chromium is not installed (Debian package 'chromium')")
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's loop + ORM
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        instance = pw.chromium.launch(executable_path=path, args=CHROMIUM_ARGS, headless=True)
+        yield instance
+        instance.close()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    setattr(item, f"rep_{report.when}", report)
+
+
+@pytest.fixture
+def page(request, browser, live_server):
+    """A fresh browser context per test; a failing test leaves a screenshot behind."""
+    context = browser.new_context(
+        base_url=live_server.url, locale="en-GB", viewport={"width": 1280, "height": 900}
+    )
+    context.set_default_timeout(10_000)
+    tab = context.new_page()
+    yield tab
+    failed = getattr(request.node, "rep_call", None)
+    if failed is not None and failed.failed:
+        ARTIFACTS.mkdir(exist_ok=True)
+        safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in request.node.nodeid)
+        tab.screenshot(path=str(ARTIFACTS / f"{safe}.png"), full_page=True)
+    context.close()

@@ -1,0 +1,84 @@
+"""Load the demo sites and demo users (embedded demo only) and print their logins."""
+
+import secrets
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from trial.models import Membership, Role, Site
+
+DEMO_SITES = (
+    ("S01", "General Hospital of Eastern Theater Command", "东部战区总医院"),
+    ("S02", "Demo Second Site", "演示第二中心"),
+)
+# username, first name, last name, role, site code (None: trial-wide), Django staff
+DEMO_USERS = (
+    ("nurse", "Lin", "Wang", Role.RESEARCH_NURSE, "S01", False),
+    ("investigator", "Jun", "Zhang", Role.INVESTIGATOR, "S01", False),
+    ("datamanager", "Mei", "Li", Role.DATA_MANAGER, None, False),
+    ("statistician", "Hao", "Chen", Role.STATISTICIAN, None, False),
+    ("assessor", "Yan", "Zhao", Role.OUTCOME_ASSESSOR, "S01", False),
+    ("admin", "Admin", "Demo", Role.ADMINISTRATOR, None, True),
+)
+
+
+def demo_password() -> str:
+    """Return the demo password, made once per checkout and kept under var/ (not in git)."""
+    path = Path(settings.VAR_DIR) / "demo-password"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(f"demo-{secrets.token_urlsafe(9)}\n")
+    return path.read_text().strip()
+
+
+class Command(BaseCommand):
+    help = "Create the demo sites and demo users (refused outside the embedded demo)."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument(
+            "--skip-outside-demo",
+            action="store_true",
+            help="Exit quietly instead of failing when this is not the embedded demo.",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if not settings.EDC_DEMO and options["skip_outside_demo"]:
+            self.stdout.write("Not the embedded demo (EDC_DEMO off): no demo users loaded.")
+            return
+        if not settings.EDC_DEMO:
+            raise CommandError(
+                "Demo users exist only in the demo: set EDC_DEMO=1 on a non-production database."
+            )
+        password = demo_password()
+        with transaction.atomic():
+            sites = {
+                code: Site.objects.update_or_create(
+                    code=code, defaults={"name": name, "name_zh": name_zh}
+                )[0]
+                for code, name, name_zh in DEMO_SITES
+            }
+            for username, first, last, role, site_code, staff in DEMO_USERS:
+                user, _ = get_user_model().objects.update_or_create(
+                    username=username,
+                    defaults={
+                        "first_name": first,
+                        "last_name": last,
+                        "is_active": True,
+                        "is_staff": staff,
+                        "is_superuser": staff,
+                    },
+                )
+                user.set_password(password)
+                user.save(update_fields=["password"])
+                Membership.objects.get_or_create(
+                    user=user, role=role, site=sites[site_code] if site_code else None
+                )
+        self.stdout.write(self.style.SUCCESS("Demo ready. Log in at http://127.0.0.1:8000/ as:"))
+        for username, _first, _last, role, site_code, _staff in DEMO_USERS:
+            where = site_code or "all sites"
+            self.stdout.write(f"  {username:<13} {Role(role).label} ({where})")
+        self.stdout.write(f"  password for every demo user: {password}")

@@ -1,0 +1,78 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    RESEARCH_NURSE = "research_nurse", _("Research nurse")
+    INVESTIGATOR = "investigator", _("Investigator")
+    DATA_MANAGER = "data_manager", _("Data manager / monitor")
+    STATISTICIAN = "statistician", _("Statistician")
+    OUTCOME_ASSESSOR = "outcome_assessor", _("Outcome assessor (blinded)")
+    ADMINISTRATOR = "administrator", _("Administrator")
+
+
+class Site(models.Model):
+    """A recruiting centre. Participants and site staff belong to exactly one site."""
+
+    code = models.CharField(
+        _("code"),
+        max_length=8,
+        unique=True,
+        help_text=_("Short code used in participant ids, e.g. S01."),
+    )
+    name = models.CharField(_("name"), max_length=200)
+    name_zh = models.CharField(_("name (Chinese)"), max_length=200, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("site")
+        verbose_name_plural = _("sites")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class Membership(models.Model):
+    """A user's role at one site, or trial-wide when ``site`` is empty."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="memberships",
+        verbose_name=_("user"),
+    )
+    site = models.ForeignKey(
+        Site,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="memberships",
+        verbose_name=_("site"),
+        help_text=_("Leave empty for a trial-wide role (all sites)."),
+    )
+    role = models.CharField(_("role"), max_length=32, choices=Role.choices)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        ordering = ["user_id", "site_id", "role"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "site", "role"], name="membership_unique_site_role"
+            ),
+            models.UniqueConstraint(
+                fields=["user", "role"],
+                condition=Q(site__isnull=True),
+                name="membership_unique_trialwide_role",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        where = self.site.code if self.site_id else _("all sites")
+        return f"{self.user} · {self.get_role_display()} · {where}"

@@ -1,0 +1,124 @@
+"""Who may do what, where. Views *and* selectors ask here; templates never decide.
+
+A user's rights are the union of their active memberships. A membership without a site is
+trial-wide. Blinding is decided here too, so no page, export or API can forget it.
+"""
+
+from enum import StrEnum
+from typing import Any
+
+from django.db.models import QuerySet
+
+from trial.models import Membership, Role, Site
+
+
+class Action(StrEnum):
+    VIEW_PARTICIPANTS = "view_participants"
+    VIEW_IDENTIFIERS = "view_identifiers"
+    ENTER_DATA = "enter_data"
+    RANDOMIZE = "randomize"
+    SIGN = "sign"
+    RAISE_QUERY = "raise_query"
+    ANSWER_QUERY = "answer_query"
+    CLOSE_QUERY = "close_query"
+    VERIFY = "verify"
+    LOCK = "lock"
+    VIEW_DASHBOARD = "view_dashboard"
+    RUN_REPORTS = "run_reports"
+    DOWNLOAD_RELEASES = "download_releases"
+    MANAGE_ALLOCATION = "manage_allocation"
+    REQUEST_UNBLINDING = "request_unblinding"
+    DECIDE_UNBLINDING = "decide_unblinding"
+    VIEW_AUDIT = "view_audit"
+    VIEW_SITE_STAFF = "view_site_staff"
+    MANAGE_USERS = "manage_users"
+
+
+A = Action
+ROLE_ACTIONS: dict[str, frozenset[Action]] = {
+    Role.RESEARCH_NURSE: frozenset(
+        {
+            A.VIEW_PARTICIPANTS,
+            A.VIEW_IDENTIFIERS,
+            A.ENTER_DATA,
+            A.RANDOMIZE,
+            A.ANSWER_QUERY,
+            A.VIEW_SITE_STAFF,
+        }
+    ),
+    Role.INVESTIGATOR: frozenset(
+        {
+            A.VIEW_PARTICIPANTS,
+            A.VIEW_IDENTIFIERS,
+            A.ENTER_DATA,
+            A.RANDOMIZE,
+            A.SIGN,
+            A.ANSWER_QUERY,
+            A.VIEW_DASHBOARD,
+            A.RUN_REPORTS,
+            A.REQUEST_UNBLINDING,
+            A.VIEW_SITE_STAFF,
+        }
+    ),
+    Role.DATA_MANAGER: frozenset(
+        {
+            A.VIEW_PARTICIPANTS,
+            A.RAISE_QUERY,
+            A.CLOSE_QUERY,
+            A.VERIFY,
+            A.LOCK,
+            A.VIEW_DASHBOARD,
+            A.VIEW_AUDIT,
+            A.VIEW_SITE_STAFF,
+            A.DOWNLOAD_RELEASES,
+        }
+    ),
+    Role.STATISTICIAN: frozenset(
+        {A.RUN_REPORTS, A.DOWNLOAD_RELEASES, A.MANAGE_ALLOCATION, A.DECIDE_UNBLINDING}
+    ),
+    Role.OUTCOME_ASSESSOR: frozenset({A.VIEW_PARTICIPANTS, A.ENTER_DATA, A.ANSWER_QUERY}),
+    Role.ADMINISTRATOR: frozenset({A.MANAGE_USERS, A.VIEW_AUDIT, A.VIEW_SITE_STAFF}),
+}
+
+# Roles that never see an allocation. The protocol definition takes this over (issue 5);
+# until then the outcome assessor is blinded, as the design says is the default.
+DEFAULT_BLINDED_ROLES: frozenset[str] = frozenset({Role.OUTCOME_ASSESSOR})
+
+
+def memberships(user: Any) -> list[Membership]:
+    """Return the user's active memberships, read once per request and kept on the user."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return []
+    cached = getattr(user, "_edc_memberships", None)
+    if cached is None:
+        cached = list(Membership.objects.filter(user=user, is_active=True).select_related("site"))
+        user._edc_memberships = cached
+    return cached
+
+
+def roles(user: Any) -> set[str]:
+    """Return the set of roles the user holds anywhere."""
+    return {m.role for m in memberships(user)}
+
+
+def may(user: Any, action: Action, *, site: Site | None = None) -> bool:
+    """Return whether the user may do ``action`` at ``site`` (or anywhere, when no site)."""
+    for membership in memberships(user):
+        if action not in ROLE_ACTIONS.get(membership.role, frozenset()):
+            continue
+        if site is None or membership.site_id is None or membership.site_id == site.pk:
+            return True
+    return False
+
+
+def sites_for(user: Any, action: Action) -> QuerySet[Site]:
+    """Return the sites at which the user may do ``action``."""
+    granting = [m for m in memberships(user) if action in ROLE_ACTIONS.get(m.role, frozenset())]
+    if any(m.site_id is None for m in granting):
+        return Site.objects.filter(is_active=True)
+    return Site.objects.filter(pk__in={m.site_id for m in granting}, is_active=True)
+
+
+def is_blinded(user: Any, *, blinded_roles: frozenset[str] = DEFAULT_BLINDED_ROLES) -> bool:
+    """Return whether the user must not see allocations (any blinded role blinds)."""
+    return bool(roles(user) & blinded_roles)

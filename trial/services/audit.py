@@ -1,0 +1,45 @@
+"""The one writer of the audit trail."""
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.db import models, transaction
+
+from trial.models import AuditEvent, Site
+
+
+def _plain(value: Any) -> Any:
+    """Return a JSON-safe form of a field value for the ``changes`` column."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, models.Model):
+        return str(value.pk)
+    return str(value)
+
+
+def audit_record(
+    *,
+    actor: Any,
+    action: str,
+    obj: models.Model | None = None,
+    changes: Mapping[str, tuple[Any, Any]] | None = None,
+    reason: str = "",
+    site: Site | None = None,
+    ip_address: str | None = None,
+    actor_username: str = "",
+) -> AuditEvent:
+    """Append one audit row; call it inside the transaction of the write it records."""
+    authenticated = actor is not None and getattr(actor, "is_authenticated", False)
+    with transaction.atomic():
+        return AuditEvent.objects.create(
+            actor=actor if authenticated else None,
+            actor_username=actor.get_username() if authenticated else actor_username,
+            action=action,
+            object_type=obj._meta.label_lower if obj is not None else "",
+            object_id=str(obj.pk) if obj is not None else "",
+            object_repr=str(obj)[:200] if obj is not None else "",
+            site=site,
+            changes={k: [_plain(old), _plain(new)] for k, (old, new) in (changes or {}).items()},
+            reason=reason,
+            ip_address=ip_address,
+        )
