@@ -1,0 +1,1 @@
+"""One module per instrument: definition, scorer, missing-data rule and version."""
