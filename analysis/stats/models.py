@@ -1,0 +1,217 @@
+"""Regression models beyond the paper (SAP "Beyond the paper").
+
+* :func:`ancova` — OLS of a follow-up outcome on arm, adjusted for its baseline value.
+* :func:`mixed_model_repeated` — linear mixed model ``value ~ arm * visit`` with a random
+  intercept per participant, fitted by REML (statsmodels ``MixedLM``; R ``nlme::lme``).
+
+Design matrices are built explicitly with treatment coding so that coefficient names and
+reference levels are fixed and documented: ``arm[T.<level>]``, ``visit[T.<level>]`` and
+``arm[T.<level>]:visit[T.<level>]``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+import statsmodels.api as sm
+from scipy import stats
+
+from analysis.stats.results import ModelResult
+
+
+def _require_columns(data: pd.DataFrame, columns: Sequence[str]) -> None:
+    if not isinstance(data, pd.DataFrame):
+        raise ValueError("data must be a pandas DataFrame")
+    missing = [c for c in columns if c not in data.columns]
+    if missing:
+        raise ValueError(f"data lacks column(s): {missing}")
+
+
+def _levels(series: pd.Series, order: Sequence[str] | None, what: str) -> list[str]:
+    present = sorted(series.astype(str).unique())
+    if order is None:
+        return present
+    levels = [str(x) for x in order]
+    unknown = set(present) - set(levels)
+    if unknown:
+        raise ValueError(f"{what} has levels not in the given order: {sorted(unknown)}")
+    return [lv for lv in levels if lv in present]
+
+
+def _arm_levels(series: pd.Series, reference: str | None) -> list[str]:
+    levels = sorted(series.astype(str).unique())
+    if len(levels) != 2:
+        raise ValueError(f"exactly two arms are required, found {levels}")
+    if reference is not None:
+        if str(reference) not in levels:
+            raise ValueError(f"reference arm {reference!r} not in data")
+        levels.remove(str(reference))
+        levels.insert(0, str(reference))
+    return levels
+
+
+def ancova(
+    data: pd.DataFrame,
+    *,
+    dv: str,
+    covariate: str,
+    between: str = "arm",
+    reference: str | None = None,
+) -> ModelResult:
+    """ANCOVA of a follow-up outcome on arm adjusted for baseline (``dv ~ arm + covariate``).
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per participant with columns ``dv``, ``covariate`` and ``between``.
+        Rows with a missing value in any of them are dropped (complete-case analysis).
+    dv, covariate, between : str
+        Outcome (e.g. 3-month ODI), its baseline value, and the arm column.
+    reference : str, optional
+        Reference arm; default the alphabetically first (R's default factor level).
+
+    Returns
+    -------
+    ModelResult
+        ``term = "arm[T.<other arm>]"``: adjusted difference other − reference, with its
+        OLS standard error, t-based 95% CI and P.
+
+    References
+    ----------
+    SAP.md "Beyond the paper"; R ``lm(dv ~ arm + baseline)``.
+    """
+    _require_columns(data, [dv, covariate, between])
+    df = data[[dv, covariate, between]].dropna()
+    levels = _arm_levels(df[between], reference)
+    term = f"{between}[T.{levels[1]}]"
+    x = pd.DataFrame(
+        {
+            "Intercept": 1.0,
+            term: (df[between].astype(str) == levels[1]).astype(float),
+            covariate: df[covariate].astype(float),
+        }
+    )
+    if len(df) < 4:
+        raise ValueError("ANCOVA needs at least 4 complete rows")
+    fit = sm.OLS(df[dv].astype(float), x).fit()
+    ci = fit.conf_int(alpha=0.05).loc[term]
+    return ModelResult(
+        model="ancova_ols",
+        term=term,
+        estimate=float(fit.params[term]),
+        std_error=float(fit.bse[term]),
+        ci_low=float(ci.iloc[0]),
+        ci_high=float(ci.iloc[1]),
+        p_value=float(fit.pvalues[term]),
+        n_obs=int(fit.nobs),
+        coefficients={k: float(v) for k, v in fit.params.items()},
+        extra={"df_resid": float(fit.df_resid), "r_squared": float(fit.rsquared)},
+    )
+
+
+def _mixed_design(
+    df: pd.DataFrame, arms: list[str], visits: list[str], between: str, within: str
+) -> pd.DataFrame:
+    arm_col = f"{between}[T.{arms[1]}]"
+    x = pd.DataFrame(
+        {"Intercept": 1.0, arm_col: (df[between] == arms[1]).astype(float)}, index=df.index
+    )
+    for v in visits[1:]:
+        x[f"{within}[T.{v}]"] = (df[within] == v).astype(float)
+    for v in visits[1:]:
+        x[f"{arm_col}:{within}[T.{v}]"] = x[arm_col] * x[f"{within}[T.{v}]"]
+    return x
+
+
+def mixed_model_repeated(
+    data: pd.DataFrame,
+    *,
+    dv: str = "value",
+    between: str = "arm",
+    within: str = "visit",
+    subject: str = "participant_id",
+    reference: str | None = None,
+    visit_order: Sequence[str] | None = None,
+) -> ModelResult:
+    """Linear mixed model for a repeated outcome: ``dv ~ arm * visit + (1 | subject)``.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Long format, one row per participant and visit, with columns ``subject``,
+        ``between``, ``within`` and ``dv``. Rows with a missing ``dv`` are dropped (the
+        model uses every available visit; valid under missing at random).
+    dv, between, within, subject : str
+        Column names (defaults follow ``analysis.datasets.columns``).
+    reference : str, optional
+        Reference arm; default the alphabetically first.
+    visit_order : sequence of str, optional
+        Visit levels in time order; the first is the reference visit. Default: sorted.
+
+    Returns
+    -------
+    ModelResult
+        ``term`` is the arm effect at the reference visit (``arm[T.<other>]``), with Wald
+        CI and P. ``coefficients`` has every fixed effect; ``extra`` holds their standard
+        errors (``"se:<name>"``), the random-intercept and residual variances
+        (``"var_subject"``, ``"var_residual"``), the REML log-likelihood, ``"converged"``
+        (1.0 / 0.0), and the Wald χ²
+        test of the arm × visit interaction (``"interaction_chi2"``, ``"interaction_df"``,
+        ``"interaction_p"``).
+
+    Notes
+    -----
+    Fitted by REML with statsmodels ``MixedLM`` (random intercept per participant,
+    independent homoscedastic residuals), equivalent to
+    ``nlme::lme(value ~ arm * visit, random = ~ 1 | participant_id, method = "REML")``.
+    Wald tests use the normal distribution (statsmodels), whereas ``lme`` uses t with
+    between/within df; P values therefore differ slightly from R's.
+
+    References
+    ----------
+    SAP.md "Beyond the paper"; paper Table 2 (VAS at four visits).
+    """
+    _require_columns(data, [dv, between, within, subject])
+    df = data[[dv, between, within, subject]].dropna(subset=[dv]).copy()
+    df[between] = df[between].astype(str)
+    df[within] = df[within].astype(str)
+    arms = _arm_levels(df[between], reference)
+    visits = _levels(df[within], visit_order, within)
+    if len(visits) < 2:
+        raise ValueError("at least two visits are required")
+    x = _mixed_design(df, arms, visits, between, within)
+    model = sm.MixedLM(df[dv].astype(float), x, groups=df[subject].astype(str))
+    fit = model.fit(reml=True)
+    names = list(x.columns)
+    params = fit.fe_params
+    cov = fit.cov_params().loc[names, names]
+    se = np.sqrt(np.diag(cov))
+    inter = [n for n in names if ":" in n]
+    b = params[inter].to_numpy()
+    chi2 = float(b @ np.linalg.solve(cov.loc[inter, inter].to_numpy(), b))
+    term = names[1]
+    z = stats.norm.ppf(0.975)
+    extra = {f"se:{n}": float(s) for n, s in zip(names, se, strict=True)}
+    extra.update(
+        var_subject=float(fit.cov_re.iloc[0, 0]),
+        var_residual=float(fit.scale),
+        loglik_reml=float(fit.llf),
+        converged=float(bool(fit.converged)),
+        interaction_chi2=chi2,
+        interaction_df=float(len(inter)),
+        interaction_p=float(stats.chi2.sf(chi2, len(inter))),
+    )
+    return ModelResult(
+        model="mixed_lm_reml",
+        term=term,
+        estimate=float(params[term]),
+        std_error=float(se[1]),
+        ci_low=float(params[term] - z * se[1]),
+        ci_high=float(params[term] + z * se[1]),
+        p_value=float(2 * stats.norm.sf(abs(params[term] / se[1]))),
+        n_obs=int(fit.nobs),
+        coefficients={n: float(params[n]) for n in names},
+        extra=extra,
+    )
