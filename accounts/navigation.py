@@ -25,6 +25,8 @@ class NavItem:
 
 NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("home", _("Home"), "home"),
+    NavItem("participants", _("Participants"), "trial:participant-list", Action.VIEW_PARTICIPANTS),
+    NavItem("worklist", _("Worklist"), "trial:worklist", Action.ENTER_DATA),
     NavItem("sites", _("Sites and staff"), "accounts:site-list", Action.VIEW_SITE_STAFF),
     NavItem("admin", _("Administration"), "admin:index", Action.MANAGE_USERS, staff_only=True),
 )

@@ -37,6 +37,9 @@ CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 # The demo loads demo users; production never does (trial.management.commands.demo_setup).
 EDC_DEMO = env.bool("EDC_DEMO", default=DEBUG and not DATABASE_URL)
 
+# The protocol new participants follow (trial.protocol registry).
+EDC_PROTOCOL = env.str("EDC_PROTOCOL", default="snrb_peld")
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",

@@ -1,5 +1,8 @@
+import datetime
+
 import factory
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from trial.models import Membership, Role, Site
 
@@ -46,3 +49,62 @@ def user_with_role(role: str, *, site: Site | None, username: str | None = None,
     user = UserFactory(**({"username": username} if username else {}), **kwargs)
     Membership.objects.create(user=user, site=site, role=role)
     return user
+
+
+def register_participant(actor, site, *, admission_date=None, surgery_date=None, **kwargs):
+    """Register a patient through the service, as a nurse would."""
+
+    from trial.services.participants import participant_register, participant_set_dates
+
+    today = timezone.localdate()
+    participant = participant_register(
+        actor=actor,
+        site=site,
+        screening_date=kwargs.pop("screening_date", today),
+        admission_date=admission_date,
+        full_name=kwargs.pop("full_name", "Zhang San"),
+        phone=kwargs.pop("phone", "13800000000"),
+        hospital_number=kwargs.pop("hospital_number", "H0001"),
+    )
+    if surgery_date:
+        participant = participant_set_dates(
+            actor=actor,
+            participant=participant,
+            admission_date=admission_date,
+            surgery_date=surgery_date,
+        )
+    return participant
+
+
+def allocated_participant(actor, site, *, arm="S", admission_date=None, surgery_date=None):
+    """A participant taken through eligibility, consent and allocation by the services."""
+    from trial.protocol import get_protocol
+    from trial.services.consent import consent_record
+    from trial.services.eligibility import eligibility_record
+    from trial.services.randomization import allocation_record
+
+    today = timezone.localdate()
+    admission_date = admission_date or today - datetime.timedelta(days=5)
+    surgery_date = surgery_date or admission_date + datetime.timedelta(days=3)
+    participant = register_participant(
+        actor, site, admission_date=admission_date, surgery_date=surgery_date
+    )
+    protocol = get_protocol(participant.protocol_code)
+    eligibility_record(
+        actor=actor,
+        participant=participant,
+        assessed_date=admission_date,
+        answers={c.code: c.kind == "inclusion" for c in protocol.criteria},
+    )
+    consent_record(
+        actor=actor,
+        participant=participant,
+        version=protocol.consent_versions[0],
+        consent_date=admission_date,
+        obtained_by=actor,
+    )
+    allocation_record(
+        actor=actor, participant=participant, arm=arm, randomization_number=f"R{participant.pk:04d}"
+    )
+    participant.refresh_from_db()
+    return participant

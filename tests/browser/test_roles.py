@@ -9,11 +9,11 @@ from trial.models import Role
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 EXPECTED_NAV = {
-    Role.RESEARCH_NURSE: ["home", "sites"],
-    Role.INVESTIGATOR: ["home", "sites"],
-    Role.DATA_MANAGER: ["home", "sites"],
+    Role.RESEARCH_NURSE: ["home", "participants", "worklist", "sites"],
+    Role.INVESTIGATOR: ["home", "participants", "worklist", "sites"],
+    Role.DATA_MANAGER: ["home", "participants", "sites"],
     Role.STATISTICIAN: ["home"],
-    Role.OUTCOME_ASSESSOR: ["home"],
+    Role.OUTCOME_ASSESSOR: ["home", "participants", "worklist"],
     Role.ADMINISTRATOR: ["home", "sites", "admin"],
 }
 

@@ -1,4 +1,37 @@
 from .audit import AuditEvent
+from .clinical import AdverseEventData, BaselineData, DischargeData, MedicationData, OutcomeData
+from .consent import Consent
+from .crfs import CrfData, FormInstance
+from .eligibility import EligibilityAssessment
+from .instruments import JoaData, OdiData, PainVasData, Sf36Data
+from .participants import Participant, PersonalData
+from .procedures import PeldData, SnrbData
+from .randomization import Allocation
 from .sites import Membership, Role, Site
+from .visits import Visit
 
-__all__ = ["AuditEvent", "Membership", "Role", "Site"]
+__all__ = [
+    "AdverseEventData",
+    "Allocation",
+    "AuditEvent",
+    "BaselineData",
+    "Consent",
+    "CrfData",
+    "DischargeData",
+    "EligibilityAssessment",
+    "FormInstance",
+    "JoaData",
+    "MedicationData",
+    "Membership",
+    "OdiData",
+    "OutcomeData",
+    "PainVasData",
+    "Participant",
+    "PeldData",
+    "PersonalData",
+    "Role",
+    "Sf36Data",
+    "Site",
+    "SnrbData",
+    "Visit",
+]

@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from trial.demo import demo_trial_load
 from trial.models import Membership, Role, Site
 
 DEMO_SITES = (
@@ -77,6 +78,9 @@ class Command(BaseCommand):
                 Membership.objects.get_or_create(
                     user=user, role=role, site=sites[site_code] if site_code else None
                 )
+        nurse = get_user_model().objects.get(username="nurse")
+        for site in sites.values():
+            demo_trial_load(actor=nurse, site=site)
         self.stdout.write(self.style.SUCCESS("Demo ready. Log in at http://127.0.0.1:8000/ as:"))
         for username, _first, _last, role, site_code, _staff in DEMO_USERS:
             where = site_code or "all sites"

@@ -1,0 +1,268 @@
+"""Demo trial data: participants at every stage of the journey, entered through the services.
+
+Used by ``manage.py demo_setup`` (embedded demo only) and by tests that need a complete,
+plausible form of each kind. Everything goes through the same services as a nurse's entry,
+so the demo's audit trail is real.
+"""
+
+import random
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.utils import timezone
+
+import scoring
+from trial.models import Participant, Site, Visit
+from trial.protocol import get_protocol
+from trial.services.consent import consent_record
+from trial.services.crfs import crf_save
+from trial.services.eligibility import eligibility_record
+from trial.services.participants import participant_register, participant_set_dates
+from trial.services.randomization import allocation_record
+
+SURGERY_AFTER_ADMISSION = 3  # days, as in the demo trial's wards
+
+
+def _instrument_answers(name: str, rng: random.Random, better: float) -> dict[str, Any]:
+    """Answers to every item, drawn towards the first printed answer as ``better`` grows.
+
+    For ODI and JOA the first printed answer is the best; SF-36 items run both ways, so
+    its demo answers are only roughly plausible.
+    """
+    answers = {}
+    for item in scoring.INSTRUMENTS[name].items:
+        values = list(item.allowed_values)
+        index = int(rng.betavariate(1 + 4 * (1 - better), 1 + 4 * better) * len(values))
+        answers[item.id] = values[min(index, len(values) - 1)]
+    return answers
+
+
+def sample_answers(
+    form_code: str, participant: Participant, *, visit_code: str | None, rng: random.Random
+) -> dict[str, Any]:
+    """Return plausible complete answers of a form for the demo and for tests."""
+    late = visit_code in ("postop_day_3", "month_3")
+    better = 0.8 if late else 0.3
+    surgery = participant.surgery_date or timezone.localdate()
+    admission = participant.admission_date or surgery - timedelta(days=3)
+    if form_code in ("odi", "joa", "sf36"):
+        return _instrument_answers(form_code, rng, better)
+    if form_code == "vas":
+        high = 2.5 if late else 8.0
+        return {
+            "leg_vas": Decimal(f"{rng.uniform(0, high):.1f}"),
+            "back_vas": Decimal(f"{rng.uniform(0, high):.1f}"),
+        }
+    return _CLINICAL[form_code](rng, admission, surgery)
+
+
+def _baseline(rng: random.Random, admission: date, surgery: date) -> dict[str, Any]:
+    height = Decimal(f"{rng.uniform(155, 182):.1f}")
+    return {
+        "sex": rng.choice(["male", "female"]),
+        "date_of_birth": admission - timedelta(days=365 * rng.randint(30, 75)),
+        "height_cm": height,
+        "weight_kg": Decimal(f"{float(height / 100) ** 2 * rng.uniform(20, 28.5):.1f}"),
+        "herniation_level": rng.choice(["L3-4", "L4-5", "L4-5", "L5-S1"]),
+        "pfirrmann_grade": rng.choice(["II", "III", "III", "IV"]),
+        "leg_pain_duration_days": rng.randint(90, 1500),
+        "numbness": rng.random() < 0.6,
+        "weakness": rng.random() < 0.3,
+        "back_pain": rng.random() < 0.15,
+        "hypertension": rng.random() < 0.45,
+        "diabetes": rng.random() < 0.18,
+    }
+
+
+def _snrb(rng: random.Random, admission: date, surgery: date) -> dict[str, Any]:
+    day = surgery - timedelta(days=1)
+    return {
+        "performed_at": timezone.make_aware(datetime.combine(day, time(15, 30))),
+        "level": "L4-5",
+        "root": "L5",
+        "side": rng.choice(["left", "right"]),
+        "ct_guided": True,
+        "needle": "20G × 100 mm",
+        "local_anaesthetic": "1% lidocaine",
+        "drug_1_name": "ropivacaine",
+        "drug_1_concentration_pct": Decimal("0.75"),
+        "drug_1_volume_ml": Decimal("1.0"),
+        "drug_2_name": "dexamethasone palmitate",
+        "drug_2_concentration_pct": None,
+        "drug_2_volume_ml": Decimal("1.0"),
+        "drug_3_name": "normal saline",
+        "drug_3_concentration_pct": Decimal("0.9"),
+        "drug_3_volume_ml": Decimal("4.0"),
+        "volume_injected_ml": Decimal("2.0"),
+        "aspiration_negative": True,
+        "immediate_reaction": "none",
+        "reaction_details": "",
+    }
+
+
+def _peld(rng: random.Random, admission: date, surgery: date) -> dict[str, Any]:
+    return {
+        "surgery_date": surgery,
+        "surgeon": "Dr Demo",
+        "approach": "transforaminal",
+        "anaesthesia": "local",
+        "foraminoplasty": True,
+        "annuloplasty": True,
+        "duration_minutes": rng.randint(60, 130),
+        "blood_loss_ml": rng.choice([0, 10, 20, 50]),
+        "intraoperative_events": "none",
+        "event_details": "",
+    }
+
+
+def _discharge(rng: random.Random, admission: date, surgery: date) -> dict[str, Any]:
+    return {
+        "discharge_date": surgery + timedelta(days=3),
+        "mri_done": True,
+        "mri_date": surgery + timedelta(days=2),
+        "decompression_complete": True,
+    }
+
+
+def _outcome(rng: random.Random, admission: date, surgery: date) -> dict[str, Any]:
+    return {
+        "assessment_date": surgery + timedelta(days=90),
+        "residual_low_back_pain": False,
+        "recurrent_pain": rng.random() < 0.15,
+        "recurrence_mri_confirmed": False,
+        "recurrence_mri_date": None,
+        "had_serious_complication": False,
+        "serious_complications": [],
+        "serious_complication_details": "",
+        "macnab": rng.choice(["excellent", "excellent", "good", "fair"]),
+    }
+
+
+def _medication(rng: random.Random, admission: date, surgery: date) -> dict[str, Any]:
+    return {
+        "drug": "etoricoxib",
+        "other_drug_name": "",
+        "dose_mg": Decimal("60"),
+        "frequency_per_day": 1,
+        "route": "oral",
+        "start_date": admission,
+        "stop_date": surgery - timedelta(days=1),
+        "ongoing": False,
+    }
+
+
+def _adverse_event(rng: random.Random, admission: date, surgery: date) -> dict[str, Any]:
+    return {
+        "term": "Transient dizziness",
+        "onset_date": surgery,
+        "resolution_date": surgery,
+        "serious": False,
+        "clavien_dindo": "I",
+        "outcome": "recovered",
+        "relation": "peld",
+        "action_taken": "none",
+        "description": "",
+    }
+
+
+_CLINICAL = {
+    "baseline": _baseline,
+    "snrb": _snrb,
+    "peld": _peld,
+    "discharge": _discharge,
+    "outcome": _outcome,
+    "medication": _medication,
+    "adverse_event": _adverse_event,
+}
+
+
+def _all_yes(protocol: Any) -> dict[str, bool]:
+    return {c.code: c.kind == "inclusion" for c in protocol.criteria}
+
+
+def _fill_visits(actor: Any, participant: Participant, rng: random.Random, until: str) -> None:
+    protocol = get_protocol(participant.protocol_code)
+    arm = participant.allocation.arm if hasattr(participant, "allocation") else None
+    for visit in Visit.objects.filter(participant=participant).order_by("order"):
+        for form in protocol.forms_for(protocol.visit(visit.code), arm):
+            participant.refresh_from_db()
+            crf_save(
+                actor=actor,
+                participant=participant,
+                form_code=form.code,
+                visit=visit,
+                complete=True,
+                answers=sample_answers(form.code, participant, visit_code=visit.code, rng=rng),
+            )
+        if visit.code == until:
+            return
+
+
+def demo_trial_load(*, actor: Any, site: Site, seed: int = 2024) -> list[Participant]:
+    """Create demo participants at each stage of the journey (idempotent per site)."""
+    if site.participants.exists():
+        return list(site.participants.all())
+    rng, today = random.Random(seed), timezone.localdate()
+    protocol = get_protocol(settings.EDC_PROTOCOL)
+    first, second = protocol.arms[0].code, protocol.arms[-1].code
+    visits = protocol.visits
+    stages = [
+        ("screening", None),
+        ("ineligible", None),
+        ("consented", None),
+        (first, visits[0]),
+        (second, visits[-2]),
+        (first, visits[-1]),
+    ]
+    created = []
+    for number, (stage, until) in enumerate(stages, start=1):
+        after_surgery = until is not None and until.anchor == "surgery"
+        back = until.target_day + SURGERY_AFTER_ADMISSION + 2 if after_surgery else 1
+        admitted = today - timedelta(days=max(back, 1))
+        participant = participant_register(
+            actor=actor,
+            site=site,
+            screening_date=admitted,
+            admission_date=admitted,
+            full_name=f"Demo Patient {site.code}-{number}",
+            phone="",
+            hospital_number=f"H{number:05d}",
+        )
+        created.append(participant)
+        if stage == "screening":
+            continue
+        answers = _all_yes(protocol)
+        if stage == "ineligible":
+            exclusion = next(c for c in protocol.criteria if c.kind == "exclusion")
+            answers[exclusion.code] = True
+        eligibility_record(
+            actor=actor, participant=participant, assessed_date=admitted, answers=answers
+        )
+        if stage == "ineligible":
+            continue
+        consent_record(
+            actor=actor,
+            participant=participant,
+            version=protocol.consent_versions[-1],
+            consent_date=admitted,
+            obtained_by=actor,
+        )
+        if stage == "consented":
+            continue
+        participant_set_dates(
+            actor=actor,
+            participant=participant,
+            admission_date=admitted,
+            surgery_date=admitted + timedelta(days=SURGERY_AFTER_ADMISSION),
+        )
+        allocation_record(
+            actor=actor,
+            participant=participant,
+            arm=stage,
+            randomization_number=f"{site.code}{number:03d}",
+        )
+        participant.refresh_from_db()
+        _fill_visits(actor, participant, rng, until.code)
+    return created

@@ -1,0 +1,93 @@
+"""Edit checks of the 3-month outcome: timing, recurrence on MRI, serious complications."""
+
+from collections.abc import Collection, Mapping
+from datetime import date
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+from .base import Finding
+from .common import days_after, details_needed, hard, soft
+
+ASSESSMENT_WINDOW_DAYS = (60, 120)  # a loose window around 3 months after surgery
+
+
+def _check_timing(
+    answers: Mapping[str, Any], surgery_date: date | None, window: tuple[int, int]
+) -> list[Finding]:
+    days = days_after(answers.get("assessment_date"), surgery_date)
+    if days is None:
+        return []
+    if days < 0:
+        message = _("The 3-month assessment is dated before the surgery.")
+        return [hard("assessment_date", "assessment_before_surgery", message)]
+    if not window[0] <= days <= window[1]:
+        message = _("The assessment is %(days)s days after surgery, outside %(low)s–%(high)s days.")
+        values = {"days": days, "low": window[0], "high": window[1]}
+        return [soft("assessment_date", "assessment_outside_window", message % values)]
+    return []
+
+
+def _check_recurrence(
+    answers: Mapping[str, Any], surgery_date: date | None, *, completing: bool
+) -> list[Finding]:
+    confirmed, mri_date = (
+        answers.get("recurrence_mri_confirmed"),
+        answers.get("recurrence_mri_date"),
+    )
+    findings = []
+    if completing and confirmed is True and mri_date is None:
+        message = _("A recurrence confirmed by MRI needs the date of that MRI.")
+        findings.append(hard("recurrence_mri_date", "recurrence_mri_date_missing", message))
+    if confirmed is True and answers.get("recurrent_pain") is False:
+        message = _("A recurrence is confirmed on MRI but no recurrent pain is recorded.")
+        findings.append(soft("recurrent_pain", "recurrence_without_pain", message))
+    if (days := days_after(mri_date, surgery_date)) is not None and days < 0:
+        message = _("The recurrence MRI is dated before the surgery.")
+        findings.append(hard("recurrence_mri_date", "recurrence_mri_before_surgery", message))
+    if (days := days_after(mri_date, answers.get("assessment_date"))) is not None and days > 0:
+        message = _("The recurrence MRI is dated after the 3-month assessment.")
+        findings.append(soft("recurrence_mri_date", "recurrence_mri_after_assessment", message))
+    return findings
+
+
+def _check_complications(
+    answers: Mapping[str, Any], codes: Collection[str] | None, *, completing: bool
+) -> list[Finding]:
+    listed = list(answers.get("serious_complications") or [])
+    had = answers.get("had_serious_complication")
+    field = "serious_complications"
+    if codes is not None and (unknown := sorted(set(listed) - set(codes))):
+        message = _("Unknown complication codes: %(codes)s.")
+        return [hard(field, "unknown_complication", message % {"codes": ", ".join(unknown)})]
+    if had is False and listed:
+        message = _("Complications are listed although none was recorded.")
+        return [hard(field, "complications_contradict", message)]
+    if completing and had is True and not listed:
+        return [hard(field, "complications_not_listed", _("Tick the serious complications."))]
+    return details_needed(
+        answers,
+        field,
+        "serious_complication_details",
+        completing=completing,
+        message=_("Describe the other serious complication."),
+    )
+
+
+def check_outcome(
+    answers: Mapping[str, Any],
+    *,
+    admission_date: date | None = None,
+    surgery_date: date | None = None,
+    complication_codes: Collection[str] | None = None,
+    window: tuple[int, int] = ASSESSMENT_WINDOW_DAYS,
+    completing: bool = False,
+) -> list[Finding]:
+    """Check the assessment's timing, the recurrence MRI and the serious complications.
+
+    ``complication_codes`` are the protocol's; None skips the check of the codes.
+    """
+    findings = _check_timing(answers, surgery_date, window)
+    findings += _check_recurrence(answers, surgery_date, completing=completing)
+    findings += _check_complications(answers, complication_codes, completing=completing)
+    return findings

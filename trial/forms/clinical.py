@@ -1,0 +1,172 @@
+"""Entry forms of the clinical CRFs: baseline, medication, discharge, outcome, adverse event."""
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from scoring import INSTRUMENTS
+from trial.edit_checks.adverse_event import check_adverse_event
+from trial.edit_checks.baseline import check_baseline
+from trial.edit_checks.discharge import check_discharge
+from trial.edit_checks.medication import check_medication
+from trial.edit_checks.outcome import check_outcome
+from trial.models import (
+    AdverseEventData,
+    BaselineData,
+    DischargeData,
+    MedicationData,
+    OutcomeData,
+)
+
+from .clinical_base import ClinicalForm, ClinicalMeta, CodeListField
+from .crfs import ANSWER_EXCLUDE
+from .registry import register_form
+
+
+@register_form("trial.BaselineData")
+class BaselineForm(ClinicalForm):
+    edit_check = staticmethod(check_baseline)
+    required_for_complete = (
+        "sex",
+        "date_of_birth",
+        "height_cm",
+        "weight_kg",
+        "herniation_level",
+        "pfirrmann_grade",
+        "leg_pain_duration_days",
+        "numbness",
+        "weakness",
+        "back_pain",
+        "hypertension",
+        "diabetes",
+    )
+    fieldsets = (
+        (_("Demographics"), ("sex", "date_of_birth", "height_cm", "weight_kg")),
+        (_("Disc herniation"), ("herniation_level", "pfirrmann_grade", "leg_pain_duration_days")),
+        (_("Accompanying symptoms"), ("numbness", "weakness", "back_pain")),
+        (_("Comorbidities"), ("hypertension", "diabetes")),
+    )
+
+    class Meta(ClinicalMeta):
+        model = BaselineData
+        exclude = (*ANSWER_EXCLUDE, "bmi")
+
+    def check_kwargs(self) -> dict[str, Any]:
+        protocol = self.protocol()
+        return super().check_kwargs() | {"bmi_range": protocol.bmi_range if protocol else None}
+
+
+@register_form("trial.MedicationData")
+class MedicationForm(ClinicalForm):
+    edit_check = staticmethod(check_medication)
+    required_for_complete = (
+        "drug",
+        "dose_mg",
+        "frequency_per_day",
+        "route",
+        "start_date",
+        "ongoing",
+    )
+    fieldsets = (
+        (_("Drug"), ("drug", "other_drug_name", "dose_mg", "frequency_per_day", "route")),
+        (_("When"), ("start_date", "stop_date", "ongoing")),
+    )
+
+    class Meta(ClinicalMeta):
+        model = MedicationData
+
+
+@register_form("trial.DischargeData")
+class DischargeForm(ClinicalForm):
+    edit_check = staticmethod(check_discharge)
+    required_for_complete = ("discharge_date", "mri_done")
+    fieldsets = (
+        (_("Discharge"), ("discharge_date",)),
+        (_("Post-operative MRI"), ("mri_done", "mri_date", "decompression_complete")),
+    )
+
+    class Meta(ClinicalMeta):
+        model = DischargeData
+        exclude = (*ANSWER_EXCLUDE, "length_of_stay_days")
+
+
+@register_form("trial.OutcomeData")
+class OutcomeForm(ClinicalForm):
+    """The 3-month outcome; the complication list comes from the participant's protocol."""
+
+    edit_check = staticmethod(check_outcome)
+    required_for_complete = (
+        "assessment_date",
+        "residual_low_back_pain",
+        "recurrent_pain",
+        "recurrence_mri_confirmed",
+        "had_serious_complication",
+        "macnab",
+    )
+    fieldsets = (
+        (_("Assessment"), ("assessment_date",)),
+        (
+            _("Pain and recurrence"),
+            (
+                "residual_low_back_pain",
+                "recurrent_pain",
+                "recurrence_mri_confirmed",
+                "recurrence_mri_date",
+            ),
+        ),
+        (
+            _("Serious complications"),
+            (
+                "had_serious_complication",
+                "serious_complications",
+                "serious_complication_details",
+            ),
+        ),
+        (_("Clinical outcome (modified MacNab criteria)"), ("macnab",)),
+    )
+
+    serious_complications = CodeListField(
+        label=_("Serious complications"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    class Meta(ClinicalMeta):
+        model = OutcomeData
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        protocol = self.protocol()
+        if protocol:
+            complications = [(c.code, str(c.label)) for c in protocol.complications]
+            self.fields["serious_complications"].choices = complications
+        language = get_language()
+        macnab = INSTRUMENTS["macnab"].items[0].choices
+        self.fields["macnab"].choices = [(c.value, c.label(language)) for c in macnab]
+
+    def check_kwargs(self) -> dict[str, Any]:
+        protocol = self.protocol()
+        codes = [c.code for c in protocol.complications] if protocol else None
+        return super().check_kwargs() | {"complication_codes": codes}
+
+
+@register_form("trial.AdverseEventData")
+class AdverseEventForm(ClinicalForm):
+    edit_check = staticmethod(check_adverse_event)
+    required_for_complete = (
+        "term",
+        "onset_date",
+        "serious",
+        "clavien_dindo",
+        "outcome",
+        "relation",
+        "action_taken",
+    )
+    fieldsets = (
+        (_("Event"), ("term", "onset_date", "resolution_date", "outcome")),
+        (_("Severity"), ("serious", "clavien_dindo")),
+        (_("Relation and action"), ("relation", "action_taken", "description")),
+    )
+
+    class Meta(ClinicalMeta):
+        model = AdverseEventData

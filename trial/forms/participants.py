@@ -1,0 +1,170 @@
+from typing import Any
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Submit
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from trial.models import Participant
+
+
+class DateInput(forms.DateInput):
+    """A browser date picker; its value is always ISO (a localized date would not load)."""
+
+    input_type = "date"
+
+    def __init__(self, attrs: dict | None = None) -> None:
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+def not_in_future(value):
+    if value and value > timezone.localdate():
+        raise forms.ValidationError(_("This date is in the future."), code="future_date")
+    return value
+
+
+class EdcForm(forms.Form):
+    submit_label = _("Save")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("submit", self.submit_label))
+
+
+class ParticipantRegisterForm(EdcForm):
+    submit_label = _("Register for screening")
+
+    site = forms.ModelChoiceField(queryset=None, label=_("Site"))
+    screening_date = forms.DateField(
+        label=_("Screening date"), widget=DateInput, validators=[not_in_future]
+    )
+    admission_date = forms.DateField(
+        label=_("Admission date"), widget=DateInput, required=False, validators=[not_in_future]
+    )
+    full_name = forms.CharField(label=_("Full name"), max_length=200)
+    phone = forms.CharField(label=_("Phone"), max_length=40, required=False)
+    hospital_number = forms.CharField(label=_("Hospital number"), max_length=40, required=False)
+
+    def __init__(self, *args: Any, sites: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["site"].queryset = sites
+        if sites.count() == 1:
+            self.fields["site"].initial = sites.first()
+
+
+class IdentityForm(EdcForm):
+    full_name = forms.CharField(label=_("Full name"), max_length=200)
+    phone = forms.CharField(label=_("Phone"), max_length=40, required=False)
+    hospital_number = forms.CharField(label=_("Hospital number"), max_length=40, required=False)
+    reason = forms.CharField(
+        label=_("Reason for change"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class EligibilityForm(EdcForm):
+    submit_label = _("Record eligibility")
+
+    assessed_date = forms.DateField(
+        label=_("Date assessed"), widget=DateInput, validators=[not_in_future]
+    )
+    reason = forms.CharField(
+        label=_("Reason for change"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Required when you change an earlier assessment."),
+    )
+
+    def __init__(self, *args: Any, criteria: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        yes_no = [("yes", _("Yes")), ("no", _("No"))]
+        for criterion in criteria:
+            kind = _("Inclusion") if criterion.kind == "inclusion" else _("Exclusion")
+            self.fields[f"c_{criterion.code}"] = forms.ChoiceField(
+                label=f"{kind}: {criterion.text}", choices=yes_no, widget=forms.RadioSelect
+            )
+        self.criteria = criteria
+        self.order_fields(["assessed_date", *[f"c_{c.code}" for c in criteria], "reason"])
+
+    def answers(self) -> dict[str, bool]:
+        return {c.code: self.cleaned_data[f"c_{c.code}"] == "yes" for c in self.criteria}
+
+
+class ConsentForm(EdcForm):
+    submit_label = _("Record consent")
+
+    version = forms.ChoiceField(label=_("Consent form version"))
+    consent_date = forms.DateField(
+        label=_("Date of consent"), widget=DateInput, validators=[not_in_future]
+    )
+    obtained_by = forms.ModelChoiceField(queryset=None, label=_("Obtained by"))
+    confirm = forms.BooleanField(
+        label=_("I confirm the participant signed and dated the consent form.")
+    )
+
+    def __init__(self, *args: Any, versions: tuple[str, ...], staff: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.fields["version"].choices = [(v, v) for v in versions]
+        self.fields["obtained_by"].queryset = staff
+
+
+class AllocationForm(EdcForm):
+    submit_label = _("Record allocation")
+
+    arm = forms.ChoiceField(label=_("Arm"), widget=forms.RadioSelect)
+    randomization_number = forms.CharField(label=_("Randomization number"), max_length=20)
+
+    def __init__(self, *args: Any, arms: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["arm"].choices = [(a.code, str(a.label)) for a in arms]
+
+
+class DatesForm(EdcForm):
+    admission_date = forms.DateField(
+        label=_("Admission date"), widget=DateInput, required=False, validators=[not_in_future]
+    )
+    surgery_date = forms.DateField(
+        label=_("Planned surgery date"), widget=DateInput, required=False
+    )
+    reason = forms.CharField(
+        label=_("Reason for change"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        admission, surgery = cleaned.get("admission_date"), cleaned.get("surgery_date")
+        if admission and surgery and surgery < admission:
+            self.add_error("surgery_date", _("Surgery cannot be before admission."))
+        return cleaned
+
+
+class EndForm(EdcForm):
+    submit_label = _("End participation")
+
+    status = forms.ChoiceField(
+        label=_("Outcome"),
+        choices=[
+            (Participant.Status.COMPLETED, Participant.Status.COMPLETED.label),
+            (Participant.Status.WITHDRAWN, Participant.Status.WITHDRAWN.label),
+            (Participant.Status.LOST, Participant.Status.LOST.label),
+        ],
+    )
+    ended_date = forms.DateField(label=_("Date"), widget=DateInput, validators=[not_in_future])
+    reason = forms.CharField(
+        label=_("Reason"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Required for a withdrawal or loss to follow-up."),
+    )
+
+
+class ReasonForm(EdcForm):
+    reason = forms.CharField(
+        label=_("Reason"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
+    )

@@ -1,0 +1,75 @@
+"""Entry forms of the procedure records: the selective nerve root block and the PELD surgery."""
+
+from django.utils.translation import gettext_lazy as _
+
+from trial.edit_checks.peld import check_peld
+from trial.edit_checks.snrb import DRUG_SLOTS, check_snrb
+from trial.models import PeldData, SnrbData
+
+from .clinical_base import ClinicalForm, ClinicalMeta
+from .registry import register_form
+
+
+def _drug_fields(n: int) -> tuple[str, str, str]:
+    return f"drug_{n}_name", f"drug_{n}_concentration_pct", f"drug_{n}_volume_ml"
+
+
+@register_form("trial.SnrbData")
+class SnrbForm(ClinicalForm):
+    edit_check = staticmethod(check_snrb)
+    required_for_complete = (
+        "performed_at",
+        "level",
+        "root",
+        "side",
+        "ct_guided",
+        "needle",
+        "local_anaesthetic",
+        "drug_1_name",
+        "drug_1_volume_ml",
+        "volume_injected_ml",
+        "aspiration_negative",
+        "immediate_reaction",
+    )
+    fieldsets = (
+        (_("Target"), ("performed_at", "level", "root", "side", "ct_guided")),
+        (_("Puncture"), ("needle", "local_anaesthetic")),
+        (
+            _("Injected mixture"),
+            (*(name for n in DRUG_SLOTS for name in _drug_fields(n)), "volume_injected_ml"),
+        ),
+        (
+            _("Safety"),
+            ("aspiration_negative", "immediate_reaction", "reaction_details"),
+        ),
+    )
+
+    class Meta(ClinicalMeta):
+        model = SnrbData
+
+
+@register_form("trial.PeldData")
+class PeldForm(ClinicalForm):
+    edit_check = staticmethod(check_peld)
+    required_for_complete = (
+        "surgery_date",
+        "surgeon",
+        "approach",
+        "anaesthesia",
+        "foraminoplasty",
+        "annuloplasty",
+        "duration_minutes",
+        "blood_loss_ml",
+        "intraoperative_events",
+    )
+    fieldsets = (
+        (_("Surgery"), ("surgery_date", "surgeon", "approach", "anaesthesia")),
+        (_("Technique"), ("foraminoplasty", "annuloplasty")),
+        (
+            _("Course"),
+            ("duration_minutes", "blood_loss_ml", "intraoperative_events", "event_details"),
+        ),
+    )
+
+    class Meta(ClinicalMeta):
+        model = PeldData

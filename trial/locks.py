@@ -1,0 +1,17 @@
+"""Row locks, always taken in primary-key order (STYLE.md §3)."""
+
+from django.db.models import QuerySet
+
+from trial.models import FormInstance, Participant, Site
+
+
+def site_qs_for_update(pk: int) -> QuerySet[Site]:
+    return Site.objects.select_for_update().filter(pk=pk).order_by("pk")
+
+
+def participant_qs_for_update(pk: int) -> QuerySet[Participant]:
+    return Participant.objects.select_for_update().filter(pk=pk).order_by("pk")
+
+
+def form_instance_qs_for_update(pk: int) -> QuerySet[FormInstance]:
+    return FormInstance.objects.select_for_update().filter(pk=pk).order_by("pk")

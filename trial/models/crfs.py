@@ -1,0 +1,84 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from .participants import Participant
+from .visits import Visit
+
+
+class FormInstance(models.Model):
+    """One case report form of a participant: at a visit, or an entry of a repeating log.
+
+    It carries what every form shares (status, revision for stale-save detection, who and
+    when); the typed answers live in the form's data model (a :class:`CrfData` subclass),
+    one row per instance. Queries, verification, locks and signatures attach here.
+    """
+
+    class Status(models.TextChoices):
+        IN_PROGRESS = "in_progress", _("In progress")
+        COMPLETE = "complete", _("Complete")
+
+    participant = models.ForeignKey(
+        Participant, on_delete=models.PROTECT, related_name="form_instances"
+    )
+    visit = models.ForeignKey(
+        Visit, on_delete=models.PROTECT, null=True, blank=True, related_name="form_instances"
+    )
+    form_code = models.CharField(_("form"), max_length=40)
+    seq = models.PositiveIntegerField(_("entry"), default=1)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.IN_PROGRESS
+    )
+    revision = models.PositiveIntegerField(_("revision"), default=1)
+    is_voided = models.BooleanField(_("voided"), default=False)
+    void_reason = models.TextField(_("reason voided"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("form")
+        verbose_name_plural = _("forms")
+        ordering = ["participant_id", "visit_id", "form_code", "seq"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["participant", "visit", "form_code", "seq"],
+                condition=models.Q(visit__isnull=False),
+                name="form_instance_unique_at_visit",
+            ),
+            models.UniqueConstraint(
+                fields=["participant", "form_code", "seq"],
+                condition=models.Q(visit__isnull=True),
+                name="form_instance_unique_in_log",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        where = self.visit.code if self.visit_id else "log"
+        return f"{self.participant.trial_id} {where} {self.form_code} #{self.seq}"
+
+
+class CrfData(models.Model):
+    """Base of every form's typed data: one row per :class:`FormInstance`.
+
+    Every answer column is nullable so that a form can be saved in progress; which answers
+    a complete form needs is the form's business (``trial.forms``). ``scores`` holds what
+    ``scoring`` computed on save, with ``scorer_version``.
+    """
+
+    instance = models.OneToOneField(
+        FormInstance, on_delete=models.PROTECT, primary_key=True, related_name="+"
+    )
+    scores = models.JSONField(_("scores"), default=dict, blank=True)
+    scorer_version = models.CharField(_("scorer version"), max_length=40, blank=True)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self._meta.verbose_name} {self.instance_id}"

@@ -1,0 +1,29 @@
+"""The protocol as data: arms, visits, windows, forms and eligibility, in a registry."""
+
+from .registry import get_protocol, protocols, register
+from .schema import (
+    Anchor,
+    Arm,
+    Choice,
+    Criterion,
+    CriterionKind,
+    FormDef,
+    Protocol,
+    Text,
+    VisitDef,
+)
+
+__all__ = [
+    "Anchor",
+    "Arm",
+    "Choice",
+    "Criterion",
+    "CriterionKind",
+    "FormDef",
+    "Protocol",
+    "Text",
+    "VisitDef",
+    "get_protocol",
+    "protocols",
+    "register",
+]

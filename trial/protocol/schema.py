@@ -1,0 +1,183 @@
+"""Frozen dataclasses that declare a trial protocol. No behaviour of a trial lives in code.
+
+A protocol says which arms exist, which visits happen when (a target day and a window
+around an anchor event), which forms each visit needs (per arm), the eligibility criteria
+and the complication list. Texts are bilingual (:class:`Text`), so a new protocol brings
+its own English and Simplified Chinese wording without touching the message catalogues.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from enum import StrEnum
+
+from django.utils.translation import get_language
+
+
+@dataclass(frozen=True, slots=True)
+class Text:
+    """A user-facing text in English and Simplified Chinese; ``str()`` picks the active one."""
+
+    en: str
+    zh: str
+
+    def __str__(self) -> str:
+        return self.in_language(get_language())
+
+    def in_language(self, language: str | None) -> str:
+        if language and language.lower().startswith("zh") and self.zh:
+            return self.zh
+        return self.en
+
+
+class Anchor(StrEnum):
+    """The event a visit's target day counts from."""
+
+    ADMISSION = "admission"
+    SURGERY = "surgery"
+
+
+class CriterionKind(StrEnum):
+    INCLUSION = "inclusion"
+    EXCLUSION = "exclusion"
+
+
+@dataclass(frozen=True, slots=True)
+class Arm:
+    code: str
+    label: Text
+    description: Text
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    code: str
+    label: Text
+
+
+@dataclass(frozen=True, slots=True)
+class Criterion:
+    """An eligibility item, answered yes/no. Eligible = all inclusions yes, all exclusions no."""
+
+    code: str
+    kind: CriterionKind
+    text: Text
+
+    def passes(self, answer: bool) -> bool:
+        return answer if self.kind is CriterionKind.INCLUSION else not answer
+
+
+@dataclass(frozen=True, slots=True)
+class FormDef:
+    """A case report form. ``model`` is the Django model label holding its typed data.
+
+    ``instrument`` names a ``scoring`` instrument scored on save; ``repeating`` forms are
+    logs with any number of entries (adverse events); ``arms`` restricts a form to arms.
+    """
+
+    code: str
+    label: Text
+    model: str
+    instrument: str | None = None
+    repeating: bool = False
+    arms: frozenset[str] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class VisitDef:
+    """A scheduled visit: target = anchor date + ``target_day``, window around the target.
+
+    ``before_randomization`` visits exist from registration on; the others are created when
+    the participant is allocated, and only for the arms in ``arms`` (all when None).
+    """
+
+    code: str
+    label: Text
+    anchor: Anchor
+    target_day: int
+    window_before: int
+    window_after: int
+    forms: tuple[str, ...]
+    arms: frozenset[str] | None = None
+    before_randomization: bool = False
+
+    def applies_to(self, arm: str | None) -> bool:
+        if self.before_randomization:
+            return True
+        return arm is not None and (self.arms is None or arm in self.arms)
+
+    def target(self, anchor_date: date) -> date:
+        return anchor_date + timedelta(days=self.target_day)
+
+    def window(self, anchor_date: date) -> tuple[date, date]:
+        target = self.target(anchor_date)
+        return target - timedelta(days=self.window_before), target + timedelta(
+            days=self.window_after
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Protocol:
+    code: str
+    version: str
+    title: Text
+    arms: tuple[Arm, ...]
+    visits: tuple[VisitDef, ...]
+    forms: tuple[FormDef, ...]
+    criteria: tuple[Criterion, ...]
+    complications: tuple[Choice, ...]
+    consent_versions: tuple[str, ...]
+    target_sample_size: int
+    logs: tuple[str, ...] = ()  # repeating forms kept per participant, outside visits
+    blinded_roles: frozenset[str] = field(default_factory=lambda: frozenset({"outcome_assessor"}))
+    bmi_range: tuple[float, float] | None = None  # eligibility bounds, used by edit checks
+    # Where an anchor date comes from once the event happened: (anchor, form code, field).
+    anchor_sources: tuple[tuple[Anchor, str, str], ...] = ()
+
+    def __post_init__(self) -> None:
+        self._check_unique("arm", [a.code for a in self.arms])
+        self._check_unique("visit", [v.code for v in self.visits])
+        self._check_unique("form", [f.code for f in self.forms])
+        self._check_unique("criterion", [c.code for c in self.criteria])
+        known_forms, known_arms = {f.code for f in self.forms}, {a.code for a in self.arms}
+        for visit in self.visits:
+            unknown = set(visit.forms) - known_forms
+            if unknown:
+                raise ValueError(f"visit {visit.code} names unknown forms {sorted(unknown)}")
+            if visit.arms and not visit.arms <= known_arms:
+                raise ValueError(f"visit {visit.code} names unknown arms")
+        if set(self.logs) - known_forms:
+            raise ValueError("logs name unknown forms")
+
+    @staticmethod
+    def _check_unique(kind: str, codes: list[str]) -> None:
+        duplicates = sorted({c for c in codes if codes.count(c) > 1})
+        if duplicates:
+            raise ValueError(f"duplicate {kind} codes: {duplicates}")
+
+    def arm(self, code: str) -> Arm:
+        return next(a for a in self.arms if a.code == code)
+
+    def visit(self, code: str) -> VisitDef:
+        return next(v for v in self.visits if v.code == code)
+
+    def form(self, code: str) -> FormDef:
+        return next(f for f in self.forms if f.code == code)
+
+    def visits_for(self, arm: str | None) -> tuple[VisitDef, ...]:
+        return tuple(v for v in self.visits if v.applies_to(arm))
+
+    def forms_for(self, visit: VisitDef, arm: str | None) -> tuple[FormDef, ...]:
+        forms = (self.form(code) for code in visit.forms)
+        return tuple(f for f in forms if f.arms is None or (arm is not None and arm in f.arms))
+
+    def log_forms(self, arm: str | None) -> tuple[FormDef, ...]:
+        forms = (self.form(code) for code in self.logs)
+        return tuple(f for f in forms if f.arms is None or (arm is not None and arm in f.arms))
+
+    def is_eligible(self, answers: dict[str, bool]) -> tuple[bool, list[str]]:
+        """Return (eligible, failed criterion codes); every criterion must be answered."""
+        missing = [c.code for c in self.criteria if c.code not in answers]
+        if missing:
+            raise ValueError(f"unanswered criteria: {missing}")
+        failed = [c.code for c in self.criteria if not c.passes(answers[c.code])]
+        return not failed, failed

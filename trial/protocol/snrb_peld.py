@@ -1,0 +1,225 @@
+"""The first protocol shipped: selective nerve root block the day before PELD (arm S) versus
+PELD alone (arm P), 1:1, single-level lumbar disc herniation with radicular pain.
+
+Source: the trial paper (shared/seed/snrb-peld-trial-paper.txt), Methods 1–5: eligibility
+criteria, the SNRB the day before surgery, VAS at admission, pre-op, post-op day 3 and
+3 months; JOA, ODI and SF-36 at admission and 3 months; complications and MacNab grade
+at 3 months; sample size 74 (37 per arm).
+"""
+
+from .registry import register
+from .schema import (
+    Anchor,
+    Arm,
+    Choice,
+    Criterion,
+    CriterionKind,
+    FormDef,
+    Protocol,
+    Text,
+    VisitDef,
+)
+
+INC, EXC = CriterionKind.INCLUSION, CriterionKind.EXCLUSION
+
+CRITERIA = (
+    Criterion("age_18_80", INC, Text("Aged 18 to 80 years", "年龄 18～80 岁")),
+    Criterion(
+        "single_level_ldh",
+        INC,
+        Text(
+            "Clinically diagnosed single-level lumbar disc herniation",
+            "临床确诊为单节段腰椎间盘突出症",
+        ),
+    ),
+    Criterion(
+        "unilateral_radicular_pain",
+        INC,
+        Text(
+            "Unilateral radiating leg pain, with or without low back pain",
+            "单侧下肢放射性疼痛，伴或不伴有腰痛",
+        ),
+    ),
+    Criterion(
+        "imaging_concordant",
+        INC,
+        Text(
+            "Imaging (MRI, CT) confirms the herniation and the level matches symptoms and signs",
+            "影像学诊断（MRI、CT 等）明确，且突出节段与症状、体征相符合",
+        ),
+    ),
+    Criterion(
+        "conservative_failed",
+        INC,
+        Text(
+            "At least 3 months of conservative treatment without adequate effect",
+            "经 3 个月以上保守治疗效果不佳",
+        ),
+    ),
+    Criterion(
+        "instability_or_other_spinal_disease",
+        EXC,
+        Text(
+            "Lumbar instability, spondylolisthesis or another spinal disease",
+            "存在腰椎不稳及腰椎滑脱等其他脊柱疾病",
+        ),
+    ),
+    Criterion(
+        "cauda_equina",
+        EXC,
+        Text("Signs of cauda equina injury", "存在马尾神经损伤表现"),
+    ),
+    Criterion(
+        "mass_infection_joint_disease",
+        EXC,
+        Text(
+            "Intraspinal mass, infection, or joint disease of the lower limbs",
+            "合并椎管内占位、感染或下肢关节疾病",
+        ),
+    ),
+    Criterion(
+        "bmi_out_of_range",
+        EXC,
+        Text(
+            "Body mass index below 18.5 or above 30 kg/m² (affects block dosing)",
+            "体重指数 < 18.5 kg/m² 或 > 30 kg/m²（影响阻滞药物定量）",
+        ),
+    ),
+    Criterion(
+        "unfit_for_surgery",
+        EXC,
+        Text("Poor general condition, cannot tolerate surgery", "基础状况差，无法耐受手术"),
+    ),
+    Criterion(
+        "unclear_diagnosis",
+        EXC,
+        Text("Unclear diagnosis or incomplete information", "诊断不明确/信息不完整"),
+    ),
+    Criterion(
+        "refuses_peld",
+        EXC,
+        Text("Refuses PELD surgery for personal reasons", "因自身原因拒绝行 PELD 手术治疗"),
+    ),
+)
+
+FORMS = (
+    FormDef("baseline", Text("Baseline characteristics", "基线资料"), "trial.BaselineData"),
+    FormDef("vas", Text("Pain (VAS)", "疼痛评分 (VAS)"), "trial.PainVasData", instrument="vas"),
+    FormDef(
+        "odi",
+        Text("Oswestry Disability Index", "Oswestry 功能障碍指数"),
+        "trial.OdiData",
+        instrument="odi",
+    ),
+    FormDef(
+        "joa", Text("JOA low back pain score", "JOA 下腰痛评分"), "trial.JoaData", instrument="joa"
+    ),
+    FormDef("sf36", Text("SF-36", "SF-36 健康调查简表"), "trial.Sf36Data", instrument="sf36"),
+    FormDef(
+        "snrb",
+        Text("Selective nerve root block", "选择性神经根阻滞"),
+        "trial.SnrbData",
+        arms=frozenset({"S"}),
+    ),
+    FormDef("peld", Text("PELD surgery", "经皮椎间孔镜手术 (PELD)"), "trial.PeldData"),
+    FormDef("discharge", Text("Discharge", "出院"), "trial.DischargeData"),
+    FormDef(
+        "outcome",
+        Text("3-month outcome", "术后 3 个月结局"),
+        "trial.OutcomeData",
+        instrument="macnab",
+    ),
+    FormDef(
+        "medication",
+        Text("Concomitant medication", "合并用药"),
+        "trial.MedicationData",
+        repeating=True,
+    ),
+    FormDef(
+        "adverse_event", Text("Adverse event", "不良事件"), "trial.AdverseEventData", repeating=True
+    ),
+)
+
+VISITS = (
+    VisitDef(
+        "admission",
+        Text("Admission", "入院"),
+        Anchor.ADMISSION,
+        0,
+        0,
+        3,
+        ("baseline", "vas", "odi", "joa", "sf36"),
+        before_randomization=True,
+    ),
+    VisitDef(
+        "snrb",
+        Text("SNRB (day before surgery)", "SNRB（术前 1 天）"),
+        Anchor.SURGERY,
+        -1,
+        0,
+        0,
+        ("snrb",),
+        arms=frozenset({"S"}),
+    ),
+    VisitDef("preop", Text("Pre-op", "术前"), Anchor.SURGERY, 0, 0, 0, ("vas",)),
+    VisitDef("surgery", Text("PELD surgery", "PELD 手术"), Anchor.SURGERY, 0, 0, 0, ("peld",)),
+    VisitDef(
+        "postop_day_3",
+        Text("Post-op day 3 / discharge", "术后第 3 天/出院"),
+        Anchor.SURGERY,
+        3,
+        1,
+        1,
+        ("vas", "discharge"),
+    ),
+    VisitDef(
+        "month_3",
+        Text("3 months after surgery", "术后 3 个月"),
+        Anchor.SURGERY,
+        90,
+        14,
+        14,
+        ("vas", "odi", "joa", "sf36", "outcome"),
+    ),
+)
+
+SNRB_PELD = register(
+    Protocol(
+        code="snrb_peld",
+        version="1.0",
+        title=Text(
+            "Selective nerve root block before percutaneous endoscopic lumbar discectomy",
+            "术前选择性神经根阻滞对经皮椎间孔镜下腰椎间盘髓核切除术疗效的影响",
+        ),
+        arms=(
+            Arm(
+                "S",
+                Text("S: SNRB + PELD", "S 组：SNRB + PELD"),
+                Text(
+                    "Selective nerve root block the day before PELD",
+                    "PELD 术前 1 天行选择性神经根阻滞",
+                ),
+            ),
+            Arm(
+                "P",
+                Text("P: PELD only", "P 组：仅 PELD"),
+                Text("Percutaneous endoscopic lumbar discectomy alone", "仅行经皮椎间孔镜手术"),
+            ),
+        ),
+        visits=VISITS,
+        forms=FORMS,
+        criteria=CRITERIA,
+        complications=(
+            Choice("epidural_haematoma", Text("Epidural haematoma", "硬膜外血肿")),
+            Choice("dural_tear", Text("Dural tear", "硬脊膜破裂")),
+            Choice("disc_space_infection", Text("Disc space infection", "椎间隙感染")),
+            Choice("nerve_root_injury", Text("Nerve root injury", "神经根损伤")),
+            Choice("other", Text("Other serious complication", "其他严重并发症")),
+        ),
+        consent_versions=("1.0",),
+        target_sample_size=74,
+        logs=("medication", "adverse_event"),
+        bmi_range=(18.5, 30.0),
+        anchor_sources=((Anchor.SURGERY, "peld", "surgery_date"),),
+    )
+)

@@ -1,0 +1,44 @@
+"""Reads for participant pages, always scoped to the sites the user may see."""
+
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from trial.models import Participant
+from trial.permissions import Action, may, sites_for
+
+
+def participant_list(user: Any, *, search: str = "", status: str = "") -> QuerySet[Participant]:
+    """Return the participants of the user's sites, optionally searched and filtered."""
+    qs = Participant.objects.filter(
+        site__in=sites_for(user, Action.VIEW_PARTICIPANTS)
+    ).select_related("site", "allocation")
+    if status:
+        qs = qs.filter(status=status)
+    if search:
+        condition = Q(trial_id__icontains=search)
+        if may(user, Action.VIEW_IDENTIFIERS):
+            identifiable = sites_for(user, Action.VIEW_IDENTIFIERS)
+            condition |= Q(site__in=identifiable) & (
+                Q(personal_data__full_name__icontains=search)
+                | Q(personal_data__hospital_number__icontains=search)
+            )
+        qs = qs.filter(condition)
+    return qs.order_by("site__code", "site_sequence")
+
+
+def participant_get(user: Any, trial_id: str) -> Participant:
+    """Return one participant the user may see, or raise 404 (never reveal it exists)."""
+    participant = (
+        Participant.objects.select_related("site", "eligibility", "consent", "allocation")
+        .filter(trial_id=trial_id)
+        .first()
+    )
+    if participant is None or not may(user, Action.VIEW_PARTICIPANTS, site=participant.site):
+        raise Http404
+    return participant
+
+
+def participant_identity_visible(user: Any, participant: Participant) -> bool:
+    return may(user, Action.VIEW_IDENTIFIERS, site=participant.site)

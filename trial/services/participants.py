@@ -1,0 +1,176 @@
+"""The participant journey: registration (screening), identifying data, dates, ending."""
+
+from datetime import date
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+
+from trial.exceptions import InvalidTransition, ReasonRequired
+from trial.locks import participant_qs_for_update, site_qs_for_update
+from trial.models import AuditEvent, Participant, PersonalData, Site
+from trial.services.audit import audit_record
+from trial.services.visits import visit_schedule_sync
+
+IDENTITY_FIELDS = ("full_name", "phone", "hospital_number")
+END_STATUSES = {
+    Participant.Status.COMPLETED,
+    Participant.Status.WITHDRAWN,
+    Participant.Status.LOST,
+}
+
+
+def _trial_id(site: Site, sequence: int) -> str:
+    return f"{site.code}-{sequence:04d}"
+
+
+@transaction.atomic(durable=True)
+def participant_register(
+    *,
+    actor: Any,
+    site: Site,
+    screening_date: date,
+    admission_date: date | None,
+    full_name: str,
+    phone: str = "",
+    hospital_number: str = "",
+    protocol_code: str | None = None,
+) -> Participant:
+    """Register a patient for screening under the next trial id of the site."""
+    locked_site = site_qs_for_update(site.pk).get()
+    last = locked_site.participants.order_by("-site_sequence").first()
+    sequence = (last.site_sequence if last else 0) + 1
+    participant = Participant.objects.create(
+        trial_id=_trial_id(locked_site, sequence),
+        site=locked_site,
+        site_sequence=sequence,
+        protocol_code=protocol_code or settings.EDC_PROTOCOL,
+        screening_date=screening_date,
+        admission_date=admission_date,
+        created_by=actor,
+    )
+    identity = PersonalData.objects.create(
+        participant=participant,
+        full_name=full_name,
+        phone=phone,
+        hospital_number=hospital_number,
+    )
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.CREATE,
+        obj=participant,
+        site=locked_site,
+        changes={
+            "trial_id": (None, participant.trial_id),
+            "status": (None, participant.status),
+            "screening_date": (None, screening_date),
+            "admission_date": (None, admission_date),
+        },
+    )
+    # identifying data are audited by field name only: the audit trail is exported
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.CREATE,
+        obj=identity,
+        site=locked_site,
+        changes={name: (None, "***") for name in IDENTITY_FIELDS if getattr(identity, name)},
+    )
+    visit_schedule_sync(actor=actor, participant=participant)
+    return participant
+
+
+@transaction.atomic(durable=True)
+def participant_update_identity(
+    *, actor: Any, participant: Participant, reason: str, **values: str
+) -> PersonalData:
+    """Change a participant's identifying data (audited without the values themselves)."""
+    participant_qs_for_update(participant.pk).get()
+    identity = participant.personal_data
+    changed = [
+        name
+        for name in IDENTITY_FIELDS
+        if name in values and values[name] != getattr(identity, name)
+    ]
+    if not changed:
+        return identity
+    if not reason.strip():
+        raise ReasonRequired()
+    for name in changed:
+        setattr(identity, name, values[name])
+    identity.save(update_fields=[*changed, "updated_at"])
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.UPDATE,
+        obj=identity,
+        site=participant.site,
+        changes={name: ("***", "***") for name in changed},
+        reason=reason,
+    )
+    return identity
+
+
+@transaction.atomic(durable=True)
+def participant_set_dates(
+    *,
+    actor: Any,
+    participant: Participant,
+    admission_date: date | None,
+    surgery_date: date | None,
+    reason: str = "",
+) -> Participant:
+    """Set the admission and (planned) surgery dates and reschedule the visits from them."""
+    locked = participant_qs_for_update(participant.pk).get()
+    changes = {
+        name: (getattr(locked, name), new)
+        for name, new in (("admission_date", admission_date), ("surgery_date", surgery_date))
+        if getattr(locked, name) != new
+    }
+    if not changes:
+        return locked
+    if any(old is not None for old, _new in changes.values()) and not reason.strip():
+        raise ReasonRequired()
+    for name, (_old, new) in changes.items():
+        setattr(locked, name, new)
+    locked.revision += 1
+    locked.save(update_fields=[*changes, "revision", "updated_at"])
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.UPDATE,
+        obj=locked,
+        site=locked.site,
+        changes=changes,
+        reason=reason,
+    )
+    visit_schedule_sync(actor=actor, participant=locked)
+    return locked
+
+
+@transaction.atomic(durable=True)
+def participant_end(
+    *, actor: Any, participant: Participant, status: str, ended_date: date, reason: str
+) -> Participant:
+    """End a participant's follow-up: completed, withdrawn or lost, with date and reason."""
+    locked = participant_qs_for_update(participant.pk).get()
+    if status not in END_STATUSES:
+        raise InvalidTransition()
+    if locked.status in END_STATUSES or locked.status == Participant.Status.INELIGIBLE:
+        raise InvalidTransition()
+    if status != Participant.Status.COMPLETED and not reason.strip():
+        raise ReasonRequired()
+    changes = {
+        "status": (locked.status, status),
+        "ended_date": (locked.ended_date, ended_date),
+        "end_reason": (locked.end_reason, reason),
+    }
+    locked.status, locked.ended_date, locked.end_reason = status, ended_date, reason
+    locked.revision += 1
+    locked.save(update_fields=["status", "ended_date", "end_reason", "revision", "updated_at"])
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.UPDATE,
+        obj=locked,
+        site=locked.site,
+        changes=changes,
+        reason=reason,
+    )
+    return locked

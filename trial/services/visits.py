@@ -1,0 +1,114 @@
+"""The visit schedule follows the protocol, the allocation and the anchor dates."""
+
+from datetime import date
+from typing import Any
+
+from django.db import transaction
+
+from trial.exceptions import InvalidTransition, ReasonRequired
+from trial.models import Allocation, AuditEvent, FormInstance, Participant, Visit
+from trial.protocol import Anchor, get_protocol
+from trial.services.audit import audit_record
+
+SCHEDULE_REASON = "schedule follows the anchor dates"
+
+
+def _anchor_date(participant: Participant, anchor: Anchor) -> date | None:
+    return participant.admission_date if anchor is Anchor.ADMISSION else participant.surgery_date
+
+
+def participant_arm(participant: Participant) -> str | None:
+    allocation = Allocation.objects.filter(participant=participant).only("arm").first()
+    return allocation.arm if allocation else None
+
+
+def visit_schedule_sync(*, actor: Any, participant: Participant) -> list[Visit]:
+    """Create the visits the participant's arm needs and date them from the anchors."""
+    protocol = get_protocol(participant.protocol_code)
+    existing = {v.code: v for v in Visit.objects.filter(participant=participant)}
+    visits = []
+    with transaction.atomic():
+        for order, definition in enumerate(protocol.visits, start=1):
+            if not definition.applies_to(participant_arm(participant)):
+                continue
+            anchor = _anchor_date(participant, definition.anchor)
+            target = definition.target(anchor) if anchor else None
+            start, end = definition.window(anchor) if anchor else (None, None)
+            visit = existing.get(definition.code)
+            if visit is None:
+                visit = Visit.objects.create(
+                    participant=participant,
+                    code=definition.code,
+                    order=order,
+                    target_date=target,
+                    window_start=start,
+                    window_end=end,
+                )
+                audit_record(
+                    actor=actor,
+                    action=AuditEvent.Action.CREATE,
+                    obj=visit,
+                    site=participant.site,
+                    changes={"target_date": (None, target)},
+                    reason=SCHEDULE_REASON,
+                )
+            elif visit.target_date != target:
+                audit_record(
+                    actor=actor,
+                    action=AuditEvent.Action.UPDATE,
+                    obj=visit,
+                    site=participant.site,
+                    changes={"target_date": (visit.target_date, target)},
+                    reason=SCHEDULE_REASON,
+                )
+                visit.target_date, visit.window_start, visit.window_end = target, start, end
+                visit.save(update_fields=["target_date", "window_start", "window_end"])
+            visits.append(visit)
+    return visits
+
+
+def visit_refresh_status(*, actor: Any, visit: Visit) -> Visit:
+    """Mark a visit done when every form it needs is complete (or scheduled again if not)."""
+    participant = visit.participant
+    protocol = get_protocol(participant.protocol_code)
+    needed = {
+        f.code for f in protocol.forms_for(protocol.visit(visit.code), participant_arm(participant))
+    }
+    complete = set(
+        FormInstance.objects.filter(
+            visit=visit, status=FormInstance.Status.COMPLETE, is_voided=False
+        ).values_list("form_code", flat=True)
+    )
+    new = Visit.Status.DONE if needed <= complete else Visit.Status.SCHEDULED
+    if visit.status != Visit.Status.MISSED and visit.status != new:
+        audit_record(
+            actor=actor,
+            action=AuditEvent.Action.UPDATE,
+            obj=visit,
+            site=participant.site,
+            changes={"status": (visit.status, new)},
+        )
+        visit.status = new
+        visit.save(update_fields=["status"])
+    return visit
+
+
+@transaction.atomic(durable=True)
+def visit_mark_missed(*, actor: Any, visit: Visit, reason: str) -> Visit:
+    """Record that a visit did not happen, with the reason."""
+    if not reason.strip():
+        raise ReasonRequired()
+    visit = Visit.objects.select_for_update().get(pk=visit.pk)
+    if visit.status == Visit.Status.DONE:
+        raise InvalidTransition()
+    audit_record(
+        actor=actor,
+        action=AuditEvent.Action.UPDATE,
+        obj=visit,
+        site=visit.participant.site,
+        changes={"status": (visit.status, Visit.Status.MISSED)},
+        reason=reason,
+    )
+    visit.status, visit.missed_reason = Visit.Status.MISSED, reason
+    visit.save(update_fields=["status", "missed_reason"])
+    return visit

@@ -1,0 +1,45 @@
+from django.urls import path
+
+from .views import crfs, participants, visits
+
+app_name = "trial"
+
+P = "participants/<str:trial_id>/"
+urlpatterns = [
+    path("participants/", participants.ParticipantListView.as_view(), name="participant-list"),
+    path(
+        "participants/new/",
+        participants.ParticipantRegisterView.as_view(),
+        name="participant-register",
+    ),
+    path(P, participants.ParticipantDetailView.as_view(), name="participant-detail"),
+    path(P + "eligibility/", participants.EligibilityView.as_view(), name="eligibility"),
+    path(P + "consent/", participants.ConsentView.as_view(), name="consent"),
+    path(P + "allocation/", participants.AllocationView.as_view(), name="allocation"),
+    path(P + "dates/", participants.DatesView.as_view(), name="dates"),
+    path(P + "identity/", participants.IdentityView.as_view(), name="identity"),
+    path(P + "end/", participants.EndView.as_view(), name="end"),
+    path(
+        P + "visits/<str:visit_code>/missed/", crfs.VisitMissedView.as_view(), name="visit-missed"
+    ),
+    path(
+        P + "visits/<str:visit_code>/<str:form_code>/",
+        crfs.CrfEntryView.as_view(),
+        name="crf-entry",
+    ),
+    path(
+        P + "visits/<str:visit_code>/<str:form_code>/history/",
+        crfs.CrfHistoryView.as_view(),
+        name="crf-history",
+    ),
+    path(P + "logs/<str:form_code>/", crfs.LogListView.as_view(), name="log-list"),
+    path(P + "logs/<str:form_code>/new/", crfs.CrfEntryView.as_view(), name="log-new"),
+    path(P + "logs/<str:form_code>/<int:seq>/", crfs.CrfEntryView.as_view(), name="log-edit"),
+    path(P + "logs/<str:form_code>/<int:seq>/void/", crfs.LogVoidView.as_view(), name="log-void"),
+    path(
+        P + "logs/<str:form_code>/<int:seq>/history/",
+        crfs.CrfHistoryView.as_view(),
+        name="log-history",
+    ),
+    path("worklist/", visits.WorklistView.as_view(), name="worklist"),
+]

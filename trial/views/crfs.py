@@ -1,0 +1,225 @@
+from typing import Any
+
+from django.apps import apps
+from django.contrib import messages
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect
+from django.utils.translation import gettext_lazy as _
+from django.views.generic import TemplateView
+
+from trial.exceptions import StaleEdit
+from trial.forms.participants import ReasonForm
+from trial.forms.registry import form_class_for
+from trial.models import AuditEvent, FormInstance, Visit
+from trial.permissions import Action, is_blinded
+from trial.protocol import FormDef, get_protocol
+from trial.selectors.visits import participant_logs, visible_forms
+from trial.services.crfs import crf_save, crf_void
+from trial.services.visits import visit_mark_missed
+
+from .base import ParticipantMixin, ServiceFormView
+
+
+class CrfMixin(ParticipantMixin):
+    """Resolve visit, form definition and instance from the URL (404 if not applicable)."""
+
+    participant_action = Action.ENTER_DATA
+
+    def resolve(self) -> None:
+        protocol = get_protocol(self.participant.protocol_code)
+        arm = getattr(getattr(self.participant, "allocation", None), "arm", None)
+        code = self.kwargs["form_code"]
+        if "visit_code" in self.kwargs:
+            self.visit = Visit.objects.filter(
+                participant=self.participant, code=self.kwargs["visit_code"]
+            ).first()
+            if self.visit is None:
+                raise Http404
+            forms = visible_forms(
+                protocol, protocol.visit(self.visit.code), self.participant, self.request.user
+            )
+        else:
+            self.visit = None
+            forms = tuple(
+                f for f in protocol.log_forms(arm) if not (f.arms and is_blinded(self.request.user))
+            )
+        self.formdef: FormDef = next((f for f in forms if f.code == code), None)
+        if self.formdef is None:
+            raise Http404
+        self.instance = self._instance()
+
+    def _instance(self) -> FormInstance | None:
+        qs = FormInstance.objects.filter(participant=self.participant, form_code=self.formdef.code)
+        if self.visit is not None:
+            return qs.filter(visit=self.visit).first()
+        if "seq" in self.kwargs:
+            instance = qs.filter(visit=None, seq=self.kwargs["seq"]).first()
+            if instance is None:
+                raise Http404
+            return instance
+        return None
+
+
+class CrfEntryView(CrfMixin, ServiceFormView):
+    template_name = "trial/crfs/crf_form.html"
+
+    def get(self, request, *args, **kwargs):
+        self.resolve()
+        return super().get(request, *args, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        self.resolve()
+        if self.instance is not None and self.instance.is_voided:
+            raise Http404
+        return super().post(request, *args, **kwargs)
+
+    def get_form_class(self):
+        return form_class_for(self.formdef.model)
+
+    def completing(self) -> bool:
+        if self.request.method == "POST":
+            return "complete" in self.request.POST or (
+                self.instance is not None and self.instance.status == FormInstance.Status.COMPLETE
+            )
+        return False
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        kwargs = super().get_form_kwargs()
+        data = self.data_row()
+        if data is not None:
+            kwargs["instance"] = data
+        kwargs["initial"] = {"revision": self.instance.revision if self.instance else 0}
+        return {
+            **kwargs,
+            "completing": self.completing(),
+            "participant": self.participant,
+            "visit": self.visit,
+        }
+
+    def data_row(self) -> Any:
+        if self.instance is None:
+            return None
+        return apps.get_model(self.formdef.model).objects.get(instance=self.instance)
+
+    def perform(self, form: Any) -> FormInstance:
+        self.soft_findings = getattr(form, "soft_findings", [])
+        return crf_save(
+            actor=self.request.user,
+            participant=self.participant,
+            form_code=self.formdef.code,
+            visit=self.visit,
+            instance=self.instance,
+            answers=form.answers(),
+            complete=self.completing(),
+            base_revision=form.cleaned_data.get("revision") or 0,
+            reason=form.cleaned_data.get("reason") or "",
+        )
+
+    def get_success_response(self) -> HttpResponse:
+        if self.completing():
+            messages.success(self.request, _("Form saved as complete."))
+        else:
+            messages.success(self.request, _("Form saved in progress."))
+        for finding in self.soft_findings:
+            messages.warning(self.request, finding.message)
+        if self.visit is None:
+            return redirect(
+                "trial:log-edit",
+                trial_id=self.participant.trial_id,
+                form_code=self.formdef.code,
+                seq=self.result.seq,
+            )
+        return redirect(self.request.path)
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        data = self.data_row()
+        return super().get_context_data(
+            formdef=self.formdef,
+            visit=self.visit,
+            instance=self.instance,
+            visit_label=get_protocol(self.participant.protocol_code).visit(self.visit.code).label
+            if self.visit
+            else None,
+            scores=data.scores if data is not None else {},
+            scorer_version=data.scorer_version if data is not None else "",
+            soft_findings=getattr(kwargs.get("form"), "soft_findings", []),
+            stale=getattr(getattr(self, "trial_error", None), "code", "") == StaleEdit.code,
+            **kwargs,
+        )
+
+
+class LogListView(CrfMixin, TemplateView):
+    template_name = "trial/crfs/log_list.html"
+    participant_action = Action.VIEW_PARTICIPANTS
+
+    def get(self, request, *args, **kwargs):
+        self.resolve()
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return super().get_context_data(
+            formdef=self.formdef,
+            entries=participant_logs(self.participant, self.formdef.code),
+            **kwargs,
+        )
+
+
+class LogVoidView(CrfMixin, ServiceFormView):
+    template_name = "trial/participants/participant_form.html"
+    form_class = ReasonForm
+    success_message = _("Entry voided. It stays in the record and its history.")
+
+    def get(self, request, *args, **kwargs):
+        self.resolve()
+        return super().get(request, *args, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        self.resolve()
+        return super().post(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return super().get_context_data(title=_("Void entry"), **kwargs)
+
+    def perform(self, form: ReasonForm) -> FormInstance:
+        return crf_void(
+            actor=self.request.user, instance=self.instance, reason=form.cleaned_data["reason"]
+        )
+
+
+class CrfHistoryView(CrfMixin, TemplateView):
+    template_name = "trial/crfs/crf_history.html"
+    participant_action = Action.VIEW_PARTICIPANTS
+
+    def get(self, request, *args, **kwargs):
+        self.resolve()
+        if self.instance is None:
+            raise Http404
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        events = AuditEvent.objects.filter(
+            object_type="trial.forminstance", object_id=str(self.instance.pk)
+        ).order_by("at", "id")
+        return super().get_context_data(
+            formdef=self.formdef, instance=self.instance, events=events, **kwargs
+        )
+
+
+class VisitMissedView(ParticipantMixin, ServiceFormView):
+    participant_action = Action.ENTER_DATA
+    template_name = "trial/participants/participant_form.html"
+    form_class = ReasonForm
+    success_message = _("Visit marked as missed.")
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return super().get_context_data(title=_("Mark visit as missed"), **kwargs)
+
+    def perform(self, form: ReasonForm) -> Visit:
+        visit = Visit.objects.filter(
+            participant=self.participant, code=self.kwargs["visit_code"]
+        ).first()
+        if visit is None:
+            raise Http404
+        return visit_mark_missed(
+            actor=self.request.user, visit=visit, reason=form.cleaned_data["reason"]
+        )
