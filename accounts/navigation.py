@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from trial.permissions import Action, may
+from trial.permissions import Action, is_blinded, may
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,12 +21,22 @@ class NavItem:
     url_name: str
     action: Action | None = None  # None: every signed-in user
     staff_only: bool = False
+    unblinded_only: bool = False
 
 
 NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("home", _("Home"), "home"),
     NavItem("participants", _("Participants"), "trial:participant-list", Action.VIEW_PARTICIPANTS),
     NavItem("worklist", _("Worklist"), "trial:worklist", Action.ENTER_DATA),
+    NavItem("reports", _("Statistical reports"), "analysis:report-list", Action.RUN_REPORTS),
+    NavItem(
+        "allocation",
+        _("Allocation"),
+        "trial:allocation",
+        Action.MANAGE_ALLOCATION,
+        unblinded_only=True,
+    ),
+    NavItem("unblinding", _("Unblinding log"), "trial:unblinding-log", Action.DECIDE_UNBLINDING),
     NavItem("sites", _("Sites and staff"), "accounts:site-list", Action.VIEW_SITE_STAFF),
     NavItem("admin", _("Administration"), "admin:index", Action.MANAGE_USERS, staff_only=True),
 )
@@ -39,6 +49,8 @@ def nav_items_for(user: Any) -> list[dict[str, Any]]:
         if item.action is not None and not may(user, item.action):
             continue
         if item.staff_only and not user.is_staff:
+            continue
+        if item.unblinded_only and is_blinded(user):
             continue
         visible.append({"key": item.key, "label": item.label, "url": reverse(item.url_name)})
     return visible

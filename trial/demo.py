@@ -14,13 +14,17 @@ from django.conf import settings
 from django.utils import timezone
 
 import scoring
-from trial.models import Participant, Site, Visit
+from trial.models import AllocationList, FormInstance, Participant, Site, Visit
 from trial.protocol import get_protocol
 from trial.services.consent import consent_record
 from trial.services.crfs import crf_save
 from trial.services.eligibility import eligibility_record
 from trial.services.participants import participant_register, participant_set_dates
-from trial.services.randomization import allocation_record
+from trial.services.randomization import (
+    allocation_list_activate,
+    allocation_list_generate,
+    participant_randomize,
+)
 
 SURGERY_AFTER_ADMISSION = 3  # days, as in the demo trial's wards
 
@@ -185,8 +189,15 @@ def _all_yes(protocol: Any) -> dict[str, bool]:
 def _fill_visits(actor: Any, participant: Participant, rng: random.Random, until: str) -> None:
     protocol = get_protocol(participant.protocol_code)
     arm = participant.allocation.arm if hasattr(participant, "allocation") else None
+    done = set(
+        FormInstance.objects.filter(participant=participant, visit__isnull=False).values_list(
+            "visit__code", "form_code"
+        )
+    )
     for visit in Visit.objects.filter(participant=participant).order_by("order"):
         for form in protocol.forms_for(protocol.visit(visit.code), arm):
+            if (visit.code, form.code) in done:
+                continue
             participant.refresh_from_db()
             crf_save(
                 actor=actor,
@@ -206,15 +217,14 @@ def demo_trial_load(*, actor: Any, site: Site, seed: int = 2024) -> list[Partici
         return list(site.participants.all())
     rng, today = random.Random(seed), timezone.localdate()
     protocol = get_protocol(settings.EDC_PROTOCOL)
-    first, second = protocol.arms[0].code, protocol.arms[-1].code
     visits = protocol.visits
     stages = [
         ("screening", None),
         ("ineligible", None),
         ("consented", None),
-        (first, visits[0]),
-        (second, visits[-2]),
-        (first, visits[-1]),
+        ("randomized", visits[0]),
+        ("randomized", visits[-2]),
+        ("randomized", visits[-1]),
     ]
     created = []
     for number, (stage, until) in enumerate(stages, start=1):
@@ -257,12 +267,27 @@ def demo_trial_load(*, actor: Any, site: Site, seed: int = 2024) -> list[Partici
             admission_date=admitted,
             surgery_date=admitted + timedelta(days=SURGERY_AFTER_ADMISSION),
         )
-        allocation_record(
-            actor=actor,
-            participant=participant,
-            arm=stage,
-            randomization_number=f"{site.code}{number:03d}",
-        )
+        _fill_visits(actor, participant, rng, visits[0].code)
+        participant_randomize(actor=actor, participant=participant)
         participant.refresh_from_db()
         _fill_visits(actor, participant, rng, until.code)
     return created
+
+
+def demo_allocation_list(*, actor: Any) -> AllocationList:
+    """Generate and seal the demo's allocation list once (stratified by site, seed fixed)."""
+    active = AllocationList.objects.filter(
+        protocol_code=settings.EDC_PROTOCOL, status=AllocationList.Status.ACTIVE
+    ).first()
+    if active is not None:
+        return active
+    draft = allocation_list_generate(
+        actor=actor,
+        name="Demo list (blocks of 2, 4, 6)",
+        factors=["site"],
+        ratio=[1, 1],
+        block_sizes=[2, 4, 6],
+        slots_per_stratum=120,
+        seed=20230501,
+    )
+    return allocation_list_activate(actor=actor, allocation_list=draft)

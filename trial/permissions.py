@@ -80,10 +80,6 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
     Role.ADMINISTRATOR: frozenset({A.MANAGE_USERS, A.VIEW_AUDIT, A.VIEW_SITE_STAFF}),
 }
 
-# Roles that never see an allocation. The protocol definition takes this over (issue 5);
-# until then the outcome assessor is blinded, as the design says is the default.
-DEFAULT_BLINDED_ROLES: frozenset[str] = frozenset({Role.OUTCOME_ASSESSOR})
-
 
 def memberships(user: Any) -> list[Membership]:
     """Return the user's active memberships, read once per request and kept on the user."""
@@ -119,6 +115,13 @@ def sites_for(user: Any, action: Action) -> QuerySet[Site]:
     return Site.objects.filter(pk__in={m.site_id for m in granting}, is_active=True)
 
 
-def is_blinded(user: Any, *, blinded_roles: frozenset[str] = DEFAULT_BLINDED_ROLES) -> bool:
-    """Return whether the user must not see allocations (any blinded role blinds)."""
-    return bool(roles(user) & blinded_roles)
+def is_blinded(user: Any) -> bool:
+    """Return whether the user must not see allocations (any blinded role blinds).
+
+    Which roles are blinded is protocol configuration (``Protocol.blinded_roles``).
+    """
+    from django.conf import settings
+
+    from trial.protocol import get_protocol
+
+    return bool(roles(user) & get_protocol(settings.EDC_PROTOCOL).blinded_roles)

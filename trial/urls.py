@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import crfs, participants, visits
+from .views import crfs, participants, randomization, visits
 
 app_name = "trial"
 
@@ -15,7 +15,10 @@ urlpatterns = [
     path(P, participants.ParticipantDetailView.as_view(), name="participant-detail"),
     path(P + "eligibility/", participants.EligibilityView.as_view(), name="eligibility"),
     path(P + "consent/", participants.ConsentView.as_view(), name="consent"),
-    path(P + "allocation/", participants.AllocationView.as_view(), name="allocation"),
+    path(P + "randomize/", randomization.RandomizeView.as_view(), name="randomize"),
+    path(
+        P + "unblinding/", randomization.UnblindingRequestView.as_view(), name="unblinding-request"
+    ),
     path(P + "dates/", participants.DatesView.as_view(), name="dates"),
     path(P + "identity/", participants.IdentityView.as_view(), name="identity"),
     path(P + "end/", participants.EndView.as_view(), name="end"),
@@ -42,4 +45,30 @@ urlpatterns = [
         name="log-history",
     ),
     path("worklist/", visits.WorklistView.as_view(), name="worklist"),
+    path("allocation/", randomization.AllocationOverviewView.as_view(), name="allocation"),
+    path(
+        "allocation/generate/", randomization.GenerateListView.as_view(), name="allocation-generate"
+    ),
+    path("allocation/upload/", randomization.UploadListView.as_view(), name="allocation-upload"),
+    path(
+        "allocation/minimization/",
+        randomization.MinimizationView.as_view(),
+        name="allocation-minimization",
+    ),
+    path(
+        "allocation/<int:pk>/",
+        randomization.AllocationListDetailView.as_view(),
+        name="allocation-list",
+    ),
+    path(
+        "allocation/<int:pk>/activate/",
+        randomization.AllocationListActivateView.as_view(),
+        name="allocation-activate",
+    ),
+    path("unblinding/", randomization.UnblindingLogView.as_view(), name="unblinding-log"),
+    path(
+        "unblinding/<int:pk>/<str:decision>/",
+        randomization.UnblindingDecideView.as_view(),
+        name="unblinding-decide",
+    ),
 ]

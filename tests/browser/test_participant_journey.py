@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone, translation
 
 from tests.factories import DEFAULT_PASSWORD, SiteFactory, user_with_role
-from trial.demo import sample_answers
+from trial.demo import demo_allocation_list, sample_answers
 from trial.models import AuditEvent, FormInstance, Participant, Role
 from trial.protocol import get_protocol
 
@@ -75,6 +75,7 @@ def test_nurse_takes_a_patient_from_screening_to_the_3_month_visit(page, languag
     # given: a nurse of site S01
     site = SiteFactory(code="S01")
     user_with_role(Role.RESEARCH_NURSE, site=site, username="nurse1")
+    demo_allocation_list(actor=user_with_role(Role.STATISTICIAN, site=None))
     protocol = get_protocol("snrb_peld")
     login(page, "nurse1", language)
     # when: she registers a patient for screening
@@ -100,23 +101,25 @@ def test_nurse_takes_a_patient_from_screening_to_the_3_month_visit(page, languag
     page.get_by_role("link", name=t(language, "Admission and surgery dates")).first.click()
     page.fill("input[name=surgery_date]", SURGERY.isoformat())
     submit(page, "Save", language)
-    page.get_by_role("link", name=t(language, "Record allocation")).click()
-    page.check("input[name=arm][value=S]")
-    page.fill("input[name=randomization_number]", "001")
-    submit(page, "Record allocation", language)
-    assert page.locator("[data-testid=status]").get_attribute("data-status") == "randomized"
-    # and enters every form of every visit
+    # and completes the admission forms, then randomizes
     participant = Participant.objects.get(trial_id=trial_id)
     rng = random.Random(7)
-    for visit in protocol.visits_for("S"):
-        for form in protocol.forms_for(visit, "S"):
-            page.goto(f"/participants/{trial_id}/")
-            page.click(f"tr[data-visit={visit.code}] a[data-form={form.code}]")
-            participant.refresh_from_db()
-            fill(page, sample_answers(form.code, participant, visit_code=visit.code, rng=rng))
-            submit(page, "Save as complete", language)
-            status = page.locator("[data-testid=form-status]")
-            assert status.get_attribute("data-status") == "complete", (visit.code, form.code)
+    for visit, form in protocol.pre_randomization_forms():
+        enter_form(page, participant, visit.code, form.code, rng, language)
+    page.goto(f"/participants/{trial_id}/")
+    page.click("[data-testid=randomize-link]")
+    page.click("[data-testid=randomize]")
+    page.wait_for_load_state()
+    assert page.locator("[data-testid=status]").get_attribute("data-status") == "randomized"
+    participant.refresh_from_db()
+    arm = participant.allocation.arm
+    assert f"{t(language, 'Arm')} {arm}" in page.locator("[data-testid=allocation]").inner_text()
+    # and enters every form of every visit of the arm
+    for visit in protocol.visits_for(arm):
+        for form in protocol.forms_for(visit, arm):
+            if visit.before_randomization:
+                continue
+            enter_form(page, participant, visit.code, form.code, rng, language)
     for log in protocol.logs:
         page.goto(f"/participants/{trial_id}/logs/{log}/new/")
         fill(page, sample_answers(log, participant, visit_code=None, rng=rng))
@@ -127,10 +130,10 @@ def test_nurse_takes_a_patient_from_screening_to_the_3_month_visit(page, languag
     states = page.locator("[data-testid=grid] tr[data-visit]").evaluate_all(
         "rows => rows.map(r => r.dataset.state)"
     )
-    assert states == ["done"] * len(protocol.visits_for("S"))
+    assert states == ["done"] * len(protocol.visits_for(arm))
     instances = FormInstance.objects.filter(participant=participant)
     assert instances.count() == sum(
-        len(protocol.forms_for(v, "S")) for v in protocol.visits_for("S")
+        len(protocol.forms_for(v, arm)) for v in protocol.visits_for(arm)
     ) + len(protocol.logs)
     assert all(i.status == "complete" for i in instances)
     audited = set(
@@ -139,6 +142,16 @@ def test_nurse_takes_a_patient_from_screening_to_the_3_month_visit(page, languag
         )
     )
     assert audited == {str(i.pk) for i in instances}
+
+
+def enter_form(page, participant, visit_code, form_code, rng, language):
+    page.goto(f"/participants/{participant.trial_id}/")
+    page.click(f"tr[data-visit={visit_code}] a[data-form={form_code}]")
+    participant.refresh_from_db()
+    fill(page, sample_answers(form_code, participant, visit_code=visit_code, rng=rng))
+    submit(page, "Save as complete", language)
+    status = page.locator("[data-testid=form-status]")
+    assert status.get_attribute("data-status") == "complete", (visit_code, form_code)
 
 
 def test_form_history_shows_old_and_new_values_with_the_reason(page):

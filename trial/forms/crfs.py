@@ -60,9 +60,20 @@ class CrfForm(forms.ModelForm):
         names = self.required_for_complete
         return list(names) if names is not None else self.answer_fields()
 
+    def withhold(self, names: tuple[str, ...]) -> None:
+        """Leave these answers out of the form entirely (not shown, not saved)."""
+        for name in names:
+            self.fields.pop(name, None)
+            if self.helper.layout is not None:
+                _drop_from_layout(self.helper.layout, name)
+
     def answers(self) -> dict[str, Any]:
-        """Return the cleaned answers, without the bookkeeping fields."""
-        return {name: self.cleaned_data.get(name) for name in self.answer_fields()}
+        """Return the cleaned answers of the fields this form shows (bookkeeping left out)."""
+        return {
+            name: self.cleaned_data.get(name)
+            for name in self.answer_fields()
+            if name in self.fields
+        }
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
@@ -74,6 +85,21 @@ class CrfForm(forms.ModelForm):
             ):
                 self.add_error(name, _("This date is in the future."))
         return cleaned
+
+
+def _drop_from_layout(layout: Any, name: str) -> None:
+    """Remove a field, and any layout object holding only it, from a crispy layout."""
+    kept = []
+    for item in layout.fields:
+        if item == name:
+            continue
+        inner = getattr(item, "fields", None)
+        if inner is not None:
+            _drop_from_layout(item, name)
+            if not item.fields:
+                continue
+        kept.append(item)
+    layout.fields[:] = kept
 
 
 def crf_form_class(model: type[models.Model], base: type[CrfForm] = CrfForm) -> type[CrfForm]:

@@ -110,17 +110,6 @@ class ConsentForm(EdcForm):
         self.fields["obtained_by"].queryset = staff
 
 
-class AllocationForm(EdcForm):
-    submit_label = _("Record allocation")
-
-    arm = forms.ChoiceField(label=_("Arm"), widget=forms.RadioSelect)
-    randomization_number = forms.CharField(label=_("Randomization number"), max_length=20)
-
-    def __init__(self, *args: Any, arms: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["arm"].choices = [(a.code, str(a.label)) for a in arms]
-
-
 class DatesForm(EdcForm):
     admission_date = forms.DateField(
         label=_("Admission date"), widget=DateInput, required=False, validators=[not_in_future]

@@ -6,13 +6,22 @@ from .eligibility import EligibilityAssessment
 from .instruments import JoaData, OdiData, PainVasData, Sf36Data
 from .participants import Participant, PersonalData
 from .procedures import PeldData, SnrbData
-from .randomization import Allocation
+from .randomization import (
+    Allocation,
+    AllocationList,
+    AllocationSlot,
+    AllocationStratum,
+    UnblindingRequest,
+)
 from .sites import Membership, Role, Site
 from .visits import Visit
 
 __all__ = [
     "AdverseEventData",
     "Allocation",
+    "AllocationList",
+    "AllocationSlot",
+    "AllocationStratum",
     "AuditEvent",
     "BaselineData",
     "Consent",
@@ -32,6 +41,7 @@ __all__ = [
     "Role",
     "Sf36Data",
     "Site",
+    "UnblindingRequest",
     "SnrbData",
     "Visit",
 ]

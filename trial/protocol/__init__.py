@@ -9,6 +9,7 @@ from .schema import (
     CriterionKind,
     FormDef,
     Protocol,
+    StratificationFactor,
     Text,
     VisitDef,
 )
@@ -21,6 +22,7 @@ __all__ = [
     "CriterionKind",
     "FormDef",
     "Protocol",
+    "StratificationFactor",
     "Text",
     "VisitDef",
     "get_protocol",

@@ -72,6 +72,8 @@ class FormDef:
 
     ``instrument`` names a ``scoring`` instrument scored on save; ``repeating`` forms are
     logs with any number of entries (adverse events); ``arms`` restricts a form to arms.
+    ``blinded_fields`` are answers that would reveal the arm (an event "related to the
+    block"): blinded users neither see nor edit them, and their history is masked.
     """
 
     code: str
@@ -80,6 +82,7 @@ class FormDef:
     instrument: str | None = None
     repeating: bool = False
     arms: frozenset[str] | None = None
+    blinded_fields: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +119,20 @@ class VisitDef:
 
 
 @dataclass(frozen=True, slots=True)
+class StratificationFactor:
+    """A factor a list may stratify by: the participant's site, or an answer on a form.
+
+    ``form``/``field`` name the form (before randomization) and the model field whose
+    value is the participant's level; for ``site`` both are empty.
+    """
+
+    code: str
+    label: Text
+    form: str = ""
+    field: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class Protocol:
     code: str
     version: str
@@ -132,6 +149,11 @@ class Protocol:
     bmi_range: tuple[float, float] | None = None  # eligibility bounds, used by edit checks
     # Where an anchor date comes from once the event happened: (anchor, form code, field).
     anchor_sources: tuple[tuple[Anchor, str, str], ...] = ()
+    stratification_factors: tuple[StratificationFactor, ...] = ()
+    # Roles that approve or refuse emergency unblinding.
+    unblinding_approver_roles: frozenset[str] = field(
+        default_factory=lambda: frozenset({"statistician"})
+    )
 
     def __post_init__(self) -> None:
         self._check_unique("arm", [a.code for a in self.arms])
@@ -173,6 +195,18 @@ class Protocol:
     def log_forms(self, arm: str | None) -> tuple[FormDef, ...]:
         forms = (self.form(code) for code in self.logs)
         return tuple(f for f in forms if f.arms is None or (arm is not None and arm in f.arms))
+
+    def factor(self, code: str) -> StratificationFactor:
+        return next(f for f in self.stratification_factors if f.code == code)
+
+    def pre_randomization_forms(self) -> tuple[tuple[VisitDef, FormDef], ...]:
+        """Return the (visit, form) pairs that must be complete before randomization."""
+        return tuple(
+            (visit, form)
+            for visit in self.visits
+            if visit.before_randomization
+            for form in self.forms_for(visit, None)
+        )
 
     def is_eligible(self, answers: dict[str, bool]) -> tuple[bool, list[str]]:
         """Return (eligible, failed criterion codes); every criterion must be answered."""

@@ -16,6 +16,7 @@ from .schema import (
     CriterionKind,
     FormDef,
     Protocol,
+    StratificationFactor,
     Text,
     VisitDef,
 )
@@ -136,7 +137,11 @@ FORMS = (
         repeating=True,
     ),
     FormDef(
-        "adverse_event", Text("Adverse event", "不良事件"), "trial.AdverseEventData", repeating=True
+        "adverse_event",
+        Text("Adverse event", "不良事件"),
+        "trial.AdverseEventData",
+        repeating=True,
+        blinded_fields=("relation",),
     ),
 )
 
@@ -221,5 +226,14 @@ SNRB_PELD = register(
         logs=("medication", "adverse_event"),
         bmi_range=(18.5, 30.0),
         anchor_sources=((Anchor.SURGERY, "peld", "surgery_date"),),
+        stratification_factors=(
+            StratificationFactor("site", Text("Site", "站点")),
+            StratificationFactor(
+                "herniation_level",
+                Text("Level of the disc herniation", "腰椎间盘突出节段"),
+                form="baseline",
+                field="herniation_level",
+            ),
+        ),
     )
 )

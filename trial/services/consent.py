@@ -2,6 +2,7 @@ from datetime import date
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from trial.exceptions import InvalidTransition, TrialError
 from trial.locks import participant_qs_for_update
@@ -19,7 +20,9 @@ def consent_record(
     if locked.status != Participant.Status.ELIGIBLE:
         raise InvalidTransition()
     if version not in get_protocol(locked.protocol_code).consent_versions:
-        raise TrialError(code="unknown_consent_version")
+        raise TrialError(
+            _("This consent form version is not in the protocol."), code="unknown_consent_version"
+        )
     consent = Consent.objects.create(
         participant=locked, version=version, consent_date=consent_date, obtained_by=obtained_by
     )

@@ -2,6 +2,7 @@ from datetime import date
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from trial.exceptions import InvalidTransition, ReasonRequired, TrialError
 from trial.locks import participant_qs_for_update
@@ -32,7 +33,7 @@ def eligibility_record(
     try:
         eligible, failed = get_protocol(locked.protocol_code).is_eligible(answers)
     except ValueError as exc:
-        raise TrialError(code="criteria_unanswered") from exc
+        raise TrialError(_("Answer every criterion."), code="criteria_unanswered") from exc
     new_status = S.ELIGIBLE if eligible else S.INELIGIBLE
     previous = EligibilityAssessment.objects.filter(participant=locked).first()
     if previous is None:

@@ -76,6 +76,12 @@ class CrfEntryView(CrfMixin, ServiceFormView):
     def get_form_class(self):
         return form_class_for(self.formdef.model)
 
+    def get_form(self, form_class=None):
+        form = super().get_form(form_class)
+        if is_blinded(self.request.user):
+            form.withhold(self.formdef.blinded_fields)
+        return form
+
     def completing(self) -> bool:
         if self.request.method == "POST":
             return "complete" in self.request.POST or (
@@ -197,9 +203,16 @@ class CrfHistoryView(CrfMixin, TemplateView):
         return super().get(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        events = AuditEvent.objects.filter(
-            object_type="trial.forminstance", object_id=str(self.instance.pk)
-        ).order_by("at", "id")
+        events = list(
+            AuditEvent.objects.filter(
+                object_type="trial.forminstance", object_id=str(self.instance.pk)
+            ).order_by("at", "id")
+        )
+        if is_blinded(self.request.user):
+            for event in events:  # masked in memory only; the trail itself never changes
+                for name in self.formdef.blinded_fields:
+                    if name in event.changes:
+                        event.changes[name] = ["•••", "•••"]
         return super().get_context_data(
             formdef=self.formdef, instance=self.instance, events=events, **kwargs
         )

@@ -2,7 +2,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db.models import Q
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -10,7 +10,6 @@ from django.views.generic import ListView, TemplateView
 
 from accounts.mixins import ActionRequiredMixin
 from trial.forms.participants import (
-    AllocationForm,
     ConsentForm,
     DatesForm,
     EligibilityForm,
@@ -22,6 +21,7 @@ from trial.models import Participant
 from trial.permissions import Action, is_blinded, may, sites_for
 from trial.protocol import get_protocol
 from trial.selectors.participants import participant_identity_visible, participant_list
+from trial.selectors.randomization import may_see_allocation
 from trial.selectors.visits import participant_grid, participant_logs, participant_next_visit
 from trial.services.consent import consent_record
 from trial.services.eligibility import eligibility_record
@@ -31,7 +31,6 @@ from trial.services.participants import (
     participant_set_dates,
     participant_update_identity,
 )
-from trial.services.randomization import allocation_record
 
 from .base import ParticipantMixin, ServiceFormView
 
@@ -107,7 +106,9 @@ class ParticipantDetailView(ParticipantMixin, TemplateView):
             if participant_identity_visible(user, participant)
             else None,
             may_enter=may(user, Action.ENTER_DATA, site=participant.site),
-            may_randomize=may(user, Action.RANDOMIZE, site=participant.site) and not blinded,
+            may_randomize=may(user, Action.RANDOMIZE, site=participant.site),
+            show_arm=may_see_allocation(user, participant),
+            may_request_unblinding=may(user, Action.REQUEST_UNBLINDING, site=participant.site),
             failed_criteria=self._failed_criteria(protocol),
             **kwargs,
         )
@@ -191,26 +192,6 @@ class ConsentView(ParticipantStepView):
             version=data["version"],
             consent_date=data["consent_date"],
             obtained_by=data["obtained_by"],
-        )
-
-
-class AllocationView(ParticipantStepView):
-    participant_action = Action.RANDOMIZE
-    form_class = AllocationForm
-    title = _("Record allocation")
-    success_message = _("Allocation recorded.")
-
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated and is_blinded(request.user):
-            raise Http404  # blinded roles never reach an allocation
-        return super().dispatch(request, *args, **kwargs)
-
-    def get_form_kwargs(self) -> dict[str, Any]:
-        return {**super().get_form_kwargs(), "arms": self.protocol().arms}
-
-    def perform(self, form: AllocationForm) -> Any:
-        return allocation_record(
-            actor=self.request.user, participant=self.participant, **form.cleaned_data
         )
 
 

@@ -36,7 +36,8 @@ def participant_urls(p):
         reverse("trial:participant-detail", args=[t]),
         reverse("trial:eligibility", args=[t]),
         reverse("trial:consent", args=[t]),
-        reverse("trial:allocation", args=[t]),
+        reverse("trial:randomize", args=[t]),
+        reverse("trial:unblinding-request", args=[t]),
         reverse("trial:dates", args=[t]),
         reverse("trial:identity", args=[t]),
         reverse("trial:end", args=[t]),
@@ -91,8 +92,7 @@ def test_blinded_assessor_sees_no_arm_and_no_arm_only_form(client, s01, particip
     assert b'data-form="snrb"' not in page.content
     url = reverse("trial:crf-entry", args=[participant.trial_id, "snrb", "snrb"])
     assert client.get(url).status_code == 404
-    allocation_url = reverse("trial:allocation", args=[participant.trial_id])
-    assert client.get(allocation_url).status_code == 404
+    assert client.get(reverse("trial:allocation")).status_code == 404
 
 
 def test_statistician_may_not_open_participant_pages(client, participant):
@@ -165,3 +165,42 @@ def test_identifying_data_are_shown_only_to_site_staff_with_the_right(client, s0
     assert b"Zhang San" not in page.content
     identity_url = reverse("trial:identity", args=[participant.trial_id])
     assert client.get(identity_url).status_code == 403
+
+
+def test_blinded_users_neither_see_nor_erase_an_arm_revealing_answer(
+    client, s01, nurse, participant
+):
+    from trial.models import AdverseEventData
+    from trial.services.crfs import crf_save
+
+    answers = sample_answers("adverse_event", participant, visit_code=None, rng=random.Random(4))
+    instance = crf_save(
+        actor=nurse,
+        participant=participant,
+        form_code="adverse_event",
+        answers={**answers, "relation": "snrb"},
+        complete=True,
+    )
+    assessor = user_with_role(Role.OUTCOME_ASSESSOR, site=s01)
+    client.force_login(assessor)
+    url = reverse("trial:log-edit", args=[participant.trial_id, "adverse_event", 1])
+    page = client.get(url)
+    assert "relation" not in page.context["form"].fields
+    data = {
+        k: ("" if v is None else ("True" if v is True else "False" if v is False else v))
+        for k, v in answers.items()
+        if k != "relation"
+    }
+    data.update(
+        term="Dizziness (corrected)",
+        revision=str(instance.revision),
+        reason="spelling",
+        complete="1",
+    )
+    assert client.post(url, data).status_code == 302
+    saved = AdverseEventData.objects.get(instance=instance)
+    assert (saved.term, saved.relation) == ("Dizziness (corrected)", "snrb")
+    history = client.get(
+        reverse("trial:log-history", args=[participant.trial_id, "adverse_event", 1])
+    )
+    assert b"snrb" not in history.content

@@ -6,10 +6,11 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from trial.demo import demo_trial_load
+from trial.demo import demo_allocation_list, demo_trial_load
 from trial.models import Membership, Role, Site
 
 DEMO_SITES = (
@@ -79,8 +80,11 @@ class Command(BaseCommand):
                     user=user, role=role, site=sites[site_code] if site_code else None
                 )
         nurse = get_user_model().objects.get(username="nurse")
+        demo_allocation_list(actor=get_user_model().objects.get(username="statistician"))
         for site in sites.values():
             demo_trial_load(actor=nurse, site=site)
+        # the paper-like trial for the report demo, at its own site (report with site RPT)
+        call_command("demo_report_data", site="RPT", user="nurse", verbosity=0)
         self.stdout.write(self.style.SUCCESS("Demo ready. Log in at http://127.0.0.1:8000/ as:"))
         for username, _first, _last, role, site_code, _staff in DEMO_USERS:
             where = site_code or "all sites"

@@ -1,0 +1,116 @@
+"""Reads for randomization: strata, a participant's stratum, list status and balance."""
+
+from collections import Counter
+from itertools import product
+from typing import Any
+
+from django.apps import apps
+from django.db.models import Count, Q, QuerySet
+
+from trial.models import (
+    Allocation,
+    AllocationList,
+    AllocationSlot,
+    AllocationStratum,
+    FormInstance,
+    Participant,
+    Site,
+    UnblindingRequest,
+)
+from trial.permissions import is_blinded
+from trial.protocol import Protocol
+
+
+def factor_levels(protocol: Protocol, code: str) -> list[str]:
+    """Return the possible levels of a stratification factor, in display order."""
+    factor = protocol.factor(code)
+    if not factor.form:
+        return list(Site.objects.filter(is_active=True).values_list("code", flat=True))
+    model = apps.get_model(protocol.form(factor.form).model)
+    return [str(value) for value, _label in model._meta.get_field(factor.field).choices]
+
+
+def stratum_keys(protocol: Protocol, factors: list[str]) -> list[str]:
+    """Return every stratum key of a list stratified by ``factors`` ("" when none)."""
+    if not factors:
+        return [""]
+    return ["|".join(levels) for levels in product(*(factor_levels(protocol, f) for f in factors))]
+
+
+def participant_levels(
+    protocol: Protocol, participant: Participant, factors: list[str]
+) -> dict[str, str]:
+    """Return the participant's level of each factor (empty string when not recorded)."""
+    levels = {}
+    for code in factors:
+        factor = protocol.factor(code)
+        if not factor.form:
+            levels[code] = participant.site.code
+            continue
+        model = apps.get_model(protocol.form(factor.form).model)
+        instance = (
+            FormInstance.objects.filter(
+                participant=participant, form_code=factor.form, is_voided=False
+            )
+            .order_by("seq")
+            .first()
+        )
+        row = model.objects.filter(instance=instance).first() if instance else None
+        levels[code] = str(getattr(row, factor.field, "") or "")
+    return levels
+
+
+def allocation_list_active(protocol_code: str) -> AllocationList | None:
+    return AllocationList.objects.filter(
+        protocol_code=protocol_code, status=AllocationList.Status.ACTIVE
+    ).first()
+
+
+def allocation_list_overview(allocation_list: AllocationList) -> list[dict[str, Any]]:
+    """Return, per stratum, slots in total and used, and the used slots' arm counts."""
+    strata = (
+        AllocationStratum.objects.filter(allocation_list=allocation_list)
+        .annotate(
+            total=Count("slots"), used=Count("slots", filter=Q(slots__participant__isnull=False))
+        )
+        .order_by("key")
+    )
+    used_arms = Counter(
+        AllocationSlot.objects.filter(
+            stratum__allocation_list=allocation_list, participant__isnull=False
+        ).values_list("stratum_id", "arm")
+    )
+    return [
+        {
+            "key": s.key,
+            "total": s.total,
+            "used": s.used,
+            "arms": {arm: used_arms[(s.pk, arm)] for arm in allocation_list.arms},
+        }
+        for s in strata
+    ]
+
+
+def arm_balance(protocol_code: str) -> dict[str, int]:
+    """Return the number of allocated participants per arm (unblinded use only)."""
+    rows = (
+        Allocation.objects.filter(participant__protocol_code=protocol_code)
+        .values("arm")
+        .annotate(n=Count("pk"))
+    )
+    return {row["arm"]: row["n"] for row in rows}
+
+
+def may_see_allocation(user: Any, participant: Participant) -> bool:
+    """Return whether this user may see this participant's arm (approved unblinding counts)."""
+    if not is_blinded(user):
+        return True
+    return UnblindingRequest.objects.filter(
+        participant=participant, requested_by=user, status=UnblindingRequest.Status.APPROVED
+    ).exists()
+
+
+def unblinding_request_list() -> QuerySet[UnblindingRequest]:
+    return UnblindingRequest.objects.select_related(
+        "participant", "participant__site", "requested_by", "decided_by"
+    ).order_by("-requested_at")

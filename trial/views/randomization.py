@@ -1,0 +1,246 @@
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.utils.translation import gettext_lazy as _
+from django.views import View
+from django.views.generic import TemplateView
+
+from accounts.mixins import ActionRequiredMixin
+from trial.exceptions import TrialError
+from trial.forms.randomization import (
+    GenerateListForm,
+    MinimizationForm,
+    UnblindingDecisionForm,
+    UnblindingRequestForm,
+    UploadListForm,
+    upload_problem_message,
+)
+from trial.models import AllocationList, UnblindingRequest
+from trial.permissions import Action, is_blinded, may, roles
+from trial.protocol import get_protocol
+from trial.selectors.randomization import (
+    allocation_list_overview,
+    arm_balance,
+    may_see_allocation,
+    unblinding_request_list,
+)
+from trial.services.randomization import (
+    UploadInvalid,
+    allocation_list_activate,
+    allocation_list_create_minimization,
+    allocation_list_generate,
+    allocation_list_upload,
+    allocation_list_verify,
+    participant_randomize,
+)
+from trial.services.unblinding import (
+    unblinding_request_approve,
+    unblinding_request_create,
+    unblinding_request_refuse,
+)
+
+from .base import ParticipantMixin, ServiceFormView
+
+
+class UnblindedMixin(ActionRequiredMixin):
+    """Allocation lists: only unblinded users with MANAGE_ALLOCATION (404 for the blinded)."""
+
+    required_action = Action.MANAGE_ALLOCATION
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.user.is_authenticated and is_blinded(request.user):
+            raise Http404
+        return super().dispatch(request, *args, **kwargs)
+
+    def protocol(self):
+        return get_protocol(settings.EDC_PROTOCOL)
+
+
+class AllocationOverviewView(UnblindedMixin, TemplateView):
+    template_name = "trial/randomization/allocation_overview.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        protocol = self.protocol()
+        return super().get_context_data(
+            lists=AllocationList.objects.filter(protocol_code=protocol.code),
+            balance=arm_balance(protocol.code),
+            protocol=protocol,
+            **kwargs,
+        )
+
+
+class AllocationListDetailView(UnblindedMixin, TemplateView):
+    template_name = "trial/randomization/allocation_list_detail.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        allocation_list = get_object_or_404(AllocationList, pk=self.kwargs["pk"])
+        verified = None
+        if self.request.GET.get("verify") and allocation_list.commitment:
+            verified = allocation_list_verify(allocation_list)
+        return super().get_context_data(
+            allocation_list=allocation_list,
+            strata=allocation_list_overview(allocation_list),
+            verified=verified,
+            **kwargs,
+        )
+
+
+class AllocationListActivateView(UnblindedMixin, View):
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        allocation_list = get_object_or_404(AllocationList, pk=pk)
+        try:
+            sealed = allocation_list_activate(actor=request.user, allocation_list=allocation_list)
+        except TrialError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(
+                request,
+                _("List sealed. Commitment (SHA-256): %(hex)s") % {"hex": sealed.commitment},
+            )
+        return redirect("trial:allocation-list", pk=pk)
+
+
+class ListCreateView(UnblindedMixin, ServiceFormView):
+    template_name = "trial/participants/participant_form.html"
+    title: Any = ""
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        return {**super().get_form_kwargs(), "factors": self.protocol().stratification_factors}
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return super().get_context_data(title=self.title, **kwargs)
+
+    def get_success_response(self) -> HttpResponse:
+        return redirect("trial:allocation-list", pk=self.result.pk)
+
+
+class GenerateListView(ListCreateView):
+    form_class = GenerateListForm
+    title = _("Generate a permuted-block list")
+    success_message = _("List generated. Check it, then seal it to start randomizing.")
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        return {**super().get_form_kwargs(), "arms": len(self.protocol().arms)}
+
+    def perform(self, form: GenerateListForm) -> AllocationList:
+        return allocation_list_generate(actor=self.request.user, **form.cleaned_data)
+
+
+class UploadListView(ListCreateView):
+    form_class = UploadListForm
+    title = _("Upload an allocation list")
+    success_message = _("List uploaded. Check it, then seal it to start randomizing.")
+
+    def perform(self, form: UploadListForm) -> AllocationList:
+        data = form.cleaned_data
+        try:
+            return allocation_list_upload(
+                actor=self.request.user,
+                name=data["name"],
+                factors=data["factors"],
+                csv_text=data["file"],
+            )
+        except UploadInvalid as invalid:
+            for problem in invalid.problems:
+                form.add_error("file", upload_problem_message(problem))
+            raise TrialError(
+                _("The list was not stored: correct every line listed and upload it again."),
+                code=invalid.code,
+            ) from invalid
+
+
+class MinimizationView(ListCreateView):
+    form_class = MinimizationForm
+    title = _("Set up minimization")
+    success_message = _("Minimization set up. Seal it to start randomizing.")
+
+    def perform(self, form: MinimizationForm) -> AllocationList:
+        return allocation_list_create_minimization(actor=self.request.user, **form.cleaned_data)
+
+
+class RandomizeView(ParticipantMixin, TemplateView):
+    participant_action = Action.RANDOMIZE
+    template_name = "trial/randomization/randomize.html"
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            allocation = participant_randomize(actor=request.user, participant=self.participant)
+        except TrialError as error:
+            messages.error(request, error.message)
+            return self.get(request, *args, **kwargs)
+        messages.success(
+            request,
+            _("Randomized. Randomization number: %(number)s")
+            % {"number": allocation.randomization_number},
+        )
+        return self.to_participant()
+
+
+class UnblindingRequestView(ParticipantMixin, ServiceFormView):
+    participant_action = Action.REQUEST_UNBLINDING
+    template_name = "trial/participants/participant_form.html"
+    form_class = UnblindingRequestForm
+    success_message = _("Unblinding requested. You will see the arm once it is approved.")
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return super().get_context_data(title=_("Request emergency unblinding"), **kwargs)
+
+    def perform(self, form: UnblindingRequestForm) -> UnblindingRequest:
+        return unblinding_request_create(
+            actor=self.request.user,
+            participant=self.participant,
+            reason=form.cleaned_data["reason"],
+        )
+
+
+class UnblindingLogView(ActionRequiredMixin, TemplateView):
+    template_name = "trial/randomization/unblinding_log.html"
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        user = request.user
+        if user.is_authenticated and not (
+            may(user, Action.REQUEST_UNBLINDING) or may(user, Action.DECIDE_UNBLINDING)
+        ):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        user = self.request.user
+        approver = bool(roles(user) & get_protocol(settings.EDC_PROTOCOL).unblinding_approver_roles)
+        rows = [
+            {
+                "request": r,
+                "arm": r.participant.allocation.arm
+                if r.status == "approved" and may_see_allocation(user, r.participant)
+                else None,
+            }
+            for r in unblinding_request_list().select_related("participant__allocation")
+        ]
+        return super().get_context_data(
+            rows=rows, approver=approver, decision_form=UnblindingDecisionForm(), **kwargs
+        )
+
+
+class UnblindingDecideView(ActionRequiredMixin, View):
+    required_action = Action.DECIDE_UNBLINDING
+
+    def post(self, request: HttpRequest, pk: int, decision: str) -> HttpResponse:
+        unblinding = get_object_or_404(UnblindingRequest, pk=pk)
+        form = UnblindingDecisionForm(request.POST)
+        note = form.cleaned_data["note"] if form.is_valid() else ""
+        service = {"approve": unblinding_request_approve, "refuse": unblinding_request_refuse}.get(
+            decision
+        )
+        if service is None:
+            raise Http404
+        try:
+            service(actor=request.user, request=unblinding, note=note)
+        except TrialError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("Decision recorded."))
+        return redirect("trial:unblinding-log")
