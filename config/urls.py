@@ -11,6 +11,7 @@ urlpatterns = [
     path("home/", HomeView.as_view(), name="home"),
     path("", include("accounts.urls")),
     path("", include("trial.urls")),
+    path("", include("analysis.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),

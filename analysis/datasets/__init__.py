@@ -1,1 +1,1 @@
-"""analysis.datasets: see STYLE.md section 2 (filled by the report-engine work)."""
+"""ORM → tidy DataFrames for the report (the only ORM reader in ``analysis``)."""

@@ -1,1 +1,1 @@
-"""analysis.render: see STYLE.md section 2 (filled by the report-engine work)."""
+"""Report rendering (I/O only): figures, XLSX and DOCX from the result's plain data."""

@@ -1,0 +1,146 @@
+"""The column dictionary of the report datasets (STYLE §10: declared, always with
+``participant_id``, ``arm`` and, in the long frame, ``visit``).
+
+Wide: one row per participant. Long: one row per participant × visit. Screening: one row
+per registered participant (the CONSORT source). Per-visit measures appear in the wide frame
+as ``<measure>_<visit>`` for each protocol visit that collects the measure's form.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """One dataset column: name, dtype (``str``, ``float``, ``bool``, ``list``) and meaning."""
+
+    name: str
+    dtype: str
+    description: str
+
+
+IDENTITY = (
+    Column("participant_id", "str", "Pseudonymous trial id (S01-0007)"),
+    Column("arm", "str", "Allocated arm (None when not randomized)"),
+    Column("site", "str", "Site code"),
+    Column("status", "str", "Participant status (Participant.Status)"),
+    Column("end_reason", "str", "Reason follow-up ended (withdrawn / lost)"),
+)
+
+# name, dtype, description, (form code, field in the typed data or "scores:<key>")
+BASELINE = (
+    Column("sex", "str", "Sex (male/female)"),
+    Column("age_years", "float", "Age at admission in years (date of birth to admission)"),
+    Column("bmi", "float", "Body mass index, kg/m²"),
+    Column("leg_pain_duration_days", "float", "Duration of leg pain, days"),
+    Column("pfirrmann_grade", "str", "Pfirrmann grade I–V"),
+    Column("numbness", "bool", "Numbness"),
+    Column("weakness", "bool", "Weakness (the paper's 'fatigue')"),
+    Column("back_pain", "bool", "Back pain"),
+    Column("herniation_level", "str", "Herniated level (L2-3 … L5-S1)"),
+    Column("hypertension", "bool", "History of hypertension"),
+    Column("diabetes", "bool", "History of diabetes"),
+)
+OPERATIVE = (
+    Column("surgery_minutes", "float", "Duration of the PELD surgery, minutes"),
+    Column("blood_loss_ml", "float", "Intra-operative blood loss, ml"),
+    Column("length_of_stay_days", "float", "Length of stay, days (discharge form)"),
+)
+OUTCOME = (
+    Column("residual_low_back_pain", "bool", "Residual low back pain at 3 months"),
+    Column("recurrent_pain", "bool", "Recurrent pain at 3 months"),
+    Column("recurrence", "bool", "Recurrence confirmed by MRI"),
+    Column("serious_complication", "bool", "Any serious complication"),
+    Column("macnab", "str", "MacNab grade (excellent/good/fair/poor)"),
+)
+FLOW = (
+    Column("received_allocated", "bool", "Every treatment form of the arm is complete"),
+    Column("per_protocol", "bool", "Received the allocated treatment and has the 3-month form"),
+)
+
+# Long-frame measures: name, form code, how to read it from the form's scores/fields.
+MEASURES = (
+    Column("vas_leg", "float", "Leg-pain VAS 0–10 (form vas, leg_vas)"),
+    Column("vas_back", "float", "Back-pain VAS 0–10 (form vas, back_vas)"),
+    Column("odi", "float", "ODI percent 0–100 (form odi, scores.percent)"),
+    Column("joa", "float", "JOA total 0–29 (form joa, scores.total)"),
+    Column("sf36_total", "float", "SF-36 raw total of the 8 scales (the paper's 'SF-36 score')"),
+    Column("sf36_pcs", "float", "SF-36 physical component summary (1990 norms)"),
+    Column("sf36_mcs", "float", "SF-36 mental component summary (1990 norms)"),
+)
+MEASURE_FORM = {
+    "vas_leg": "vas",
+    "vas_back": "vas",
+    "odi": "odi",
+    "joa": "joa",
+    "sf36_total": "sf36",
+    "sf36_pcs": "sf36",
+    "sf36_mcs": "sf36",
+}
+LONG_IDENTITY = (
+    Column("participant_id", "str", "Pseudonymous trial id"),
+    Column("arm", "str", "Allocated arm"),
+    Column("visit", "str", "Visit code"),
+    Column("visit_order", "float", "Visit order in the protocol"),
+)
+SCREENING = (
+    Column("participant_id", "str", "Pseudonymous trial id"),
+    Column("arm", "str", "Allocated arm (None when not randomized)"),
+    Column("status", "str", "Participant status"),
+    Column("eligible", "bool", "Eligibility decision (None: not assessed)"),
+    Column("failed_criteria", "list", "Codes of the criteria not met"),
+    Column("received_allocated", "bool", "Received the allocated treatment"),
+    Column("per_protocol", "bool", "In the per-protocol population"),
+    Column("end_reason", "str", "Reason follow-up ended"),
+)
+
+
+def wide_columns(measure_visits: dict[str, tuple[str, ...]]) -> tuple[Column, ...]:
+    """Return the wide frame's columns, with ``<measure>_<visit>`` for each collected visit."""
+    per_visit = tuple(
+        Column(f"{m.name}_{v}", m.dtype, f"{m.description} at visit {v}")
+        for m in MEASURES
+        for v in measure_visits.get(m.name, ())
+    )
+    return (*IDENTITY, *BASELINE, *OPERATIVE, *per_visit, *OUTCOME, *FLOW)
+
+
+def long_columns() -> tuple[Column, ...]:
+    """Return the long frame's columns."""
+    return (*LONG_IDENTITY, *MEASURES)
+
+
+def column_dictionary(measure_visits: dict[str, tuple[str, ...]]) -> list[dict[str, str]]:
+    """Return every column of every frame as plain dicts (for the report and the XLSX)."""
+    frames = (
+        ("wide", wide_columns(measure_visits)),
+        ("long", long_columns()),
+        ("screening", SCREENING),
+    )
+    return [
+        {"frame": f, "name": c.name, "dtype": c.dtype, "description": c.description}
+        for f, cols in frames
+        for c in cols
+    ]
+
+
+# Where each column comes from: (form code, field of the typed data, or "scores.<key>").
+SOURCES: dict[str, tuple[str, str]] = {
+    **{c.name: ("baseline", c.name) for c in BASELINE if c.name != "age_years"},
+    "surgery_minutes": ("peld", "duration_minutes"),
+    "blood_loss_ml": ("peld", "blood_loss_ml"),
+    "length_of_stay_days": ("discharge", "length_of_stay_days"),
+    "residual_low_back_pain": ("outcome", "residual_low_back_pain"),
+    "recurrent_pain": ("outcome", "recurrent_pain"),
+    "recurrence": ("outcome", "recurrence_mri_confirmed"),
+    "serious_complication": ("outcome", "had_serious_complication"),
+    "macnab": ("outcome", "macnab"),
+    "vas_leg": ("vas", "leg_vas"),
+    "vas_back": ("vas", "back_vas"),
+    "odi": ("odi", "scores.percent"),
+    "joa": ("joa", "scores.total"),
+    "sf36_total": ("sf36", "scores.raw_total_8scales"),
+    "sf36_pcs": ("sf36", "scores.pcs"),
+    "sf36_mcs": ("sf36", "scores.mcs"),
+}

@@ -1,0 +1,69 @@
+"""Report runs: one Celery job over a data source, population and mode, kept for good."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ReportRun(models.Model):
+    """A statistical report job, its progress, its recorded inputs and its results.
+
+    Never hard-deleted: ``inputs`` (data source, checksum, population, mode, software and
+    scorer versions) are what is needed to reproduce it.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        FAILED = "failed", _("Failed")
+
+    class Source(models.TextChoices):
+        LIVE = "live", _("Live extract (not locked)")
+        SNAPSHOT = "snapshot", _("Locked snapshot")
+
+    class Population(models.TextChoices):
+        ITT = "itt", _("Intention-to-treat")
+        PP = "pp", _("Per-protocol")
+
+    class Mode(models.TextChoices):
+        CORRECT = "correct", _("Correct (SAP, two-sided)")
+        PAPER = "paper", _("Paper-compatible")
+
+    protocol_code = models.CharField(_("protocol"), max_length=40)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    progress_message = models.CharField(_("progress message"), max_length=200, blank=True)
+    data_source = models.CharField(
+        _("data source"), max_length=10, choices=Source.choices, default=Source.LIVE
+    )
+    population = models.CharField(_("population"), max_length=4, choices=Population.choices)
+    mode = models.CharField(_("mode"), max_length=8, choices=Mode.choices)
+    blinded_view = models.BooleanField(_("pooled (blinded) view"), default=False)
+    sites = models.JSONField(_("sites (all when empty)"), default=list, blank=True)
+    language = models.CharField(_("language of the files"), max_length=10, default="en")
+    inputs = models.JSONField(_("inputs"), default=dict, blank=True)
+    result = models.JSONField(_("result"), default=dict, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    xlsx = models.FileField(_("XLSX file"), upload_to="reports/", blank=True)
+    docx = models.FileField(_("DOCX file"), upload_to="reports/", blank=True)
+
+    class Meta:
+        verbose_name = _("report run")
+        verbose_name_plural = _("report runs")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Report #{self.pk} ({self.status})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in {self.Status.SUCCEEDED, self.Status.FAILED}

@@ -1,0 +1,69 @@
+"""Turn the result's bilingual cells into text in one language."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def cell_text(value: Any, language: str) -> str:
+    """Return a cell as text: a bilingual ``{"en", "zh"}`` dict picks ``language``."""
+    if isinstance(value, dict):
+        return str(value.get("zh" if language.startswith("zh") else "en", ""))
+    return "" if value is None else str(value)
+
+
+def table_matrix(table: dict, language: str) -> tuple[list[str], list[list[str]]]:
+    """Return (header, rows of text) of a result table; category rows are indented."""
+    header = [cell_text(c["label"], language) for c in table["columns"]]
+    rows = []
+    for row in table["rows"]:
+        cells = [cell_text(row["cells"].get(c["key"], ""), language) for c in table["columns"]]
+        if row.get("level"):
+            cells[0] = "    " + cells[0]
+        if row.get("disagree"):
+            cells[0] += " †"
+        rows.append(cells)
+    return header, rows
+
+
+CONSORT_LABELS = {
+    "assessed": {"en": "Assessed for eligibility", "zh": "评估合格性"},
+    "excluded": {"en": "Excluded", "zh": "排除"},
+    "randomized": {"en": "Randomized", "zh": "随机分组"},
+    "allocated": {"en": "Allocated", "zh": "分配"},
+    "received": {"en": "Received allocated intervention", "zh": "接受分配的干预"},
+    "not_received": {"en": "Did not receive allocated intervention", "zh": "未接受分配的干预"},
+    "lost": {"en": "Lost to follow-up / withdrawn", "zh": "失访/退出"},
+    "analysed_itt": {"en": "Analysed (intention-to-treat)", "zh": "分析（意向性分析）"},
+    "analysed_pp": {"en": "Analysed (per-protocol)", "zh": "分析（符合方案集）"},
+}
+
+
+def consort_matrix(consort: dict, language: str) -> list[list[str]]:
+    """Return the CONSORT flow as rows of [stage, group, n]."""
+    t = lambda key: cell_text(CONSORT_LABELS[key], language)  # noqa: E731
+    rows = [[t("assessed"), "", str(consort["assessed"])],
+            [t("excluded"), "", str(consort["excluded"])]]  # fmt: skip
+    rows += [["    " + cell_text(r["label"], language), "", str(r["n"])]
+             for r in consort["excluded_reasons"]]  # fmt: skip
+    rows.append([t("randomized"), "", str(consort["randomized"])])
+    for group, flow in consort["arms"].items():
+        name = cell_text(consort["arm_labels"][group], language)
+        for key in ("allocated", "received", "not_received", "lost"):
+            rows.append([t(key), name, str(flow[key])])
+        rows += [["    " + cell_text(r["label"], language), name, str(r["n"])]
+                 for r in flow["lost_reasons"]]  # fmt: skip
+        rows += [[t(key), name, str(flow[key])] for key in ("analysed_itt", "analysed_pp")]
+    return rows
+
+
+def inputs_rows(meta: dict) -> list[tuple[str, str]]:
+    """Return the recorded inputs as (name, value) pairs, software versions flattened."""
+    rows = [("report", str(meta["run_id"]))]
+    for key, value in meta["inputs"].items():
+        if isinstance(value, dict):
+            rows += [(f"{key}.{k}", ", ".join(v) if isinstance(v, list) else str(v))
+                     for k, v in value.items()]  # fmt: skip
+        else:
+            rows.append((key, str(value)))
+    return rows

@@ -1,0 +1,225 @@
+"""Report runs: create (and queue), execute (with visible progress), fail.
+
+``report_run_execute`` runs in the Celery worker. Progress is written with single-row
+updates outside any transaction, so the report page sees each step as it happens.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import platform
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from analysis.datasets.builders import Dataset, dataset_build
+from analysis.models import ReportRun
+from analysis.plans import AnalysisPlan, get_plan
+from analysis.tables import WIDE_TABLES, TableContext, adjusted_analyses, consort_flow
+from analysis.tables.figures import figure_vas_over_time
+from trial.protocol import get_protocol
+
+log = logging.getLogger(__name__)
+
+
+class ReportQueueUnavailable(Exception):
+    """The job queue (Celery broker) cannot be reached; the run is marked failed."""
+
+
+def report_run_create(
+    *,
+    actor: Any,
+    population: str,
+    mode: str,
+    blinded: bool,
+    data_source: str = "live",
+    language: str = "en",
+    sites: tuple[str, ...] = (),
+) -> ReportRun:
+    """Record a queued report run and send it to the worker once the row is committed."""
+    if population not in ReportRun.Population.values or mode not in ReportRun.Mode.values:
+        raise ValueError("unknown population or mode")
+    with transaction.atomic():
+        run = ReportRun.objects.create(
+            protocol_code=settings.EDC_PROTOCOL,
+            created_by=actor,
+            population=population,
+            mode=mode,
+            blinded_view=blinded,
+            data_source=data_source,
+            sites=sorted(sites),
+            language="zh" if language.startswith("zh") else "en",
+            progress_message=_("Waiting for a worker"),
+        )
+        transaction.on_commit(lambda: _enqueue(run.pk))
+    run.refresh_from_db()
+    return run
+
+
+def _enqueue(run_id: int) -> None:
+    from analysis.tasks import report_run_execute_task
+
+    try:
+        report_run_execute_task.apply_async(args=(run_id,), retry=False)
+    except Exception as exc:  # kombu/redis raise many kinds when the broker is down
+        if getattr(settings, "CELERY_TASK_ALWAYS_EAGER", False):
+            raise
+        log.warning("report run %s could not be queued: %s", run_id, exc)
+        report_run_fail(run_id=run_id, reason=_("The job queue is unavailable: %(error)s")
+                        % {"error": exc})  # fmt: skip
+
+
+def json_safe(value: Any) -> Any:
+    """Return ``value`` with NaN/inf as None and numpy scalars as Python numbers."""
+    if isinstance(value, dict):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_safe(v) for v in value]
+    if hasattr(value, "item") and not isinstance(value, str):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def report_run_fail(*, run_id: int, reason: str) -> ReportRun:
+    """Mark the run failed with ``reason`` (shown to the user)."""
+    ReportRun.objects.filter(pk=run_id).exclude(status=ReportRun.Status.SUCCEEDED).update(
+        status=ReportRun.Status.FAILED, error=reason[:5000], finished_at=timezone.now()
+    )
+    return ReportRun.objects.get(pk=run_id)
+
+
+def _progress(run_id: int, percent: int, message: str) -> None:
+    ReportRun.objects.filter(pk=run_id).update(progress=percent, progress_message=message)
+
+
+def software_versions() -> dict[str, str]:
+    """Return the versions of Python and the libraries the numbers depend on."""
+    import django
+    import numpy
+    import pandas
+    import scipy
+    import statsmodels
+
+    return {
+        "python": platform.python_version(),
+        "django": django.get_version(),
+        "numpy": numpy.__version__,
+        "pandas": pandas.__version__,
+        "scipy": scipy.__version__,
+        "statsmodels": statsmodels.__version__,
+        "git_commit": _git_commit(),
+    }
+
+
+def _git_commit() -> str:
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"],
+            cwd=Path(settings.BASE_DIR),
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    return out.stdout.strip()
+
+
+def _inputs(run: ReportRun, data: Dataset) -> dict[str, Any]:
+    return {
+        "data_source": run.data_source,
+        "protocol": run.protocol_code,
+        "checksum_sha256": data.checksum,
+        "population": run.population,
+        "sites": list(run.sites) or "all",
+        "mode": run.mode,
+        "blinded_view": run.blinded_view,
+        "n": len(data.wide),
+        "software": software_versions(),
+        "scorer_versions": data.scorer_versions,
+        "extracted_at": timezone.now().isoformat(),
+    }
+
+
+def _reason_labels(protocol_code: str) -> dict[str, dict[str, str]]:
+    protocol = get_protocol(protocol_code)
+    labels = {c.code: {"en": c.text.en, "zh": c.text.zh} for c in protocol.criteria}
+    labels.update(
+        not_assessed={"en": "Eligibility not yet assessed", "zh": "尚未评估纳入标准"},
+        not_consented={"en": "Eligible, consent not given", "zh": "符合标准但未签署知情同意"},
+        not_randomized={"en": "Consented, not randomized", "zh": "已同意但未随机"},
+    )
+    return labels
+
+
+def build_result(
+    data: Dataset, plan: AnalysisPlan, ctx: TableContext, step: Callable[[int, str], None]
+) -> dict[str, Any]:
+    """Compose every table and figure of the report as plain data, reporting progress."""
+    wide, long = data.wide, data.long
+    if ctx.pooled:  # blinded: the arm never leaves this function
+        wide, long = wide.assign(arm="all"), long.assign(arm="all")
+    tables = []
+    for i, (key, build) in enumerate(WIDE_TABLES):
+        step(20 + 10 * i, _("Computing %(table)s") % {"table": key})
+        tables.append(build(wide, ctx))
+    step(70, _("Fitting adjusted models"))
+    tables.append(adjusted_analyses(wide, long, ctx))
+    step(80, _("Drawing the CONSORT flow and figures"))
+    screening = data.screening.assign(arm=data.screening["arm"].map(
+        lambda a: None if a is None else ("all" if ctx.pooled else a)))  # fmt: skip
+    return {
+        "tables": tables,
+        "consort": consort_flow(screening, ctx, reason_labels=_reason_labels(plan.protocol_code)),
+        "figures": [figure_vas_over_time(long, ctx)],
+        "dictionary": data.dictionary,
+    }
+
+
+def report_run_execute(*, run_id: int) -> ReportRun:
+    """Build the dataset, compute the tables, render XLSX and DOCX; fail with the reason."""
+    from analysis.render.docx import render_docx
+    from analysis.render.xlsx import render_xlsx
+
+    run = ReportRun.objects.get(pk=run_id)
+    if run.is_finished:
+        return run  # a redelivered task (acks_late) does not redo a finished report
+    ReportRun.objects.filter(pk=run_id).update(
+        status=ReportRun.Status.RUNNING, started_at=timezone.now(), progress=5,
+        progress_message=_("Reading the data"), error="")  # fmt: skip
+    try:
+        plan = get_plan(run.protocol_code)
+        data = dataset_build(plan=plan, population=run.population, sites=tuple(run.sites))
+        if data.wide.empty:
+            raise ValueError(_("The population has no participants."))
+        _progress(run_id, 15, _("Recording the inputs"))
+        inputs = _inputs(run, data)
+        ctx = TableContext(plan, mode=run.mode, pooled=run.blinded_view)
+        result = build_result(data, plan, ctx, lambda p, m: _progress(run_id, p, m))
+        _progress(run_id, 88, _("Writing the XLSX and DOCX files"))
+        inputs, result = json_safe(inputs), json_safe(result)
+        meta = {"run_id": run.pk, "inputs": inputs, "language": run.language}
+        xlsx, docx = render_xlsx(result, meta), render_docx(result, meta)
+    except Exception as exc:
+        log.exception("report run %s failed", run_id)
+        return report_run_fail(run_id=run_id, reason=f"{type(exc).__name__}: {exc}")
+    run.refresh_from_db()
+    run.inputs, run.result = inputs, result
+    run.xlsx.save(f"report-{run.pk}.xlsx", ContentFile(xlsx), save=False)
+    run.docx.save(f"report-{run.pk}.docx", ContentFile(docx), save=False)
+    run.status, run.progress, run.finished_at = ReportRun.Status.SUCCEEDED, 100, timezone.now()
+    run.progress_message = _("Done")
+    run.save(update_fields=["inputs", "result", "xlsx", "docx", "status", "progress",
+                            "finished_at", "progress_message"])  # fmt: skip
+    return run

@@ -1,0 +1,11 @@
+"""Celery tasks of the report engine: thin wrappers around ``analysis.services``."""
+
+from celery import shared_task
+
+
+@shared_task(bind=True, acks_late=True)
+def report_run_execute_task(self, run_id: int) -> str:
+    """Run the report ``run_id``; the service records success or the reason for failure."""
+    from analysis.services import report_run_execute
+
+    return report_run_execute(run_id=run_id).status

@@ -1,0 +1,119 @@
+"""Report pages: list and start, detail with live progress, downloads, sample size."""
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.db.models import QuerySet
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.generic import FormView, TemplateView, View
+
+from accounts.mixins import ActionRequiredMixin
+from analysis.forms import ReportStartForm, SampleSizeForm
+from analysis.models import ReportRun
+from analysis.plans import get_plan
+from analysis.render.figures import figure_svg, power_curve_svg
+from analysis.services import report_run_create
+from analysis.tables import sample_size_page
+from trial.permissions import Action, is_blinded
+
+
+def runs_for(user: Any) -> QuerySet[ReportRun]:
+    """Return the runs the user may see: blinded users see pooled runs only."""
+    runs = ReportRun.objects.filter(protocol_code=settings.EDC_PROTOCOL)
+    return runs.filter(blinded_view=True) if is_blinded(user) else runs
+
+
+class ReportListView(ActionRequiredMixin, FormView):
+    required_action = Action.RUN_REPORTS
+    template_name = "analysis/report_list.html"
+    form_class = ReportStartForm
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["runs"] = runs_for(self.request.user).select_related("created_by")[:50]
+        context["blinded"] = is_blinded(self.request.user)
+        return context
+
+    def form_valid(self, form: ReportStartForm) -> HttpResponse:
+        run = report_run_create(
+            actor=self.request.user,
+            population=form.cleaned_data["population"],
+            mode=form.cleaned_data["mode"],
+            blinded=is_blinded(self.request.user),
+            language=get_language() or "en",
+            sites=tuple(site.code for site in form.cleaned_data["sites"]),
+        )
+        if run.status == ReportRun.Status.FAILED:
+            messages.error(self.request, _("The report could not be started: %(why)s")
+                           % {"why": run.error})  # fmt: skip
+        return redirect("analysis:report-detail", pk=run.pk)
+
+
+class ReportDetailView(ActionRequiredMixin, TemplateView):
+    required_action = Action.RUN_REPORTS
+    template_name = "analysis/report_detail.html"
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        run = get_object_or_404(runs_for(request.user), pk=kwargs["pk"])
+        if request.htmx:
+            response = self.render_to_response(
+                {"run": run}, template="analysis/report_detail.html#progress"
+            )
+            if run.is_finished and request.GET.get("poll"):
+                response["HX-Refresh"] = "true"  # show the finished report
+            return response
+        return self.render_to_response(self._context(run))
+
+    def render_to_response(self, context: dict, template: str | None = None, **kw: Any):
+        return self.response_class(
+            request=self.request, template=[template or self.template_name], context=context
+        )
+
+    def _context(self, run: ReportRun) -> dict[str, Any]:
+        language = get_language() or "en"
+        figures = [figure_svg(f, language) for f in run.result.get("figures", [])]
+        return {"run": run, "result": run.result, "figures": figures}
+
+
+class ReportDownloadView(ActionRequiredMixin, View):
+    required_action = Action.RUN_REPORTS
+    FORMATS = {
+        "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    }
+
+    def get(self, request: HttpRequest, pk: int, fmt: str) -> FileResponse:
+        run = get_object_or_404(runs_for(request.user), pk=pk)
+        field = getattr(run, fmt, None) if fmt in self.FORMATS else None
+        if not field:
+            raise Http404
+        return FileResponse(
+            field.open("rb"),
+            as_attachment=True,
+            filename=f"report-{run.pk}.{fmt}",
+            content_type=self.FORMATS[fmt],
+        )
+
+
+class SampleSizeView(ActionRequiredMixin, TemplateView):
+    required_action = Action.RUN_REPORTS
+    template_name = "analysis/sample_size.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        defaults = get_plan(settings.EDC_PROTOCOL).sample_size_inputs
+        form = SampleSizeForm(self.request.GET or defaults)
+        context["form"] = form
+        if form.is_valid():
+            try:
+                page = sample_size_page(**form.cleaned_data)
+            except ValueError as exc:
+                form.add_error(None, str(exc))
+            else:
+                context["page"] = page
+                context["curve_svg"] = power_curve_svg(page)
+        return context
