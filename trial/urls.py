@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import crfs, participants, randomization, visits
+from .views import audit, crfs, participants, randomization, visits
 
 app_name = "trial"
 
@@ -45,6 +45,7 @@ urlpatterns = [
         name="log-history",
     ),
     path("worklist/", visits.WorklistView.as_view(), name="worklist"),
+    path("dashboard/", dashboard.DashboardView.as_view(), name="dashboard"),
     path("allocation/", randomization.AllocationOverviewView.as_view(), name="allocation"),
     path(
         "allocation/generate/", randomization.GenerateListView.as_view(), name="allocation-generate"
@@ -65,6 +66,8 @@ urlpatterns = [
         randomization.AllocationListActivateView.as_view(),
         name="allocation-activate",
     ),
+    path("audit/", audit.AuditListView.as_view(), name="audit"),
+    path("audit/export.csv", audit.AuditExportView.as_view(), name="audit-export"),
     path("unblinding/", randomization.UnblindingLogView.as_view(), name="unblinding-log"),
     path(
         "unblinding/<int:pk>/<str:decision>/",

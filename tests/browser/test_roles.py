@@ -11,10 +11,10 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 EXPECTED_NAV = {
     Role.RESEARCH_NURSE: ["home", "participants", "worklist", "sites"],
     Role.INVESTIGATOR: ["home", "participants", "worklist", "reports", "sites"],
-    Role.DATA_MANAGER: ["home", "participants", "sites"],
+    Role.DATA_MANAGER: ["home", "participants", "audit", "sites"],
     Role.STATISTICIAN: ["home", "reports", "allocation", "unblinding"],
     Role.OUTCOME_ASSESSOR: ["home", "participants", "worklist"],
-    Role.ADMINISTRATOR: ["home", "sites", "admin"],
+    Role.ADMINISTRATOR: ["home", "audit", "sites", "admin"],
 }
 
 

@@ -85,7 +85,7 @@ class Command(BaseCommand):
             demo_trial_load(actor=nurse, site=site)
         # the paper-like trial for the report demo, at its own site (report with site RPT)
         call_command("demo_report_data", site="RPT", user="nurse", verbosity=0)
-        self.stdout.write(self.style.SUCCESS("Demo ready. Log in at http://127.0.0.1:8000/ as:"))
+        self.stdout.write(self.style.SUCCESS("Demo ready. Log in as:"))
         for username, _first, _last, role, site_code, _staff in DEMO_USERS:
             where = site_code or "all sites"
             self.stdout.write(f"  {username:<13} {Role(role).label} ({where})")

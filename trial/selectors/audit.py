@@ -1,0 +1,68 @@
+"""Reads of the audit trail for the audit viewer and its CSV export."""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from trial.models import AuditEvent, FormInstance, Participant
+from trial.permissions import Action, is_blinded, sites_for
+
+# Rows whose changes would reveal an allocation to a blinded reader.
+ARM_REVEALING_TYPES = ("trial.allocation", "trial.allocationslot", "trial.unblindingrequest")
+
+
+@dataclass(frozen=True, slots=True)
+class AuditFilter:
+    participant: str = ""
+    form: str = ""
+    user: str = ""
+    action: str = ""
+    date_from: date | None = None
+    date_to: date | None = None
+
+
+def _participant_condition(trial_id: str) -> Q:
+    participant = Participant.objects.filter(trial_id=trial_id).first()
+    if participant is None:
+        return Q(pk__in=[])
+    forms = FormInstance.objects.filter(participant=participant).values_list("pk", flat=True)
+    return (
+        Q(object_type="trial.participant", object_id=str(participant.pk))
+        | Q(object_type="trial.forminstance", object_id__in=[str(pk) for pk in forms])
+        | Q(object_repr__startswith=f"{trial_id} ")
+    )
+
+
+def audit_event_list(user: Any, filters: AuditFilter) -> QuerySet[AuditEvent]:
+    """Return the audit events this user may read, filtered, newest first.
+
+    Site-bound events are limited to the user's sites; trial-wide events (log-ins, lists)
+    are shown to every reader of the trail.
+    """
+    qs = AuditEvent.objects.filter(
+        Q(site__isnull=True) | Q(site__in=sites_for(user, Action.VIEW_AUDIT))
+    )
+    if filters.participant:
+        qs = qs.filter(_participant_condition(filters.participant.strip()))
+    if filters.form:
+        qs = qs.filter(object_type="trial.forminstance", object_repr__contains=f" {filters.form} ")
+    if filters.user:
+        qs = qs.filter(actor_username=filters.user.strip())
+    if filters.action:
+        qs = qs.filter(action=filters.action)
+    tz = timezone.get_current_timezone()
+    if filters.date_from:
+        qs = qs.filter(at__gte=datetime.combine(filters.date_from, time.min, tzinfo=tz))
+    if filters.date_to:
+        qs = qs.filter(at__lte=datetime.combine(filters.date_to, time.max, tzinfo=tz))
+    return qs.order_by("-at", "-id")
+
+
+def audit_changes_for(user: Any, event: AuditEvent) -> dict[str, Any]:
+    """Return the event's changes as this user may read them (masked for the blinded)."""
+    if event.object_type in ARM_REVEALING_TYPES and is_blinded(user):
+        return {name: ["•••", "•••"] for name in event.changes}
+    return event.changes
