@@ -37,6 +37,7 @@ NAV_ITEMS: tuple[NavItem, ...] = (
         unblinded_only=True,
     ),
     NavItem("unblinding", _("Unblinding log"), "trial:unblinding-log", Action.DECIDE_UNBLINDING),
+    NavItem("queries", _("Queries"), "trial:query-list", Action.VIEW_PARTICIPANTS),
     NavItem("audit", _("Audit trail"), "trial:audit", Action.VIEW_AUDIT),
     NavItem("sites", _("Sites and staff"), "accounts:site-list", Action.VIEW_SITE_STAFF),
     NavItem("admin", _("Administration"), "admin:index", Action.MANAGE_USERS, staff_only=True),

@@ -45,3 +45,8 @@ class FormNotApplicable(TrialError):
 class InvalidAnswer(TrialError):
     code = "invalid_answer"
     default_message = _("An answer is outside the allowed values.")
+
+
+class FormLocked(TrialError):
+    code = "form_locked"
+    default_message = _("This form is locked. A data manager must unlock it before any change.")

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import audit, crfs, participants, randomization, visits
+from .views import audit, crfs, participants, queries, randomization, visits
 
 app_name = "trial"
 
@@ -45,7 +45,6 @@ urlpatterns = [
         name="log-history",
     ),
     path("worklist/", visits.WorklistView.as_view(), name="worklist"),
-    path("dashboard/", dashboard.DashboardView.as_view(), name="dashboard"),
     path("allocation/", randomization.AllocationOverviewView.as_view(), name="allocation"),
     path(
         "allocation/generate/", randomization.GenerateListView.as_view(), name="allocation-generate"
@@ -66,6 +65,13 @@ urlpatterns = [
         randomization.AllocationListActivateView.as_view(),
         name="allocation-activate",
     ),
+    path("queries/", queries.QueryListView.as_view(), name="query-list"),
+    path("queries/<int:pk>/<str:verb>/", queries.QueryActionView.as_view(), name="query-action"),
+    path("forms/<int:pk>/queries/raise/", queries.QueryRaiseView.as_view(), name="query-raise"),
+    path("forms/<int:pk>/verify/", queries.VerifyView.as_view(), name="crf-verify"),
+    path("forms/<int:pk>/lock/", queries.LockView.as_view(), name="crf-lock"),
+    path("forms/<int:pk>/unlock/", queries.UnlockView.as_view(), name="crf-unlock"),
+    path("forms/<int:pk>/sign/", queries.SignView.as_view(), name="crf-sign"),
     path("audit/", audit.AuditListView.as_view(), name="audit"),
     path("audit/export.csv", audit.AuditExportView.as_view(), name="audit-export"),
     path("unblinding/", randomization.UnblindingLogView.as_view(), name="unblinding-log"),

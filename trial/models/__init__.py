@@ -6,6 +6,7 @@ from .eligibility import EligibilityAssessment
 from .instruments import JoaData, OdiData, PainVasData, Sf36Data
 from .participants import Participant, PersonalData
 from .procedures import PeldData, SnrbData
+from .queries import Query
 from .randomization import (
     Allocation,
     AllocationList,
@@ -38,6 +39,7 @@ __all__ = [
     "Participant",
     "PeldData",
     "PersonalData",
+    "Query",
     "Role",
     "Sf36Data",
     "Site",

@@ -6,12 +6,19 @@ from django.apps import apps
 from django.db import models, transaction
 
 import scoring
-from trial.exceptions import FormNotApplicable, InvalidAnswer, ReasonRequired, StaleEdit
+from trial.exceptions import (
+    FormLocked,
+    FormNotApplicable,
+    InvalidAnswer,
+    ReasonRequired,
+    StaleEdit,
+)
 from trial.locks import form_instance_qs_for_update, participant_qs_for_update
-from trial.models import AuditEvent, FormInstance, Participant, Visit
+from trial.models import AuditEvent, FormInstance, Participant, Query, Visit
 from trial.protocol import FormDef, Protocol, get_protocol
 from trial.services.audit import audit_record
 from trial.services.derivations import derive
+from trial.services.queries import query_open
 from trial.services.visits import participant_arm, visit_refresh_status, visit_schedule_sync
 
 FI = FormInstance.Status
@@ -85,12 +92,16 @@ def crf_save(
     instance: FormInstance | None = None,
     base_revision: int | None = None,
     reason: str = "",
+    check_queries: tuple[tuple[str, str, str], ...] = (),
 ) -> FormInstance:
     """Create or change one form's answers, score them, and audit every changed field.
 
     ``base_revision`` is the revision the user's copy started from: a save on a stale copy
     raises ``StaleEdit`` and changes nothing. Changing a complete form needs a ``reason``.
-    Saving a log entry without ``instance`` adds a new entry.
+    Saving a log entry without ``instance`` adds a new entry. A locked form refuses any
+    change; a change clears source-data verification and voids the signature.
+    ``check_queries`` are (field, check code, message) of soft edit-check warnings the user
+    saved over: saving over them needs a reason and opens one query each.
     """
     locked = participant_qs_for_update(participant.pk).get()
     protocol = get_protocol(locked.protocol_code)
@@ -105,6 +116,8 @@ def crf_save(
         instance = form_instance_qs_for_update(instance.pk).get()
         if instance.participant_id != locked.pk or instance.form_code != form_code:
             raise FormNotApplicable()
+        if instance.locked_at:
+            raise FormLocked()
         if base_revision != instance.revision:
             raise StaleEdit()
         data = model.objects.get(instance=instance)
@@ -119,8 +132,10 @@ def crf_save(
         changes["scores"] = (data.scores, scores)
     if not changes and old_status == new_status:
         return instance
-    if old_status == FI.COMPLETE and not reason.strip():
+    if (old_status == FI.COMPLETE or check_queries) and not reason.strip():
         raise ReasonRequired()
+    if instance is not None:
+        changes.update(_clear_review(instance))
     if old_status != new_status:
         changes["status"] = (old_status, new_status)
     instance = _write(
@@ -134,8 +149,29 @@ def crf_save(
         changes=changes,
         reason=reason,
     )
+    for field, code, message in check_queries:
+        query_open(
+            actor=actor,
+            form_instance=instance,
+            field=field,
+            text=message,
+            origin=Query.Origin.CHECK,
+            check_code=code,
+        )
     _after_save(actor, protocol, locked, visit, form_code, values)
     return instance
+
+
+def _clear_review(instance: FormInstance) -> dict[str, tuple[Any, Any]]:
+    """A change clears verification and voids the signature (recorded in the audit row)."""
+    changes: dict[str, tuple[Any, Any]] = {}
+    if instance.verified_at:
+        instance.verified_at, instance.verified_by = None, None
+        changes["verified"] = (True, False)
+    if instance.signed_at:
+        instance.signed_at, instance.signed_by, instance.signature_meaning = None, None, ""
+        changes["signed"] = (True, False)
+    return changes
 
 
 def _write(
@@ -170,7 +206,19 @@ def _write(
     data.save(update_fields=[*values, "scores", "scorer_version"])
     instance.status, instance.updated_by = status, actor
     instance.revision += 1
-    instance.save(update_fields=["status", "updated_by", "revision", "updated_at"])
+    instance.save(
+        update_fields=[
+            "status",
+            "updated_by",
+            "revision",
+            "updated_at",
+            "verified_at",
+            "verified_by",
+            "signed_at",
+            "signed_by",
+            "signature_meaning",
+        ]
+    )
     return instance
 
 

@@ -2,6 +2,7 @@ from typing import Any
 
 from django.apps import apps
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
@@ -11,13 +12,15 @@ from trial.exceptions import StaleEdit
 from trial.forms.participants import ReasonForm
 from trial.forms.registry import form_class_for
 from trial.models import AuditEvent, FormInstance, Visit
-from trial.permissions import Action, is_blinded
+from trial.permissions import Action, is_blinded, may
 from trial.protocol import FormDef, get_protocol
+from trial.selectors.queries import query_list_for_form
 from trial.selectors.visits import participant_logs, visible_forms
 from trial.services.crfs import crf_save, crf_void
 from trial.services.visits import visit_mark_missed
 
 from .base import ParticipantMixin, ServiceFormView
+from .queries import SIGNATURE_MEANING
 
 
 class CrfMixin(ParticipantMixin):
@@ -61,13 +64,21 @@ class CrfMixin(ParticipantMixin):
 
 
 class CrfEntryView(CrfMixin, ServiceFormView):
+    """A form page: site staff enter data; reviewers (monitors) read it and act on it."""
+
     template_name = "trial/crfs/crf_form.html"
+    participant_action = Action.VIEW_PARTICIPANTS
+
+    def may_enter(self) -> bool:
+        return may(self.request.user, Action.ENTER_DATA, site=self.participant.site)
 
     def get(self, request, *args, **kwargs):
         self.resolve()
         return super().get(request, *args, **kwargs)
 
     def post(self, request, *args, **kwargs):
+        if not self.may_enter():
+            raise PermissionDenied
         self.resolve()
         if self.instance is not None and self.instance.is_voided:
             raise Http404
@@ -80,6 +91,9 @@ class CrfEntryView(CrfMixin, ServiceFormView):
         form = super().get_form(form_class)
         if is_blinded(self.request.user):
             form.withhold(self.formdef.blinded_fields)
+        if not self.may_enter():
+            for field in form.fields.values():
+                field.disabled = True
         return form
 
     def completing(self) -> bool:
@@ -107,9 +121,23 @@ class CrfEntryView(CrfMixin, ServiceFormView):
             return None
         return apps.get_model(self.formdef.model).objects.get(instance=self.instance)
 
+    def form_valid(self, form: Any) -> HttpResponse:
+        soft = getattr(form, "soft_findings", [])
+        if soft and "confirm_warnings" not in self.request.POST:
+            self.needs_confirmation = True  # show the warnings; nothing is saved yet
+            return self.form_invalid(form)
+        if soft and not (form.cleaned_data.get("reason") or "").strip():
+            self.needs_confirmation = True
+            form.add_error("reason", _("Give a reason for saving despite the warnings."))
+            return self.form_invalid(form)
+        return super().form_valid(form)
+
     def perform(self, form: Any) -> FormInstance:
         self.soft_findings = getattr(form, "soft_findings", [])
         return crf_save(
+            check_queries=tuple(
+                (f.field or "", f.code, str(f.message)) for f in self.soft_findings
+            ),
             actor=self.request.user,
             participant=self.participant,
             form_code=self.formdef.code,
@@ -150,8 +178,25 @@ class CrfEntryView(CrfMixin, ServiceFormView):
             scorer_version=data.scorer_version if data is not None else "",
             soft_findings=getattr(kwargs.get("form"), "soft_findings", []),
             stale=getattr(getattr(self, "trial_error", None), "code", "") == StaleEdit.code,
+            needs_confirmation=getattr(self, "needs_confirmation", False),
+            queries=query_list_for_form(self.instance),
+            review=self._review_rights(),
+            may_enter=self.may_enter(),
+            signature_meaning=SIGNATURE_MEANING,
             **kwargs,
         )
+
+    def _review_rights(self) -> dict[str, bool]:
+        site, user = self.participant.site, self.request.user
+        rights = (
+            ("raise", Action.RAISE_QUERY),
+            ("answer", Action.ANSWER_QUERY),
+            ("close", Action.CLOSE_QUERY),
+            ("verify", Action.VERIFY),
+            ("lock", Action.LOCK),
+            ("sign", Action.SIGN),
+        )
+        return {name: may(user, action, site=site) for name, action in rights}
 
 
 class LogListView(CrfMixin, TemplateView):

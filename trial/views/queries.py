@@ -1,0 +1,180 @@
+"""Queries and the data-management actions on a form: verify, lock, unlock, sign."""
+
+from datetime import timedelta
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.views import View
+from django.views.generic import ListView
+
+from accounts.mixins import ActionRequiredMixin
+from trial.exceptions import TrialError
+from trial.models import FormInstance, Query
+from trial.permissions import Action, may, sites_for
+from trial.services.data_management import crf_lock, crf_sign, crf_unlock, crf_verify
+from trial.services.queries import query_answer, query_close, query_raise, query_reopen
+
+SIGNATURE_MEANING = _(
+    "I confirm that I reviewed these data and that they are accurate and "
+    "complete to the best of my knowledge."
+)
+
+
+def form_page_url(instance: FormInstance) -> str:
+    trial_id = instance.participant.trial_id
+    if instance.visit_id:
+        return reverse("trial:crf-entry", args=[trial_id, instance.visit.code, instance.form_code])
+    return reverse("trial:log-edit", args=[trial_id, instance.form_code, instance.seq])
+
+
+class QueryListView(ActionRequiredMixin, ListView):
+    required_action = Action.VIEW_PARTICIPANTS
+    template_name = "trial/queries/query_list.html"
+    context_object_name = "queries"
+    paginate_by = 50
+
+    def get_queryset(self):
+        user, params = self.request.user, self.request.GET
+        qs = Query.objects.filter(
+            form_instance__participant__site__in=sites_for(user, Action.VIEW_PARTICIPANTS)
+        ).select_related("form_instance__participant__site", "form_instance__visit", "raised_by")
+        status = params.get("status", "open")
+        if status in Query.Status.values:
+            qs = qs.filter(status=status)
+        if params.get("site"):
+            qs = qs.filter(form_instance__participant__site__code=params["site"])
+        older = params.get("older_than", "")
+        if older.isdigit():
+            qs = qs.filter(raised_at__lte=timezone.now() - timedelta(days=int(older)))
+        return qs.order_by("raised_at")
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        now = timezone.now()
+        context = super().get_context_data(
+            statuses=Query.Status.choices,
+            status=self.request.GET.get("status", "open"),
+            sites=sites_for(self.request.user, Action.VIEW_PARTICIPANTS),
+            site=self.request.GET.get("site", ""),
+            older_than=self.request.GET.get("older_than", ""),
+            **kwargs,
+        )
+        context["rows"] = [
+            (q, (now - q.raised_at).days, form_page_url(q.form_instance))
+            for q in context["queries"]
+        ]
+        return context
+
+
+class InstanceActionView(ActionRequiredMixin, View):
+    """POST-only action on one form instance of a site the user may act at."""
+
+    action_needed: Action = Action.VIEW_PARTICIPANTS
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        instance = get_object_or_404(
+            FormInstance.objects.select_related("participant__site", "visit"), pk=pk
+        )
+        if not may(request.user, Action.VIEW_PARTICIPANTS, site=instance.participant.site):
+            raise Http404
+        if not may(request.user, self.action_needed, site=instance.participant.site):
+            raise PermissionDenied
+        try:
+            message = self.act(request, instance)
+        except TrialError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, message)
+        return redirect(form_page_url(instance))
+
+
+class VerifyView(InstanceActionView):
+    action_needed = Action.VERIFY
+
+    def act(self, request: HttpRequest, instance: FormInstance) -> Any:
+        crf_verify(actor=request.user, instance=instance)
+        return _("Form marked as source-data verified.")
+
+
+class LockView(InstanceActionView):
+    action_needed = Action.LOCK
+
+    def act(self, request: HttpRequest, instance: FormInstance) -> Any:
+        crf_lock(actor=request.user, instance=instance)
+        return _("Form locked.")
+
+
+class UnlockView(InstanceActionView):
+    action_needed = Action.LOCK
+
+    def act(self, request: HttpRequest, instance: FormInstance) -> Any:
+        crf_unlock(actor=request.user, instance=instance, reason=request.POST.get("reason", ""))
+        return _("Form unlocked.")
+
+
+class SignView(InstanceActionView):
+    action_needed = Action.SIGN
+
+    def act(self, request: HttpRequest, instance: FormInstance) -> Any:
+        crf_sign(
+            actor=request.user,
+            instance=instance,
+            password=request.POST.get("password", ""),
+            meaning=str(SIGNATURE_MEANING),
+        )
+        return _("Form signed.")
+
+
+class QueryRaiseView(InstanceActionView):
+    action_needed = Action.RAISE_QUERY
+
+    def act(self, request: HttpRequest, instance: FormInstance) -> Any:
+        query_raise(
+            actor=request.user,
+            form_instance=instance,
+            field=request.POST.get("field", "")[:80],
+            text=request.POST.get("text", ""),
+        )
+        return _("Query raised.")
+
+
+class QueryActionView(ActionRequiredMixin, View):
+    """Answer, close or re-open a query."""
+
+    def post(self, request: HttpRequest, pk: int, verb: str) -> HttpResponse:
+        query = get_object_or_404(
+            Query.objects.select_related(
+                "form_instance__participant__site", "form_instance__visit"
+            ),
+            pk=pk,
+        )
+        site = query.form_instance.participant.site
+        if not may(request.user, Action.VIEW_PARTICIPANTS, site=site):
+            raise Http404
+        needed = {
+            "answer": Action.ANSWER_QUERY,
+            "close": Action.CLOSE_QUERY,
+            "reopen": Action.CLOSE_QUERY,
+        }.get(verb)
+        if needed is None:
+            raise Http404
+        if not may(request.user, needed, site=site):
+            raise PermissionDenied
+        text = request.POST.get("text", "")
+        try:
+            if verb == "answer":
+                query_answer(actor=request.user, query=query, answer=text)
+            elif verb == "close":
+                query_close(actor=request.user, query=query, note=text)
+            else:
+                query_reopen(actor=request.user, query=query, reason=text)
+        except TrialError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("Query updated."))
+        return redirect(request.POST.get("next") or form_page_url(query.form_instance))
