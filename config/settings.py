@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -127,6 +128,12 @@ CELERY_RESULT_EXPIRES = timedelta(days=1)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 3, "socket_timeout": 5}
 CELERY_TIMEZONE = env.str("EDC_TIME_ZONE", default="UTC")
+CELERY_BEAT_SCHEDULE = {
+    "edit-checks-nightly": {
+        "task": "trial.tasks.edit_checks_run_all_task",
+        "schedule": crontab(hour=env.int("EDC_EDIT_CHECK_HOUR", default=2), minute=0),
+    },
+}
 
 # AUTHENTICATION
 AUTH_USER_MODEL = "accounts.User"

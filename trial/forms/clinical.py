@@ -7,11 +7,6 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from scoring import INSTRUMENTS
-from trial.edit_checks.adverse_event import check_adverse_event
-from trial.edit_checks.baseline import check_baseline
-from trial.edit_checks.discharge import check_discharge
-from trial.edit_checks.medication import check_medication
-from trial.edit_checks.outcome import check_outcome
 from trial.models import (
     AdverseEventData,
     BaselineData,
@@ -27,7 +22,6 @@ from .registry import register_form
 
 @register_form("trial.BaselineData")
 class BaselineForm(ClinicalForm):
-    edit_check = staticmethod(check_baseline)
     required_for_complete = (
         "sex",
         "date_of_birth",
@@ -53,14 +47,9 @@ class BaselineForm(ClinicalForm):
         model = BaselineData
         exclude = (*ANSWER_EXCLUDE, "bmi")
 
-    def check_kwargs(self) -> dict[str, Any]:
-        protocol = self.protocol()
-        return super().check_kwargs() | {"bmi_range": protocol.bmi_range if protocol else None}
-
 
 @register_form("trial.MedicationData")
 class MedicationForm(ClinicalForm):
-    edit_check = staticmethod(check_medication)
     required_for_complete = (
         "drug",
         "dose_mg",
@@ -80,7 +69,6 @@ class MedicationForm(ClinicalForm):
 
 @register_form("trial.DischargeData")
 class DischargeForm(ClinicalForm):
-    edit_check = staticmethod(check_discharge)
     required_for_complete = ("discharge_date", "mri_done")
     fieldsets = (
         (_("Discharge"), ("discharge_date",)),
@@ -96,7 +84,6 @@ class DischargeForm(ClinicalForm):
 class OutcomeForm(ClinicalForm):
     """The 3-month outcome; the complication list comes from the participant's protocol."""
 
-    edit_check = staticmethod(check_outcome)
     required_for_complete = (
         "assessment_date",
         "residual_low_back_pain",
@@ -144,15 +131,9 @@ class OutcomeForm(ClinicalForm):
         macnab = INSTRUMENTS["macnab"].items[0].choices
         self.fields["macnab"].choices = [(c.value, c.label(language)) for c in macnab]
 
-    def check_kwargs(self) -> dict[str, Any]:
-        protocol = self.protocol()
-        codes = [c.code for c in protocol.complications] if protocol else None
-        return super().check_kwargs() | {"complication_codes": codes}
-
 
 @register_form("trial.AdverseEventData")
 class AdverseEventForm(ClinicalForm):
-    edit_check = staticmethod(check_adverse_event)
     required_for_complete = (
         "term",
         "onset_date",

@@ -1,6 +1,6 @@
 """What the clinical forms share: widgets by field type, yes/no radios, edit-check wiring."""
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, ClassVar
 
@@ -14,6 +14,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from trial.edit_checks import Finding, Severity
+from trial.edit_checks.registry import edit_check_run
 from trial.protocol import Protocol, get_protocol
 
 from .crfs import ANSWER_EXCLUDE, CrfForm
@@ -85,7 +86,6 @@ class ClinicalForm(CrfForm):
     """
 
     fieldsets: ClassVar[Sequence[tuple[Any, Sequence[str]]]] = ()
-    edit_check: ClassVar[Callable[..., list[Finding]]]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -104,18 +104,17 @@ class ClinicalForm(CrfForm):
         code = getattr(self.participant, "protocol_code", None)
         return get_protocol(code) if code else None
 
-    def check_kwargs(self) -> dict[str, Any]:
-        """Return the keyword arguments of this form's edit check besides the answers."""
-        return {
-            "admission_date": getattr(self.participant, "admission_date", None),
-            "surgery_date": getattr(self.participant, "surgery_date", None),
-            "completing": self.completing,
-        }
-
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
         answers = {name: _local(cleaned.get(name)) for name in self.answer_fields()}
-        findings = self.edit_check(answers, **self.check_kwargs())
+        findings = edit_check_run(
+            self._meta.model._meta.label,
+            answers,
+            protocol=self.protocol(),
+            admission_date=getattr(self.participant, "admission_date", None),
+            surgery_date=getattr(self.participant, "surgery_date", None),
+            completing=self.completing,
+        )
         for finding in findings:
             if finding.severity is Severity.HARD:
                 error = ValidationError(finding.message, code=finding.code)

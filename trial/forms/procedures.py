@@ -2,8 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from trial.edit_checks.peld import check_peld
-from trial.edit_checks.snrb import DRUG_SLOTS, check_snrb
+from trial.edit_checks.snrb import DRUG_SLOTS
 from trial.models import PeldData, SnrbData
 
 from .clinical_base import ClinicalForm, ClinicalMeta
@@ -16,7 +15,6 @@ def _drug_fields(n: int) -> tuple[str, str, str]:
 
 @register_form("trial.SnrbData")
 class SnrbForm(ClinicalForm):
-    edit_check = staticmethod(check_snrb)
     required_for_complete = (
         "performed_at",
         "level",
@@ -50,7 +48,6 @@ class SnrbForm(ClinicalForm):
 
 @register_form("trial.PeldData")
 class PeldForm(ClinicalForm):
-    edit_check = staticmethod(check_peld)
     required_for_complete = (
         "surgery_date",
         "surgeon",

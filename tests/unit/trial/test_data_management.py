@@ -173,3 +173,45 @@ def test_only_the_right_roles_act(client, vas, nurse):
     instance.refresh_from_db()
     assert instance.locked_at is None
     assert instance.verified_at is None
+
+
+def test_the_nightly_recheck_opens_queries_and_closes_them_once_fixed(nurse, site):
+    from trial.services.edit_checks import edit_checks_run_all
+    from trial.tasks import edit_checks_run_all_task
+
+    participant = allocated_participant(nurse, site, arm="P")
+    visit = Visit.objects.get(participant=participant, code="admission")
+    answers = sample_answers("baseline", participant, visit_code="admission", rng=random.Random(5))
+    bad = {**answers, "height_cm": 170, "weight_kg": 95}  # BMI above the eligibility bound
+    instance = crf_save(
+        actor=nurse,
+        participant=participant,
+        form_code="baseline",
+        visit=visit,
+        answers=bad,
+        complete=True,
+    )
+    first = edit_checks_run_all_task()  # the task the beat schedule runs, called in-process
+    assert first["opened"] == 1
+    query = Query.objects.get()
+    assert (query.origin, query.check_code, query.status) == (
+        "check",
+        "bmi_outside_eligibility",
+        "open",
+    )
+    assert edit_checks_run_all()["opened"] == 0  # no duplicate on the next night
+    instance.refresh_from_db()
+    crf_save(
+        actor=nurse,
+        participant=participant,
+        form_code="baseline",
+        visit=visit,
+        instance=instance,
+        answers={**bad, "weight_kg": 72},
+        complete=True,
+        base_revision=instance.revision,
+        reason="re-weighed",
+    )
+    assert edit_checks_run_all()["closed"] == 1
+    query.refresh_from_db()
+    assert query.status == "closed"
