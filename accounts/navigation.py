@@ -29,6 +29,7 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("participants", _("Participants"), "trial:participant-list", Action.VIEW_PARTICIPANTS),
     NavItem("worklist", _("Worklist"), "trial:worklist", Action.ENTER_DATA),
     NavItem("reports", _("Statistical reports"), "analysis:report-list", Action.RUN_REPORTS),
+    NavItem("releases", _("Dataset releases"), "releases:release-list", Action.DOWNLOAD_RELEASES),
     NavItem(
         "allocation",
         _("Allocation"),
@@ -38,6 +39,7 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     ),
     NavItem("unblinding", _("Unblinding log"), "trial:unblinding-log", Action.DECIDE_UNBLINDING),
     NavItem("queries", _("Queries"), "trial:query-list", Action.VIEW_PARTICIPANTS),
+    NavItem("database", _("Database lock"), "trial:database-lock", Action.LOCK),
     NavItem("audit", _("Audit trail"), "trial:audit", Action.VIEW_AUDIT),
     NavItem("sites", _("Sites and staff"), "accounts:site-list", Action.VIEW_SITE_STAFF),
     NavItem("admin", _("Administration"), "admin:index", Action.MANAGE_USERS, staff_only=True),

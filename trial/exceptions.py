@@ -50,3 +50,15 @@ class InvalidAnswer(TrialError):
 class FormLocked(TrialError):
     code = "form_locked"
     default_message = _("This form is locked. A data manager must unlock it before any change.")
+
+
+class ParticipantLocked(TrialError):
+    code = "participant_locked"
+    default_message = _(
+        "This participant's casebook is locked. A data manager must unlock it before any change."
+    )
+
+
+class DatabaseClosed(TrialError):
+    code = "database_closed"
+    default_message = _("The database is frozen or locked: no data can be entered or changed.")

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import audit, crfs, participants, queries, randomization, visits
+from .views import audit, crfs, locks, participants, queries, randomization, visits
 
 app_name = "trial"
 
@@ -66,6 +66,8 @@ urlpatterns = [
         name="allocation-activate",
     ),
     path("queries/", queries.QueryListView.as_view(), name="query-list"),
+    path(P + "casebook/<str:verb>/", locks.CasebookActionView.as_view(), name="casebook"),
+    path("data/lock/", locks.DatabaseLockView.as_view(), name="database-lock"),
     path("queries/<int:pk>/<str:verb>/", queries.QueryActionView.as_view(), name="query-action"),
     path("forms/<int:pk>/queries/raise/", queries.QueryRaiseView.as_view(), name="query-raise"),
     path("forms/<int:pk>/verify/", queries.VerifyView.as_view(), name="crf-verify"),

@@ -9,11 +9,12 @@ from trial.models import Role
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 EXPECTED_NAV = {
-    Role.RESEARCH_NURSE: ["home", "participants", "worklist", "sites"],
-    Role.INVESTIGATOR: ["home", "participants", "worklist", "reports", "sites"],
-    Role.DATA_MANAGER: ["home", "participants", "audit", "sites"],
-    Role.STATISTICIAN: ["home", "reports", "allocation", "unblinding"],
-    Role.OUTCOME_ASSESSOR: ["home", "participants", "worklist"],
+    Role.RESEARCH_NURSE: ["home", "participants", "worklist", "queries", "sites"],
+    Role.INVESTIGATOR: ["home", "participants", "worklist", "reports", "queries", "sites"],
+    Role.DATA_MANAGER: ["home", "participants", "releases", "queries", "database", "audit",
+                        "sites"],
+    Role.STATISTICIAN: ["home", "reports", "releases", "allocation", "unblinding"],
+    Role.OUTCOME_ASSESSOR: ["home", "participants", "worklist", "queries"],
     Role.ADMINISTRATOR: ["home", "audit", "sites", "admin"],
 }
 

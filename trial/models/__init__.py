@@ -6,7 +6,7 @@ from .eligibility import EligibilityAssessment
 from .instruments import JoaData, OdiData, PainVasData, Sf36Data
 from .participants import Participant, PersonalData
 from .procedures import PeldData, SnrbData
-from .queries import Query
+from .queries import DatabaseLock, Query
 from .randomization import (
     Allocation,
     AllocationList,
@@ -26,6 +26,7 @@ __all__ = [
     "AuditEvent",
     "BaselineData",
     "Consent",
+    "DatabaseLock",
     "CrfData",
     "DischargeData",
     "EligibilityAssessment",

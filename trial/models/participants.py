@@ -38,6 +38,10 @@ class Participant(models.Model):
     ended_date = models.DateField(_("date ended"), null=True, blank=True)
     end_reason = models.TextField(_("reason"), blank=True)
     revision = models.PositiveIntegerField(_("revision"), default=1)
+    locked_at = models.DateTimeField(_("locked at"), null=True, blank=True)
+    locked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"

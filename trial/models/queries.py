@@ -51,3 +51,28 @@ class Query(models.Model):
 
     def __str__(self) -> str:
         return f"{self.form_instance} · {self.field or '—'} ({self.status})"
+
+
+class DatabaseLock(models.Model):
+    """The state of a protocol's database: open, frozen (no data entry; queries still
+    resolved) or locked (nothing changes). One row per protocol."""
+
+    class State(models.TextChoices):
+        OPEN = "open", _("Open")
+        FROZEN = "frozen", _("Frozen")
+        LOCKED = "locked", _("Locked")
+
+    protocol_code = models.CharField(_("protocol"), max_length=40, unique=True)
+    state = models.CharField(_("state"), max_length=8, choices=State.choices, default="open")
+    changed_at = models.DateTimeField(_("changed at"), auto_now=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reason = models.TextField(_("reason"), blank=True)
+
+    class Meta:
+        verbose_name = _("database lock")
+        verbose_name_plural = _("database locks")
+
+    def __str__(self) -> str:
+        return f"{self.protocol_code}: {self.state}"

@@ -9,6 +9,7 @@ from trial.locks import participant_qs_for_update
 from trial.models import AuditEvent, Consent, Participant
 from trial.protocol import get_protocol
 from trial.services.audit import audit_record
+from trial.services.locks import data_entry_allowed
 
 
 @transaction.atomic(durable=True)
@@ -17,6 +18,7 @@ def consent_record(
 ) -> Consent:
     """Record written informed consent of an eligible participant."""
     locked = participant_qs_for_update(participant.pk).get()
+    data_entry_allowed(locked)
     if locked.status != Participant.Status.ELIGIBLE:
         raise InvalidTransition()
     if version not in get_protocol(locked.protocol_code).consent_versions:

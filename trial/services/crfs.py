@@ -18,6 +18,7 @@ from trial.models import AuditEvent, FormInstance, Participant, Query, Visit
 from trial.protocol import FormDef, Protocol, get_protocol
 from trial.services.audit import audit_record
 from trial.services.derivations import derive
+from trial.services.locks import data_entry_allowed
 from trial.services.queries import query_open
 from trial.services.visits import participant_arm, visit_refresh_status, visit_schedule_sync
 
@@ -104,6 +105,7 @@ def crf_save(
     saved over: saving over them needs a reason and opens one query each.
     """
     locked = participant_qs_for_update(participant.pk).get()
+    data_entry_allowed(locked)
     protocol = get_protocol(locked.protocol_code)
     formdef = _applicable_formdef(protocol, locked, visit, form_code)
     model = apps.get_model(formdef.model)
@@ -255,7 +257,7 @@ def crf_void(*, actor: Any, instance: FormInstance, reason: str) -> FormInstance
     """Void a log entry entered in error (nothing clinical is ever deleted)."""
     if not reason.strip():
         raise ReasonRequired()
-    participant_qs_for_update(instance.participant_id).get()
+    data_entry_allowed(participant_qs_for_update(instance.participant_id).get())
     locked = form_instance_qs_for_update(instance.pk).get()
     if locked.visit_id is not None or locked.is_voided:
         raise FormNotApplicable()

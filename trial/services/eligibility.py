@@ -9,6 +9,7 @@ from trial.locks import participant_qs_for_update
 from trial.models import AuditEvent, EligibilityAssessment, Participant
 from trial.protocol import get_protocol
 from trial.services.audit import audit_record
+from trial.services.locks import data_entry_allowed
 
 S = Participant.Status
 ASSESSABLE = {S.SCREENING, S.ELIGIBLE, S.INELIGIBLE}
@@ -28,6 +29,7 @@ def eligibility_record(
     A re-assessment (before consent) replaces the answers and needs a reason.
     """
     locked = participant_qs_for_update(participant.pk).get()
+    data_entry_allowed(locked)
     if locked.status not in ASSESSABLE:
         raise InvalidTransition()
     try:

@@ -6,10 +6,11 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 
-from trial.exceptions import InvalidTransition, ReasonRequired
+from trial.exceptions import DatabaseClosed, InvalidTransition, ReasonRequired
 from trial.locks import participant_qs_for_update, site_qs_for_update
 from trial.models import AuditEvent, Participant, PersonalData, Site
 from trial.services.audit import audit_record
+from trial.services.locks import data_entry_allowed, database_state
 from trial.services.visits import visit_schedule_sync
 
 IDENTITY_FIELDS = ("full_name", "phone", "hospital_number")
@@ -37,6 +38,8 @@ def participant_register(
     protocol_code: str | None = None,
 ) -> Participant:
     """Register a patient for screening under the next trial id of the site."""
+    if database_state(protocol_code or settings.EDC_PROTOCOL) != "open":
+        raise DatabaseClosed()
     locked_site = site_qs_for_update(site.pk).get()
     last = locked_site.participants.order_by("-site_sequence").first()
     sequence = (last.site_sequence if last else 0) + 1
@@ -120,6 +123,7 @@ def participant_set_dates(
 ) -> Participant:
     """Set the admission and (planned) surgery dates and reschedule the visits from them."""
     locked = participant_qs_for_update(participant.pk).get()
+    data_entry_allowed(locked)
     changes = {
         name: (getattr(locked, name), new)
         for name, new in (("admission_date", admission_date), ("surgery_date", surgery_date))
@@ -151,6 +155,7 @@ def participant_end(
 ) -> Participant:
     """End a participant's follow-up: completed, withdrawn or lost, with date and reason."""
     locked = participant_qs_for_update(participant.pk).get()
+    data_entry_allowed(locked)
     if status not in END_STATUSES:
         raise InvalidTransition()
     if locked.status in END_STATUSES or locked.status == Participant.Status.INELIGIBLE:

@@ -6,8 +6,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from trial.exceptions import InvalidTransition, ReasonRequired
-from trial.models import AuditEvent, FormInstance, Query
+from trial.exceptions import DatabaseClosed, InvalidTransition, ReasonRequired
+from trial.models import AuditEvent, DatabaseLock, FormInstance, Query
 from trial.services.audit import audit_record
 
 S = Query.Status
@@ -59,6 +59,15 @@ def query_raise(*, actor: Any, form_instance: FormInstance, field: str, text: st
     return query_open(actor=actor, form_instance=form_instance, field=field, text=text)
 
 
+def _database_not_locked(query: Query) -> None:
+    """Queries are still resolved in a frozen database, but not in a locked one."""
+    protocol_code = query.form_instance.participant.protocol_code
+    if DatabaseLock.objects.filter(
+        protocol_code=protocol_code, state=DatabaseLock.State.LOCKED
+    ).exists():
+        raise DatabaseClosed()
+
+
 def _locked(query: Query) -> Query:
     return (
         Query.objects.select_for_update()
@@ -73,6 +82,7 @@ def query_answer(*, actor: Any, query: Query, answer: str) -> Query:
     locked = _locked(query)
     if locked.status != S.OPEN:
         raise InvalidTransition()
+    _database_not_locked(locked)
     if not answer.strip():
         raise ReasonRequired(_("Write the answer."))
     locked.status, locked.answer = S.ANSWERED, answer

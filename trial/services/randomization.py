@@ -36,6 +36,7 @@ from trial.models import (
 from trial.protocol import get_protocol
 from trial.selectors.randomization import participant_levels, stratum_keys
 from trial.services.audit import audit_record
+from trial.services.locks import data_entry_allowed
 from trial.services.visits import visit_schedule_sync
 
 
@@ -319,6 +320,7 @@ def participant_randomize(*, actor: Any, participant: Participant) -> Allocation
     sequence, so concurrent randomizations never share or skip a slot.
     """
     locked = participant_qs_for_update(participant.pk).get()
+    data_entry_allowed(locked)
     existing = Allocation.objects.filter(participant=locked).first()
     if existing is not None:
         return existing  # a double submit gets the allocation it already made

@@ -107,6 +107,8 @@ class ParticipantDetailView(ParticipantMixin, TemplateView):
             else None,
             may_enter=may(user, Action.ENTER_DATA, site=participant.site),
             may_randomize=may(user, Action.RANDOMIZE, site=participant.site),
+            may_lock=may(user, Action.LOCK, site=participant.site),
+            may_sign=may(user, Action.SIGN, site=participant.site),
             show_arm=may_see_allocation(user, participant),
             may_request_unblinding=may(user, Action.REQUEST_UNBLINDING, site=participant.site),
             failed_criteria=self._failed_criteria(protocol),

@@ -110,7 +110,7 @@ def test_navigation_follows_the_role(client):
     site = SiteFactory()
     client.force_login(user_with_role(Role.RESEARCH_NURSE, site=site))
     keys = [item["key"] for item in client.get(reverse("home")).context["nav_items"]]
-    assert keys == ["home", "participants", "worklist", "sites"]
+    assert keys == ["home", "participants", "worklist", "queries", "sites"]
 
 
 def test_language_switch_translates_the_page(client):

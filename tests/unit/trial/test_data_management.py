@@ -215,3 +215,53 @@ def test_the_nightly_recheck_opens_queries_and_closes_them_once_fixed(nurse, sit
     assert edit_checks_run_all()["closed"] == 1
     query.refresh_from_db()
     assert query.status == "closed"
+
+
+def test_a_locked_casebook_refuses_changes_until_unlocked(vas, nurse, manager):
+    from trial.exceptions import ParticipantLocked
+    from trial.services.locks import participant_lock, participant_unlock
+
+    participant, visit, instance, answers = vas
+    participant_lock(actor=manager, participant=participant)
+    participant.refresh_from_db()
+    with pytest.raises(ParticipantLocked):
+        _change(nurse, participant, visit, instance, answers)
+    participant_unlock(actor=manager, participant=participant, reason="late lab value")
+    participant.refresh_from_db()
+    assert _change(nurse, participant, visit, instance, answers).revision == 2
+
+
+def test_a_frozen_database_stops_entry_but_not_queries_and_a_locked_one_stops_both(
+    vas, nurse, manager
+):
+    from trial.exceptions import DatabaseClosed
+    from trial.services.locks import database_set_state
+
+    participant, visit, instance, answers = vas
+    query = query_raise(actor=manager, form_instance=instance, field="", text="Check")
+    database_set_state(actor=manager, protocol_code="snrb_peld", state="frozen", reason="")
+    with pytest.raises(DatabaseClosed):
+        _change(nurse, participant, visit, instance, answers)
+    query = query_answer(actor=nurse, query=query, answer="checked")
+    query = query_reopen(actor=manager, query=query, reason="again")
+    database_set_state(actor=manager, protocol_code="snrb_peld", state="locked", reason="")
+    with pytest.raises(DatabaseClosed):
+        query_answer(actor=nurse, query=query, answer="too late")
+    with pytest.raises(InvalidTransition):
+        database_set_state(actor=manager, protocol_code="snrb_peld", state="open", reason="x")
+    with pytest.raises(TrialError):
+        database_set_state(actor=manager, protocol_code="snrb_peld", state="frozen", reason="")
+    assert AuditEvent.objects.filter(object_type="trial.databaselock").count() == 2
+
+
+def test_signing_a_casebook_signs_every_complete_form(vas, site, client):
+    participant, _, instance, _ = vas
+    investigator = user_with_role(Role.INVESTIGATOR, site=site, username="inv9")
+    client.force_login(investigator)
+    url = reverse("trial:casebook", args=[participant.trial_id, "sign"])
+    client.post(url, {"password": "wrong"})
+    instance.refresh_from_db()
+    assert instance.signed_at is None
+    client.post(url, {"password": DEFAULT_PASSWORD})
+    instance.refresh_from_db()
+    assert instance.signed_by == investigator
