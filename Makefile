@@ -34,6 +34,8 @@ run: translations migrate
 # throw-away key is supplied unless the caller gives one.
 test: export DJANGO_SECRET_KEY := $(or $(DJANGO_SECRET_KEY),test-only-key-not-for-production)
 test: export EDC_HTTPS := 0
+# Files the tests publish (reports, releases) go to a throw-away folder, never var/media.
+test: export EDC_MEDIA_ROOT := $(or $(EDC_MEDIA_ROOT),$(CURDIR)/var/test-media)
 test: translations
 	$(BIN)/python manage.py collectstatic --noinput -v0
 	$(BIN)/ruff check .

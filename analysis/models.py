@@ -67,3 +67,71 @@ class ReportRun(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in {self.Status.SUCCEEDED, self.Status.FAILED}
+
+
+class DatasetRelease(models.Model):
+    """An immutable, versioned dataset release built from a declared data cut (or a lock).
+
+    The files live under ``MEDIA_ROOT/releases/v<version>/`` and are never rewritten: a new
+    cut is a new version. ``manifest`` holds the SHA-256 of every file of both variants
+    (unblinded and blinded); ``diff`` compares the data with the previous ready release.
+    The blinded arm mapping is kept only in the unblinded files, never in this row.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        BUILDING = "building", _("Building")
+        READY = "ready", _("Ready")
+        FAILED = "failed", _("Failed")
+
+    class Kind(models.TextChoices):
+        DATA_CUT = "data_cut", _("Declared data cut")
+        LOCK = "lock", _("Database lock")
+
+    protocol_code = models.CharField(_("protocol"), max_length=40)
+    version = models.PositiveIntegerField(_("version"))
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.DATA_CUT)
+    reason = models.TextField(_("reason for the cut"))
+    cut_at = models.DateTimeField(_("cut at"))
+    population = models.CharField(_("population"), max_length=4, default="itt")
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_by_name = models.CharField(_("created by"), max_length=150, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    progress_message = models.CharField(_("progress message"), max_length=200, blank=True)
+    n_participants = models.PositiveIntegerField(_("participants"), null=True, blank=True)
+    data_checksum = models.CharField(_("data checksum (SHA-256)"), max_length=64, blank=True)
+    folder = models.CharField(_("folder"), max_length=200, blank=True)
+    archive = models.CharField(_("archive"), max_length=255, blank=True)
+    archive_sha256 = models.CharField(_("archive SHA-256"), max_length=64, blank=True)
+    blinded_archive = models.CharField(_("blinded archive"), max_length=255, blank=True)
+    blinded_archive_sha256 = models.CharField(
+        _("blinded archive SHA-256"), max_length=64, blank=True
+    )
+    manifest = models.JSONField(_("manifest"), default=dict, blank=True)
+    diff = models.JSONField(_("difference from the previous release"), default=dict, blank=True)
+    inputs = models.JSONField(_("inputs"), default=dict, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("dataset release")
+        verbose_name_plural = _("dataset releases")
+        ordering = ["-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["protocol_code", "version"], name="dataset_release_unique_version"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Release v{self.version} ({self.status})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in {self.Status.READY, self.Status.FAILED}

@@ -9,3 +9,11 @@ def report_run_execute_task(self, run_id: int) -> str:
     from analysis.services import report_run_execute
 
     return report_run_execute(run_id=run_id).status
+
+
+@shared_task(bind=True, acks_late=True)
+def dataset_release_build_task(self, release_id: int) -> str:
+    """Build the dataset release ``release_id``; the service records readiness or failure."""
+    from analysis.releases.services import dataset_release_build
+
+    return dataset_release_build(release_id=release_id).status

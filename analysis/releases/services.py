@@ -1,0 +1,195 @@
+"""Dataset releases: declare a data cut (queue), build (worker), fail, download (audited).
+
+A release row is created with the next version number under a table lock, the build runs in
+the Celery worker (or in-process for ``manage.py release_create``), and the files are
+published atomically by ``analysis.releases.builder``. A ready release is never changed.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Max, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from analysis.datasets.builders import dataset_build
+from analysis.models import DatasetRelease
+from analysis.plans import get_plan
+from analysis.releases.builder import release_build_files, release_folder, release_unpublish
+from analysis.services import json_safe, software_versions
+from trial.models import AuditEvent
+from trial.protocol import get_protocol
+from trial.services.audit import audit_record
+
+log = logging.getLogger(__name__)
+S = DatasetRelease.Status
+
+
+class ReleaseError(ValueError):
+    """A release cannot be declared or downloaded; ``code`` is stable, the message translated."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def _lock_releases() -> None:
+    """Serialize version numbering: concurrent cuts wait instead of colliding."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            table = DatasetRelease._meta.db_table
+            cursor.execute(f'LOCK TABLE "{table}" IN SHARE ROW EXCLUSIVE MODE')
+
+
+def dataset_release_declare(
+    *, actor: Any, reason: str, population: str = "itt", enqueue: bool = True
+) -> DatasetRelease:
+    """Record a data cut as the next release version and queue its build on commit."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ReleaseError("reason_required", _("A data cut needs a reason."))
+    if population not in ("itt", "pp"):
+        raise ReleaseError("unknown_population", _("Unknown population."))
+    authenticated = getattr(actor, "is_authenticated", False)
+    with transaction.atomic():
+        _lock_releases()
+        protocol_code = settings.EDC_PROTOCOL
+        latest = DatasetRelease.objects.filter(protocol_code=protocol_code).aggregate(
+            v=Max("version"))["v"]  # fmt: skip
+        release = DatasetRelease.objects.create(
+            protocol_code=protocol_code, version=(latest or 0) + 1, reason=reason,
+            cut_at=timezone.now(), population=population,
+            created_by=actor if authenticated else None,
+            created_by_name=actor.get_username() if authenticated else str(actor or ""),
+            progress_message=_("Waiting for a worker"),
+        )  # fmt: skip
+        audit_record(actor=actor if authenticated else None, action=AuditEvent.Action.EXPORT,
+                     obj=release, reason=reason, changes={"version": (None, release.version)},
+                     actor_username="" if authenticated else str(actor or ""))  # fmt: skip
+        if enqueue:
+            transaction.on_commit(lambda: _enqueue(release.pk))
+    release.refresh_from_db()
+    return release
+
+
+def _enqueue(release_id: int) -> None:
+    from analysis.tasks import dataset_release_build_task
+
+    try:
+        dataset_release_build_task.apply_async(args=(release_id,), retry=False)
+    except Exception as exc:  # kombu/redis raise many kinds when the broker is down
+        if getattr(settings, "CELERY_TASK_ALWAYS_EAGER", False):
+            raise
+        log.warning("release %s could not be queued: %s", release_id, exc)
+        dataset_release_fail(release_id=release_id, reason=_(
+            "The job queue is unavailable: %(error)s") % {"error": exc})  # fmt: skip
+
+
+def dataset_release_fail(*, release_id: int, reason: str) -> DatasetRelease:
+    """Mark the release failed with ``reason`` (a ready release is never touched)."""
+    DatasetRelease.objects.filter(pk=release_id).exclude(status=S.READY).update(
+        status=S.FAILED, error=reason[:5000], finished_at=timezone.now()
+    )
+    return DatasetRelease.objects.get(pk=release_id)
+
+
+def _previous(release: DatasetRelease) -> DatasetRelease | None:
+    return (
+        DatasetRelease.objects.filter(
+            protocol_code=release.protocol_code, status=S.READY, version__lt=release.version
+        )
+        .order_by("-version")
+        .first()
+    )
+
+
+def _meta(release: DatasetRelease, data: Any, previous: DatasetRelease | None) -> dict[str, Any]:
+    protocol = get_protocol(release.protocol_code)
+    return json_safe({
+        "title": f"{protocol.code} dataset release v{release.version}",
+        "protocol": protocol.code, "protocol_version": protocol.version,
+        "version": release.version, "kind": release.kind, "reason": release.reason,
+        "cut_at": release.cut_at.isoformat(), "population": release.population,
+        "n": len(data.wide), "data_checksum": data.checksum,
+        "previous": previous.version if previous else None,
+        "created_at": timezone.now().isoformat(timespec="seconds"),
+        "file_oid": f"{protocol.code}.release.v{release.version}",
+        "software": software_versions(), "scorer_versions": data.scorer_versions,
+    })  # fmt: skip
+
+
+def dataset_release_build(*, release_id: int) -> DatasetRelease:
+    """Build and publish the release's files; record checksums and the diff, or the failure."""
+    release = DatasetRelease.objects.get(pk=release_id)
+    if release.is_finished:
+        return release  # a redelivered task (acks_late) never rebuilds a release
+    DatasetRelease.objects.filter(pk=release_id).update(
+        status=S.BUILDING, started_at=timezone.now(), error="",
+        progress_message=_("Building the files"))  # fmt: skip
+    media_root = Path(settings.MEDIA_ROOT)
+    try:
+        previous = _previous(release)
+        data = dataset_build(plan=get_plan(release.protocol_code), population=release.population)
+        meta = _meta(release, data, previous)
+        built = release_build_files(
+            data=data, protocol=get_protocol(release.protocol_code), meta=meta,
+            media_root=media_root,
+            previous=release_folder(media_root, previous.version) if previous else None,
+        )  # fmt: skip
+    except Exception as exc:
+        log.exception("release %s failed", release_id)
+        return dataset_release_fail(release_id=release_id, reason=f"{type(exc).__name__}: {exc}")
+    try:
+        updated = DatasetRelease.objects.filter(pk=release_id, status=S.BUILDING).update(
+            status=S.READY, finished_at=timezone.now(), progress_message=_("Ready"),
+            n_participants=meta["n"], data_checksum=meta["data_checksum"], folder=built.folder,
+            archive=built.archives["unblinded"], archive_sha256=built.archive_sha256["unblinded"],
+            blinded_archive=built.archives["blinded"],
+            blinded_archive_sha256=built.archive_sha256["blinded"],
+            manifest=built.manifest, diff=built.diff,
+            inputs={k: meta[k] for k in ("software", "scorer_versions", "previous", "n")},
+        )  # fmt: skip
+    except Exception:
+        release_unpublish(media_root, release.version)
+        raise
+    if not updated:  # failed meanwhile (e.g. marked failed by an operator): do not publish
+        release_unpublish(media_root, release.version)
+    return DatasetRelease.objects.get(pk=release_id)
+
+
+def release_list_for(user: Any) -> QuerySet[DatasetRelease]:
+    """Return the releases of the current protocol (every downloader sees every release)."""
+    return DatasetRelease.objects.filter(protocol_code=settings.EDC_PROTOCOL).select_related(
+        "created_by"
+    )
+
+
+def release_variants_for(blinded: bool) -> tuple[str, ...]:
+    """Return the variants a user may download: blinded users only the blinded one."""
+    return ("blinded",) if blinded else ("unblinded", "blinded")
+
+
+def dataset_release_download(
+    *,
+    actor: Any,
+    release: DatasetRelease,
+    variant: str,
+    blinded: bool,
+    ip_address: str | None = None,
+) -> Path:
+    """Audit a download of one variant's archive and return its path."""
+    if release.status != S.READY:
+        raise ReleaseError("not_ready", _("This release is not ready."))
+    if variant not in release_variants_for(blinded):
+        raise ReleaseError("variant_forbidden", _("You may download only the blinded variant."))
+    relative = release.archive if variant == "unblinded" else release.blinded_archive
+    path = Path(settings.MEDIA_ROOT) / relative
+    audit_record(actor=actor, action=AuditEvent.Action.DOWNLOAD, obj=release,
+                 changes={"variant": (None, variant), "file": (None, path.name)},
+                 ip_address=ip_address)  # fmt: skip
+    return path
