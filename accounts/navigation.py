@@ -28,6 +28,7 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("home", _("Home"), "home"),
     NavItem("participants", _("Participants"), "trial:participant-list", Action.VIEW_PARTICIPANTS),
     NavItem("worklist", _("Worklist"), "trial:worklist", Action.ENTER_DATA),
+    NavItem("dashboard", _("Dashboard"), "trial:dashboard", Action.VIEW_DASHBOARD),
     NavItem("reports", _("Statistical reports"), "analysis:report-list", Action.RUN_REPORTS),
     NavItem("releases", _("Dataset releases"), "releases:release-list", Action.DOWNLOAD_RELEASES),
     NavItem(

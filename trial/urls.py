@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import audit, crfs, locks, participants, queries, randomization, visits
+from .views import audit, crfs, dashboard, locks, participants, queries, randomization, visits
 
 app_name = "trial"
 
@@ -45,6 +45,7 @@ urlpatterns = [
         name="log-history",
     ),
     path("worklist/", visits.WorklistView.as_view(), name="worklist"),
+    path("dashboard/", dashboard.DashboardView.as_view(), name="dashboard"),
     path("allocation/", randomization.AllocationOverviewView.as_view(), name="allocation"),
     path(
         "allocation/generate/", randomization.GenerateListView.as_view(), name="allocation-generate"

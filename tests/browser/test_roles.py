@@ -10,9 +10,25 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 EXPECTED_NAV = {
     Role.RESEARCH_NURSE: ["home", "participants", "worklist", "queries", "sites"],
-    Role.INVESTIGATOR: ["home", "participants", "worklist", "reports", "queries", "sites"],
-    Role.DATA_MANAGER: ["home", "participants", "releases", "queries", "database", "audit",
-                        "sites"],
+    Role.INVESTIGATOR: [
+        "home",
+        "participants",
+        "worklist",
+        "dashboard",
+        "reports",
+        "queries",
+        "sites",
+    ],
+    Role.DATA_MANAGER: [
+        "home",
+        "participants",
+        "dashboard",
+        "releases",
+        "queries",
+        "database",
+        "audit",
+        "sites",
+    ],
     Role.STATISTICIAN: ["home", "reports", "releases", "allocation", "unblinding"],
     Role.OUTCOME_ASSESSOR: ["home", "participants", "worklist", "queries"],
     Role.ADMINISTRATOR: ["home", "audit", "sites", "admin"],

@@ -1,0 +1,88 @@
+"""Measure the server time of /dashboard/ (in-process Django test client) on the bench data.
+
+Usage, after ``bench/synthetic.py N --reset`` filled the database::
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/edc_bench DJANGO_SECRET_KEY=x \\
+        .venv/bin/python bench/dashboard.py --requests 20
+
+For an unblinded and a blinded trial-wide investigator it makes two warm-up requests and
+then ``--requests`` timed ones, and prints the participants, the median and 95th
+percentile server time and the number of SQL queries of one request, as a Markdown row.
+"""
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+
+from trial.models import Membership, Participant, Role  # noqa: E402
+
+URL = "/dashboard/"
+
+
+def bench_user(name: str, roles: list[str]) -> Client:
+    user, _created = get_user_model().objects.get_or_create(username=name)
+    for role in roles:
+        Membership.objects.get_or_create(user=user, site=None, role=role)
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def measure(client: Client, requests: int, params: dict[str, str]) -> dict[str, float]:
+    for _warm_up in range(2):
+        assert client.get(URL, params).status_code == 200
+    timings = []
+    for _request in range(requests):
+        started = time.perf_counter()
+        response = client.get(URL, params)
+        timings.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200
+    with CaptureQueriesContext(connection) as queries:
+        client.get(URL, params)
+    timings.sort()
+    p95 = timings[min(len(timings) - 1, round(0.95 * (len(timings) - 1)))]
+    return {"median": statistics.median(timings), "p95": p95, "queries": len(queries)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=20)
+    parser.add_argument("--site", default="", help="also measure with this site filter")
+    args = parser.parse_args()
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+    participants = Participant.objects.count()
+    cases = {
+        "unblinded": bench_user("bench-investigator", [Role.INVESTIGATOR]),
+        "blinded": bench_user("bench-blinded", [Role.INVESTIGATOR, Role.OUTCOME_ASSESSOR]),
+    }
+    print("| participants | user | filter | median ms | p95 ms | queries |")  # noqa: T201
+    print("|---:|---|---|---:|---:|---:|")  # noqa: T201
+    filters = [{}] + ([{"site": args.site}] if args.site else [])
+    for label, client in cases.items():
+        for params in filters:
+            result = measure(client, args.requests, params)
+            shown = params.get("site", "none")
+            print(  # noqa: T201
+                f"| {participants:,} | {label} | {shown} | {result['median']:.0f} "
+                f"| {result['p95']:.0f} | {result['queries']} |"
+            )
+
+
+if __name__ == "__main__":
+    main()

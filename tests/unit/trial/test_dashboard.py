@@ -1,0 +1,235 @@
+"""The investigators' dashboard: figures, blinding, site scoping, filters and query count."""
+
+import random
+from collections import Counter
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from tests.factories import SiteFactory, user_with_role
+from trial.demo import demo_allocation_list, demo_trial_load, sample_answers
+from trial.models import Allocation, Membership, Participant, Role, Visit
+from trial.protocol import get_protocol
+from trial.services.crfs import crf_save
+from trial.services.participants import participant_end
+
+pytestmark = pytest.mark.django_db
+PROTOCOL = get_protocol("snrb_peld")
+URL = "/dashboard/"
+# demo_trial_load makes six participants per site: screening, ineligible, consented and
+# three randomized (after admission, after discharge, after the 3-month visit).
+PER_SITE = {"screened": 6, "assessed": 5, "eligible": 4, "ineligible": 1, "consented": 4}
+
+
+@pytest.fixture
+def statistician():
+    return user_with_role(Role.STATISTICIAN, site=None, username="stat1")
+
+
+def load_sites(statistician, codes: list[str]) -> list:
+    sites = [SiteFactory(code=code) for code in codes]
+    demo_allocation_list(actor=statistician)  # stratified by site: sites first
+    for site in sites:
+        demo_trial_load(actor=statistician, site=site)
+    return sites
+
+
+def add_adverse_event(actor, participant: Participant, *, serious: bool) -> None:
+    answers = sample_answers("adverse_event", participant, visit_code=None, rng=random.Random(1))
+    answers.update(serious=serious, clavien_dindo="IVa" if serious else "I")
+    crf_save(
+        actor=actor,
+        participant=participant,
+        form_code="adverse_event",
+        answers=answers,
+        complete=True,
+    )
+
+
+def investigator(site=None, *, blinded: bool = False, username: str = "inv1"):
+    user = user_with_role(Role.INVESTIGATOR, site=site, username=username)
+    if blinded:
+        Membership.objects.create(user=user, site=site, role=Role.OUTCOME_ASSESSOR)
+    return user
+
+
+def test_panels_count_the_known_trial(client, statistician):
+    # given: two demo sites, one serious AE, one withdrawn participant
+    load_sites(statistician, ["S01", "S02"])
+    randomized = list(Participant.objects.filter(allocation__isnull=False).order_by("trial_id"))
+    add_adverse_event(statistician, randomized[0], serious=True)
+    add_adverse_event(statistician, randomized[0], serious=False)
+    participant_end(
+        actor=statistician,
+        participant=randomized[1],
+        status=Participant.Status.WITHDRAWN,
+        ended_date=timezone.localdate(),
+        reason="moved away",
+    )
+    client.force_login(investigator())
+    # when
+    context = client.get(URL).context
+    # then: enrolment
+    totals = context["enrolment"]["totals"]
+    for key, n in PER_SITE.items():
+        assert totals[key] == 2 * n
+    assert totals["randomized"] == 6 == context["enrolment"]["projection"]["recent"]
+    assert [r["n"] for r in context["enrolment"]["reasons"]] == [2]
+    assert [r["screened"] for r in context["enrolment"]["by_site"]] == [6, 6]
+    # arm balance matches the allocations
+    arms = Counter(Allocation.objects.values_list("arm", flat=True))
+    assert context["arms"]["totals"] == [arms[a.code] for a in PROTOCOL.arms]
+    # safety: two events, one serious, in the first participant's arm
+    first_arm = randomized[0].allocation.arm
+    safety = {r["key"]: r for r in context["safety"]["rows"]}
+    assert (safety[first_arm]["events"], safety[first_arm]["serious_events"]) == (2, 1)
+    assert safety[first_arm]["participants"] == 1
+    # CONSORT: withdrawn in its arm, completions of the final visit per arm
+    consort = {a["key"]: a for a in context["consort"]["arms"]}
+    assert consort[randomized[1].allocation.arm]["withdrawn"] == 1
+    done = Counter(
+        Visit.objects.filter(code=PROTOCOL.visits[-1].code, status="done").values_list(
+            "participant__allocation__arm", flat=True
+        )
+    )
+    assert {k: v["completed"] for k, v in consort.items()} == {
+        a.code: done[a.code] for a in PROTOCOL.arms
+    }
+
+
+def test_completeness_matrix_matches_the_form_instances(client, statistician):
+    # given
+    load_sites(statistician, ["S01"])
+    client.force_login(investigator())
+    # when
+    context = client.get(URL).context
+    # then: every cell's complete count is the number of complete instances
+    from trial.models import FormInstance
+
+    complete = Counter(
+        FormInstance.objects.filter(status="complete", visit__isnull=False).values_list(
+            "visit__code", "form_code"
+        )
+    )
+    for visit in context["completeness"]["matrix"]:
+        for cell in visit["cells"]:
+            assert cell["complete"] == complete[(visit["visit"].code, cell["form"].code)]
+            assert cell["expected"] >= cell["complete"] + cell["in_progress"]
+    page_rows = context["completeness"]["rows"]
+    assert len(page_rows) == 6
+    assert {c for r in page_rows for c in r["cells"]} <= {
+        "complete",
+        "in_progress",
+        "not_started",
+        "not_applicable",
+    }
+
+
+def test_vas_trend_pools_for_blinded_and_splits_for_unblinded(client, statistician):
+    load_sites(statistician, ["S01"])
+    client.force_login(investigator(username="open"))
+    unblinded = client.get(URL).context["vas"]
+    client.force_login(investigator(blinded=True, username="blind"))
+    blinded = client.get(URL).context["vas"]
+    assert [key for key, _label in unblinded["groups"]] == [a.code for a in PROTOCOL.arms]
+    assert [key for key, _label in blinded["groups"]] == [None]
+    pooled_n = sum(c["n"] for row in blinded["table"] for c in row["cells"] if c)
+    split_n = sum(c["n"] for row in unblinded["table"] for c in row["cells"] if c)
+    assert pooled_n == split_n > 0
+
+
+def test_blinded_investigator_sees_no_arm_anywhere(client, statistician):
+    # given
+    load_sites(statistician, ["S01"])
+    client.force_login(investigator(blinded=True))
+    # when
+    response = client.get(URL)
+    html = response.content.decode()
+    # then: no arm labels, no arm-only visits or forms, no per-arm grouping
+    assert response.status_code == 200
+    assert response.context["arms"] is None
+    for arm in PROTOCOL.arms:
+        assert arm.label.en not in html
+        assert f'data-group="{arm.code}"' not in html
+    arm_only = [v for v in PROTOCOL.visits if v.arms] + [f for f in PROTOCOL.forms if f.arms]
+    for definition in arm_only:
+        assert definition.label.en not in html
+        assert f'"{definition.code}"' not in html
+    assert 'data-testid="pooled-allocation"' in html
+
+
+def test_site_investigator_sees_only_their_site(client, statistician):
+    s01, _s02 = load_sites(statistician, ["S01", "S02"])
+    client.force_login(investigator(s01))
+    context = client.get(URL).context
+    assert [r["site"] for r in context["enrolment"]["by_site"]] == ["S01"]
+    assert context["enrolment"]["totals"]["screened"] == 6
+    assert {r["site"] for r in context["completeness"]["rows"]} == {"S01"}
+    # a site outside the user's sites is refused as a filter value
+    response = client.get(URL, {"site": "S02"})
+    assert response.context["form"].errors["site"]
+    assert response.context["enrolment"]["totals"]["screened"] == 6
+
+
+def test_site_filter_narrows_every_panel(client, statistician):
+    load_sites(statistician, ["S01", "S02"])
+    client.force_login(investigator())
+    context = client.get(URL, {"site": "S02"}).context
+    assert context["enrolment"]["totals"]["screened"] == 6
+    assert [r["site"] for r in context["follow_up"]["by_site"]] == ["S02"]
+    assert {r["site"] for r in context["completeness"]["rows"]} == {"S02"}
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"date_from": "2024-13-45"}, "date_from"),
+        ({"date_to": "yesterday"}, "date_to"),
+        ({"date_from": "2024-05-01", "date_to": "2024-04-01"}, "__all__"),
+        ({"site": "NOPE"}, "site"),
+    ],
+)
+def test_bad_filter_input_is_reported_and_ignored(client, statistician, params, field):
+    load_sites(statistician, ["S01"])
+    client.force_login(investigator())
+    response = client.get(URL, {**params, "page": "x"})
+    assert response.status_code == 200
+    assert field in response.context["form"].errors
+    assert b'data-testid="filter-errors"' in response.content
+    assert response.context["enrolment"]["totals"]["screened"] == 6
+
+
+def test_date_filter_selects_by_screening_date(client, statistician):
+    load_sites(statistician, ["S01"])
+    client.force_login(investigator())
+    today = timezone.localdate().isoformat()
+    context = client.get(URL, {"date_from": today, "date_to": today}).context
+    expected = Participant.objects.filter(screening_date=timezone.localdate()).count()
+    assert context["enrolment"]["totals"]["screened"] == expected
+
+
+def test_roles_without_the_dashboard_are_refused(client):
+    nurse = user_with_role(Role.RESEARCH_NURSE, site=SiteFactory(code="S01"), username="n1")
+    client.force_login(nurse)
+    assert client.get(URL).status_code == 403
+    assert reverse("trial:dashboard") == URL
+
+
+QUERY_BOUND = 40
+
+
+@pytest.mark.parametrize("site_codes", [["S01"], ["S01", "S02", "S03", "S04"]])
+@pytest.mark.parametrize("blinded", [False, True])
+def test_query_count_does_not_grow_with_participants(
+    client, statistician, django_assert_max_num_queries, site_codes, blinded
+):
+    # given: 6 or 24 participants, with adverse events on every randomized one
+    load_sites(statistician, site_codes)
+    for participant in Participant.objects.filter(allocation__isnull=False):
+        add_adverse_event(statistician, participant, serious=False)
+    client.force_login(investigator(blinded=blinded))
+    # when / then: the same fixed bound at both sizes
+    with django_assert_max_num_queries(QUERY_BOUND):
+        response = client.get(URL)
+    assert response.status_code == 200

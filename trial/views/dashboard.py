@@ -1,0 +1,305 @@
+"""The investigators' dashboard: filters, then one panel per question about the trial.
+
+The selectors count; this module only arranges their figures into tables and chart data
+(``json_script``, drawn by ``static/js/dashboard.js`` with the vendored Chart.js).
+"""
+
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.generic import TemplateView
+
+from accounts.mixins import ActionRequiredMixin
+from trial.models import AdverseEventData, Site
+from trial.permissions import Action, is_blinded
+from trial.protocol import Protocol, get_protocol
+from trial.selectors import dashboard as sel
+from trial.selectors import dashboard_completeness as completeness
+from trial.selectors.dashboard_quality import queries_by_site_and_age
+
+STATUS_COLOURS = {"complete": "#198754", "in_progress": "#e0a800", "not_started": "#adb5bd"}
+
+
+class DashboardFilterForm(forms.Form):
+    """Site and screening-date filters; a bad value is reported and no filter applies."""
+
+    site = forms.ChoiceField(label=gettext_lazy("Site"), required=False)
+    date_from = forms.DateField(
+        label=gettext_lazy("From"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    date_to = forms.DateField(
+        label=gettext_lazy("To"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+
+    def __init__(self, *args: Any, sites: list[Site], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choices = [("", gettext_lazy("All my sites"))] + [(s.code, str(s)) for s in sites]
+        self.fields["site"].choices = choices
+        for name, field in self.fields.items():
+            field.widget.attrs["class"] = "form-select" if name == "site" else "form-control"
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and start > end:
+            raise forms.ValidationError(
+                gettext_lazy("The start date must not be after the end date."), code="date_order"
+            )
+        return data
+
+
+def dashboard_scope(user: Any, sites: list[Site], filters: dict[str, Any]) -> sel.DashboardScope:
+    """Return the scope for this user and these (validated) filters."""
+    chosen = [s for s in sites if not filters.get("site") or s.code == filters["site"]]
+    return sel.DashboardScope(
+        protocol=get_protocol(settings.EDC_PROTOCOL),
+        blinded=is_blinded(user),
+        sites=tuple((s.pk, s.code) for s in chosen),
+        today=timezone.localdate(),
+        date_from=filters.get("date_from"),
+        date_to=filters.get("date_to"),
+    )
+
+
+def _chart(kind: str, labels: list[Any], datasets: list[dict[str, Any]], **extra: Any) -> dict:
+    return {"type": kind, "labels": [str(label) for label in labels], "datasets": datasets, **extra}
+
+
+def _dataset(label: Any, data: list[Any], **extra: Any) -> dict[str, Any]:
+    return {"label": str(label), "data": data, **extra}
+
+
+def enrolment_panel(scope: sel.DashboardScope) -> dict[str, Any]:
+    totals = sel.enrolment_totals(scope)
+    months = sel.enrolment_by_month(scope)
+    target = scope.protocol.target_sample_size
+    keys = {
+        "screened": _("Screened"),
+        "eligible": _("Eligible"),
+        "consented": _("Consented"),
+        "randomized": _("Randomized"),
+    }
+    labels = [m["month"].strftime("%Y-%m") for m in months]
+    lines = [_dataset(label, [m["cumulative"][k] for m in months]) for k, label in keys.items()]
+    lines.append(_dataset(_("Target"), [target] * len(months), borderDash=[6, 4]))
+    reasons = sel.ineligibility_reasons(scope)
+    by_site = sel.enrolment_by_site(scope)
+    return {
+        "totals": totals,
+        "keys": keys,
+        "months": [{**m, "label": label} for m, label in zip(months, labels, strict=True)],
+        "projection": sel.enrolment_projection(totals, target, scope.today),
+        "chart": _chart("line", labels, lines),
+        "reasons": reasons,
+        "reasons_chart": _chart(
+            "bar",
+            [r["criterion"].text for r in reasons],
+            [_dataset(_("Participants"), [r["n"] for r in reasons])],
+            indexAxis="y",
+        ),
+        "by_site": by_site,
+        "site_chart": _chart(
+            "bar",
+            [r["site"] for r in by_site],
+            [_dataset(label, [r[k] for r in by_site]) for k, label in keys.items()],
+        ),
+    }
+
+
+def arms_panel(scope: sel.DashboardScope) -> dict[str, Any] | None:
+    rows = sel.arm_balance_by_site(scope)
+    if rows is None:
+        return None
+    arms = scope.protocol.arms
+    totals = [sum(r["counts"][i] for r in rows) for i in range(len(arms))]
+    for row in rows:
+        row["total"] = sum(row["counts"])
+    return {
+        "arms": arms,
+        "rows": rows,
+        "totals": totals,
+        "total": sum(totals),
+        "chart": _chart(
+            "bar",
+            [r["site"] for r in rows],
+            [_dataset(a.label, [r["counts"][i] for r in rows]) for i, a in enumerate(arms)],
+        ),
+    }
+
+
+def completeness_panel(scope: sel.DashboardScope, page_number: Any) -> dict[str, Any]:
+    matrix = completeness.completeness_matrix(scope)
+    page, rows = completeness.completeness_page(scope, page_number)
+    statuses = {
+        "complete": _("Complete"),
+        "in_progress": _("In progress"),
+        "not_started": _("Not started"),
+    }
+    labels = [v["visit"].label for v in matrix]
+    datasets = [
+        _dataset(label, [sum(c[k] for c in v["cells"]) for v in matrix], color=STATUS_COLOURS[k])
+        for k, label in statuses.items()
+    ]
+    totals = {
+        k: sum(c[k] for v in matrix for c in v["cells"])
+        for k in ("expected", "complete", "in_progress", "not_started", "overdue", "missing")
+    }
+    return {
+        "matrix": matrix,
+        "totals": totals,
+        "chart": _chart("bar", labels, datasets, indexAxis="y", stacked=True),
+        "column_groups": _column_groups(scope),
+        "page": page,
+        "rows": rows,
+    }
+
+
+def _column_groups(scope: sel.DashboardScope) -> list[dict[str, Any]]:
+    groups: list[dict[str, Any]] = []
+    for visit, form in scope.pairs():
+        if not groups or groups[-1]["visit"] is not visit:
+            groups.append({"visit": visit, "forms": []})
+        groups[-1]["forms"].append(form)
+    return groups
+
+
+def quality_panel(scope: sel.DashboardScope, completeness: dict[str, Any]) -> dict[str, Any]:
+    by_site = sel.forms_by_site(scope)
+    totals = {
+        key: sum(r[key] for r in by_site)
+        for key in ("in_progress", "complete", "verified", "locked", "signed")
+    }
+    return {
+        "by_site": by_site,
+        **totals,
+        "sdv_pct": round(100 * totals["verified"] / totals["complete"])
+        if totals["complete"]
+        else None,
+        "queries": queries_by_site_and_age(scope),
+        "missing": completeness["totals"]["missing"],
+        "overdue": completeness["totals"]["overdue"],
+    }
+
+
+def _group_labels(protocol: Protocol, blinded: bool) -> list[tuple[str | None, Any]]:
+    if blinded:
+        return [(None, _("All participants (pooled)"))]
+    return [(a.code, a.label) for a in protocol.arms]
+
+
+def safety_panel(scope: sel.DashboardScope, consort: dict[str | None, dict]) -> dict[str, Any]:
+    summary = sel.safety_summary(scope)
+    groups = _group_labels(scope.protocol, scope.blinded)
+    zero = {"events": 0, "serious_events": 0, "participants": 0, "participants_serious": 0}
+    rows = []
+    for key, label in groups:
+        figures = summary["groups"].get(key if key is not None else "", zero)
+        randomized = consort.get(key, {}).get("randomized", 0)
+        rows.append({"key": key or "pooled", "label": label, "randomized": randomized, **figures})
+    grades = AdverseEventData.ClavienDindo
+    grade_rows = [
+        {
+            "label": g.label,
+            "counts": [summary["grades"].get((k or "", g.value), 0) for k, _l in groups],
+        }
+        for g in grades
+    ]
+    return {
+        "groups": groups,
+        "rows": rows,
+        "grades": grade_rows,
+        "chart": _chart(
+            "bar",
+            [label for _k, label in groups],
+            [
+                _dataset(_("Adverse events"), [r["events"] for r in rows]),
+                _dataset(_("Serious adverse events"), [r["serious_events"] for r in rows]),
+            ],
+        ),
+    }
+
+
+def consort_panel(
+    scope: sel.DashboardScope, totals: dict[str, int], by_arm: dict[str | None, dict]
+) -> dict[str, Any]:
+    zero = {"randomized": 0, "withdrawn": 0, "lost": 0, "completed": 0}
+    arms = [
+        {"key": key or "pooled", "label": label, **by_arm.get(key, zero)}
+        for key, label in _group_labels(scope.protocol, scope.blinded)
+    ]
+    return {
+        "totals": totals,
+        "excluded": totals["ineligible"] + totals["not_consented"] + totals["not_randomized"],
+        "not_assessed": totals["screened"] - totals["assessed"],
+        "arms": arms,
+        "final_visit": scope.protocol.visits[-1].label,
+    }
+
+
+def vas_panel(scope: sel.DashboardScope) -> dict[str, Any]:
+    rows = sel.vas_trend(scope)
+    groups = _group_labels(scope.protocol, scope.blinded)
+    visits = [v for v in scope.visits() if any(r["visit"] == v.code for r in rows)]
+    index = {(r["visit"], r["arm"]): r for r in rows}
+    table = [
+        {"visit": v.label, "cells": [index.get((v.code, key)) for key, _l in groups]}
+        for v in visits
+    ]
+    datasets = [
+        _dataset(
+            _("%(measure)s · %(group)s") % {"measure": measure, "group": label},
+            [(index.get((v.code, key)) or {}).get(field) for v in visits],
+        )
+        for field, measure in (("leg", _("Leg pain")), ("back", _("Back pain")))
+        for key, label in groups
+    ]
+    return {
+        "groups": groups,
+        "table": table,
+        "chart": _chart("line", [v.label for v in visits], datasets, yMax=10),
+    }
+
+
+class DashboardView(ActionRequiredMixin, TemplateView):
+    required_action = Action.VIEW_DASHBOARD
+    template_name = "trial/dashboard/dashboard.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        sites = sel.dashboard_sites(self.request.user)
+        form = DashboardFilterForm(self.request.GET or None, sites=sites)
+        filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
+        scope = dashboard_scope(self.request.user, sites, filters)
+        enrolment = enrolment_panel(scope)
+        completeness = completeness_panel(scope, self.request.GET.get("page"))
+        by_arm = sel.consort_by_arm(scope)
+        return super().get_context_data(
+            form=form,
+            scope=scope,
+            filtered=bool(
+                filters.get("site") or filters.get("date_from") or filters.get("date_to")
+            ),
+            query=_query_without_page(self.request.GET),
+            enrolment=enrolment,
+            arms=arms_panel(scope),
+            completeness=completeness,
+            follow_up=sel.follow_up(scope),
+            quality=quality_panel(scope, completeness),
+            safety=safety_panel(scope, by_arm),
+            consort=consort_panel(scope, enrolment["totals"], by_arm),
+            vas=vas_panel(scope),
+            **kwargs,
+        )
+
+
+def _query_without_page(params: Any) -> str:
+    query = params.copy()
+    query.pop("page", None)
+    return query.urlencode()
