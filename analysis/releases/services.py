@@ -25,6 +25,7 @@ from analysis.services import json_safe, software_versions
 from trial.models import AuditEvent
 from trial.protocol import get_protocol
 from trial.services.audit import audit_record
+from trial.services.locks import database_state
 
 log = logging.getLogger(__name__)
 S = DatasetRelease.Status
@@ -49,7 +50,10 @@ def _lock_releases() -> None:
 def dataset_release_declare(
     *, actor: Any, reason: str, population: str = "itt", enqueue: bool = True
 ) -> DatasetRelease:
-    """Record a data cut as the next release version and queue its build on commit."""
+    """Record a data cut as the next release version and queue its build on commit.
+
+    A cut declared while the database is locked is recorded as a database-lock release.
+    """
     reason = (reason or "").strip()
     if not reason:
         raise ReleaseError("reason_required", _("A data cut needs a reason."))
@@ -64,6 +68,8 @@ def dataset_release_declare(
         release = DatasetRelease.objects.create(
             protocol_code=protocol_code, version=(latest or 0) + 1, reason=reason,
             cut_at=timezone.now(), population=population,
+            kind=DatasetRelease.Kind.LOCK if database_state(protocol_code) == "locked"
+            else DatasetRelease.Kind.DATA_CUT,
             created_by=actor if authenticated else None,
             created_by_name=actor.get_username() if authenticated else str(actor or ""),
             progress_message=_("Waiting for a worker"),

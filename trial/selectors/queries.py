@@ -1,6 +1,6 @@
 from datetime import timedelta
 
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from trial.models import FormInstance, Query
@@ -16,4 +16,16 @@ def query_list_for_form(instance: FormInstance | None) -> list[Query]:
         .filter(~Q(status=Query.Status.CLOSED) | Q(closed_at__gte=recent))
         .select_related("raised_by", "answered_by")
         .order_by("raised_at")
+    )
+
+
+def participant_review_progress(participant: object) -> dict[str, int]:
+    """Return complete, verified, locked and signed form counts of one participant."""
+    return FormInstance.objects.filter(
+        participant=participant, is_voided=False, status=FormInstance.Status.COMPLETE
+    ).aggregate(
+        complete=Count("pk"),
+        verified=Count("pk", filter=Q(verified_at__isnull=False)),
+        locked=Count("pk", filter=Q(locked_at__isnull=False)),
+        signed=Count("pk", filter=Q(signed_at__isnull=False)),
     )

@@ -21,6 +21,7 @@ from trial.models import Participant
 from trial.permissions import Action, is_blinded, may, sites_for
 from trial.protocol import get_protocol
 from trial.selectors.participants import participant_identity_visible, participant_list
+from trial.selectors.queries import participant_review_progress
 from trial.selectors.randomization import may_see_allocation
 from trial.selectors.visits import participant_grid, participant_logs, participant_next_visit
 from trial.services.consent import consent_record
@@ -108,6 +109,7 @@ class ParticipantDetailView(ParticipantMixin, TemplateView):
             may_enter=may(user, Action.ENTER_DATA, site=participant.site),
             may_randomize=may(user, Action.RANDOMIZE, site=participant.site),
             may_lock=may(user, Action.LOCK, site=participant.site),
+            review=participant_review_progress(participant),
             may_sign=may(user, Action.SIGN, site=participant.site),
             show_arm=may_see_allocation(user, participant),
             may_request_unblinding=may(user, Action.REQUEST_UNBLINDING, site=participant.site),

@@ -117,6 +117,17 @@ def test_a_data_cut_is_audited_as_an_export(trial) -> None:
     assert event.reason == "DSMB"
 
 
+def test_a_cut_declared_on_a_locked_database_is_a_lock_release(trial) -> None:
+    from trial.services.locks import database_set_state
+
+    actor, _ = trial
+    cut = dataset_release_declare(actor=actor, reason="interim", enqueue=False)
+    for state in ("frozen", "locked"):
+        database_set_state(actor=actor, protocol_code="snrb_peld", state=state, reason="")
+    final = dataset_release_declare(actor=actor, reason="final lock", enqueue=False)
+    assert (cut.kind, final.kind) == ("data_cut", "lock")
+
+
 def test_download_is_audited_and_blinded_users_get_only_the_blinded_variant(trial) -> None:
     actor, _ = trial
     release = build(actor)

@@ -265,3 +265,11 @@ def test_signing_a_casebook_signs_every_complete_form(vas, site, client):
     client.post(url, {"password": DEFAULT_PASSWORD})
     instance.refresh_from_db()
     assert instance.signed_by == investigator
+
+
+def test_the_participant_page_shows_review_progress(client, vas, site):
+    participant, _, instance, _ = vas
+    crf_verify(actor=user_with_role(Role.DATA_MANAGER, site=None), instance=instance)
+    client.force_login(user_with_role(Role.INVESTIGATOR, site=site))
+    page = client.get(reverse("trial:participant-detail", args=[participant.trial_id]))
+    assert page.context["review"] == {"complete": 1, "verified": 1, "locked": 0, "signed": 0}
