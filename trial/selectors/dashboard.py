@@ -13,7 +13,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.db import connection
-from django.db.models import Avg, Count, Exists, OuterRef, Q, QuerySet, StdDev
+from django.db.models import Avg, Count, Exists, F, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
@@ -353,9 +353,9 @@ def vas_trend(scope: DashboardScope) -> list[dict[str, Any]]:
         .annotate(
             n=Count("pk"),
             leg=Avg("leg_vas"),
-            leg_sd=StdDev("leg_vas", sample=True),
             back=Avg("back_vas"),
-            back_sd=StdDev("back_vas", sample=True),
+            **_sd_parts("leg_vas"),
+            **_sd_parts("back_vas"),
         )
     )
     return [
@@ -364,7 +364,27 @@ def vas_trend(scope: DashboardScope) -> list[dict[str, Any]]:
             "arm": r.get(f"instance__{ARM}"),
             "n": r["n"],
             **{k: None if r[k] is None else round(float(r[k]), 1) for k in ("leg", "back")},
-            **{k: None if r[k] is None else round(float(r[k]), 1) for k in ("leg_sd", "back_sd")},
+            "leg_sd": _sample_sd(r, "leg_vas"),
+            "back_sd": _sample_sd(r, "back_vas"),
         }
         for r in rows
     ]
+
+
+def _sd_parts(field: str) -> dict[str, Any]:
+    """Count, sum and sum of squares: a sample SD every database computes the same way
+    (SQLite's STDDEV fails on a group of one)."""
+    return {
+        f"{field}_n": Count(field),
+        f"{field}_sum": Sum(field),
+        f"{field}_sumsq": Sum(F(field) * F(field)),
+    }
+
+
+def _sample_sd(row: dict[str, Any], field: str) -> float | None:
+    n = row[f"{field}_n"]
+    if n < 2:
+        return None
+    total, squares = float(row[f"{field}_sum"]), float(row[f"{field}_sumsq"])
+    variance = max((squares - total * total / n) / (n - 1), 0.0)
+    return round(math.sqrt(variance), 1)

@@ -233,3 +233,18 @@ def test_query_count_does_not_grow_with_participants(
     with django_assert_max_num_queries(QUERY_BOUND):
         response = client.get(URL)
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize("values", [[1.0], [2.5, 3.5], [0.0, 10.0, 4.2, 6.6]])
+def test_vas_sd_matches_the_sample_standard_deviation(values):
+    import statistics
+
+    from trial.selectors.dashboard import _sample_sd
+
+    row = {
+        "leg_vas_n": len(values),
+        "leg_vas_sum": sum(values),
+        "leg_vas_sumsq": sum(v * v for v in values),
+    }
+    expected = round(statistics.stdev(values), 1) if len(values) > 1 else None
+    assert _sample_sd(row, "leg_vas") == expected
