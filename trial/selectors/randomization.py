@@ -60,12 +60,6 @@ def participant_levels(
     return levels
 
 
-def allocation_list_active(protocol_code: str) -> AllocationList | None:
-    return AllocationList.objects.filter(
-        protocol_code=protocol_code, status=AllocationList.Status.ACTIVE
-    ).first()
-
-
 def allocation_list_overview(allocation_list: AllocationList) -> list[dict[str, Any]]:
     """Return, per stratum, slots in total and used, and the used slots' arm counts."""
     strata = (

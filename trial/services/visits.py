@@ -26,10 +26,11 @@ def visit_schedule_sync(*, actor: Any, participant: Participant) -> list[Visit]:
     """Create the visits the participant's arm needs and date them from the anchors."""
     protocol = get_protocol(participant.protocol_code)
     existing = {v.code: v for v in Visit.objects.filter(participant=participant)}
+    arm = participant_arm(participant)
     visits = []
     with transaction.atomic():
         for order, definition in enumerate(protocol.visits, start=1):
-            if not definition.applies_to(participant_arm(participant)):
+            if not definition.applies_to(arm):
                 continue
             anchor = _anchor_date(participant, definition.anchor)
             target = definition.target(anchor) if anchor else None

@@ -117,9 +117,12 @@ class CrfEntryView(CrfMixin, ServiceFormView):
         }
 
     def data_row(self) -> Any:
+        """Return the form's typed data row (read once per request)."""
         if self.instance is None:
             return None
-        return apps.get_model(self.formdef.model).objects.get(instance=self.instance)
+        if getattr(self, "_data_row", None) is None:
+            self._data_row = apps.get_model(self.formdef.model).objects.get(instance=self.instance)
+        return self._data_row
 
     def form_valid(self, form: Any) -> HttpResponse:
         soft = getattr(form, "soft_findings", [])
