@@ -40,6 +40,12 @@ EDC_DEMO = env.bool("EDC_DEMO", default=DEBUG and not DATABASE_URL)
 
 # The protocol new participants follow (trial.protocol registry).
 EDC_PROTOCOL = env.str("EDC_PROTOCOL", default="snrb_peld")
+# The dashboard reads a summary that a beat job refreshes every EDC_DASHBOARD_REFRESH_SECONDS;
+# a request that finds it older than EDC_DASHBOARD_MAX_AGE_SECONDS recomputes it itself.
+EDC_DASHBOARD_REFRESH_SECONDS = env.int("EDC_DASHBOARD_REFRESH_SECONDS", default=60)
+EDC_DASHBOARD_MAX_AGE_SECONDS = env.int(
+    "EDC_DASHBOARD_MAX_AGE_SECONDS", default=2 * EDC_DASHBOARD_REFRESH_SECONDS
+)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -132,6 +138,10 @@ CELERY_BEAT_SCHEDULE = {
     "edit-checks-nightly": {
         "task": "trial.tasks.edit_checks_run_all_task",
         "schedule": crontab(hour=env.int("EDC_EDIT_CHECK_HOUR", default=2), minute=0),
+    },
+    "dashboard-summary": {
+        "task": "trial.tasks.dashboard_summary_refresh_task",
+        "schedule": float(EDC_DASHBOARD_REFRESH_SECONDS),
     },
 }
 

@@ -2,6 +2,7 @@ from .audit import AuditEvent
 from .clinical import AdverseEventData, BaselineData, DischargeData, MedicationData, OutcomeData
 from .consent import Consent
 from .crfs import CrfData, FormInstance
+from .dashboard import DashboardSummary
 from .eligibility import EligibilityAssessment
 from .instruments import JoaData, OdiData, PainVasData, Sf36Data
 from .participants import Participant, PersonalData
@@ -28,6 +29,7 @@ __all__ = [
     "Consent",
     "DatabaseLock",
     "CrfData",
+    "DashboardSummary",
     "DischargeData",
     "EligibilityAssessment",
     "FormInstance",

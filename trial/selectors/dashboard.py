@@ -1,46 +1,26 @@
-"""Reads for the investigators' dashboard: every panel from a fixed number of aggregate queries.
+"""The investigators' dashboard: every panel's figures as sums over a rollup.
 
-No query here runs per participant: counts are grouped in SQL (by month, site, visit × form,
-arm) and the per-participant matrix reads one page at a time. Blinded users never get
-anything by arm: their queries do not group by arm, and arm-only visits and forms (whose
-mere counts would reveal an arm's size) are left out of everything they see.
+The counting happens in ``trial.selectors.dashboard_rollup`` (grouped SQL, by site and arm);
+this module picks the rows of the sites in view and adds them up. Blinded users never get
+anything by arm: their sums pool the arms, and arm-only visits and forms (whose mere
+counts would reveal an arm's size) are left out of everything they see.
 """
 
 import math
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
-from django.db import connection
-from django.db.models import Avg, Count, Exists, F, OuterRef, Q, QuerySet, Sum
-from django.db.models.functions import TruncMonth
-from django.utils import timezone
-
-from trial.models import (
-    AdverseEventData,
-    Allocation,
-    FormInstance,
-    PainVasData,
-    Participant,
-    Site,
-    Visit,
-)
+from trial.models import Site
 from trial.permissions import Action, sites_for
 from trial.protocol import FormDef, Protocol, VisitDef
 
-RECENT_DAYS = 84  # the projection uses the randomization rate of the last 12 weeks
-UPCOMING_DAYS = 14
-LIST_LIMIT = 25
+from .dashboard_rollup import LIST_LIMIT, RECENT_DAYS, UPCOMING_DAYS, RollupFilter
+
 PAGE_SIZE = 50
-ACTIVE = [
-    Participant.Status.SCREENING,
-    Participant.Status.ELIGIBLE,
-    Participant.Status.CONSENTED,
-    Participant.Status.RANDOMIZED,
-]
-ARM = "participant__allocation__arm"
-DONE, MISSED, SCHEDULED = Visit.Status.DONE, Visit.Status.MISSED, Visit.Status.SCHEDULED
+Rollup = dict[str, Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,16 +34,19 @@ class DashboardScope:
     date_from: date | None = None
     date_to: date | None = None
 
-    def q(self, path: str = "", *, dated: bool = True) -> Q:
-        """Return the filter selecting this scope's participants through ``path``."""
-        p = f"{path}__" if path else ""
-        q = Q(**{f"{p}protocol_code": self.protocol.code})
-        q &= Q(**{f"{p}site_id__in": [pk for pk, _code in self.sites]})
-        if dated and self.date_from:
-            q &= Q(**{f"{p}screening_date__gte": self.date_from})
-        if dated and self.date_to:
-            q &= Q(**{f"{p}screening_date__lte": self.date_to})
-        return q
+    @property
+    def dated(self) -> bool:
+        """Whether a screening-date filter applies (then the rollup is computed live)."""
+        return bool(self.date_from or self.date_to)
+
+    def rollup_filter(self) -> RollupFilter:
+        """Return the filter that computes a rollup for exactly this scope's participants."""
+        return RollupFilter(
+            protocol_code=self.protocol.code,
+            site_ids=tuple(pk for pk, _code in self.sites),
+            date_from=self.date_from,
+            date_to=self.date_to,
+        )
 
     def visits(self) -> tuple[VisitDef, ...]:
         """Return the visits this user may see (blinded: no arm-only visits)."""
@@ -74,13 +57,27 @@ class DashboardScope:
         forms = ((v, self.protocol.form(code)) for v in self.visits() for code in v.forms)
         return [(v, f) for v, f in forms if not (self.blinded and f.arms)]
 
-    def forms_q(self) -> Q:
-        """Return the filter keeping only form instances this user may count."""
+    def rows(self, data: Rollup, key: str) -> list[dict[str, Any]]:
+        """Return the rollup rows of ``key`` at this scope's sites that this user may count:
+        for blinded users, none of an arm-only visit or form."""
+        return self.visible([r for r in data[key] if r["site"] in self.site_ids()])
+
+    def site_ids(self) -> set[int]:
+        return {pk for pk, _code in self.sites}
+
+    def visible(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Return ``rows`` without those of arm-only visits and forms, for blinded users."""
         if not self.blinded:
-            return Q()
-        visible = {f.code for f in self.protocol.forms if not f.arms}
-        visits = [v.code for v in self.visits()]
-        return Q(form_code__in=visible) & (Q(visit__isnull=True) | Q(visit__code__in=visits))
+            return rows
+        visits = {v.code for v in self.visits()}
+        forms = {f.code for f in self.protocol.forms if not f.arms}
+        return [
+            r
+            for r in rows
+            if (r.get("visit") is None or r["visit"] in visits)
+            and (r.get("code") is None or r["code"] in visits)
+            and (r.get("form_code") is None or r["form_code"] in forms)
+        ]
 
 
 def dashboard_sites(user: Any) -> list[Site]:
@@ -88,44 +85,30 @@ def dashboard_sites(user: Any) -> list[Site]:
     return list(sites_for(user, Action.VIEW_DASHBOARD).order_by("code"))
 
 
-def _month(value: date | datetime | None) -> date | None:
-    if isinstance(value, datetime):
-        return timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
-    return value
+def _sum(rows: list[dict[str, Any]], keys: Any) -> dict[str, int]:
+    return {k: sum(r[k] for r in rows) for k in keys}
 
 
-def _monthly(queryset: QuerySet, field: str) -> Counter:
-    rows = queryset.annotate(m=TruncMonth(field)).values("m").annotate(n=Count("pk"))
-    return Counter({_month(r["m"]): r["n"] for r in rows if r["m"] is not None})
+def _by_site(scope: DashboardScope, rows: list[dict[str, Any]], keys: Any) -> list[dict]:
+    return [
+        {"site": code, **_sum([r for r in rows if r["site"] == pk], keys)}
+        for pk, code in scope.sites
+    ]
 
 
-def enrolment_totals(scope: DashboardScope) -> dict[str, int]:
+def enrolment_totals(scope: DashboardScope, data: Rollup) -> dict[str, int]:
     """Return screened, assessed, eligible, consented, randomized and ended counts."""
-    recent = timezone.make_aware(datetime.combine(scope.today, time.min)) - timedelta(
-        days=RECENT_DAYS
-    )
-    return Participant.objects.filter(scope.q()).aggregate(
-        screened=Count("pk"),
-        assessed=Count("eligibility"),
-        eligible=Count("pk", filter=Q(eligibility__eligible=True)),
-        ineligible=Count("pk", filter=Q(eligibility__eligible=False)),
-        consented=Count("consent"),
-        randomized=Count("allocation"),
-        recent=Count("pk", filter=Q(allocation__allocated_at__gte=recent)),
-        not_consented=Count("pk", filter=Q(eligibility__eligible=True, consent__isnull=True)),
-        not_randomized=Count("pk", filter=Q(consent__isnull=False, allocation__isnull=True)),
-    )
+    keys = ("screened", "assessed", "eligible", "ineligible", "consented", "randomized")
+    keys += ("recent", "not_consented", "not_randomized")
+    return _sum(scope.rows(data, "people"), keys)
 
 
-def enrolment_by_month(scope: DashboardScope) -> list[dict[str, Any]]:
+def enrolment_by_month(scope: DashboardScope, data: Rollup) -> list[dict[str, Any]]:
     """Return per month the new and cumulative screened/eligible/consented/randomized."""
-    base = Participant.objects.filter(scope.q())
-    series = {
-        "screened": _monthly(base, "screening_date"),
-        "eligible": _monthly(base.filter(eligibility__eligible=True), "eligibility__assessed_date"),
-        "consented": _monthly(base.filter(consent__isnull=False), "consent__consent_date"),
-        "randomized": _monthly(base.filter(allocation__isnull=False), "allocation__allocated_at"),
-    }
+    names = ("screened", "eligible", "consented", "randomized")
+    series: dict[str, Counter] = {name: Counter() for name in names}
+    for r in scope.rows(data, "months"):
+        series[r["series"]][date.fromisoformat(r["month"])] += r["n"]
     months = sorted(set().union(*series.values()))
     if not months:
         return []
@@ -156,229 +139,147 @@ def enrolment_projection(totals: dict[str, int], target: int, today: date) -> di
     }
 
 
-def ineligibility_reasons(scope: DashboardScope) -> list[dict[str, Any]]:
+def ineligibility_reasons(scope: DashboardScope, data: Rollup) -> list[dict[str, Any]]:
     """Return, per failed criterion, how many ineligible participants failed it."""
-    ineligible = Participant.objects.filter(scope.q(), eligibility__eligible=False)
-    criteria = scope.protocol.criteria
-    if connection.vendor == "postgresql":  # jsonb containment, one aggregate
-        counts = ineligible.aggregate(
-            **{
-                c.code: Count("pk", filter=Q(eligibility__failed_criteria__contains=[c.code]))
-                for c in criteria
-            }
-        )
-    else:  # the embedded demo database has no JSON containment: count the lists here
-        counts = Counter(
-            code
-            for codes in ineligible.values_list("eligibility__failed_criteria", flat=True)
-            for code in codes or []
-        )
-    rows = [{"criterion": c, "n": counts.get(c.code, 0)} for c in criteria]
+    counts: Counter = Counter()
+    for r in scope.rows(data, "reasons"):
+        counts[r["criterion"]] += r["n"]
+    rows = [{"criterion": c, "n": counts[c.code]} for c in scope.protocol.criteria]
     return sorted((r for r in rows if r["n"]), key=lambda r: -r["n"])
 
 
-def enrolment_by_site(scope: DashboardScope) -> list[dict[str, Any]]:
+def enrolment_by_site(scope: DashboardScope, data: Rollup) -> list[dict[str, Any]]:
     """Return screened, eligible, consented and randomized per site in view."""
-    rows = {
-        r["site_id"]: r
-        for r in Participant.objects.filter(scope.q())
-        .values("site_id")
-        .annotate(
-            screened=Count("pk"),
-            eligible=Count("pk", filter=Q(eligibility__eligible=True)),
-            consented=Count("consent"),
-            randomized=Count("allocation"),
-        )
-    }
-    empty = {"screened": 0, "eligible": 0, "consented": 0, "randomized": 0}
-    return [{"site": code, **empty, **rows.get(pk, {})} for pk, code in scope.sites]
+    keys = ("screened", "eligible", "consented", "randomized")
+    return _by_site(scope, scope.rows(data, "people"), keys)
 
 
-def arm_balance_by_site(scope: DashboardScope) -> list[dict[str, Any]] | None:
-    """Return allocations per site and arm; None for blinded users (never queried)."""
+def arm_balance_by_site(scope: DashboardScope, data: Rollup) -> list[dict[str, Any]] | None:
+    """Return allocations per site and arm; None for blinded users."""
     if scope.blinded:
         return None
-    counts = {
-        (r["participant__site_id"], r["arm"]): r["n"]
-        for r in Allocation.objects.filter(scope.q("participant"))
-        .values("participant__site_id", "arm")
-        .annotate(n=Count("pk"))
-    }
-    arms = [a.code for a in scope.protocol.arms]
+    people = scope.rows(data, "people")
     return [
-        {"site": code, "counts": [counts.get((pk, arm), 0) for arm in arms]}
+        {
+            "site": code,
+            "counts": [
+                sum(r["randomized"] for r in people if r["site"] == pk and r["arm"] == arm.code)
+                for arm in scope.protocol.arms
+            ],
+        }
         for pk, code in scope.sites
     ]
 
 
-def _open_visits(scope: DashboardScope) -> QuerySet[Visit]:
-    return Visit.objects.filter(
-        scope.q("participant"),
-        participant__status__in=ACTIVE,
-        status=SCHEDULED,
-        window_start__isnull=False,
-        code__in=[v.code for v in scope.visits()],
-    )
-
-
-def follow_up(scope: DashboardScope) -> dict[str, Any]:
+def follow_up(scope: DashboardScope, data: Rollup) -> dict[str, Any]:
     """Return overdue and upcoming visits per site, and the most pressing of each."""
-    today, horizon = scope.today, scope.today + timedelta(days=UPCOMING_DAYS)
-    visits = _open_visits(scope)
-    overdue, upcoming = Q(window_end__lt=today), Q(window_end__gte=today, window_start__lte=horizon)
-    counts = {
-        r["participant__site_id"]: r
-        for r in visits.values("participant__site_id").annotate(
-            overdue=Count("pk", filter=overdue), upcoming=Count("pk", filter=upcoming)
+    lists = {}
+    for name in ("overdue", "upcoming"):
+        rows = scope.visible(
+            [r for r in data["visit_lists"][name] if r["site"] in scope.site_ids()]
         )
-    }
-    fields = ("participant__trial_id", "participant__site__code", "code", "target_date")
-    fields += ("window_start", "window_end")
-    late = visits.filter(overdue).order_by("window_end", "participant__trial_id")
-    soon = visits.filter(upcoming).order_by("window_end", "participant__trial_id")
+        rows.sort(key=lambda r: (r["window_end"], r["trial_id"]))
+        lists[name] = [_visit_item(scope, r) for r in rows[:LIST_LIMIT]]
     return {
-        "by_site": [
-            {
-                "site": code,
-                "overdue": counts.get(pk, {}).get("overdue", 0),
-                "upcoming": counts.get(pk, {}).get("upcoming", 0),
-            }
-            for pk, code in scope.sites
-        ],
-        "overdue": [_visit_item(scope, v) for v in late.values(*fields)[:LIST_LIMIT]],
-        "upcoming": [_visit_item(scope, v) for v in soon.values(*fields)[:LIST_LIMIT]],
+        "by_site": _by_site(scope, scope.rows(data, "open_visits"), ("overdue", "upcoming")),
+        **lists,
         "days": UPCOMING_DAYS,
         "limit": LIST_LIMIT,
     }
 
 
 def _visit_item(scope: DashboardScope, row: dict[str, Any]) -> dict[str, Any]:
+    dates = {
+        k: None if row[k] is None else date.fromisoformat(row[k])
+        for k in ("target_date", "window_start", "window_end")
+    }
     return {
-        **row,
+        "participant__trial_id": row["trial_id"],
+        "participant__site__code": row["site_code"],
+        "code": row["code"],
+        **dates,
         "label": scope.protocol.visit(row["code"]).label,
-        "days_late": (scope.today - row["window_end"]).days,
+        "days_late": (scope.today - dates["window_end"]).days,
     }
 
 
-def forms_by_site(scope: DashboardScope) -> list[dict[str, Any]]:
-    """Return forms in progress and complete per site (voided entries left out)."""
-    counts = {
-        r["participant__site_id"]: r
-        for r in FormInstance.objects.filter(scope.q("participant"), scope.forms_q())
-        .filter(is_voided=False)
-        .values("participant__site_id")
-        .annotate(
-            in_progress=Count("pk", filter=Q(status=FormInstance.Status.IN_PROGRESS)),
-            complete=Count("pk", filter=Q(status=FormInstance.Status.COMPLETE)),
-            verified=Count("pk", filter=Q(verified_at__isnull=False)),
-            locked=Count("pk", filter=Q(locked_at__isnull=False)),
-            signed=Count("pk", filter=Q(signed_at__isnull=False)),
+def forms_by_site(scope: DashboardScope, data: Rollup) -> list[dict[str, Any]]:
+    """Return forms in progress and complete, verified, locked and signed per site."""
+    forms = scope.rows(data, "forms")
+    result = []
+    for pk, code in scope.sites:
+        rows = [r for r in forms if r["site"] == pk]
+        result.append(
+            {
+                "site": code,
+                "in_progress": sum(r["n"] for r in rows if r["status"] == "in_progress"),
+                "complete": sum(r["n"] for r in rows if r["status"] == "complete"),
+                **_sum(rows, ("verified", "locked", "signed")),
+            }
         )
-    }
-    keys = ("in_progress", "complete", "verified", "locked", "signed")
-    return [
-        {"site": code, **{key: counts.get(pk, {}).get(key, 0) for key in keys}}
-        for pk, code in scope.sites
-    ]
+    return result
 
 
-def _safety_queryset(scope: DashboardScope) -> QuerySet[AdverseEventData]:
-    codes = [f.code for f in scope.protocol.forms if f.model == "trial.AdverseEventData"]
-    events = AdverseEventData.objects.filter(
-        scope.q("instance__participant", dated=False),
-        instance__form_code__in=codes,
-        instance__is_voided=False,
-    )
-    if scope.date_from:
-        events = events.filter(onset_date__gte=scope.date_from)
-    if scope.date_to:
-        events = events.filter(onset_date__lte=scope.date_to)
-    return events
+def queries_by_site_and_age(scope: DashboardScope, data: Rollup) -> list[dict[str, Any]]:
+    """Return, per site, open queries by age bucket and answered queries awaiting closure."""
+    keys = ("open_0", "open_8", "open_31", "answered")
+    return _by_site(scope, scope.rows(data, "queries"), keys)
 
 
-def safety_summary(scope: DashboardScope) -> dict[str, Any]:
+def safety_summary(scope: DashboardScope, data: Rollup) -> dict[str, Any]:
     """Return adverse and serious events by arm (unblinded) or pooled (blinded)."""
-    events, person = _safety_queryset(scope), "instance__participant"
-    measures = {
-        "events": Count("pk"),
-        "serious_events": Count("pk", filter=Q(serious=True)),
-        "participants": Count(person, distinct=True),
-        "participants_serious": Count(person, filter=Q(serious=True), distinct=True),
-    }
-    if scope.blinded:
-        groups = {"": events.aggregate(**measures)}
-        grades = {("", r["clavien_dindo"]): r["n"] for r in _grades(events, [])}
-    else:
-        arm = f"instance__{ARM}"
-        groups = {r[arm]: r for r in events.values(arm).annotate(**measures)}
-        grades = {(r[arm], r["clavien_dindo"]): r["n"] for r in _grades(events, [arm])}
+    keys = ("events", "serious_events", "participants", "participants_serious")
+    groups: dict[str, dict[str, int]] = {}
+    for r in scope.rows(data, "ae"):
+        totals = groups.setdefault("" if scope.blinded else r["arm"], dict.fromkeys(keys, 0))
+        for k in keys:
+            totals[k] += r[k]
+    grades: Counter = Counter()
+    for r in scope.rows(data, "ae_grades"):
+        grades[("" if scope.blinded else r["arm"], r["grade"])] += r["n"]
     return {"groups": groups, "grades": grades}
 
 
-def _grades(events: QuerySet, group: list[str]) -> QuerySet:
-    return events.values(*group, "clavien_dindo").annotate(n=Count("pk"))
-
-
-def consort_by_arm(scope: DashboardScope) -> dict[str | None, dict[str, int]]:
+def consort_by_arm(scope: DashboardScope, data: Rollup) -> dict[str | None, dict[str, int]]:
     """Return randomized, withdrawn, lost and final-visit-completed counts per arm or pooled."""
-    final = scope.protocol.visits[-1].code
-    completed = Exists(Visit.objects.filter(participant=OuterRef("pk"), code=final, status=DONE))
-    measures = {
-        "randomized": Count("pk"),
-        "withdrawn": Count("pk", filter=Q(status=Participant.Status.WITHDRAWN)),
-        "lost": Count("pk", filter=Q(status=Participant.Status.LOST)),
-        "completed": Count("pk", filter=Q(completed)),
-    }
-    randomized = Participant.objects.filter(scope.q(), allocation__isnull=False)
+    keys = ("randomized", "withdrawn", "lost", "completed")
+    randomized = [r for r in scope.rows(data, "people") if r["arm"] is not None]
     if scope.blinded:
-        return {None: randomized.aggregate(**measures)}
-    rows = randomized.values("allocation__arm").annotate(**measures)
-    return {r.pop("allocation__arm"): r for r in rows}
+        return {None: _sum(randomized, keys)}
+    arms = {r["arm"] for r in randomized}
+    return {arm: _sum([r for r in randomized if r["arm"] == arm], keys) for arm in arms}
 
 
-def vas_trend(scope: DashboardScope) -> list[dict[str, Any]]:
+VAS_PARTS = ("n", "sum", "sumsq")
+
+
+def vas_trend(scope: DashboardScope, data: Rollup) -> list[dict[str, Any]]:
     """Return mean (SD, n) leg and back VAS per visit, by arm or pooled, randomized only."""
-    codes = [f.code for f in scope.protocol.forms if f.model == "trial.PainVasData"]
-    group = ["instance__visit__code"] + ([] if scope.blinded else [f"instance__{ARM}"])
-    rows = (
-        PainVasData.objects.filter(
-            scope.q("instance__participant"),
-            instance__participant__allocation__isnull=False,
-            instance__form_code__in=codes,
-            instance__status=FormInstance.Status.COMPLETE,
-            instance__is_voided=False,
-            instance__visit__code__in=[v.code for v in scope.visits()],
-        )
-        .values(*group)
-        .annotate(
-            n=Count("pk"),
-            leg=Avg("leg_vas"),
-            back=Avg("back_vas"),
-            **_sd_parts("leg_vas"),
-            **_sd_parts("back_vas"),
-        )
-    )
+    groups: dict[tuple[str, str | None], Counter] = {}
+    for r in scope.rows(data, "vas"):
+        total = groups.setdefault((r["visit"], None if scope.blinded else r["arm"]), Counter())
+        total["n"] += r["n"]
+        for field in ("leg_vas", "back_vas"):
+            total[f"{field}_n"] += r[f"{field}_n"]
+            for part in ("sum", "sumsq"):
+                total[f"{field}_{part}"] += Decimal(r[f"{field}_{part}"] or 0)
     return [
         {
-            "visit": r["instance__visit__code"],
-            "arm": r.get(f"instance__{ARM}"),
+            "visit": visit,
+            "arm": arm,
             "n": r["n"],
-            **{k: None if r[k] is None else round(float(r[k]), 1) for k in ("leg", "back")},
+            "leg": _mean(r, "leg_vas"),
+            "back": _mean(r, "back_vas"),
             "leg_sd": _sample_sd(r, "leg_vas"),
             "back_sd": _sample_sd(r, "back_vas"),
         }
-        for r in rows
+        for (visit, arm), r in groups.items()
     ]
 
 
-def _sd_parts(field: str) -> dict[str, Any]:
-    """Count, sum and sum of squares: a sample SD every database computes the same way
-    (SQLite's STDDEV fails on a group of one)."""
-    return {
-        f"{field}_n": Count(field),
-        f"{field}_sum": Sum(field),
-        f"{field}_sumsq": Sum(F(field) * F(field)),
-    }
+def _mean(row: dict[str, Any], field: str) -> float | None:
+    n = row[f"{field}_n"]
+    return round(float(Decimal(row[f"{field}_sum"]) / n), 1) if n else None
 
 
 def _sample_sd(row: dict[str, Any], field: str) -> float | None:

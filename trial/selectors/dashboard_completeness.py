@@ -1,6 +1,6 @@
 """The completeness panel of the dashboard: visit × form status counts and a paged matrix.
 
-Counts come from grouped SQL, never per participant; the per-participant matrix reads one
+Counts are sums over the dashboard rollup; the per-participant matrix reads one
 page (``PAGE_SIZE`` participants) at a time with a fixed number of queries.
 """
 
@@ -8,56 +8,29 @@ from collections import Counter
 from typing import Any
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Q
 
 from trial.models import FormInstance, Participant, Visit
 from trial.protocol import FormDef
 
-from .dashboard import ARM, DONE, MISSED, PAGE_SIZE, SCHEDULED, DashboardScope
+from .dashboard import PAGE_SIZE, DashboardScope, Rollup
 
 
-def _visit_counts(scope: DashboardScope) -> list[dict[str, Any]]:
-    today = scope.today
-    group = ["code"] if scope.blinded else ["code", ARM]
-    return list(
-        Visit.objects.filter(scope.q("participant"), code__in=[v.code for v in scope.visits()])
-        .values(*group)
-        .annotate(
-            n=Count("pk"),
-            done=Count("pk", filter=Q(status=DONE)),
-            missed=Count("pk", filter=Q(status=MISSED)),
-            overdue=Count("pk", filter=Q(status=SCHEDULED, window_end__lt=today)),
-            due=Count(
-                "pk", filter=Q(status=SCHEDULED, window_start__lte=today, window_end__gte=today)
-            ),
-            closed=Count("pk", filter=Q(window_end__lt=today) & ~Q(status=MISSED)),
-        )
-    )
-
-
-def _form_counts(scope: DashboardScope) -> Counter:
-    closed = Q(visit__window_end__lt=scope.today) & ~Q(visit__status=MISSED)
-    rows = (
-        FormInstance.objects.filter(
-            scope.q("participant"), scope.forms_q(), visit__isnull=False, is_voided=False
-        )
-        .values("visit__code", "form_code", "status")
-        .annotate(n=Count("pk"), closed=Count("pk", filter=closed))
-    )
+def _form_counts(scope: DashboardScope, data: Rollup) -> Counter:
     counts: Counter = Counter()
-    for r in rows:
-        counts[(r["visit__code"], r["form_code"], r["status"])] += r["n"]
-        counts[(r["visit__code"], r["form_code"], r["status"], "closed")] += r["closed"]
+    for r in scope.rows(data, "forms"):
+        if r["visit"] is not None:
+            counts[(r["visit"], r["form_code"], r["status"])] += r["n"]
+            counts[(r["visit"], r["form_code"], r["status"], "closed")] += r["closed"]
     return counts
 
 
-def _applies(form: FormDef, row: dict[str, Any]) -> bool:
-    return form.arms is None or row.get(ARM) in form.arms
+def _applies(form: FormDef, arm: str | None) -> bool:
+    return form.arms is None or arm in form.arms
 
 
-def completeness_matrix(scope: DashboardScope) -> list[dict[str, Any]]:
+def completeness_matrix(scope: DashboardScope, data: Rollup) -> list[dict[str, Any]]:
     """Return per visit its adherence counts and, per form, expected/status/overdue counts."""
-    visit_rows, forms = _visit_counts(scope), _form_counts(scope)
+    visit_rows, forms = scope.rows(data, "visits"), _form_counts(scope, data)
     pairs = scope.pairs()
     result = []
     for visit in scope.visits():
@@ -67,8 +40,8 @@ def completeness_matrix(scope: DashboardScope) -> list[dict[str, Any]]:
         state["adherence"] = round(100 * state["done"] / settled) if settled else None
         cells = []
         for form in (f for v, f in pairs if v is visit):
-            expected = sum(r["n"] for r in rows if _applies(form, r))
-            closed = sum(r["closed"] for r in rows if _applies(form, r))
+            expected = sum(r["n"] for r in rows if _applies(form, r["arm"]))
+            closed = sum(r["closed"] for r in rows if _applies(form, r["arm"]))
             done = (visit.code, form.code, FormInstance.Status.COMPLETE)
             busy = (visit.code, form.code, FormInstance.Status.IN_PROGRESS)
             cell = {"form": form, "expected": expected, "complete": forms[done]}
@@ -84,7 +57,9 @@ def completeness_matrix(scope: DashboardScope) -> list[dict[str, Any]]:
 def completeness_page(scope: DashboardScope, number: Any) -> tuple[Page, list[dict[str, Any]]]:
     """Return one page of participants with the status of each visible (visit, form)."""
     fields = ["pk", "trial_id", "site__code"] + ([] if scope.blinded else ["allocation__arm"])
-    people = Participant.objects.filter(scope.q()).order_by("trial_id").values(*fields)
+    people = (
+        Participant.objects.filter(scope.rollup_filter().q()).order_by("trial_id").values(*fields)
+    )
     page = Paginator(people, PAGE_SIZE).get_page(number)
     ids = [p["pk"] for p in page.object_list]
     visits = set(Visit.objects.filter(participant_id__in=ids).values_list("participant_id", "code"))
@@ -99,7 +74,7 @@ def completeness_page(scope: DashboardScope, number: Any) -> tuple[Page, list[di
         cells = []
         for visit, form in pairs:
             arm = person.get("allocation__arm")
-            applies = (person["pk"], visit.code) in visits and _applies(form, {ARM: arm})
+            applies = (person["pk"], visit.code) in visits and _applies(form, arm)
             key = (person["pk"], visit.code, form.code)
             cells.append(statuses.get(key, "not_started") if applies else "not_applicable")
         rows.append({"trial_id": person["trial_id"], "site": person["site__code"], "cells": cells})

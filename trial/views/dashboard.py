@@ -19,7 +19,8 @@ from trial.permissions import Action, is_blinded
 from trial.protocol import Protocol, get_protocol
 from trial.selectors import dashboard as sel
 from trial.selectors import dashboard_completeness as completeness
-from trial.selectors.dashboard_quality import queries_by_site_and_age
+from trial.selectors.dashboard_rollup import dashboard_rollup
+from trial.services.dashboard import dashboard_summary_current
 
 STATUS_COLOURS = {"complete": "#198754", "in_progress": "#e0a800", "not_started": "#adb5bd"}
 
@@ -77,9 +78,9 @@ def _dataset(label: Any, data: list[Any], **extra: Any) -> dict[str, Any]:
     return {"label": str(label), "data": data, **extra}
 
 
-def enrolment_panel(scope: sel.DashboardScope) -> dict[str, Any]:
-    totals = sel.enrolment_totals(scope)
-    months = sel.enrolment_by_month(scope)
+def enrolment_panel(scope: sel.DashboardScope, data: sel.Rollup) -> dict[str, Any]:
+    totals = sel.enrolment_totals(scope, data)
+    months = sel.enrolment_by_month(scope, data)
     target = scope.protocol.target_sample_size
     keys = {
         "screened": _("Screened"),
@@ -90,8 +91,8 @@ def enrolment_panel(scope: sel.DashboardScope) -> dict[str, Any]:
     labels = [m["month"].strftime("%Y-%m") for m in months]
     lines = [_dataset(label, [m["cumulative"][k] for m in months]) for k, label in keys.items()]
     lines.append(_dataset(_("Target"), [target] * len(months), borderDash=[6, 4]))
-    reasons = sel.ineligibility_reasons(scope)
-    by_site = sel.enrolment_by_site(scope)
+    reasons = sel.ineligibility_reasons(scope, data)
+    by_site = sel.enrolment_by_site(scope, data)
     return {
         "totals": totals,
         "keys": keys,
@@ -114,8 +115,8 @@ def enrolment_panel(scope: sel.DashboardScope) -> dict[str, Any]:
     }
 
 
-def arms_panel(scope: sel.DashboardScope) -> dict[str, Any] | None:
-    rows = sel.arm_balance_by_site(scope)
+def arms_panel(scope: sel.DashboardScope, data: sel.Rollup) -> dict[str, Any] | None:
+    rows = sel.arm_balance_by_site(scope, data)
     if rows is None:
         return None
     arms = scope.protocol.arms
@@ -135,8 +136,10 @@ def arms_panel(scope: sel.DashboardScope) -> dict[str, Any] | None:
     }
 
 
-def completeness_panel(scope: sel.DashboardScope, page_number: Any) -> dict[str, Any]:
-    matrix = completeness.completeness_matrix(scope)
+def completeness_panel(
+    scope: sel.DashboardScope, data: sel.Rollup, page_number: Any
+) -> dict[str, Any]:
+    matrix = completeness.completeness_matrix(scope, data)
     page, rows = completeness.completeness_page(scope, page_number)
     statuses = {
         "complete": _("Complete"),
@@ -171,8 +174,10 @@ def _column_groups(scope: sel.DashboardScope) -> list[dict[str, Any]]:
     return groups
 
 
-def quality_panel(scope: sel.DashboardScope, completeness: dict[str, Any]) -> dict[str, Any]:
-    by_site = sel.forms_by_site(scope)
+def quality_panel(
+    scope: sel.DashboardScope, data: sel.Rollup, completeness: dict[str, Any]
+) -> dict[str, Any]:
+    by_site = sel.forms_by_site(scope, data)
     totals = {
         key: sum(r[key] for r in by_site)
         for key in ("in_progress", "complete", "verified", "locked", "signed")
@@ -183,7 +188,7 @@ def quality_panel(scope: sel.DashboardScope, completeness: dict[str, Any]) -> di
         "sdv_pct": round(100 * totals["verified"] / totals["complete"])
         if totals["complete"]
         else None,
-        "queries": queries_by_site_and_age(scope),
+        "queries": sel.queries_by_site_and_age(scope, data),
         "missing": completeness["totals"]["missing"],
         "overdue": completeness["totals"]["overdue"],
     }
@@ -195,8 +200,10 @@ def _group_labels(protocol: Protocol, blinded: bool) -> list[tuple[str | None, A
     return [(a.code, a.label) for a in protocol.arms]
 
 
-def safety_panel(scope: sel.DashboardScope, consort: dict[str | None, dict]) -> dict[str, Any]:
-    summary = sel.safety_summary(scope)
+def safety_panel(
+    scope: sel.DashboardScope, data: sel.Rollup, consort: dict[str | None, dict]
+) -> dict[str, Any]:
+    summary = sel.safety_summary(scope, data)
     groups = _group_labels(scope.protocol, scope.blinded)
     zero = {"events": 0, "serious_events": 0, "participants": 0, "participants_serious": 0}
     rows = []
@@ -244,8 +251,8 @@ def consort_panel(
     }
 
 
-def vas_panel(scope: sel.DashboardScope) -> dict[str, Any]:
-    rows = sel.vas_trend(scope)
+def vas_panel(scope: sel.DashboardScope, data: sel.Rollup) -> dict[str, Any]:
+    rows = sel.vas_trend(scope, data)
     groups = _group_labels(scope.protocol, scope.blinded)
     visits = [v for v in scope.visits() if any(r["visit"] == v.code for r in rows)]
     index = {(r["visit"], r["arm"]): r for r in rows}
@@ -277,29 +284,43 @@ class DashboardView(ActionRequiredMixin, TemplateView):
         form = DashboardFilterForm(self.request.GET or None, sites=sites)
         filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
         scope = dashboard_scope(self.request.user, sites, filters)
-        enrolment = enrolment_panel(scope)
-        completeness = completeness_panel(scope, self.request.GET.get("page"))
-        by_arm = sel.consort_by_arm(scope)
+        data, summary = self._figures(scope)
+        enrolment = enrolment_panel(scope, data)
+        completeness = completeness_panel(scope, data, self.request.GET.get("page"))
+        by_arm = sel.consort_by_arm(scope, data)
         return super().get_context_data(
             form=form,
             scope=scope,
+            summary=summary,
+            refresh_minutes=max(round(settings.EDC_DASHBOARD_REFRESH_SECONDS / 60), 1),
             filtered=bool(
                 filters.get("site") or filters.get("date_from") or filters.get("date_to")
             ),
             query=_query_without_page(self.request.GET),
             enrolment=enrolment,
-            arms=arms_panel(scope),
+            arms=arms_panel(scope, data),
             completeness=completeness,
-            follow_up=sel.follow_up(scope),
-            quality=quality_panel(scope, completeness),
-            safety=safety_panel(scope, by_arm),
+            follow_up=sel.follow_up(scope, data),
+            quality=quality_panel(scope, data, completeness),
+            safety=safety_panel(scope, data, by_arm),
             consort=consort_panel(scope, enrolment["totals"], by_arm),
-            vas=vas_panel(scope),
+            vas=vas_panel(scope, data),
             **kwargs,
         )
+
+    def _figures(self, scope: sel.DashboardScope) -> tuple[sel.Rollup, Any]:
+        """Return the rollup to sum and the summary it came from (None when computed live:
+        a screening-date filter needs its own)."""
+        if scope.dated:
+            return dashboard_rollup(scope.protocol, scope.rollup_filter()), None
+        summary = dashboard_summary_current(
+            protocol_code=scope.protocol.code, refresh="refresh" in self.request.GET
+        )
+        return summary.data, summary
 
 
 def _query_without_page(params: Any) -> str:
     query = params.copy()
     query.pop("page", None)
+    query.pop("refresh", None)
     return query.urlencode()

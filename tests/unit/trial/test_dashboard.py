@@ -248,3 +248,111 @@ def test_vas_sd_matches_the_sample_standard_deviation(values):
     }
     expected = round(statistics.stdev(values), 1) if len(values) > 1 else None
     assert _sample_sd(row, "leg_vas") == expected
+
+
+# THE SHARED SUMMARY
+def _figures(context) -> dict:
+    """The panel figures a reader sees, in a comparable form."""
+    return {
+        "totals": context["enrolment"]["totals"],
+        "months": [(m["month"], m["cumulative"]) for m in context["enrolment"]["months"]],
+        "reasons": [(r["criterion"].code, r["n"]) for r in context["enrolment"]["reasons"]],
+        "by_site": context["enrolment"]["by_site"],
+        "arms": context["arms"] and context["arms"]["rows"],
+        "matrix": [
+            (v["visit"].code, v["state"], [(c["form"].code, c) for c in v["cells"]])
+            for v in context["completeness"]["matrix"]
+        ],
+        "follow_up": context["follow_up"],
+        "quality": {k: v for k, v in context["quality"].items()},
+        "safety": context["safety"]["rows"],
+        "grades": context["safety"]["grades"],
+        "consort": context["consort"]["arms"],
+        "vas": context["vas"]["table"],
+    }
+
+
+@pytest.mark.parametrize("blinded", [False, True])
+def test_summary_and_live_rollup_give_the_same_figures(client, statistician, blinded):
+    # given: two sites, adverse events, a withdrawal, an open query
+    s01, _s02 = load_sites(statistician, ["S01", "S02"])
+    randomized = list(Participant.objects.filter(allocation__isnull=False).order_by("trial_id"))
+    add_adverse_event(statistician, randomized[0], serious=True)
+    add_adverse_event(statistician, randomized[-1], serious=False)
+    participant_end(
+        actor=statistician,
+        participant=randomized[2],
+        status=Participant.Status.LOST,
+        ended_date=timezone.localdate(),
+        reason="no contact",
+    )
+    client.force_login(investigator(s01 if blinded else None, blinded=blinded))
+    # when: the page from the shared summary, and with a date range wide enough to hold
+    # everyone (which computes the rollup live for the scope)
+    params = {"site": "S01"} if not blinded else {}
+    shared = client.get(URL, params).context
+    wide = {"date_from": "2000-01-01", "date_to": "2100-01-01"}
+    live = client.get(URL, {**params, **wide}).context
+    # then
+    assert shared["summary"] is not None
+    assert live["summary"] is None
+    assert _figures(shared) == _figures(live)
+
+
+def test_the_summary_is_shared_until_refreshed(client, statistician, settings):
+    from trial.models import DashboardSummary
+
+    # given: a summary computed by a first visit
+    load_sites(statistician, ["S01"])
+    client.force_login(investigator())
+    first = client.get(URL).context
+    assert first["enrolment"]["totals"]["screened"] == 6
+    computed = DashboardSummary.objects.get().computed_at
+    # when: someone is screened, then the dashboard is read again within the refresh period
+    register_more(statistician)
+    again = client.get(URL)
+    # then: the same summary is read (no recount), and the page says when it was computed
+    assert again.context["enrolment"]["totals"]["screened"] == 6
+    assert DashboardSummary.objects.get().computed_at == computed
+    assert b'data-testid="figures-as-of"' in again.content
+    # when: asked to refresh, the new participant is counted
+    assert client.get(URL, {"refresh": "1"}).context["enrolment"]["totals"]["screened"] == 7
+    # and: a summary older than the maximum age is recomputed without being asked
+    register_more(statistician)
+    DashboardSummary.objects.update(
+        computed_at=timezone.now()
+        - timezone.timedelta(seconds=settings.EDC_DASHBOARD_MAX_AGE_SECONDS + 1)
+    )
+    assert client.get(URL).context["enrolment"]["totals"]["screened"] == 8
+
+
+def test_a_summary_of_another_day_is_recomputed(statistician):
+    from datetime import timedelta
+
+    from trial.models import DashboardSummary
+    from trial.services.dashboard import dashboard_summary_current, summary_is_stale
+
+    load_sites(statistician, ["S01"])
+    summary = dashboard_summary_current(protocol_code=PROTOCOL.code)
+    assert not summary_is_stale(summary)
+    tomorrow = timezone.now() + timedelta(days=1)
+    assert summary_is_stale(summary, now=tomorrow.replace(hour=12))
+    DashboardSummary.objects.update(data={**summary.data, "version": 0})
+    assert summary_is_stale(DashboardSummary.objects.get())
+
+
+def register_more(actor) -> None:
+    from tests.factories import register_participant
+
+    register_participant(actor=actor, site=Participant.objects.first().site)
+
+
+def test_summary_reads_need_few_queries(client, statistician, django_assert_max_num_queries):
+    load_sites(statistician, ["S01", "S02", "S03", "S04"])
+    client.force_login(investigator())
+    client.get(URL)  # computes the summary
+    with django_assert_max_num_queries(SUMMARY_READ_BOUND):
+        assert client.get(URL).status_code == 200
+
+
+SUMMARY_READ_BOUND = 14

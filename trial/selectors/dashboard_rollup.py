@@ -1,0 +1,361 @@
+"""The dashboard's counts, grouped by site and arm in SQL: the one place the dashboard reads
+clinical tables in bulk.
+
+``dashboard_rollup`` returns a small JSON-ready dict (a few thousand rows at 100,000
+participants): every figure on the dashboard is a sum over its rows, so the same rollup
+serves any subset of sites and blinded users alike (``trial.selectors.dashboard`` sums
+over arms and leaves out arm-only visits and forms for them). Stored as a
+``DashboardSummary`` it is shared by every request until it is refreshed; with a
+screening-date filter it is computed live for the request's sites and dates.
+
+Every row carries the site's pk and, where it matters, the arm code (``None`` before
+randomization). The rollup is never rendered as such: blinded users only ever see sums.
+"""
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.db import connection
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum, Window
+from django.db.models.functions import RowNumber, TruncMonth
+from django.utils import timezone
+
+from trial.models import AdverseEventData, FormInstance, PainVasData, Participant, Query, Visit
+from trial.protocol import Protocol
+
+ROLLUP_VERSION = 1
+RECENT_DAYS = 84  # the projection uses the randomization rate of the last 12 weeks
+UPCOMING_DAYS = 14
+LIST_LIMIT = 25
+AGE_BUCKETS = ((0, 7), (8, 30), (31, None))  # days a query has been open: 0–7, 8–30, > 30
+ACTIVE = [
+    Participant.Status.SCREENING,
+    Participant.Status.ELIGIBLE,
+    Participant.Status.CONSENTED,
+    Participant.Status.RANDOMIZED,
+]
+ARM = "participant__allocation__arm"
+DONE, MISSED, SCHEDULED = Visit.Status.DONE, Visit.Status.MISSED, Visit.Status.SCHEDULED
+
+
+@dataclass(frozen=True, slots=True)
+class RollupFilter:
+    """Which participants a rollup counts: a protocol, optionally some sites and a
+    screening-date range (adverse events are dated by onset, queries not at all)."""
+
+    protocol_code: str
+    site_ids: tuple[int, ...] | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+
+    def q(self, path: str = "", *, dated: bool = True) -> Q:
+        """Return the filter selecting these participants through ``path``."""
+        p = f"{path}__" if path else ""
+        q = Q(**{f"{p}protocol_code": self.protocol_code})
+        if self.site_ids is not None:
+            q &= Q(**{f"{p}site_id__in": list(self.site_ids)})
+        if dated and self.date_from:
+            q &= Q(**{f"{p}screening_date__gte": self.date_from})
+        if dated and self.date_to:
+            q &= Q(**{f"{p}screening_date__lte": self.date_to})
+        return q
+
+
+def dashboard_rollup(
+    protocol: Protocol, where: RollupFilter, *, now: datetime | None = None
+) -> dict[str, Any]:
+    """Return every dashboard count for ``where``, grouped by site (and arm), JSON-ready."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    return {
+        "version": ROLLUP_VERSION,
+        "today": today.isoformat(),
+        "people": _people(protocol, where, today),
+        "months": _months(where),
+        "reasons": _reasons(protocol, where),
+        "visits": _visits(where, today),
+        "open_visits": _open_visit_counts(where, today),
+        "visit_lists": _open_visit_lists(where, today),
+        "forms": _forms(where, today),
+        "ae": _adverse_events(protocol, where),
+        "ae_grades": _adverse_event_grades(protocol, where),
+        "vas": _vas(protocol, where),
+        "queries": _queries(where, now),
+    }
+
+
+def _people(protocol: Protocol, where: RollupFilter, today: date) -> list[dict[str, Any]]:
+    recent = timezone.make_aware(datetime.combine(today, time.min)) - timedelta(days=RECENT_DAYS)
+    final = protocol.visits[-1].code
+    completed = Exists(Visit.objects.filter(participant=OuterRef("pk"), code=final, status=DONE))
+    rows = (
+        Participant.objects.filter(where.q())
+        .values("site_id", "allocation__arm")
+        .annotate(
+            screened=Count("pk"),
+            assessed=Count("eligibility"),
+            eligible=Count("pk", filter=Q(eligibility__eligible=True)),
+            ineligible=Count("pk", filter=Q(eligibility__eligible=False)),
+            consented=Count("consent"),
+            randomized=Count("allocation"),
+            recent=Count("pk", filter=Q(allocation__allocated_at__gte=recent)),
+            not_consented=Count("pk", filter=Q(eligibility__eligible=True, consent__isnull=True)),
+            not_randomized=Count("pk", filter=Q(consent__isnull=False, allocation__isnull=True)),
+            withdrawn=Count("pk", filter=Q(status=Participant.Status.WITHDRAWN)),
+            lost=Count("pk", filter=Q(status=Participant.Status.LOST)),
+            completed=Count("pk", filter=Q(completed)),
+        )
+        .order_by()
+    )
+    return [{"site": r.pop("site_id"), "arm": r.pop("allocation__arm"), **r} for r in rows]
+
+
+def _month(value: date | datetime | None) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        value = timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
+    return value.isoformat()
+
+
+def _months(where: RollupFilter) -> list[dict[str, Any]]:
+    base = Participant.objects.filter(where.q())
+    series = {
+        "screened": (base, "screening_date"),
+        "eligible": (base.filter(eligibility__eligible=True), "eligibility__assessed_date"),
+        "consented": (base.filter(consent__isnull=False), "consent__consent_date"),
+        "randomized": (base.filter(allocation__isnull=False), "allocation__allocated_at"),
+    }
+    rows = []
+    for name, (queryset, field) in series.items():
+        grouped = (
+            queryset.annotate(m=TruncMonth(field))
+            .values("site_id", "m")
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
+        rows += [
+            {"series": name, "site": r["site_id"], "month": _month(r["m"]), "n": r["n"]}
+            for r in grouped
+            if r["m"] is not None
+        ]
+    return rows
+
+
+def _reasons(protocol: Protocol, where: RollupFilter) -> list[dict[str, Any]]:
+    ineligible = Participant.objects.filter(where.q(), eligibility__eligible=False)
+    criteria = [c.code for c in protocol.criteria]
+    counts: Counter = Counter()
+    if connection.vendor == "postgresql":  # jsonb containment, one grouped aggregate
+        measures = {
+            f"c{i}": Count("pk", filter=Q(eligibility__failed_criteria__contains=[code]))
+            for i, code in enumerate(criteria)
+        }
+        for r in ineligible.values("site_id").annotate(**measures).order_by():
+            for i, code in enumerate(criteria):
+                counts[(r["site_id"], code)] += r[f"c{i}"]
+    else:  # the embedded demo database has no JSON containment: count the lists here
+        for site, codes in ineligible.values_list("site_id", "eligibility__failed_criteria"):
+            counts.update((site, code) for code in codes or [] if code in criteria)
+    return [{"site": site, "criterion": code, "n": n} for (site, code), n in counts.items() if n]
+
+
+def _visits(where: RollupFilter, today: date) -> list[dict[str, Any]]:
+    due = Q(status=SCHEDULED, window_start__lte=today, window_end__gte=today)
+    rows = (
+        Visit.objects.filter(where.q("participant"))
+        .values("participant__site_id", "code", ARM)
+        .annotate(
+            n=Count("pk"),
+            done=Count("pk", filter=Q(status=DONE)),
+            missed=Count("pk", filter=Q(status=MISSED)),
+            overdue=Count("pk", filter=Q(status=SCHEDULED, window_end__lt=today)),
+            due=Count("pk", filter=due),
+            closed=Count("pk", filter=Q(window_end__lt=today) & ~Q(status=MISSED)),
+        )
+        .order_by()
+    )
+    return [{"site": r.pop("participant__site_id"), "arm": r.pop(ARM), **r} for r in rows]
+
+
+def _open_visits(where: RollupFilter) -> QuerySet[Visit]:
+    return Visit.objects.filter(
+        where.q("participant"),
+        participant__status__in=ACTIVE,
+        status=SCHEDULED,
+        window_start__isnull=False,
+    )
+
+
+def _windows(today: date) -> dict[str, Q]:
+    horizon = today + timedelta(days=UPCOMING_DAYS)
+    return {
+        "overdue": Q(window_end__lt=today),
+        "upcoming": Q(window_end__gte=today, window_start__lte=horizon),
+    }
+
+
+def _open_visit_counts(where: RollupFilter, today: date) -> list[dict[str, Any]]:
+    rows = (
+        _open_visits(where)
+        .values("participant__site_id", "code")
+        .annotate(**{k: Count("pk", filter=q) for k, q in _windows(today).items()})
+        .order_by()
+    )
+    return [{"site": r.pop("participant__site_id"), **r} for r in rows]
+
+
+def _open_visit_lists(where: RollupFilter, today: date) -> dict[str, list[dict[str, Any]]]:
+    """The most pressing ``LIST_LIMIT`` overdue and upcoming visits of each (site, visit):
+    enough for any subset of sites and visits to find its own first ``LIST_LIMIT``."""
+    fields = ("participant__site_id", "participant__trial_id", "participant__site__code")
+    fields += ("code", "target_date", "window_start", "window_end")
+    order = [F("window_end").asc(), F("participant__trial_id").asc()]
+    lists = {}
+    for name, condition in _windows(today).items():
+        rank = Window(
+            RowNumber(), partition_by=[F("participant__site_id"), F("code")], order_by=order
+        )
+        rows = (
+            _open_visits(where)
+            .filter(condition)
+            .annotate(rank=rank)
+            .filter(rank__lte=LIST_LIMIT)
+            .values(*fields)
+            .order_by()
+        )
+        lists[name] = [
+            {
+                "site": r["participant__site_id"],
+                "trial_id": r["participant__trial_id"],
+                "site_code": r["participant__site__code"],
+                "code": r["code"],
+                **{k: _iso(r[k]) for k in ("target_date", "window_start", "window_end")},
+            }
+            for r in rows
+        ]
+    return lists
+
+
+def _iso(value: date | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def _forms(where: RollupFilter, today: date) -> list[dict[str, Any]]:
+    closed = Q(visit__window_end__lt=today) & ~Q(visit__status=MISSED)
+    rows = (
+        FormInstance.objects.filter(where.q("participant"), is_voided=False)
+        .values("participant__site_id", "visit__code", "form_code", "status")
+        .annotate(
+            n=Count("pk"),
+            closed=Count("pk", filter=closed),
+            verified=Count("pk", filter=Q(verified_at__isnull=False)),
+            locked=Count("pk", filter=Q(locked_at__isnull=False)),
+            signed=Count("pk", filter=Q(signed_at__isnull=False)),
+        )
+        .order_by()
+    )
+    return [
+        {"site": r.pop("participant__site_id"), "visit": r.pop("visit__code"), **r} for r in rows
+    ]
+
+
+def _events(protocol: Protocol, where: RollupFilter) -> QuerySet[AdverseEventData]:
+    codes = [f.code for f in protocol.forms if f.model == "trial.AdverseEventData"]
+    events = AdverseEventData.objects.filter(
+        where.q("instance__participant", dated=False),
+        instance__form_code__in=codes,
+        instance__is_voided=False,
+    )
+    if where.date_from:
+        events = events.filter(onset_date__gte=where.date_from)
+    if where.date_to:
+        events = events.filter(onset_date__lte=where.date_to)
+    return events
+
+
+def _adverse_events(protocol: Protocol, where: RollupFilter) -> list[dict[str, Any]]:
+    person, arm, site = (
+        "instance__participant",
+        f"instance__{ARM}",
+        "instance__participant__site_id",
+    )
+    rows = (
+        _events(protocol, where)
+        .values(site, arm)
+        .annotate(
+            events=Count("pk"),
+            serious_events=Count("pk", filter=Q(serious=True)),
+            participants=Count(person, distinct=True),
+            participants_serious=Count(person, filter=Q(serious=True), distinct=True),
+        )
+        .order_by()
+    )
+    return [{"site": r.pop(site), "arm": r.pop(arm), **r} for r in rows]
+
+
+def _adverse_event_grades(protocol: Protocol, where: RollupFilter) -> list[dict[str, Any]]:
+    arm, site = f"instance__{ARM}", "instance__participant__site_id"
+    rows = (
+        _events(protocol, where)
+        .values(site, arm, "clavien_dindo")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return [
+        {"site": r[site], "arm": r[arm], "grade": r["clavien_dindo"], "n": r["n"]} for r in rows
+    ]
+
+
+def _vas(protocol: Protocol, where: RollupFilter) -> list[dict[str, Any]]:
+    """Count, sum and sum of squares of each VAS per (site, visit, arm): means and sample SDs
+    of any union of groups follow exactly (sums are kept as decimal strings)."""
+    codes = [f.code for f in protocol.forms if f.model == "trial.PainVasData"]
+    site, arm = "instance__participant__site_id", f"instance__{ARM}"
+    measures: dict[str, Any] = {"n": Count("pk")}
+    for field in ("leg_vas", "back_vas"):
+        measures[f"{field}_n"] = Count(field)
+        measures[f"{field}_sum"] = Sum(field)
+        measures[f"{field}_sumsq"] = Sum(F(field) * F(field))
+    rows = (
+        PainVasData.objects.filter(
+            where.q("instance__participant"),
+            instance__participant__allocation__isnull=False,
+            instance__form_code__in=codes,
+            instance__status=FormInstance.Status.COMPLETE,
+            instance__is_voided=False,
+            instance__visit__isnull=False,
+        )
+        .values(site, "instance__visit__code", arm)
+        .annotate(**measures)
+        .order_by()
+    )
+    return [
+        {
+            "site": r.pop(site),
+            "visit": r.pop("instance__visit__code"),
+            "arm": r.pop(arm),
+            **{k: str(v) if isinstance(v, Decimal | float) else v for k, v in r.items()},
+        }
+        for r in rows
+    ]
+
+
+def _queries(where: RollupFilter, now: datetime) -> list[dict[str, Any]]:
+    buckets = {}
+    for low, high in AGE_BUCKETS:
+        condition = Q(status=Query.Status.OPEN, raised_at__lte=now - timedelta(days=low))
+        if high is not None:
+            condition &= Q(raised_at__gt=now - timedelta(days=high + 1))
+        buckets[f"open_{low}"] = Count("pk", filter=condition)
+    site = "form_instance__participant__site_id"
+    rows = (
+        Query.objects.filter(where.q("form_instance__participant", dated=False))
+        .values(site)
+        .annotate(answered=Count("pk", filter=Q(status=Query.Status.ANSWERED)), **buckets)
+        .order_by()
+    )
+    return [{"site": r.pop(site), **r} for r in rows]
