@@ -57,7 +57,11 @@ class Participant(models.Model):
                 fields=["site", "site_sequence"], name="participant_unique_site_sequence"
             )
         ]
-        indexes = [models.Index(fields=["site", "status"], name="participant_site_status_idx")]
+        indexes = [
+            models.Index(fields=["site", "status"], name="participant_site_status_idx"),
+            # counting a scope's participants (the dashboard) reads this index only
+            models.Index(fields=["site", "protocol_code"], name="participant_site_protocol_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.trial_id

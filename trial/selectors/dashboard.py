@@ -60,7 +60,8 @@ class DashboardScope:
     def rows(self, data: Rollup, key: str) -> list[dict[str, Any]]:
         """Return the rollup rows of ``key`` at this scope's sites that this user may count:
         for blinded users, none of an arm-only visit or form."""
-        return self.visible([r for r in data[key] if r["site"] in self.site_ids()])
+        sites = self.site_ids()
+        return self.visible([r for r in data[key] if r["site"] in sites])
 
     def site_ids(self) -> set[int]:
         return {pk for pk, _code in self.sites}
@@ -107,8 +108,10 @@ def enrolment_by_month(scope: DashboardScope, data: Rollup) -> list[dict[str, An
     """Return per month the new and cumulative screened/eligible/consented/randomized."""
     names = ("screened", "eligible", "consented", "randomized")
     series: dict[str, Counter] = {name: Counter() for name in names}
-    for r in scope.rows(data, "months"):
-        series[r["series"]][date.fromisoformat(r["month"])] += r["n"]
+    sites = scope.site_ids()
+    for name, site, month, n in data["months"]:
+        if site in sites:
+            series[name][date.fromisoformat(month)] += n
     months = sorted(set().union(*series.values()))
     if not months:
         return []
@@ -173,12 +176,12 @@ def arm_balance_by_site(scope: DashboardScope, data: Rollup) -> list[dict[str, A
 
 def follow_up(scope: DashboardScope, data: Rollup) -> dict[str, Any]:
     """Return overdue and upcoming visits per site, and the most pressing of each."""
+    sites, visits = scope.site_ids(), {v.code for v in scope.visits()}
     lists = {}
     for name in ("overdue", "upcoming"):
-        rows = scope.visible(
-            [r for r in data["visit_lists"][name] if r["site"] in scope.site_ids()]
-        )
-        rows.sort(key=lambda r: (r["window_end"], r["trial_id"]))
+        # rows: [site pk, trial id, site code, visit code, target, window start, window end]
+        rows = [r for r in data["visit_lists"][name] if r[0] in sites and r[3] in visits]
+        rows.sort(key=lambda r: (r[6], r[1]))
         lists[name] = [_visit_item(scope, r) for r in rows[:LIST_LIMIT]]
     return {
         "by_site": _by_site(scope, scope.rows(data, "open_visits"), ("overdue", "upcoming")),
@@ -188,18 +191,18 @@ def follow_up(scope: DashboardScope, data: Rollup) -> dict[str, Any]:
     }
 
 
-def _visit_item(scope: DashboardScope, row: dict[str, Any]) -> dict[str, Any]:
-    dates = {
-        k: None if row[k] is None else date.fromisoformat(row[k])
-        for k in ("target_date", "window_start", "window_end")
-    }
+def _visit_item(scope: DashboardScope, row: list[Any]) -> dict[str, Any]:
+    _site, trial_id, site_code, code, *dates = row
+    target, start, end = (None if d is None else date.fromisoformat(d) for d in dates)
     return {
-        "participant__trial_id": row["trial_id"],
-        "participant__site__code": row["site_code"],
-        "code": row["code"],
-        **dates,
-        "label": scope.protocol.visit(row["code"]).label,
-        "days_late": (scope.today - dates["window_end"]).days,
+        "participant__trial_id": trial_id,
+        "participant__site__code": site_code,
+        "code": code,
+        "target_date": target,
+        "window_start": start,
+        "window_end": end,
+        "label": scope.protocol.visit(code).label,
+        "days_late": (scope.today - end).days,
     }
 
 

@@ -26,7 +26,7 @@ from django.utils import timezone
 from trial.models import AdverseEventData, FormInstance, PainVasData, Participant, Query, Visit
 from trial.protocol import Protocol
 
-ROLLUP_VERSION = 1
+ROLLUP_VERSION = 3  # bump whenever the layout changes: older summaries are recomputed
 RECENT_DAYS = 84  # the projection uses the randomization rate of the last 12 weeks
 UPCOMING_DAYS = 14
 LIST_LIMIT = 25
@@ -38,6 +38,9 @@ ACTIVE = [
     Participant.Status.RANDOMIZED,
 ]
 ARM = "participant__allocation__arm"
+# A visit list row: [site pk, trial id, site code, visit code, target, window start, end]
+LIST_FIELDS = ("participant__site_id", "participant__trial_id", "participant__site__code")
+LIST_FIELDS += ("code", "target_date", "window_start", "window_end")
 DONE, MISSED, SCHEDULED = Visit.Status.DONE, Visit.Status.MISSED, Visit.Status.SCHEDULED
 
 
@@ -121,7 +124,7 @@ def _month(value: date | datetime | None) -> str | None:
     return value.isoformat()
 
 
-def _months(where: RollupFilter) -> list[dict[str, Any]]:
+def _months(where: RollupFilter) -> list[list[Any]]:
     base = Participant.objects.filter(where.q())
     series = {
         "screened": (base, "screening_date"),
@@ -137,11 +140,8 @@ def _months(where: RollupFilter) -> list[dict[str, Any]]:
             .annotate(n=Count("pk"))
             .order_by()
         )
-        rows += [
-            {"series": name, "site": r["site_id"], "month": _month(r["m"]), "n": r["n"]}
-            for r in grouped
-            if r["m"] is not None
-        ]
+        # compact rows (thousands at 100,000 participants): [series, site pk, month, n]
+        rows += [[name, r["site_id"], _month(r["m"]), r["n"]] for r in grouped if r["m"]]
     return rows
 
 
@@ -211,8 +211,7 @@ def _open_visit_counts(where: RollupFilter, today: date) -> list[dict[str, Any]]
 def _open_visit_lists(where: RollupFilter, today: date) -> dict[str, list[dict[str, Any]]]:
     """The most pressing ``LIST_LIMIT`` overdue and upcoming visits of each (site, visit):
     enough for any subset of sites and visits to find its own first ``LIST_LIMIT``."""
-    fields = ("participant__site_id", "participant__trial_id", "participant__site__code")
-    fields += ("code", "target_date", "window_start", "window_end")
+    fields = LIST_FIELDS
     order = [F("window_end").asc(), F("participant__trial_id").asc()]
     lists = {}
     for name, condition in _windows(today).items():
@@ -227,21 +226,13 @@ def _open_visit_lists(where: RollupFilter, today: date) -> dict[str, list[dict[s
             .values(*fields)
             .order_by()
         )
-        lists[name] = [
-            {
-                "site": r["participant__site_id"],
-                "trial_id": r["participant__trial_id"],
-                "site_code": r["participant__site__code"],
-                "code": r["code"],
-                **{k: _iso(r[k]) for k in ("target_date", "window_start", "window_end")},
-            }
-            for r in rows
-        ]
+        lists[name] = [[_plain(r[f]) for f in fields] for r in rows]  # compact lists
     return lists
 
 
-def _iso(value: date | None) -> str | None:
-    return None if value is None else value.isoformat()
+def _plain(value: Any) -> Any:
+    """Return ``value`` as JSON has it (dates as ISO strings)."""
+    return value.isoformat() if isinstance(value, date) else value
 
 
 def _forms(where: RollupFilter, today: date) -> list[dict[str, Any]]:
