@@ -74,6 +74,7 @@ def main() -> None:
     parser.add_argument(
         "--dated", default="", help="also measure this date range, FROM:TO (computed live)"
     )
+    parser.add_argument("--dated-requests", type=int, default=5)
     args = parser.parse_args()
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
     participants = Participant.objects.count()
@@ -99,7 +100,8 @@ def main() -> None:
         filters.append({"date_from": start, "date_to": end})
     for label, client in cases.items():
         for params in filters:
-            result = measure(client, args.requests, params)
+            dated = "date_from" in params
+            result = measure(client, args.dated_requests if dated else args.requests, params)
             shown = params.get("site") or (
                 f"{params['date_from']} to {params['date_to']}" if params else "none"
             )
