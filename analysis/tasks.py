@@ -17,3 +17,11 @@ def dataset_release_build_task(self, release_id: int) -> str:
     from analysis.releases.services import dataset_release_build
 
     return dataset_release_build(release_id=release_id).status
+
+
+@shared_task
+def jobs_fail_stale_task() -> dict[str, list[int]]:
+    """Fail jobs whose worker died whole or that no worker took (beat, every 5 minutes)."""
+    from analysis.jobs import jobs_fail_stale
+
+    return jobs_fail_stale()

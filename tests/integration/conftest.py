@@ -1,0 +1,157 @@
+"""Harness for the resilience tests: a Celery worker we may kill, and a Redis we may stop.
+
+``JobWorker`` is a real ``celery worker`` (prefork, one child) on a queue of its own, so the
+shared ``celery_worker`` of the session never takes these jobs. It runs with the test hook
+``EDC_JOB_CHECKPOINT_DIR`` (analysis.checkpoints): a job pauses at a named checkpoint while
+``<name>.hold`` exists, which lets a test kill the worker at a known point mid-job.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ARTIFACTS, REPO, _worker_database_url, need
+
+RESILIENCE_QUEUE = f"resilience-{os.getpid()}"
+CHECKPOINT_TIMEOUT = 60
+
+
+class JobWorker:
+    """A killable worker process: SIGKILL its pool child, or the whole process group."""
+
+    def __init__(self, database_url: str, checkpoints: Path) -> None:
+        self.database_url, self.checkpoints = database_url, checkpoints
+        self.name = f"{RESILIENCE_QUEUE}@{socket.gethostname()}"
+        self.proc: subprocess.Popen | None = None
+        self.log = ARTIFACTS / "resilience-worker.log"
+
+    def start(self) -> None:
+        from config.celery import app
+
+        self.log.parent.mkdir(exist_ok=True)
+        env = {**os.environ, "DATABASE_URL": self.database_url,
+               "EDC_JOB_CHECKPOINT_DIR": str(self.checkpoints)}  # fmt: skip
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=prefork",
+             "--concurrency=1", "-Q", RESILIENCE_QUEUE, "-n", self.name, "--loglevel=INFO",
+             "--without-gossip", "--without-mingle", "--without-heartbeat"],
+            cwd=REPO, env=env, stdout=self.log.open("ab"), stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group: kill_all reaches the child too
+        )  # fmt: skip
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                pytest.fail(f"resilience worker exited with {self.proc.returncode}; see {self.log}")
+            if app.control.ping(destination=[self.name], timeout=1):
+                return
+        pytest.fail(f"resilience worker did not answer within 60 s; see {self.log}")
+
+    def ensure_running(self) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            self.start()
+
+    def child_pids(self) -> list[int]:
+        assert self.proc is not None
+        path = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children")
+        return [int(pid) for pid in path.read_text().split()]
+
+    def kill_child(self) -> int:
+        """SIGKILL the pool process running the job (as the OOM killer would); return its pid."""
+        (pid,) = self.child_pids()
+        os.kill(pid, signal.SIGKILL)
+        return pid
+
+    def kill_all(self) -> None:
+        """SIGKILL the worker and its child at once (host lost): nothing can clean up."""
+        assert self.proc is not None
+        os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(timeout=10)
+
+    # checkpoints (analysis.checkpoints.job_checkpoint)
+    def hold(self, checkpoint: str) -> None:
+        (self.checkpoints / f"{checkpoint}.reached").unlink(missing_ok=True)
+        (self.checkpoints / f"{checkpoint}.hold").touch()
+
+    def release(self, checkpoint: str) -> None:
+        (self.checkpoints / f"{checkpoint}.hold").unlink(missing_ok=True)
+
+    def wait_reached(self, checkpoint: str) -> None:
+        reached = self.checkpoints / f"{checkpoint}.reached"
+        deadline = time.monotonic() + CHECKPOINT_TIMEOUT
+        while time.monotonic() < deadline:
+            if reached.exists():
+                reached.unlink()
+                return
+            time.sleep(0.1)
+        pytest.fail(f"the job never reached checkpoint {checkpoint}; see {self.log}")
+
+
+@pytest.fixture(scope="session")
+def job_worker_process(django_db_setup, django_db_blocker, redis_url, tmp_path_factory):
+    from django.db import connection
+
+    with django_db_blocker.unblock():
+        vendor, name = connection.vendor, connection.settings_dict["NAME"]
+    need(vendor == "postgresql", "a Celery worker needs the PostgreSQL test database")
+    worker = JobWorker(_worker_database_url(name), tmp_path_factory.mktemp("checkpoints"))
+    yield worker
+    worker.stop()
+
+
+@pytest.fixture
+def job_worker(job_worker_process):
+    """The killable worker, running; jobs queued by this test go to its queue only."""
+    from config.celery import app
+
+    job_worker_process.ensure_running()
+    default_queue = app.conf.task_default_queue
+    app.conf.task_default_queue = RESILIENCE_QUEUE
+    yield job_worker_process
+    app.conf.task_default_queue = default_queue
+    for hold in job_worker_process.checkpoints.glob("*.hold"):
+        hold.unlink()
+
+
+@pytest.fixture
+def private_redis(tmp_path):
+    """A Redis server of this test alone (port 8400-8499 range), stopped at the end."""
+    port = 8400 + os.getpid() % 90
+    proc = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+         "--appendonly", "no", "--dir", str(tmp_path)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    import redis
+
+    url = f"redis://127.0.0.1:{port}/0"
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+            break
+        except redis.RedisError:
+            time.sleep(0.1)
+    else:
+        proc.kill()
+        pytest.fail(f"redis-server on port {port} did not start")
+    yield proc, url
+    if proc.poll() is None:
+        proc.kill()
+        proc.wait(timeout=10)
