@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.db.models import Q
@@ -25,6 +26,24 @@ from analysis.models import DatasetRelease, ReportRun
 from analysis.releases.builder import release_discard_unpublished
 
 log = logging.getLogger(__name__)
+
+
+# Sending a job from a web request: one connection attempt, no retry loop, so a request
+# made while the broker is down answers in well under a second instead of hanging.
+SEND_TRANSPORT_OPTIONS = {"max_retries": 1, "interval_start": 0, "interval_step": 0}
+
+
+def job_send(task: Any, *args: Any) -> None:
+    """Queue ``task(*args)`` or raise at once when the broker cannot be reached.
+
+    Results are not stored (``ignore_result`` on the tasks): the job's row holds its state,
+    and with no result subscription a Redis outage cannot wedge the web process.
+    """
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        task.apply_async(args=args)
+        return
+    with task.app.connection_for_write(transport_options=SEND_TRANSPORT_OPTIONS) as conn:
+        task.apply_async(args=args, retry=False, connection=conn)
 
 
 def job_queue_available() -> bool:

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from analysis.checkpoints import job_checkpoint
 from analysis.datasets.builders import Dataset, dataset_build
-from analysis.jobs import attempts_exhausted_reason
+from analysis.jobs import attempts_exhausted_reason, job_send
 from analysis.models import ReportRun
 from analysis.plans import AnalysisPlan, get_plan
 from analysis.tables import WIDE_TABLES, TableContext, adjusted_analyses, consort_flow
@@ -83,7 +83,7 @@ def _enqueue(run_id: int) -> None:
     from analysis.tasks import report_run_execute_task
 
     try:
-        report_run_execute_task.apply_async(args=(run_id,), retry=False)
+        job_send(report_run_execute_task, run_id)
     except Exception as exc:  # kombu/redis raise many kinds when the broker is down
         if getattr(settings, "CELERY_TASK_ALWAYS_EAGER", False):
             raise

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from analysis.datasets.builders import dataset_build
-from analysis.jobs import attempts_exhausted_reason
+from analysis.jobs import attempts_exhausted_reason, job_send
 from analysis.models import DatasetRelease
 from analysis.plans import get_plan
 from analysis.releases.builder import (
@@ -117,7 +117,7 @@ def _enqueue(release_id: int) -> None:
     from analysis.tasks import dataset_release_build_task
 
     try:
-        dataset_release_build_task.apply_async(args=(release_id,), retry=False)
+        job_send(dataset_release_build_task, release_id)
     except Exception as exc:  # kombu/redis raise many kinds when the broker is down
         if getattr(settings, "CELERY_TASK_ALWAYS_EAGER", False):
             raise

@@ -155,3 +155,36 @@ def private_redis(tmp_path):
     if proc.poll() is None:
         proc.kill()
         proc.wait(timeout=10)
+
+
+class DeadRedis:
+    """Point the cache and the Celery app at a private Redis, then stop it on demand."""
+
+    def __init__(self, proc: subprocess.Popen, url: str) -> None:
+        self.proc, self.url = proc, url
+
+    def stop(self) -> None:
+        self.proc.kill()
+        self.proc.wait(timeout=10)
+
+
+@pytest.fixture
+def redis_to_stop(private_redis, settings):
+    """Cache, broker and result backend on a private Redis that the test can stop."""
+    from config.celery import app
+
+    proc, url = private_redis
+    saved = (app.conf.broker_url, app.conf.result_backend, app.backend)
+
+    def point_at(broker: str, result_url: str, backend=None) -> None:
+        app.conf.broker_url, app.conf.result_backend = broker, result_url
+        app._pool, app.amqp._producer_pool = None, None  # rebuilt from the new URL
+        app._backend = backend or app._get_backend()
+
+    point_at(url, url)
+    settings.CACHES = {"default": {
+        "BACKEND": "config.cache.ResilientRedisCache", "LOCATION": url,
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
+    }}  # fmt: skip
+    yield DeadRedis(proc, url)
+    point_at(*saved)
