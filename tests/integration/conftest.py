@@ -188,3 +188,125 @@ def redis_to_stop(private_redis, settings):
     }}  # fmt: skip
     yield DeadRedis(proc, url)
     point_at(*saved)
+
+
+class CuttableProxy:
+    """A TCP proxy to PostgreSQL that a test can cut (every connection dropped) and restore."""
+
+    def __init__(self, port: int, target: tuple[str, int]) -> None:
+        import threading
+
+        self.port, self.target, self.down = port, target, False
+        self._sockets: set[socket.socket] = set()
+        self._lock = threading.Lock()
+        self._listener = socket.create_server(("127.0.0.1", port), reuse_port=False)
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+        self._thread.start()
+
+    def _accept(self) -> None:
+        import threading
+
+        while True:
+            try:
+                client, _ = self._listener.accept()
+            except OSError:
+                return  # closed
+            if self.down:
+                client.close()  # the server "went away": the driver sees a closed connection
+                continue
+            try:
+                upstream = socket.create_connection(self.target, timeout=5)
+            except OSError:
+                client.close()
+                continue
+            with self._lock:
+                self._sockets |= {client, upstream}
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
+
+    def _pump(self, source: socket.socket, sink: socket.socket) -> None:
+        try:
+            while data := source.recv(65536):
+                sink.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for s in (source, sink):
+                self._close(s)
+
+    def _close(self, s: socket.socket) -> None:
+        with self._lock:
+            self._sockets.discard(s)
+        try:
+            s.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        s.close()
+
+    def cut(self) -> None:
+        self.down = True
+        with self._lock:
+            open_sockets = list(self._sockets)
+        for s in open_sockets:
+            self._close(s)
+
+    def restore(self) -> None:
+        self.down = False
+
+    def close(self) -> None:
+        self.cut()
+        self._listener.close()
+
+
+@pytest.fixture
+def database_proxy():
+    from django.db import connection
+
+    settings_dict = connection.settings_dict
+    target = (settings_dict["HOST"] or "127.0.0.1", int(settings_dict["PORT"] or 5432))
+    proxy = CuttableProxy(8490 + os.getpid() % 5, target)
+    yield proxy
+    proxy.close()
+
+
+@pytest.fixture
+def web_server(database_proxy, django_db_blocker):
+    """gunicorn serving the app on the test database, reached only through the proxy."""
+    import urllib.request
+    from urllib.parse import urlsplit, urlunsplit
+
+    from django.db import connection
+
+    parts = urlsplit(os.environ["DATABASE_URL"])
+    netloc = parts.netloc.rsplit("@", 1)
+    host = f"127.0.0.1:{database_proxy.port}"
+    netloc = f"{netloc[0]}@{host}" if len(netloc) == 2 else host
+    url = urlunsplit(parts._replace(netloc=netloc, path=f"/{connection.settings_dict['NAME']}"))
+    port = 8495 + os.getpid() % 5
+    log = ARTIFACTS / "resilience-web.log"
+    log.parent.mkdir(exist_ok=True)
+    proc = subprocess.Popen(
+        [str(Path(sys.executable).parent / "gunicorn"), "config.wsgi:application",
+         "--bind", f"127.0.0.1:{port}", "--workers", "1", "--timeout", "60"],
+        cwd=REPO, env={**os.environ, "DATABASE_URL": url, "DJANGO_DEBUG": "0", "EDC_HTTPS": "0"},
+        stdout=log.open("wb"), stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            pytest.fail(f"gunicorn exited with {proc.returncode}; see {log}")
+        try:
+            urllib.request.urlopen(f"{base}/healthz", timeout=5).read()
+            break
+        except OSError:
+            time.sleep(0.3)
+    else:
+        proc.kill()
+        pytest.fail(f"gunicorn did not answer within 60 s; see {log}")
+    yield base
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()

@@ -122,3 +122,86 @@ def test_other_database_errors_are_not_reported_as_an_outage() -> None:
     middleware = DatabaseUnavailableMiddleware(lambda request: None)
     # then the middleware leaves it to the normal error handling
     assert middleware.process_exception(None, IntegrityError("duplicate key")) is None
+
+
+class Browser:
+    """A minimal HTTP client for the gunicorn server: cookies, CSRF token, no redirects."""
+
+    def __init__(self, base: str, cookies: dict[str, str], language: str) -> None:
+        self.base, self.cookies, self.language = base, dict(cookies), language
+
+    def request(self, path: str, data: dict | None = None) -> tuple[int, str]:
+        import urllib.error
+        import urllib.parse
+        import urllib.request
+
+        class NoRedirect(urllib.request.HTTPRedirectHandler):
+            def redirect_request(self, *args, **kwargs):
+                return None
+
+        body = urllib.parse.urlencode(data).encode() if data is not None else None
+        req = urllib.request.Request(self.base + path, data=body, headers={
+            "Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items()),
+            "Accept-Language": self.language, "Referer": self.base + path,
+        })  # fmt: skip
+        opener = urllib.request.build_opener(NoRedirect)
+        try:
+            response = opener.open(req, timeout=30)
+        except urllib.error.HTTPError as error:
+            response = error
+        for header in response.headers.get_all("Set-Cookie") or []:
+            name, _, rest = header.partition("=")
+            self.cookies[name] = rest.split(";", 1)[0]
+        return response.status, response.read().decode()
+
+
+def test_database_down_for_the_whole_server_answers_503_then_recovers(
+    vas_in_progress, client, database_proxy, web_server
+) -> None:
+    # given a nurse logged in on a real server whose database is reached through a proxy
+    nurse, participant, visit = vas_in_progress
+    client.force_login(nurse)
+    browser = Browser(web_server, {"sessionid": client.cookies["sessionid"].value}, "zh-hans")
+    path = reverse("trial:crf-entry", args=[participant.trial_id, visit.code, "vas"])
+    status, page = browser.request(path)
+    assert status == 200
+    token = page.split('name="csrfmiddlewaretoken" value="', 1)[1].split('"', 1)[0]
+    instance = FormInstance.objects.get(participant=participant, form_code="vas")
+    post = {"csrfmiddlewaretoken": token, "leg_vas": "1.5", "back_vas": "1.0",
+            "revision": instance.revision, "complete": "1"}  # fmt: skip
+    before = snapshot(participant)
+    # when the database goes away for the server
+    database_proxy.cut()
+    # then pages and saves answer 503 with the translated page, and nothing is written
+    for status, body in (browser.request(path), browser.request(path, post)):
+        assert status == 503
+        assert 'data-testid="database-unavailable"' in body
+        assert t("zh-hans", "The database is unavailable") in body
+    assert snapshot(participant) == before
+    assert browser.request("/healthz")[0] == 503
+    # and once it is back the same session saves the form (the cookie was kept)
+    database_proxy.restore()
+    status, _ = browser.request(path, post)
+    assert status == 302
+    assert PainVasData.objects.get(instance=instance).leg_vas == Decimal("1.5")
+
+
+def test_a_database_failure_outside_a_view_also_gets_the_503_page(rf) -> None:
+    from django.db import OperationalError
+
+    from config.middleware import server_error
+
+    # given the handler500 Django calls for an exception raised outside a view
+    request = rf.get("/participants/")
+    try:
+        raise OperationalError("server closed the connection unexpectedly")
+    except OperationalError:
+        outage = server_error(request)
+    try:
+        raise ValueError("a bug")
+    except ValueError:
+        bug = server_error(request)
+    # then a database failure is a 503 "nothing was saved", anything else the usual 500
+    assert outage.status_code == 503
+    assert b'data-testid="database-unavailable"' in outage.content
+    assert bug.status_code == 500
