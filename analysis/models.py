@@ -40,6 +40,7 @@ class ReportRun(models.Model):
     )
     progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
     progress_message = models.CharField(_("progress message"), max_length=200, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     data_source = models.CharField(
         _("data source"), max_length=10, choices=Source.choices, default=Source.LIVE
     )
@@ -103,6 +104,7 @@ class DatasetRelease(models.Model):
         _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
     )
     progress_message = models.CharField(_("progress message"), max_length=200, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     n_participants = models.PositiveIntegerField(_("participants"), null=True, blank=True)
     data_checksum = models.CharField(_("data checksum (SHA-256)"), max_length=64, blank=True)
     folder = models.CharField(_("folder"), max_length=200, blank=True)

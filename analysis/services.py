@@ -17,10 +17,13 @@ from typing import Any
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from analysis.checkpoints import job_checkpoint
 from analysis.datasets.builders import Dataset, dataset_build
+from analysis.jobs import attempts_exhausted_reason, job_send
 from analysis.models import ReportRun
 from analysis.plans import AnalysisPlan, get_plan
 from analysis.tables import WIDE_TABLES, TableContext, adjusted_analyses, consort_flow
@@ -64,11 +67,23 @@ def report_run_create(
     return run
 
 
+def report_run_rerun(*, actor: Any, run_id: int, blinded: bool) -> ReportRun:
+    """Start a new run with the parameters of a failed one (runs are kept, never reused)."""
+    failed = ReportRun.objects.get(pk=run_id)
+    if failed.status != ReportRun.Status.FAILED:
+        raise ValueError("only a failed report is run again")
+    return report_run_create(
+        actor=actor, population=failed.population, mode=failed.mode,
+        blinded=blinded or failed.blinded_view, data_source=failed.data_source,
+        language=failed.language, sites=tuple(failed.sites),
+    )  # fmt: skip
+
+
 def _enqueue(run_id: int) -> None:
     from analysis.tasks import report_run_execute_task
 
     try:
-        report_run_execute_task.apply_async(args=(run_id,), retry=False)
+        job_send(report_run_execute_task, run_id)
     except Exception as exc:  # kombu/redis raise many kinds when the broker is down
         if getattr(settings, "CELERY_TASK_ALWAYS_EAGER", False):
             raise
@@ -187,17 +202,32 @@ def build_result(
     }
 
 
+def _claim(run_id: int) -> ReportRun:
+    """Start one more attempt of the run, or fail it when its attempts are used up.
+
+    A run still "running" here was being run by a worker process that died (Celery
+    redelivers the task after ``task_reject_on_worker_lost``); it starts again from scratch.
+    """
+    claimed = ReportRun.objects.filter(
+        pk=run_id, status__in=[ReportRun.Status.QUEUED, ReportRun.Status.RUNNING],
+        attempts__lt=settings.EDC_JOB_MAX_ATTEMPTS,
+    ).update(status=ReportRun.Status.RUNNING, attempts=F("attempts") + 1,
+             started_at=timezone.now(), progress=5, progress_message=_("Reading the data"),
+             error="")  # fmt: skip
+    run = ReportRun.objects.get(pk=run_id)
+    if not claimed and not run.is_finished:
+        run = report_run_fail(run_id=run_id, reason=attempts_exhausted_reason(run.attempts))
+    return run
+
+
 def report_run_execute(*, run_id: int) -> ReportRun:
     """Build the dataset, compute the tables, render XLSX and DOCX; fail with the reason."""
     from analysis.render.docx import render_docx
     from analysis.render.xlsx import render_xlsx
 
-    run = ReportRun.objects.get(pk=run_id)
-    if run.is_finished:
-        return run  # a redelivered task (acks_late) does not redo a finished report
-    ReportRun.objects.filter(pk=run_id).update(
-        status=ReportRun.Status.RUNNING, started_at=timezone.now(), progress=5,
-        progress_message=_("Reading the data"), error="")  # fmt: skip
+    run = _claim(run_id)
+    if run.status != ReportRun.Status.RUNNING:
+        return run  # finished, or failed for good: a redelivered task does not redo it
     try:
         plan = get_plan(run.protocol_code)
         data = dataset_build(plan=plan, population=run.population, sites=tuple(run.sites))
@@ -208,6 +238,7 @@ def report_run_execute(*, run_id: int) -> ReportRun:
         ctx = TableContext(plan, mode=run.mode, pooled=run.blinded_view)
         result = build_result(data, plan, ctx, lambda p, m: _progress(run_id, p, m))
         _progress(run_id, 88, _("Writing the XLSX and DOCX files"))
+        job_checkpoint(f"report-{run_id}-computed")
         inputs, result = json_safe(inputs), json_safe(result)
         meta = {"run_id": run.pk, "inputs": inputs, "language": run.language}
         xlsx, docx = render_xlsx(result, meta), render_docx(result, meta)

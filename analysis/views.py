@@ -13,10 +13,11 @@ from django.views.generic import FormView, TemplateView, View
 
 from accounts.mixins import ActionRequiredMixin
 from analysis.forms import ReportStartForm, SampleSizeForm
+from analysis.jobs import job_queue_available
 from analysis.models import ReportRun
 from analysis.plans import get_plan
 from analysis.render.figures import figure_svg, power_curve_svg
-from analysis.services import report_run_create
+from analysis.services import report_run_create, report_run_rerun
 from analysis.tables import sample_size_page
 from trial.permissions import Action, is_blinded
 
@@ -36,6 +37,7 @@ class ReportListView(ActionRequiredMixin, FormView):
         context = super().get_context_data(**kwargs)
         context["runs"] = runs_for(self.request.user).select_related("created_by")[:50]
         context["blinded"] = is_blinded(self.request.user)
+        context["queue_available"] = job_queue_available()
         return context
 
     def form_valid(self, form: ReportStartForm) -> HttpResponse:
@@ -49,6 +51,23 @@ class ReportListView(ActionRequiredMixin, FormView):
         )
         if run.status == ReportRun.Status.FAILED:
             messages.error(self.request, _("The report could not be started: %(why)s")
+                           % {"why": run.error})  # fmt: skip
+        return redirect("analysis:report-detail", pk=run.pk)
+
+
+class ReportRerunView(ActionRequiredMixin, View):
+    """Start a new run with the settings of a failed one."""
+
+    required_action = Action.RUN_REPORTS
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        failed = get_object_or_404(
+            runs_for(request.user).filter(status=ReportRun.Status.FAILED), pk=pk
+        )
+        run = report_run_rerun(actor=request.user, run_id=failed.pk,
+                               blinded=is_blinded(request.user))  # fmt: skip
+        if run.status == ReportRun.Status.FAILED:
+            messages.error(request, _("The report could not be started: %(why)s")
                            % {"why": run.error})  # fmt: skip
         return redirect("analysis:report-detail", pk=run.pk)
 

@@ -14,10 +14,12 @@ from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView, View
 
 from accounts.mixins import ActionRequiredMixin
+from analysis.jobs import job_queue_available
 from analysis.releases.services import (
     ReleaseError,
     dataset_release_declare,
     dataset_release_download,
+    dataset_release_retry,
     release_list_for,
     release_variants_for,
 )
@@ -41,6 +43,7 @@ class ReleaseListView(ActionRequiredMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         context["releases"] = release_list_for(self.request.user)[:100]
         context["can_cut"] = may(self.request.user, Action.LOCK)
+        context["queue_available"] = job_queue_available()
         context.setdefault("form", DataCutForm())
         return context
 
@@ -57,6 +60,24 @@ class ReleaseListView(ActionRequiredMixin, TemplateView):
         except ReleaseError as exc:
             form.add_error("reason", str(exc))
             return self.render_to_response(self.get_context_data(form=form))
+        if release.status == release.Status.FAILED:
+            messages.error(request, _("The release could not be started: %(why)s")
+                           % {"why": release.error})  # fmt: skip
+        return redirect("releases:release-detail", pk=release.pk)
+
+
+class ReleaseRetryView(ActionRequiredMixin, View):
+    """Queue a failed release again (data managers, like declaring a cut)."""
+
+    required_action = Action.LOCK
+
+    def post(self, request: HttpRequest, pk: int) -> HttpResponse:
+        release = get_object_or_404(release_list_for(request.user), pk=pk)
+        try:
+            release = dataset_release_retry(actor=request.user, release_id=release.pk)
+        except ReleaseError as exc:
+            messages.error(request, str(exc))
+            return redirect("releases:release-detail", pk=pk)
         if release.status == release.Status.FAILED:
             messages.error(request, _("The release could not be started: %(why)s")
                            % {"why": release.error})  # fmt: skip
@@ -83,7 +104,7 @@ class ReleaseDetailView(ActionRequiredMixin, TemplateView):
         context = self.get_context_data(
             release=release, variants=variants, files=files,
             diff=release.diff.get(shown, {}), previous=release.diff.get("previous_version"),
-            shown_variant=shown,
+            shown_variant=shown, can_retry=may(request.user, Action.LOCK),
         )  # fmt: skip
         return self.render_to_response(context)
 

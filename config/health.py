@@ -24,7 +24,7 @@ def _broker_state() -> dict[str, str]:
         return {"status": "eager"}
     try:
         with celery_app.connection_for_write() as conn:
-            conn.ensure_connection(max_retries=1, timeout=2)
+            conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=2)
     except Exception as exc:
         return {"status": "down", "error": exc.__class__.__name__}
     return {"status": "up"}

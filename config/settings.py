@@ -77,6 +77,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
+    "config.middleware.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -111,8 +112,13 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # CACHE
 if REDIS_URL:
+    # The cache is an optimisation: if Redis is down it misses instead of failing the page.
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {
+            "BACKEND": "config.cache.ResilientRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
+        }
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -132,7 +138,13 @@ CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=15 
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=20 * 60)
 CELERY_RESULT_EXPIRES = timedelta(days=1)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 3, "socket_timeout": 5}
+# An unacknowledged job of a worker that died whole (host lost, SIGKILL) is redelivered after
+# the visibility timeout; keep it above the hard time limit so a live job is never doubled.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": 3,
+    "socket_timeout": 5,
+    "visibility_timeout": CELERY_TASK_TIME_LIMIT + 10 * 60,
+}
 CELERY_TIMEZONE = env.str("EDC_TIME_ZONE", default="UTC")
 CELERY_BEAT_SCHEDULE = {
     "edit-checks-nightly": {
@@ -143,7 +155,20 @@ CELERY_BEAT_SCHEDULE = {
         "task": "trial.tasks.dashboard_summary_refresh_task",
         "schedule": float(EDC_DASHBOARD_REFRESH_SECONDS),
     },
+    "jobs-fail-stale": {
+        "task": "analysis.tasks.jobs_fail_stale_task",
+        "schedule": timedelta(minutes=5),
+    },
 }
+# JOBS (report runs, dataset releases): see docs/resilience.md.
+# A job killed with its worker process is retried this many times in all, then failed.
+EDC_JOB_MAX_ATTEMPTS = env.int("EDC_JOB_MAX_ATTEMPTS", default=2)
+# No healthy job runs past the hard time limit: one "running" longer than this is dead.
+EDC_JOB_STALE_MINUTES = env.int("EDC_JOB_STALE_MINUTES", default=CELERY_TASK_TIME_LIMIT // 60 + 5)
+# A job no worker has started after this long is failed (its message was lost).
+EDC_JOB_QUEUED_STALE_MINUTES = env.int("EDC_JOB_QUEUED_STALE_MINUTES", default=60)
+# Test hook, off unless set: jobs pause at named checkpoints (analysis.jobs.job_checkpoint).
+EDC_JOB_CHECKPOINT_DIR = env.str("EDC_JOB_CHECKPOINT_DIR", default="")
 
 # AUTHENTICATION
 AUTH_USER_MODEL = "accounts.User"

@@ -17,3 +17,5 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
 ]
+
+handler500 = "config.middleware.server_error"

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from analysis.checkpoints import job_checkpoint
 from analysis.datasets.builders import Dataset, canonical_csv
 from analysis.releases import writers as W
 from analysis.releases.diff import release_diff
@@ -141,15 +142,38 @@ def release_build_files(
             _zip(tmp / variant, tmp / name, top)
             archives[variant] = f"releases/v{version}/{name}"
             sums[variant] = sha256_file(tmp / name)
+            job_checkpoint(f"release-v{version}-{variant}-written")
         _read_only(tmp)
         tmp.chmod(0o755)
         os.rename(tmp, final)  # atomic on one file system; fails if ``final`` appeared
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    job_checkpoint(f"release-v{version}-published")
     return BuiltRelease(f"releases/v{version}", archives, sums, manifest, diff)
 
 
 def release_unpublish(media_root: Path, version: int) -> None:
     """Remove a published folder whose database row could not be saved (never a ready one)."""
     shutil.rmtree(release_folder(media_root, version), ignore_errors=True)
+
+
+def release_discard_unpublished(media_root: Path, version: int, cut_at: str) -> None:
+    """Remove what a killed build of release ``version`` (cut at ``cut_at``) left behind.
+
+    Call only for a row that is not ready. A build killed mid-way leaves its hidden
+    ``.building-v<version>-*`` folder; one killed between the rename and the database update
+    leaves a ``v<version>`` folder that no ready row points to (never downloadable). That
+    folder is removed only if its ``release.json`` names the same cut: a folder of another
+    database sharing this media root is never touched.
+    """
+    parent = release_folder(media_root, version).parent
+    for leftover in parent.glob(f".building-v{version}-*") if parent.is_dir() else ():
+        shutil.rmtree(leftover, ignore_errors=True)
+    meta = release_folder(media_root, version) / "unblinded" / RELEASE_JSON
+    try:
+        published_cut = json.loads(meta.read_text(encoding="utf-8")).get("cut_at")
+    except (OSError, ValueError):
+        return
+    if published_cut == cut_at:
+        release_unpublish(media_root, version)

@@ -13,14 +13,20 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Max, QuerySet
+from django.db.models import F, Max, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from analysis.datasets.builders import dataset_build
+from analysis.jobs import attempts_exhausted_reason, job_send
 from analysis.models import DatasetRelease
 from analysis.plans import get_plan
-from analysis.releases.builder import release_build_files, release_folder, release_unpublish
+from analysis.releases.builder import (
+    release_build_files,
+    release_discard_unpublished,
+    release_folder,
+    release_unpublish,
+)
 from analysis.services import json_safe, software_versions
 from trial.models import AuditEvent
 from trial.protocol import get_protocol
@@ -83,11 +89,35 @@ def dataset_release_declare(
     return release
 
 
+def dataset_release_retry(*, actor: Any, release_id: int) -> DatasetRelease:
+    """Queue a failed release again under its version, cut now (audited).
+
+    Versions stay gap-free; the files are built from the data as they are at the new cut.
+    """
+    with transaction.atomic():
+        release = DatasetRelease.objects.select_for_update().get(pk=release_id)
+        if release.status != S.FAILED:
+            raise ReleaseError("not_failed", _("Only a failed release can be built again."))
+        old_cut, old_error = release.cut_at, release.error
+        release.status, release.attempts, release.error = S.QUEUED, 0, ""
+        release.cut_at, release.started_at, release.finished_at = timezone.now(), None, None
+        release.progress_message = _("Waiting for a worker")
+        release.save(update_fields=["status", "attempts", "error", "cut_at", "started_at",
+                                    "finished_at", "progress_message"])  # fmt: skip
+        audit_record(actor=actor, action=AuditEvent.Action.EXPORT, obj=release,
+                     reason=_("Build again after a failure: %(error)s") % {"error": old_error},
+                     changes={"status": (S.FAILED, S.QUEUED),
+                              "cut_at": (old_cut, release.cut_at)})  # fmt: skip
+        transaction.on_commit(lambda: _enqueue(release.pk))
+    release.refresh_from_db()
+    return release
+
+
 def _enqueue(release_id: int) -> None:
     from analysis.tasks import dataset_release_build_task
 
     try:
-        dataset_release_build_task.apply_async(args=(release_id,), retry=False)
+        job_send(dataset_release_build_task, release_id)
     except Exception as exc:  # kombu/redis raise many kinds when the broker is down
         if getattr(settings, "CELERY_TASK_ALWAYS_EAGER", False):
             raise
@@ -129,15 +159,33 @@ def _meta(release: DatasetRelease, data: Any, previous: DatasetRelease | None) -
     })  # fmt: skip
 
 
+def _claim(release_id: int) -> DatasetRelease:
+    """Start one more build attempt, or fail the release when its attempts are used up.
+
+    A release still "building" here was being built by a worker process that died (Celery
+    redelivers the task after ``task_reject_on_worker_lost``).
+    """
+    claimed = DatasetRelease.objects.filter(
+        pk=release_id, status__in=[S.QUEUED, S.BUILDING],
+        attempts__lt=settings.EDC_JOB_MAX_ATTEMPTS,
+    ).update(status=S.BUILDING, attempts=F("attempts") + 1, started_at=timezone.now(),
+             error="", progress_message=_("Building the files"))  # fmt: skip
+    release = DatasetRelease.objects.get(pk=release_id)
+    if not claimed and not release.is_finished:
+        release = dataset_release_fail(
+            release_id=release_id, reason=attempts_exhausted_reason(release.attempts)
+        )
+    return release
+
+
 def dataset_release_build(*, release_id: int) -> DatasetRelease:
     """Build and publish the release's files; record checksums and the diff, or the failure."""
-    release = DatasetRelease.objects.get(pk=release_id)
-    if release.is_finished:
-        return release  # a redelivered task (acks_late) never rebuilds a release
-    DatasetRelease.objects.filter(pk=release_id).update(
-        status=S.BUILDING, started_at=timezone.now(), error="",
-        progress_message=_("Building the files"))  # fmt: skip
+    release = _claim(release_id)
+    if release.status != S.BUILDING:
+        return release  # finished, or failed for good: a redelivered task never rebuilds it
     media_root = Path(settings.MEDIA_ROOT)
+    if release.attempts > 1:  # an earlier attempt died with its worker: drop its leftovers
+        release_discard_unpublished(media_root, release.version, release.cut_at.isoformat())
     try:
         previous = _previous(release)
         data = dataset_build(plan=get_plan(release.protocol_code), population=release.population)
