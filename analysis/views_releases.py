@@ -21,7 +21,7 @@ from analysis.releases.services import (
     release_list_for,
     release_variants_for,
 )
-from trial.permissions import Action, is_blinded, may
+from trial.permissions import Action, is_blinded, may_trial_wide
 
 
 class DataCutForm(forms.Form):
@@ -35,17 +35,18 @@ class DataCutForm(forms.Form):
 
 class ReleaseListView(ActionRequiredMixin, TemplateView):
     required_action = Action.DOWNLOAD_RELEASES
+    trial_wide = True  # a release holds every site's data
     template_name = "analysis/releases/release_list.html"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         context["releases"] = release_list_for(self.request.user)[:100]
-        context["can_cut"] = may(self.request.user, Action.LOCK)
+        context["can_cut"] = may_trial_wide(self.request.user, Action.LOCK)
         context.setdefault("form", DataCutForm())
         return context
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not may(request.user, Action.LOCK):
+        if not may_trial_wide(request.user, Action.LOCK):
             raise PermissionDenied
         form = DataCutForm(request.POST)
         if not form.is_valid():
@@ -65,6 +66,7 @@ class ReleaseListView(ActionRequiredMixin, TemplateView):
 
 class ReleaseDetailView(ActionRequiredMixin, TemplateView):
     required_action = Action.DOWNLOAD_RELEASES
+    trial_wide = True  # a release holds every site's data
     template_name = "analysis/releases/release_detail.html"
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
@@ -90,6 +92,7 @@ class ReleaseDetailView(ActionRequiredMixin, TemplateView):
 
 class ReleaseDownloadView(ActionRequiredMixin, View):
     required_action = Action.DOWNLOAD_RELEASES
+    trial_wide = True  # a release holds every site's data
 
     def get(self, request: HttpRequest, pk: int, variant: str) -> FileResponse:
         release = get_object_or_404(release_list_for(request.user), pk=pk)
