@@ -31,8 +31,13 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("worklist", _("Worklist"), "trial:worklist", Action.ENTER_DATA),
     NavItem("dashboard", _("Dashboard"), "trial:dashboard", Action.VIEW_DASHBOARD),
     NavItem("reports", _("Statistical reports"), "analysis:report-list", Action.RUN_REPORTS),
-    NavItem("releases", _("Dataset releases"), "releases:release-list", Action.DOWNLOAD_RELEASES,
-            trial_wide=True),  # fmt: skip
+    NavItem(
+        "releases",
+        _("Dataset releases"),
+        "releases:release-list",
+        Action.DOWNLOAD_RELEASES,
+        trial_wide=True,
+    ),  # fmt: skip
     NavItem(
         "allocation",
         _("Allocation"),

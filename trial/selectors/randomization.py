@@ -107,6 +107,8 @@ def may_see_allocation(user: Any, participant: Participant) -> bool:
 def unblinding_request_list(user: Any) -> QuerySet[UnblindingRequest]:
     """Return the requests of the sites where the user may request or decide unblinding."""
     sites = sites_for(user, Action.REQUEST_UNBLINDING) | sites_for(user, Action.DECIDE_UNBLINDING)
-    return UnblindingRequest.objects.filter(participant__site__in=sites).select_related(
-        "participant", "participant__site", "requested_by", "decided_by"
-    ).order_by("-requested_at")
+    return (
+        UnblindingRequest.objects.filter(participant__site__in=sites)
+        .select_related("participant", "participant__site", "requested_by", "decided_by")
+        .order_by("-requested_at")
+    )
