@@ -100,3 +100,13 @@ def test_a_nul_character_is_refused_with_a_message_and_changes_nothing(client, s
     assert client.get(reverse("trial:participant-list") + "?q=%00").status_code == 400
     assert client.get("/participants/%00/").status_code == 400
     assert fingerprint() == before
+
+
+def test_an_over_long_user_name_is_refused_by_the_login_form(client):
+    from django.contrib.auth import get_user_model
+
+    name = "x" * 5000
+    response = client.post(reverse("accounts:login"), {"username": name, "password": "p"})
+    assert response.status_code == 200
+    assert response.context["form"].errors["username"]
+    assert not get_user_model().objects.filter(username=name).exists()
