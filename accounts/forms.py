@@ -1,6 +1,7 @@
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
+from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
 
@@ -10,6 +11,10 @@ class LoginForm(AuthenticationForm):
         self.helper = FormHelper()
         self.helper.add_input(Submit("submit", _("Log in"), css_class="w-100"))
         self.fields["username"].widget.attrs["autofocus"] = True
+        # Django sets the username's max_length after the field is built, so it is not
+        # enforced; an over-long name would then reach the lockout log (varchar 255) and fail.
+        username = self.fields["username"]
+        username.validators.append(MaxLengthValidator(username.max_length))
 
 
 class EdcPasswordChangeForm(PasswordChangeForm):

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from trial.permissions import Action, is_blinded, may
+from trial.permissions import Action, is_blinded, may, may_trial_wide
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,6 +22,7 @@ class NavItem:
     action: Action | None = None  # None: every signed-in user
     staff_only: bool = False
     unblinded_only: bool = False
+    trial_wide: bool = False  # the right must be held trial-wide, not at one site
 
 
 NAV_ITEMS: tuple[NavItem, ...] = (
@@ -30,7 +31,13 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("worklist", _("Worklist"), "trial:worklist", Action.ENTER_DATA),
     NavItem("dashboard", _("Dashboard"), "trial:dashboard", Action.VIEW_DASHBOARD),
     NavItem("reports", _("Statistical reports"), "analysis:report-list", Action.RUN_REPORTS),
-    NavItem("releases", _("Dataset releases"), "releases:release-list", Action.DOWNLOAD_RELEASES),
+    NavItem(
+        "releases",
+        _("Dataset releases"),
+        "releases:release-list",
+        Action.DOWNLOAD_RELEASES,
+        trial_wide=True,
+    ),  # fmt: skip
     NavItem(
         "allocation",
         _("Allocation"),
@@ -40,7 +47,7 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     ),
     NavItem("unblinding", _("Unblinding log"), "trial:unblinding-log", Action.DECIDE_UNBLINDING),
     NavItem("queries", _("Queries"), "trial:query-list", Action.VIEW_PARTICIPANTS),
-    NavItem("database", _("Database lock"), "trial:database-lock", Action.LOCK),
+    NavItem("database", _("Database lock"), "trial:database-lock", Action.LOCK, trial_wide=True),
     NavItem("audit", _("Audit trail"), "trial:audit", Action.VIEW_AUDIT),
     NavItem("sites", _("Sites and staff"), "accounts:site-list", Action.VIEW_SITE_STAFF),
     NavItem("admin", _("Administration"), "admin:index", Action.MANAGE_USERS, staff_only=True),
@@ -52,6 +59,8 @@ def nav_items_for(user: Any) -> list[dict[str, Any]]:
     visible = []
     for item in NAV_ITEMS:
         if item.action is not None and not may(user, item.action):
+            continue
+        if item.trial_wide and not may_trial_wide(user, item.action):
             continue
         if item.staff_only and not user.is_staff:
             continue

@@ -23,7 +23,7 @@ from analysis.releases.services import (
     release_list_for,
     release_variants_for,
 )
-from trial.permissions import Action, is_blinded, may
+from trial.permissions import Action, is_blinded, may_trial_wide
 
 
 class DataCutForm(forms.Form):
@@ -37,18 +37,19 @@ class DataCutForm(forms.Form):
 
 class ReleaseListView(ActionRequiredMixin, TemplateView):
     required_action = Action.DOWNLOAD_RELEASES
+    trial_wide = True  # a release holds every site's data
     template_name = "analysis/releases/release_list.html"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         context["releases"] = release_list_for(self.request.user)[:100]
-        context["can_cut"] = may(self.request.user, Action.LOCK)
+        context["can_cut"] = may_trial_wide(self.request.user, Action.LOCK)
         context["queue_available"] = job_queue_available()
         context.setdefault("form", DataCutForm())
         return context
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not may(request.user, Action.LOCK):
+        if not may_trial_wide(request.user, Action.LOCK):
             raise PermissionDenied
         form = DataCutForm(request.POST)
         if not form.is_valid():
@@ -67,9 +68,10 @@ class ReleaseListView(ActionRequiredMixin, TemplateView):
 
 
 class ReleaseRetryView(ActionRequiredMixin, View):
-    """Queue a failed release again (data managers, like declaring a cut)."""
+    """Queue a failed release again (trial-wide data managers, like declaring a cut)."""
 
     required_action = Action.LOCK
+    trial_wide = True
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         release = get_object_or_404(release_list_for(request.user), pk=pk)
@@ -86,6 +88,7 @@ class ReleaseRetryView(ActionRequiredMixin, View):
 
 class ReleaseDetailView(ActionRequiredMixin, TemplateView):
     required_action = Action.DOWNLOAD_RELEASES
+    trial_wide = True  # a release holds every site's data
     template_name = "analysis/releases/release_detail.html"
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
@@ -104,13 +107,14 @@ class ReleaseDetailView(ActionRequiredMixin, TemplateView):
         context = self.get_context_data(
             release=release, variants=variants, files=files,
             diff=release.diff.get(shown, {}), previous=release.diff.get("previous_version"),
-            shown_variant=shown, can_retry=may(request.user, Action.LOCK),
+            shown_variant=shown, can_retry=may_trial_wide(request.user, Action.LOCK),
         )  # fmt: skip
         return self.render_to_response(context)
 
 
 class ReleaseDownloadView(ActionRequiredMixin, View):
     required_action = Action.DOWNLOAD_RELEASES
+    trial_wide = True  # a release holds every site's data
 
     def get(self, request: HttpRequest, pk: int, variant: str) -> FileResponse:
         release = get_object_or_404(release_list_for(request.user), pk=pk)

@@ -107,6 +107,18 @@ def may(user: Any, action: Action, *, site: Site | None = None) -> bool:
     return False
 
 
+def may_trial_wide(user: Any, action: Action) -> bool:
+    """Return whether a trial-wide membership (no site) grants ``action``.
+
+    Trial-wide objects that hold every site's data (dataset releases) or act on every site
+    (the database lock) need it: a right held at one site does not reach the others.
+    """
+    return any(
+        m.site_id is None and action in ROLE_ACTIONS.get(m.role, frozenset())
+        for m in memberships(user)
+    )
+
+
 def sites_for(user: Any, action: Action) -> QuerySet[Site]:
     """Return the sites at which the user may do ``action``."""
     granting = [m for m in memberships(user) if action in ROLE_ACTIONS.get(m.role, frozenset())]

@@ -18,26 +18,46 @@ import pyreadstat
 from openpyxl import Workbook
 
 from analysis.releases.frames import ReleaseFrames, Variable
+from analysis.render.xlsx import safe_row
+from trial.spreadsheet import spreadsheet_safe
 
 CHUNK_ROWS = 5000
 FLOAT_FORMAT = "%.10g"
 SPSS_LABEL_MAX, STATA_LABEL_MAX = 256, 80
 
 
+def safe_text_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    """Return the frame with formula-like text neutralised; numeric columns are untouched."""
+    text = [
+        c
+        for c in frame.columns
+        if frame[c].dtype == object or pd.api.types.is_string_dtype(frame[c])
+    ]
+    if not text:
+        return frame
+    out = frame.copy()
+    for column in text:
+        out[column] = out[column].map(spreadsheet_safe, na_action="ignore")
+    return out
+
+
 def write_csv(frame: pd.DataFrame, path: Path) -> None:
-    """Write the frame as UTF-8 CSV (``\\n`` line ends, ``%.10g`` floats) chunk by chunk."""
+    """Write the frame as UTF-8 CSV (``\\n`` line ends, ``%.10g`` floats) chunk by chunk.
+
+    Text a spreadsheet would run as a formula is neutralised (``trial.spreadsheet``).
+    """
     with path.open("w", encoding="utf-8", newline="") as fh:
         if frame.empty:
             frame.to_csv(fh, index=False, lineterminator="\n")
             return
         for start in range(0, len(frame), CHUNK_ROWS):
-            frame.iloc[start : start + CHUNK_ROWS].to_csv(
+            safe_text_columns(frame.iloc[start : start + CHUNK_ROWS]).to_csv(
                 fh, index=False, header=start == 0, lineterminator="\n", float_format=FLOAT_FORMAT
             )
 
 
 def _cell(value: Any) -> Any:
-    if value is None or (isinstance(value, float) and pd.isna(value)):
+    if value is None or value is pd.NA or (isinstance(value, float) and pd.isna(value)):
         return None
     return value.item() if hasattr(value, "item") else value
 
@@ -47,12 +67,12 @@ def write_xlsx(release: ReleaseFrames, path: Path) -> None:
     book = Workbook(write_only=True)
     for name, frame in release.frames.items():
         sheet = book.create_sheet(name)
-        sheet.append(list(frame.columns))
+        sheet.append(safe_row(sheet, frame.columns))
         for row in frame.itertuples(index=False, name=None):
-            sheet.append([_cell(v) for v in row])
+            sheet.append(safe_row(sheet, [_cell(v) for v in row]))
     sheet = book.create_sheet("codebook")
     for row in codebook_rows(release):
-        sheet.append(row)
+        sheet.append(safe_row(sheet, row))
     book.save(path)
 
 
@@ -137,7 +157,8 @@ def codebook_rows(release: ReleaseFrames) -> list[list[Any]]:
 def write_codebook_csv(release: ReleaseFrames, path: Path) -> None:
     """Write the codebook as CSV."""
     with path.open("w", encoding="utf-8", newline="") as fh:
-        csv.writer(fh, lineterminator="\n").writerows(codebook_rows(release))
+        rows = ([spreadsheet_safe(v) for v in row] for row in codebook_rows(release))
+        csv.writer(fh, lineterminator="\n").writerows(rows)
 
 
 def write_codebook_html(release: ReleaseFrames, title: str, path: Path) -> None:

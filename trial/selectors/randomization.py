@@ -17,7 +17,7 @@ from trial.models import (
     Site,
     UnblindingRequest,
 )
-from trial.permissions import is_blinded
+from trial.permissions import Action, is_blinded, sites_for
 from trial.protocol import Protocol
 
 
@@ -104,7 +104,11 @@ def may_see_allocation(user: Any, participant: Participant) -> bool:
     ).exists()
 
 
-def unblinding_request_list() -> QuerySet[UnblindingRequest]:
-    return UnblindingRequest.objects.select_related(
-        "participant", "participant__site", "requested_by", "decided_by"
-    ).order_by("-requested_at")
+def unblinding_request_list(user: Any) -> QuerySet[UnblindingRequest]:
+    """Return the requests of the sites where the user may request or decide unblinding."""
+    sites = sites_for(user, Action.REQUEST_UNBLINDING) | sites_for(user, Action.DECIDE_UNBLINDING)
+    return (
+        UnblindingRequest.objects.filter(participant__site__in=sites)
+        .select_related("participant", "participant__site", "requested_by", "decided_by")
+        .order_by("-requested_at")
+    )

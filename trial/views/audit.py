@@ -13,8 +13,7 @@ from trial.models import AuditEvent
 from trial.permissions import Action
 from trial.selectors.audit import AuditFilter, audit_changes_for, audit_event_list
 from trial.services.audit import audit_record
-
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+from trial.spreadsheet import spreadsheet_text
 
 
 class AuditFilterForm(forms.Form):
@@ -40,12 +39,6 @@ class AuditFilterForm(forms.Form):
     def filters(self) -> AuditFilter:
         data = self.cleaned_data if self.is_valid() else {}
         return AuditFilter(**{k: v for k, v in data.items() if v not in (None, "")})
-
-
-def spreadsheet_safe(value: Any) -> str:
-    """Neutralise text a spreadsheet would run as a formula (CSV injection)."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
 
 
 class AuditListView(ActionRequiredMixin, ListView):
@@ -111,7 +104,7 @@ class AuditExportView(ActionRequiredMixin, View):
             for field, (old, new) in changes.items():
                 yield writer.writerow(
                     [
-                        spreadsheet_safe(v)
+                        spreadsheet_text(v)
                         for v in (
                             event.at.isoformat(),
                             event.actor_username,

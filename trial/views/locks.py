@@ -63,6 +63,7 @@ class CasebookActionView(ActionRequiredMixin, View):
 
 class DatabaseLockView(ActionRequiredMixin, TemplateView):
     required_action = Action.LOCK
+    trial_wide = True  # the state applies to every site
     template_name = "trial/locks/database_lock.html"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.generic import ListView
@@ -177,4 +178,9 @@ class QueryActionView(ActionRequiredMixin, View):
             messages.error(request, error.message)
         else:
             messages.success(request, _("Query updated."))
-        return redirect(request.POST.get("next") or form_page_url(query.form_instance))
+        target = request.POST.get("next", "")
+        if not url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            target = form_page_url(query.form_instance)  # never off-site (open redirect)
+        return redirect(target)

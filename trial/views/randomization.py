@@ -218,7 +218,7 @@ class UnblindingLogView(ActionRequiredMixin, TemplateView):
                 if r.status == "approved" and may_see_allocation(user, r.participant)
                 else None,
             }
-            for r in unblinding_request_list().select_related("participant__allocation")
+            for r in unblinding_request_list(user).select_related("participant__allocation")
         ]
         return super().get_context_data(
             rows=rows, approver=approver, decision_form=UnblindingDecisionForm(), **kwargs
@@ -229,7 +229,11 @@ class UnblindingDecideView(ActionRequiredMixin, View):
     required_action = Action.DECIDE_UNBLINDING
 
     def post(self, request: HttpRequest, pk: int, decision: str) -> HttpResponse:
-        unblinding = get_object_or_404(UnblindingRequest, pk=pk)
+        unblinding = get_object_or_404(
+            UnblindingRequest.objects.select_related("participant__site"), pk=pk
+        )
+        if not may(request.user, Action.DECIDE_UNBLINDING, site=unblinding.participant.site):
+            raise Http404  # another site's request: as if it did not exist
         form = UnblindingDecisionForm(request.POST)
         note = form.cleaned_data["note"] if form.is_valid() else ""
         service = {"approve": unblinding_request_approve, "refuse": unblinding_request_refuse}.get(

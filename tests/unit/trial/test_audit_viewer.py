@@ -62,13 +62,13 @@ def test_export_streams_csv_neutralises_formulas_and_is_audited(client, trial_da
         action=AuditEvent.Action.UPDATE,
         obj=trial_data["s01"],
         changes={"name": ("A", '=HYPERLINK("http://x")')},
-        reason="+1",
+        reason="-1+1",  # a formula; a bare number such as "+1" or "-3.5" stays as it is
     )
     client.force_login(manager)
     rows = _csv(client.get(reverse("trial:audit-export")))
     evil = next(r for r in rows if r["field"] == "name")
     assert evil["new"].startswith("'=")
-    assert evil["reason"] == "'+1"
+    assert evil["reason"] == "'-1+1"
     assert AuditEvent.objects.filter(action="export", actor=manager).exists()
 
 
