@@ -41,6 +41,10 @@ EDC_DEMO = env.bool("EDC_DEMO", default=DEBUG and not DATABASE_URL)
 # The protocol new participants follow (trial.protocol registry).
 EDC_PROTOCOL = env.str("EDC_PROTOCOL", default="snrb_peld")
 
+# The REDCap-compatible API (api/): calls per token per minute, participants per page.
+EDC_API_RATE_LIMIT = env.int("EDC_API_RATE_LIMIT", default=600)
+EDC_API_PAGE_SIZE = env.int("EDC_API_PAGE_SIZE", default=500)
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -57,6 +61,7 @@ INSTALLED_APPS = [
     "accounts",
     "trial",
     "analysis",
+    "api",
 ]
 
 MIDDLEWARE = [
