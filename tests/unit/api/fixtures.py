@@ -7,7 +7,6 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
-import pytest
 from django.test import Client
 
 from api.services import api_token_create
@@ -49,11 +48,6 @@ def make_trial() -> ApiTrial:
         for name, user in users.items()
     }
     return ApiTrial(people, site_a, site_b, tokens, users)
-
-
-@pytest.fixture
-def api_trial(db) -> ApiTrial:
-    return make_trial()
 
 
 def post(client: Client, token: str, **params: Any) -> tuple[int, str]:

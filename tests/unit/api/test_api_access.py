@@ -17,13 +17,20 @@ from django.utils.translation import gettext
 from api.calls import CALLS, REDCAP_VERSION
 from api.models import ApiToken
 from api.services import api_token_create, token_hash
-from tests.unit.api.fixtures import PROTOCOL, api_trial, post, post_json  # noqa: F401
+from tests.unit.api.fixtures import PROTOCOL, post, post_json
 from trial.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
 # What would reveal the arm: the allocation field, the block's event and form, the AE relation.
-REVEALING = ("arm", "snrb_arm_1", "snrb_complete", "relation", "volume_injected_ml",
-             "SNRB + PELD", "PELD only")  # fmt: skip
+REVEALING = (
+    "arm",
+    "snrb_arm_1",
+    "snrb_complete",
+    "relation",
+    "volume_injected_ml",
+    "SNRB + PELD",
+    "PELD only",
+)
 
 
 @pytest.mark.parametrize("content", sorted(CALLS))
@@ -31,8 +38,9 @@ def test_a_blinded_token_never_sees_the_allocation(api_trial, client, content) -
     for fmt in ("json", "csv", "xml"):
         for extra in ({}, {"rawOrLabel": "label"}, {"type": "eav"}):
             # when the blinded assessor calls it, in each format, raw, labelled or as EAV
-            status, body = post(client, api_trial.tokens["assessor"], content=content,
-                                format=fmt, **extra)  # fmt: skip
+            status, body = post(
+                client, api_trial.tokens["assessor"], content=content, format=fmt, **extra
+            )
             # then nothing in the answer names or reveals the arm
             assert status == 200, body
             cells = _cells(fmt, body)
@@ -57,8 +65,13 @@ def _cells(fmt: str, body: str) -> set[str]:
 
 
 def test_a_blinded_token_cannot_ask_for_the_allocation_field(api_trial, client) -> None:
-    status, body = post(client, api_trial.tokens["assessor"], content="record", format="json",
-                        fields="record_id,arm")  # fmt: skip
+    status, body = post(
+        client,
+        api_trial.tokens["assessor"],
+        content="record",
+        format="json",
+        fields="record_id,arm",
+    )
     assert status == 400
     assert "arm" in json.loads(body)["error"]
 
@@ -68,7 +81,8 @@ def test_a_blinded_token_still_reads_the_unrevealing_data(api_trial, client) -> 
     assert {r["record_id"] for r in rows} == {p.trial_id for p in api_trial.people[:2]}
     assert any(r["leg_vas"] for r in rows)
     entries = [r for r in rows if r["redcap_repeat_instrument"] == "adverse_event"]
-    assert entries and "relation" not in entries[0]
+    assert entries
+    assert "relation" not in entries[0]
 
 
 def test_another_sites_records_are_never_returned(api_trial, client) -> None:
@@ -111,8 +125,9 @@ def test_bad_calls_get_an_error_status_and_a_json_error(api_trial, client, param
 
 
 def test_errors_are_in_the_callers_language(api_trial, client) -> None:
-    response = client.post("/api/", {"token": "0" * 32, "content": "version"},
-                           HTTP_ACCEPT_LANGUAGE="zh-hans")  # fmt: skip
+    response = client.post(
+        "/api/", {"token": "0" * 32, "content": "version"}, HTTP_ACCEPT_LANGUAGE="zh-hans"
+    )
     with translation.override("zh-hans"):
         expected = gettext("You do not have permissions to use the API")
     assert response.json() == {"error": expected}
@@ -146,7 +161,8 @@ def test_tokens_are_32_hex_characters_stored_only_as_a_hash(api_trial) -> None:
     token = ApiToken.objects.get(user=api_trial.users["stat"], revoked_at__isnull=True)
     assert token.token_sha256 == token_hash(raw)
     stored = json.dumps(list(ApiToken.objects.values()), default=str)
-    assert raw not in stored and raw.lower() not in stored
+    assert raw not in stored
+    assert raw.lower() not in stored
 
 
 def test_rate_limit_answers_429_with_a_json_error(api_trial, client, settings) -> None:
@@ -166,8 +182,13 @@ def test_rate_limit_answers_429_with_a_json_error(api_trial, client, settings) -
 
 def test_every_call_is_audited_with_who_what_and_how_many(api_trial, client) -> None:
     before = AuditEvent.objects.filter(action=AuditEvent.Action.EXPORT).count()
-    post_json(client, api_trial.tokens["stat"], content="record", fields="record_id",
-              records=api_trial.people[0].trial_id)  # fmt: skip
+    post_json(
+        client,
+        api_trial.tokens["stat"],
+        content="record",
+        fields="record_id",
+        records=api_trial.people[0].trial_id,
+    )
     post_json(client, api_trial.tokens["stat"], content="metadata")
     events = AuditEvent.objects.filter(action=AuditEvent.Action.EXPORT).order_by("id")
     assert events.count() == before + 2
@@ -187,8 +208,9 @@ def test_api_token_command_prints_a_working_token(api_trial) -> None:
     raw = out.getvalue().strip()
     assert post(Client(), raw, content="version")[0] == 200
     assert post(Client(), api_trial.tokens["dm"], content="version")[0] == 403
-    assert AuditEvent.objects.filter(object_type="api.apitoken",
-                                     action=AuditEvent.Action.CREATE).exists()  # fmt: skip
+    assert AuditEvent.objects.filter(
+        object_type="api.apitoken", action=AuditEvent.Action.CREATE
+    ).exists()
 
 
 def test_account_page_creates_a_token_shown_once_and_revokes_it(api_trial, client) -> None:
@@ -203,7 +225,8 @@ def test_account_page_creates_a_token_shown_once_and_revokes_it(api_trial, clien
     assert raw in page.content.decode()
     assert post(Client(), raw, content="version")[0] == 200
     account = client.get("/account/").content.decode()
-    assert raw not in account and raw[-4:] in account
+    assert raw not in account
+    assert raw[-4:] in account
     # and revoking it stops it
     token = ApiToken.objects.get(token_sha256=token_hash(raw))
     client.post(f"/account/api-token/{token.pk}/revoke/")

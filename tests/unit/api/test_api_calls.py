@@ -11,7 +11,7 @@ import pytest
 from django.test import Client
 
 from api.calls import CALLS
-from tests.unit.api.fixtures import api_trial, post, post_json  # noqa: F401  (fixture)
+from tests.unit.api.fixtures import post, post_json
 from trial.models import BaselineData, FormInstance, OutcomeData, PainVasData
 
 pytestmark = pytest.mark.django_db
@@ -72,11 +72,19 @@ def test_metadata_puts_the_record_id_first_and_declares_checkboxes(api_trial, cl
 def test_events_arm_and_form_event_mapping_follow_the_protocol(api_trial, client) -> None:
     token = api_trial.tokens["stat"]
     events = [e["unique_event_name"] for e in post_json(client, token, content="event")]
-    assert events == ["admission_arm_1", "snrb_arm_1", "preop_arm_1", "surgery_arm_1",
-                      "postop_day_3_arm_1", "month_3_arm_1"]  # fmt: skip
+    assert events == [
+        "admission_arm_1",
+        "snrb_arm_1",
+        "preop_arm_1",
+        "surgery_arm_1",
+        "postop_day_3_arm_1",
+        "month_3_arm_1",
+    ]
     assert post_json(client, token, content="arm") == [{"arm_num": 1, "name": "Arm 1"}]
-    mapping = {(m["unique_event_name"], m["form"])
-               for m in post_json(client, token, content="formEventMapping")}  # fmt: skip
+    mapping = {
+        (m["unique_event_name"], m["form"])
+        for m in post_json(client, token, content="formEventMapping")
+    }
     assert ("admission_arm_1", "enrolment") in mapping
     assert ("month_3_arm_1", "outcome") in mapping
     assert ("preop_arm_1", "vas") in mapping
@@ -91,8 +99,9 @@ def test_record_values_are_strings_equal_to_the_database(api_trial, client) -> N
     vas = PainVasData.objects.get(instance__participant=person, instance__visit__code="month_3")
     baseline = BaselineData.objects.get(instance__participant=person)
     # when their records are exported
-    rows = post_json(client, api_trial.tokens["stat"], content="record",
-                     **{"records[0]": person.trial_id})  # fmt: skip
+    rows = post_json(
+        client, api_trial.tokens["stat"], content="record", **{"records[0]": person.trial_id}
+    )
     by_event = {r["redcap_event_name"]: r for r in rows}
     # then every value is a string and equals the stored value
     assert all(isinstance(v, str) for r in rows for v in r.values())
@@ -114,8 +123,13 @@ def test_record_values_are_strings_equal_to_the_database(api_trial, client) -> N
 def test_in_progress_form_is_exported_as_incomplete(api_trial, client) -> None:
     instance = FormInstance.objects.get(participant=api_trial.people[0], form_code="outcome")
     FormInstance.objects.filter(pk=instance.pk).update(status=FormInstance.Status.IN_PROGRESS)
-    rows = post_json(client, api_trial.tokens["stat"], content="record",
-                     records=api_trial.people[0].trial_id, events="month_3_arm_1")  # fmt: skip
+    rows = post_json(
+        client,
+        api_trial.tokens["stat"],
+        content="record",
+        records=api_trial.people[0].trial_id,
+        events="month_3_arm_1",
+    )
     assert [r["outcome_complete"] for r in rows] == ["0"]
 
 
@@ -130,42 +144,78 @@ def test_in_progress_form_is_exported_as_incomplete(api_trial, client) -> None:
 )
 def test_list_parameters_are_read_in_every_client_encoding(api_trial, client, encoding) -> None:
     rows = post_json(client, api_trial.tokens["stat"], content="record", **encoding)
-    assert set(rows[0]) == {"record_id", "redcap_event_name", "redcap_repeat_instrument",
-                            "redcap_repeat_instance", "leg_vas"}  # fmt: skip
+    assert set(rows[0]) == {
+        "record_id",
+        "redcap_event_name",
+        "redcap_repeat_instrument",
+        "redcap_repeat_instance",
+        "leg_vas",
+    }
     assert any(r["leg_vas"] for r in rows)
 
 
 @pytest.mark.parametrize("value", ["true", "True", "1"])
 def test_booleans_are_read_as_true_true_or_1(api_trial, client, value) -> None:
-    rows = post_json(client, api_trial.tokens["stat"], content="record",
-                     exportDataAccessGroups=value, fields="record_id")  # fmt: skip
+    rows = post_json(
+        client,
+        api_trial.tokens["stat"],
+        content="record",
+        exportDataAccessGroups=value,
+        fields="record_id",
+    )
     assert {r["redcap_data_access_group"] for r in rows} == {"s01", "s02"}
 
 
 def test_a_boolean_that_is_not_one_is_refused(api_trial, client) -> None:
-    status, body = post(client, api_trial.tokens["stat"], content="record", format="json",
-                        exportDataAccessGroups="maybe")  # fmt: skip
+    status, body = post(
+        client,
+        api_trial.tokens["stat"],
+        content="record",
+        format="json",
+        exportDataAccessGroups="maybe",
+    )
     assert status == 400
     assert "exportDataAccessGroups" in json.loads(body)["error"]
 
 
 def test_filters_by_records_forms_and_events(api_trial, client) -> None:
     ids = [p.trial_id for p in api_trial.people[:2]]
-    rows = post_json(client, api_trial.tokens["stat"], content="record",
-                     **{"records[0]": ids[0], "records[1]": ids[1], "forms[0]": "vas",
-                        "events[0]": "preop_arm_1", "events[1]": "month_3_arm_1"})  # fmt: skip
+    rows = post_json(
+        client,
+        api_trial.tokens["stat"],
+        content="record",
+        **{
+            "records[0]": ids[0],
+            "records[1]": ids[1],
+            "forms[0]": "vas",
+            "events[0]": "preop_arm_1",
+            "events[1]": "month_3_arm_1",
+        },
+    )
     assert {(r["record_id"], r["redcap_event_name"]) for r in rows} == {
-        (i, e) for i in ids for e in ("preop_arm_1", "month_3_arm_1")}  # fmt: skip
+        (i, e) for i in ids for e in ("preop_arm_1", "month_3_arm_1")
+    }
     assert "vas_complete" in rows[0]
     assert "odi_1" not in rows[0]
 
 
 def test_raw_or_label(api_trial, client) -> None:
     person = api_trial.people[0]
-    raw = post_json(client, api_trial.tokens["stat"], content="record", records=person.trial_id,
-                    fields="record_id,arm,numbness,baseline_complete")  # fmt: skip
-    label = post_json(client, api_trial.tokens["stat"], content="record", records=person.trial_id,
-                      fields="record_id,arm,numbness,baseline_complete", rawOrLabel="label")  # fmt: skip
+    raw = post_json(
+        client,
+        api_trial.tokens["stat"],
+        content="record",
+        records=person.trial_id,
+        fields="record_id,arm,numbness,baseline_complete",
+    )
+    label = post_json(
+        client,
+        api_trial.tokens["stat"],
+        content="record",
+        records=person.trial_id,
+        fields="record_id,arm,numbness,baseline_complete",
+        rawOrLabel="label",
+    )
     assert raw[0]["arm"] == "S"
     assert label[0]["arm"] == "S: SNRB + PELD"
     assert label[0]["numbness"] in ("Yes", "No")
@@ -175,11 +225,18 @@ def test_raw_or_label(api_trial, client) -> None:
 
 def test_eav_export_lists_non_empty_values(api_trial, client) -> None:
     person = api_trial.people[1]
-    eav = post_json(client, api_trial.tokens["stat"], content="record", type="eav",
-                    records=person.trial_id)  # fmt: skip
+    eav = post_json(
+        client, api_trial.tokens["stat"], content="record", type="eav", records=person.trial_id
+    )
     flat = post_json(client, api_trial.tokens["stat"], content="record", records=person.trial_id)
-    assert set(eav[0]) == {"record", "redcap_event_name", "redcap_repeat_instrument",
-                           "redcap_repeat_instance", "field_name", "value"}  # fmt: skip
+    assert set(eav[0]) == {
+        "record",
+        "redcap_event_name",
+        "redcap_repeat_instrument",
+        "redcap_repeat_instance",
+        "field_name",
+        "value",
+    }
     values = {(e["redcap_event_name"], e["field_name"]): e["value"] for e in eav}
     for row in flat:
         assert values.get((row["redcap_event_name"], "leg_vas"), "") == row["leg_vas"]
@@ -188,8 +245,9 @@ def test_eav_export_lists_non_empty_values(api_trial, client) -> None:
 
 
 def test_repeating_log_entries_are_rows_of_their_own(api_trial, client) -> None:
-    rows = post_json(client, api_trial.tokens["stat"], content="record",
-                     records=api_trial.people[0].trial_id)  # fmt: skip
+    rows = post_json(
+        client, api_trial.tokens["stat"], content="record", records=api_trial.people[0].trial_id
+    )
     entries = [r for r in rows if r["redcap_repeat_instrument"] == "adverse_event"]
     assert len(entries) == 1
     assert entries[0]["redcap_repeat_instance"] == "1"
@@ -201,8 +259,14 @@ def test_repeating_log_entries_are_rows_of_their_own(api_trial, client) -> None:
 def test_date_range_selects_records_changed_in_it(api_trial, client) -> None:
     token = api_trial.tokens["stat"]
     future = post_json(client, token, content="record", dateRangeBegin="2999-01-01 00:00:00")
-    past = post_json(client, token, content="record", fields="record_id",
-                     dateRangeBegin="2000-01-01 00:00:00", dateRangeEnd="2999-01-01 00:00:00")  # fmt: skip
+    past = post_json(
+        client,
+        token,
+        content="record",
+        fields="record_id",
+        dateRangeBegin="2000-01-01 00:00:00",
+        dateRangeEnd="2999-01-01 00:00:00",
+    )
     assert future == []
     assert {r["record_id"] for r in past} == {p.trial_id for p in api_trial.people}
     status, body = post(client, token, content="record", format="json", dateRangeBegin="soon")
