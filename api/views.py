@@ -74,9 +74,9 @@ def _context(request: HttpRequest, token: ApiToken) -> Context:
     blinded = is_blinded(user)
     version = _release_asked(request, token)
     if version is None:
-        sites = {s.code for a in LIVE_ACTIONS for s in sites_for(user, a)}
-        if not sites:
+        if not any(may(user, action) for action in LIVE_ACTIONS):
             raise no_permission()
+        sites = {s.code for a in LIVE_ACTIONS for s in sites_for(user, a)}
         project = live_project(protocol, blinded=blinded)
         return Context(request.POST, project, tuple(sorted(sites)))
     if not may(user, Action.DOWNLOAD_RELEASES):

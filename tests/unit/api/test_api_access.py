@@ -17,8 +17,9 @@ from django.utils.translation import gettext
 from api.calls import CALLS, REDCAP_VERSION
 from api.models import ApiToken
 from api.services import api_token_create, token_hash
+from tests.factories import user_with_role
 from tests.unit.api.fixtures import PROTOCOL, post, post_json
-from trial.models import AuditEvent
+from trial.models import AuditEvent, Role
 
 pytestmark = pytest.mark.django_db
 # What would reveal the arm: the allocation field, the block's event and form, the AE relation.
@@ -239,3 +240,12 @@ def test_a_user_cannot_revoke_someone_elses_token(api_trial, client) -> None:
     client.post(f"/account/api-token/{other.pk}/revoke/")
     other.refresh_from_db()
     assert other.revoked_at is None
+
+
+def test_a_role_without_data_rights_is_refused(api_trial, client) -> None:
+    # given an administrator (manages users, reads no trial data) with a token
+    admin = user_with_role(Role.ADMINISTRATOR, site=None, username="admin")
+    _token, raw = api_token_create(actor=admin, user=admin, protocol_code=PROTOCOL)
+    # then every call is refused
+    assert post(client, raw, content="metadata", format="json")[0] == 403
+    assert post(client, raw, content="record", format="json")[0] == 403
