@@ -27,6 +27,7 @@ class Context:
 
     data: QueryDict
     project: Project
+    fmt: str
     sites: tuple[str, ...]  # site codes the token may read
     release: ReleaseSource | None = None
 
@@ -295,8 +296,9 @@ def call_record(ctx: Context) -> Result:
         out: Iterator[dict] = (e for r in rows for e in F.eav_rows(p, r, chosen, label))
         return Result(F.EAV_HEADER, out, count)
     header = F.flat_header(p, chosen, dag)
-    out = (F.flat_row(p, r, chosen, label, dag) for r in rows)
-    if label_headers:
+    plan = F.flat_plan(p, chosen, label, dag)
+    out = (F.flat_row(plan, r) for r in rows)
+    if label_headers and ctx.fmt == "csv":
         titles = _header_labels(p)
         out = ({titles.get(k, k): v for k, v in r.items()} for r in out)
         header = [titles.get(h, h) for h in header]

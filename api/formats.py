@@ -6,6 +6,7 @@ import csv
 import io
 import json
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -22,6 +23,7 @@ CONTENT_TYPES = {
     "xml": "text/xml; charset=utf-8",
 }
 YES_NO_LABELS = {"1": "Yes", "0": "No"}
+COMPLETE_LABELS = dict(COMPLETE_CHOICES)
 CHUNK_ROWS = 200
 
 
@@ -68,37 +70,58 @@ def field_cells(f: Field, row: RawRow, label: bool) -> dict[str, str]:
 
 
 def flat_header(project: Project, chosen: set[str] | None, dag: bool) -> list[str]:
-    head = ["record_id", "redcap_event_name"]
-    head[0] = project.fields[0].name
+    """Return the flat export's columns: record id, event, repeat and group columns, data."""
+    record_id = project.fields[0].name
+    head = [record_id, "redcap_event_name"]
     if project.repeating:
         head += ["redcap_repeat_instrument", "redcap_repeat_instance"]
     if dag:
         head.append("redcap_data_access_group")
-    return head + [c for c in project.export_columns(chosen) if c != head[0]]
+    return head + [c for c in project.export_columns(chosen) if c != record_id]
 
 
-def flat_row(
-    project: Project, row: RawRow, chosen: set[str] | None, label: bool, dag: bool
-) -> dict[str, str]:
+@dataclass(frozen=True)
+class FlatPlan:
+    """What every flat row of one call holds, worked out once per call (not per row)."""
+
+    project: Project
+    record_id: str
+    items: tuple[tuple[Field | None, str], ...]  # (field, "") or (None, instrument name)
+    event_labels: dict[str, str]
+    label: bool
+    dag: bool
+    repeating: bool
+
+
+def flat_plan(project: Project, chosen: set[str] | None, label: bool, dag: bool) -> FlatPlan:
+    record_id = project.fields[0].name
+    items: list[tuple[Field | None, str]] = []
+    for instrument in project.instruments:
+        items += [(f, "") for f in instrument.fields
+                  if f.name != record_id and (chosen is None or f.name in chosen)]  # fmt: skip
+        if chosen is None or instrument.complete_field in chosen:
+            items.append((None, instrument.name))
+    labels = {e.unique_name: e.label for e in project.events}
+    return FlatPlan(project, record_id, tuple(items), labels, label, dag,
+                    bool(project.repeating))  # fmt: skip
+
+
+def flat_row(plan: FlatPlan, row: RawRow) -> dict[str, str]:
     """Return one flat export row (all columns, every value a string)."""
-    event = project.event(row.event)
-    out = {
-        project.fields[0].name: row.record,
-        "redcap_event_name": event.label if label else row.event,
-    }
-    if project.repeating:
+    label = plan.label
+    out = {plan.record_id: row.record,
+           "redcap_event_name": plan.event_labels[row.event] if label else row.event}  # fmt: skip
+    if plan.repeating:
         out["redcap_repeat_instrument"] = row.repeat_instrument
         out["redcap_repeat_instance"] = row.repeat_instance
-    if dag:
+    if plan.dag:
         out["redcap_data_access_group"] = row.dag
-    complete_labels = dict(COMPLETE_CHOICES)
-    for instrument in project.instruments:
-        for f in instrument.fields:
-            if f.name != project.fields[0].name and (chosen is None or f.name in chosen):
-                out.update(field_cells(f, row, label))
-        if chosen is None or instrument.complete_field in chosen:
-            done = row.complete.get(instrument.name, "")
-            out[instrument.complete_field] = complete_labels.get(done, "") if label else done
+    for f, instrument in plan.items:
+        if f is not None:
+            out.update(field_cells(f, row, label))
+        else:
+            done = row.complete.get(instrument, "")
+            out[f"{instrument}_complete"] = COMPLETE_LABELS.get(done, "") if label else done
     return out
 
 

@@ -69,7 +69,7 @@ def _release_asked(request: HttpRequest, token: ApiToken) -> int | None:
     return int(value)
 
 
-def _context(request: HttpRequest, token: ApiToken) -> Context:
+def _context(request: HttpRequest, token: ApiToken, fmt: str) -> Context:
     user, protocol = token.user, get_protocol(token.protocol_code)
     blinded = is_blinded(user)
     version = _release_asked(request, token)
@@ -78,7 +78,7 @@ def _context(request: HttpRequest, token: ApiToken) -> Context:
             raise no_permission()
         sites = {s.code for a in LIVE_ACTIONS for s in sites_for(user, a)}
         project = live_project(protocol, blinded=blinded)
-        return Context(request.POST, project, tuple(sorted(sites)))
+        return Context(request.POST, project, fmt, tuple(sorted(sites)))
     if not may(user, Action.DOWNLOAD_RELEASES):
         raise no_permission()
     release = DatasetRelease.objects.filter(
@@ -91,7 +91,7 @@ def _context(request: HttpRequest, token: ApiToken) -> Context:
         )
     source = release_project(release, protocol, variant)
     sites = tuple(sorted(s.code for s in sites_for(user, Action.DOWNLOAD_RELEASES)))
-    return Context(request.POST, source.project, sites, source)
+    return Context(request.POST, source.project, fmt, sites, source)
 
 
 def _audit(
@@ -147,7 +147,7 @@ def api_endpoint(request: HttpRequest) -> HttpResponse:
             )
         fmt = get_choice(request.POST, "format", F.FORMATS, "xml")
         get_choice(request.POST, "returnFormat", F.FORMATS, "json")
-        ctx = _context(request, token)
+        ctx = _context(request, token, fmt)
         result = CALLS[content](ctx)
         _audit(request, token, content, fmt, ctx, result)
     except ApiError as exc:
