@@ -39,6 +39,7 @@ class Result:
     count: int | None = None  # records exported (record calls)
     single: bool = False  # one object, not a list (project info)
     text: str | None = None  # plain-text answer (version)
+    titles: list[str] | None = None  # CSV header line to show instead of the column names
     audit: dict[str, Any] = field(default_factory=dict)
 
 
@@ -298,11 +299,11 @@ def call_record(ctx: Context) -> Result:
     header = F.flat_header(p, chosen, dag)
     plan = F.flat_plan(p, chosen, label, dag)
     out = (F.flat_row(plan, r) for r in rows)
+    titles = None
     if label_headers and ctx.fmt == "csv":
-        titles = _header_labels(p)
-        out = ({titles.get(k, k): v for k, v in r.items()} for r in out)
-        header = [titles.get(h, h) for h in header]
-    return Result(header, out, count)
+        labels = _header_labels(p)
+        titles = [labels.get(h, h) for h in header]
+    return Result(header, out, count, titles=titles)
 
 
 def _header_labels(p: Project) -> dict[str, str]:

@@ -166,12 +166,15 @@ def _cdata(value: str) -> str:
     return "<![CDATA[" + value.replace("]]>", "]]]]><![CDATA[>") + "]]>"
 
 
-def render(fmt: str, header: list[str], rows: Iterable[dict[str, Any]]) -> Iterator[str]:
-    """Yield the body of ``rows`` in ``fmt``, a few hundred rows per chunk."""
+def render(
+    fmt: str, header: list[str], rows: Iterable[dict[str, Any]], titles: list[str] | None = None
+) -> Iterator[str]:
+    """Yield the body of ``rows`` in ``fmt``, a few hundred rows per chunk (``titles``: the
+    CSV header line, when it shows labels rather than the column names)."""
     if fmt == "json":
         yield from _json(rows)
     elif fmt == "csv":
-        yield from _csv(header, rows)
+        yield from _csv(header, rows, titles or header)
     else:
         yield from _xml(header, rows)
 
@@ -188,10 +191,10 @@ def _json(rows: Iterable[dict[str, Any]]) -> Iterator[str]:
     yield "".join(parts)
 
 
-def _csv(header: list[str], rows: Iterable[dict[str, Any]]) -> Iterator[str]:
+def _csv(header: list[str], rows: Iterable[dict[str, Any]], titles: list[str]) -> Iterator[str]:
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(header)
+    writer.writerow(titles)
     for n, row in enumerate(rows, start=1):
         writer.writerow([row.get(col, "") for col in header])
         if n % CHUNK_ROWS == 0:

@@ -127,7 +127,7 @@ def _respond(result: Result, fmt: str) -> HttpResponse:
     if result.single and fmt == "json":
         row = next(iter(result.rows))
         return JsonResponse(row, json_dumps_params={"ensure_ascii": False})
-    body = F.render(fmt, result.header, result.rows)
+    body = F.render(fmt, result.header, result.rows, result.titles)
     return StreamingHttpResponse(body, content_type=F.CONTENT_TYPES[fmt])
 
 

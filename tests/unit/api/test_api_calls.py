@@ -288,3 +288,21 @@ def test_large_exports_stream_page_by_page_with_the_same_result(
         body = b"".join(response.streaming_content)
     # then the rows are the same
     assert json.loads(body) == whole
+
+
+def test_csv_label_headers_keep_every_column(api_trial, client) -> None:
+    # when the CSV header shows labels (rawOrLabelHeaders=label)
+    token = api_trial.tokens["stat"]
+    params = {"content": "record", "format": "csv", "records": api_trial.people[0].trial_id}
+    _status, raw = post(client, token, **params)
+    _status, labelled = post(client, token, rawOrLabelHeaders="label", **params)
+    raw_rows, label_rows = (
+        list(csv.reader(io.StringIO(raw))),
+        list(csv.reader(io.StringIO(labelled))),
+    )
+    # then only the header line changes, and every column keeps its values
+    assert label_rows[1:] == raw_rows[1:]
+    assert len(label_rows[0]) == len(raw_rows[0])
+    assert "Event Name" in label_rows[0]
+    forms = [i["instrument_name"] for i in post_json(client, token, content="instrument")]
+    assert label_rows[0].count("Complete?") == len(forms) > 1
