@@ -132,11 +132,15 @@ def api_token_authenticate(raw: str | None) -> ApiToken:
     return token
 
 
+def rate_window() -> int:
+    """Return the number of the current one-minute rate-limit window."""
+    return int(time.time() // 60)
+
+
 def api_rate_check(token: ApiToken) -> None:
     """Count the call in this minute's window; refuse with 429 past ``EDC_API_RATE_LIMIT``."""
     limit = int(getattr(settings, "EDC_API_RATE_LIMIT", 600))
-    window = int(time.time() // 60)
-    key = f"api-rate:{token.pk}:{window}"
+    key = f"api-rate:{token.pk}:{rate_window()}"
     cache.add(key, 0, timeout=120)
     try:
         calls = cache.incr(key)
