@@ -12,6 +12,7 @@ from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import ListView, TemplateView
 
+from api.selectors import api_release_versions_for, api_token_list_for
 from trial.models import Membership
 from trial.permissions import ROLE_ACTIONS, Action, is_blinded, memberships, sites_for
 
@@ -66,7 +67,13 @@ class AccountView(LoginRequiredMixin, TemplateView):
     template_name = "accounts/account.html"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        return super().get_context_data(memberships=memberships(self.request.user), **kwargs)
+        user = self.request.user
+        return super().get_context_data(
+            memberships=memberships(user),
+            api_tokens=api_token_list_for(user),
+            api_releases=api_release_versions_for(user),
+            **kwargs,
+        )
 
 
 class EdcPasswordChangeView(auth_views.PasswordChangeView):

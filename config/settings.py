@@ -47,6 +47,10 @@ EDC_DASHBOARD_MAX_AGE_SECONDS = env.int(
     "EDC_DASHBOARD_MAX_AGE_SECONDS", default=2 * EDC_DASHBOARD_REFRESH_SECONDS
 )
 
+# The REDCap-compatible API (api/): calls per token per minute, participants per page.
+EDC_API_RATE_LIMIT = env.int("EDC_API_RATE_LIMIT", default=600)
+EDC_API_PAGE_SIZE = env.int("EDC_API_PAGE_SIZE", default=500)
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -63,6 +67,7 @@ INSTALLED_APPS = [
     "accounts",
     "trial",
     "analysis",
+    "api",
 ]
 
 MIDDLEWARE = [

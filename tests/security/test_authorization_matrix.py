@@ -187,6 +187,11 @@ RULES: dict[str, Rule] = {
     "accounts:site-list": Rule(action(A.VIEW_SITE_STAFF)),
     "set_language": Rule(status(302)),
     "healthz": Rule(status(200)),
+    # the REDCap-compatible API answers POSTs with a token only (tests/unit/api); its own
+    # token pages are the signed-in user's
+    "api:endpoint": Rule(status(405)),
+    "api:token-create": Rule(signed_in(405), post=signed_in(ALLOWED)),
+    "api:token-revoke": Rule(signed_in(405), post=signed_in(ALLOWED)),
     "admin:*": Rule(status(302)),
     # participants
     "trial:participant-list": Rule(action(VIEW)),

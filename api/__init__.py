@@ -1,0 +1,1 @@
+"""A REDCap-compatible read API: the export calls of the REDCap token API at ``/api/``."""

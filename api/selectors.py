@@ -1,0 +1,28 @@
+"""Reads of API tokens for pages."""
+
+from typing import Any
+
+from django.conf import settings
+from django.db.models import QuerySet
+
+from analysis.models import DatasetRelease
+from api.models import ApiToken
+from trial.permissions import Action, may
+
+
+def api_token_list_for(user: Any) -> QuerySet[ApiToken]:
+    """Return the user's tokens, newest first (revoked ones too, for their history)."""
+    return ApiToken.objects.filter(user=user).order_by("-created_at", "-id")
+
+
+def api_release_versions_for(user: Any) -> list[int]:
+    """Return the ready release versions a user's token may be bound to (newest first)."""
+    if not may(user, Action.DOWNLOAD_RELEASES):
+        return []
+    return list(
+        DatasetRelease.objects.filter(
+            protocol_code=settings.EDC_PROTOCOL, status=DatasetRelease.Status.READY
+        )
+        .order_by("-version")
+        .values_list("version", flat=True)
+    )
