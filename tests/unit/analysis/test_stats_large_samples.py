@@ -5,19 +5,23 @@
 * Hodges-Lehmann shift and pseudo-median above ``_MAX_PAIRS_IN_MEMORY``: selection of the
   order statistics (on the grid of distinct values, or by randomised selection) against
   sorting every pairwise difference / Walsh average.
+* The random-intercept mixed model above ``_STATSMODELS_MAX_GROUPS`` subjects: the REML fit
+  from per-subject sums against R's ``nlme::lme`` and statsmodels' ``MixedLM``.
 """
 
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from analysis.stats import effect_sizes as ES
 from analysis.stats import ffh_exact, hodges_lehmann_paired, hodges_lehmann_shift
+from analysis.stats import models as M
 from analysis.stats.exact import _drop_empty, _ffh_network, _ffh_two_rows
-from tests.unit.analysis.stats_reference import ref, tables
+from tests.unit.analysis.stats_reference import ref, tables, vas_long
 
 # ---- Fisher-Freeman-Halton ---------------------------------------------------------------
 
@@ -148,3 +152,54 @@ def test_hodges_lehmann_at_trial_scale_stays_small() -> None:
     est = hodges_lehmann_shift(x, y)
     assert est.ci_low < est.value < est.ci_high
     assert est.value == pytest.approx(-0.25, abs=0.05)
+
+
+# ---- mixed model -------------------------------------------------------------------------
+
+
+def _r_name(name: str) -> str:
+    return (
+        name.replace("Intercept", "(Intercept)")
+        .replace("arm[T.", "arm")
+        .replace("visit[T.", "visit")
+        .replace("]", "")
+    )
+
+
+def test_random_intercept_reml_matches_nlme(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(M, "_STATSMODELS_MAX_GROUPS", 0)  # the fast fit even for 78 subjects
+    fit = M.mixed_model_repeated(vas_long())
+    for name, value in fit.coefficients.items():
+        assert value == pytest.approx(ref("mixed", f"coef:{_r_name(name)}"), abs=1e-4), name
+        se = fit.extra[f"se:{name}"]
+        assert se == pytest.approx(ref("mixed", f"se:{_r_name(name)}"), rel=1e-4), name
+    assert fit.extra["var_subject"] == pytest.approx(ref("mixed", "var_subject"), rel=1e-4)
+    assert fit.extra["var_residual"] == pytest.approx(ref("mixed", "var_residual"), rel=1e-4)
+    assert fit.n_obs == ref("mixed", "n_obs")
+
+
+@pytest.mark.parametrize("subject_sd", [0.0, 0.3, 2.0])
+def test_random_intercept_reml_equals_statsmodels(
+    monkeypatch: pytest.MonkeyPatch, subject_sd: float
+) -> None:
+    rng = np.random.default_rng(5)
+    n, visits = 300, ["a", "b", "c", "d"]
+    arm = np.repeat(rng.choice(["P", "S"], n), 4)
+    value = rng.normal(0, subject_sd, n).repeat(4) + rng.normal(0, 1, 4 * n) + 0.5 * (arm == "S")
+    data = pd.DataFrame({"participant_id": np.repeat(np.arange(n), 4).astype(str), "arm": arm,
+                         "visit": np.tile(visits, n), "value": value})  # fmt: skip
+    data.loc[rng.random(len(data)) < 0.15, "value"] = np.nan  # unbalanced: missing visits
+    slow = M.mixed_model_repeated(data, visit_order=visits)
+    monkeypatch.setattr(M, "_STATSMODELS_MAX_GROUPS", 0)
+    fast = M.mixed_model_repeated(data, visit_order=visits)
+    # the same maximum (ours at least as high: statsmodels stops on its own tolerance, which
+    # shows near the boundary τ² = 0), hence the same estimates to optimiser precision
+    assert fast.extra["loglik_reml"] >= slow.extra["loglik_reml"] - 1e-6
+    assert fast.extra["loglik_reml"] == pytest.approx(slow.extra["loglik_reml"], rel=1e-6)
+    for name, value in slow.coefficients.items():
+        assert fast.coefficients[name] == pytest.approx(value, rel=1e-3, abs=1e-5), name
+        se = (fast.extra[f"se:{name}"], slow.extra[f"se:{name}"])
+        assert se[0] == pytest.approx(se[1], rel=1e-3), name
+    for key in ("var_residual", "interaction_chi2"):
+        assert fast.extra[key] == pytest.approx(slow.extra[key], rel=1e-3), key
+    assert fast.extra["var_subject"] == pytest.approx(slow.extra["var_subject"], abs=1e-3)
