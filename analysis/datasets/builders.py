@@ -13,9 +13,12 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, Literal
 
+import numpy as np
 import pandas as pd
 from django.apps import apps
-from django.db.models import Q
+from django.db.models import DecimalField, FloatField, Q
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast
 
 from analysis.datasets import columns as C
 from analysis.plans import AnalysisPlan
@@ -64,31 +67,69 @@ def measure_visits(protocol: Protocol) -> dict[str, tuple[str, ...]]:
 
 
 def _read_forms(protocol: Protocol, sites: tuple[str, ...]) -> tuple[Records, dict[str, list[str]]]:
-    """One query per non-repeating form: complete, non-voided typed data keyed by visit."""
+    """One query per non-repeating form: complete, non-voided typed data keyed by visit.
+
+    Only the columns the datasets use are read (``columns.SOURCES``, the date of birth and
+    the scorer version); scores come out of the JSON and decimals are read as floats by
+    PostgreSQL, so no row's JSON or decimals are decoded in Python.
+    """
     records: Records = {}
     versions: dict[str, set[str]] = {}
     for formdef in protocol.forms:
         if formdef.repeating:
             continue
         model = apps.get_model(formdef.model)
-        rows = model.objects.filter(
-            *([Q(instance__participant__site__code__in=sites)] if sites else []),
-            instance__participant__protocol_code=protocol.code,
-            instance__form_code=formdef.code,
-            instance__is_voided=False,
-            instance__status=FormInstance.Status.COMPLETE,
-        ).values("instance__participant_id", "instance__visit__code", *_field_names(model))
-        for row in rows:
-            key = (row.pop("instance__participant_id"), row.pop("instance__visit__code") or "",
-                   formdef.code)  # fmt: skip
-            records[key] = row
+        fields, scores = _needed(formdef.code, model)
+        rows = (
+            model.objects.filter(
+                *([Q(instance__participant__site__code__in=sites)] if sites else []),
+                instance__participant__protocol_code=protocol.code,
+                instance__form_code=formdef.code,
+                instance__is_voided=False,
+                instance__status=FormInstance.Status.COMPLETE,
+            )
+            .annotate(**scores)
+            .values_list("instance__participant_id", "instance__visit__code", *fields, *scores)
+        )
+        names, keys = [*fields, *scores], _score_keys(formdef.code)
+        for pk, visit, *values in rows.iterator(chunk_size=10_000):
+            row = dict(zip(names, values, strict=True))
+            for name in [n for n in row if n.startswith("float_")]:
+                row[name.removeprefix("float_")] = row.pop(name)
+            row["scores"] = {key: row.pop(f"score_{key}") for key in keys}
+            records[(pk, visit or "", formdef.code)] = row
             if row.get("scorer_version"):
                 versions.setdefault(formdef.code, set()).add(row["scorer_version"])
     return records, {k: sorted(v) for k, v in versions.items()}
 
 
-def _field_names(model: Any) -> list[str]:
-    return [f.attname for f in model._meta.concrete_fields if f.attname != "instance_id"]
+def _score_keys(form: str) -> list[str]:
+    return sorted(
+        {
+            s.removeprefix("scores.")
+            for f, s in C.SOURCES.values()
+            if f == form and s.startswith("scores.")
+        }
+    )
+
+
+def _plain_fields(form: str) -> set[str]:
+    return {s for f, s in C.SOURCES.values() if f == form and not s.startswith("scores.")}
+
+
+def _needed(form: str, model: Any) -> tuple[list[str], dict[str, Any]]:
+    """The plain columns and the score annotations of ``form`` that the datasets read."""
+    wanted = _plain_fields(form) | {"scorer_version"} | ({"date_of_birth"} if form == "baseline"
+                                                         else set())  # fmt: skip
+    fields = [f.attname for f in model._meta.concrete_fields if f.attname in wanted]
+    casts = {f.attname for f in model._meta.concrete_fields
+             if f.attname in wanted and isinstance(f, DecimalField)}  # fmt: skip
+    annotations: dict[str, Any] = {
+        f"score_{key}": Cast(KeyTextTransform(key, "scores"), FloatField())
+        for key in _score_keys(form)
+    }
+    annotations.update({f"float_{name}": Cast(name, FloatField()) for name in casts})
+    return [f for f in fields if f not in casts], annotations
 
 
 def _read(record: dict[str, Any] | None, source: str) -> Any:
@@ -123,33 +164,66 @@ def _flow(pk: int, arm: str | None, plan: AnalysisPlan, index: dict) -> tuple[bo
     return received, received and (pk, visit, form) in index["by_visit"]
 
 
-def _wide_row(p: dict, records: Records, index: dict, mv: dict, plan: AnalysisPlan) -> dict:
-    pk, arm = p["pk"], p["allocation__arm"]
-    row: dict[str, Any] = {"participant_id": p["trial_id"], "arm": arm, "site": p["site__code"],
-                           "status": p["status"], "end_reason": p["end_reason"]}  # fmt: skip
+def _everyone(people: list[dict], records: Records, index: dict, mv: dict,
+              plan: AnalysisPlan) -> dict[str, list[Any]]:  # fmt: skip
+    """The wide frame's columns for every registered participant, column by column.
+
+    Each source column is a lookup of the participant's record of its form (at its visit
+    for the per-visit measures): the same values ``_read`` gives, without a per-participant
+    pass over every column.
+    """
+    pks = [p["pk"] for p in people]
+    by_form: dict[str, dict[int, dict]] = {}
+    by_visit: dict[tuple[str, str], dict[int, dict]] = {}
+    for (pk, visit, form), rec in records.items():
+        by_form.setdefault(form, {})[pk] = rec  # the last record wins, as in ``index``
+        by_visit.setdefault((form, visit), {})[pk] = rec
+    columns: dict[str, list[Any]] = {
+        "participant_id": [p["trial_id"] for p in people],
+        "arm": [p["allocation__arm"] for p in people],
+        "site": [p["site__code"] for p in people],
+        "status": [p["status"] for p in people],
+        "end_reason": [p["end_reason"] for p in people],
+    }
     for name, (form, source) in C.SOURCES.items():
         if name in mv:
             for visit in mv[name]:
-                row[f"{name}_{visit}"] = _read(records.get((pk, visit, form)), source)
+                found = by_visit.get((form, visit), {})
+                columns[f"{name}_{visit}"] = [_read(found.get(pk), source) for pk in pks]
         else:
-            row[name] = _read(index.get((pk, form)), source)
-    baseline = index.get((pk, "baseline"))
-    row["age_years"] = _age(baseline and baseline.get("date_of_birth"), p["admission_date"])
-    row["received_allocated"], row["per_protocol"] = _flow(pk, arm, plan, index)
-    return row
+            found = by_form.get(form, {})
+            columns[name] = [_read(found.get(pk), source) for pk in pks]
+    baselines = by_form.get("baseline", {})
+    columns["age_years"] = [
+        _age((baselines.get(p["pk"]) or {}).get("date_of_birth"), p["admission_date"])
+        for p in people
+    ]
+    flows = [_flow(p["pk"], p["allocation__arm"], plan, index) for p in people]
+    columns["received_allocated"] = [received for received, _pp in flows]
+    columns["per_protocol"] = [pp for _received, pp in flows]
+    return columns
 
 
-def _long_rows(wide: pd.DataFrame, protocol: Protocol, mv: dict) -> list[dict[str, Any]]:
+def _long_frame(wide: pd.DataFrame, protocol: Protocol, mv: dict) -> pd.DataFrame:
+    """One row per participant × visit collecting any measure, participants in wide order."""
     visits = [v for v in protocol.visits if any(v.code in vs for vs in mv.values())]
-    out = []
-    for row in wide.to_dict("records"):
-        for order, visit in enumerate(visits):
-            rec = {"participant_id": row["participant_id"], "arm": row["arm"],
-                   "visit": visit.code, "visit_order": float(order)}  # fmt: skip
-            for m in C.MEASURES:
-                rec[m.name] = row.get(f"{m.name}_{visit.code}")
-            out.append(rec)
-    return out
+    n = len(wide)
+    parts = []
+    for order, visit in enumerate(visits):
+        part = {
+            "participant_id": wide["participant_id"].to_numpy(),
+            "arm": wide["arm"].to_numpy(),
+            "visit": [visit.code] * n,
+            "visit_order": np.full(n, float(order)),
+        }
+        for m in C.MEASURES:
+            column = f"{m.name}_{visit.code}"
+            part[m.name] = wide[column].to_numpy() if column in wide else [None] * n
+        parts.append(pd.DataFrame(part, index=np.arange(n) * len(visits) + order))
+    columns = [c.name for c in C.long_columns()]
+    if not parts:
+        return pd.DataFrame(columns=columns)
+    return pd.concat(parts).sort_index().reset_index(drop=True)[columns]
 
 
 def dataset_build(
@@ -167,15 +241,14 @@ def dataset_build(
     index: dict[Any, Any] = {(pk, form): rec for (pk, _v, form), rec in records.items()}
     index["by_visit"] = set(records)  # (pk, visit, form) of every complete form
     people = _participant_rows(protocol, sites)
-    rows = [_wide_row(p, records, index, mv, plan) for p in people]
     all_cols = [c.name for c in C.wide_columns(mv)]
-    everyone = pd.DataFrame(rows, columns=all_cols)
+    everyone = pd.DataFrame(_everyone(people, records, index, mv, plan), columns=all_cols)
     screening = _screening(everyone, people)
     wide = everyone[everyone["arm"].notna()]
     if population == "pp":
         wide = wide[wide["per_protocol"]]
     wide = wide.sort_values("participant_id").reset_index(drop=True)
-    long = pd.DataFrame(_long_rows(wide, protocol, mv), columns=[c.name for c in C.long_columns()])
+    long = _long_frame(wide, protocol, mv)
     return Dataset(population, _typed(wide, C.wide_columns(mv)), _typed(long, C.long_columns()),
                    screening, versions, C.column_dictionary(mv))  # fmt: skip
 
