@@ -10,12 +10,12 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 from django.apps import apps
+from django.db import connection
 from django.db.models import DecimalField, FloatField, Q
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
@@ -26,7 +26,6 @@ from trial.models import FormInstance, Participant
 from trial.protocol import Protocol, get_protocol
 
 Population = Literal["itt", "pp"]
-Records = dict[tuple[int, str, str], dict[str, Any]]  # (participant pk, visit, form) -> data
 
 
 @dataclass(frozen=True)
@@ -54,10 +53,6 @@ def canonical_csv(frame: pd.DataFrame) -> bytes:
     return frame.to_csv(index=False, lineterminator="\n", float_format="%.10g").encode()
 
 
-def _plain(value: Any) -> Any:
-    return float(value) if isinstance(value, Decimal) else value
-
-
 def measure_visits(protocol: Protocol) -> dict[str, tuple[str, ...]]:
     """Return, per measure, the protocol visits whose forms collect it."""
     return {
@@ -66,21 +61,24 @@ def measure_visits(protocol: Protocol) -> dict[str, tuple[str, ...]]:
     }
 
 
-def _read_forms(protocol: Protocol, sites: tuple[str, ...]) -> tuple[Records, dict[str, list[str]]]:
-    """One query per non-repeating form: complete, non-voided typed data keyed by visit.
+def _read_forms(
+    protocol: Protocol, sites: tuple[str, ...]
+) -> tuple[dict[str, pd.DataFrame], dict[str, list[str]]]:
+    """One query per non-repeating form: complete, non-voided typed data, one frame per form.
 
     Only the columns the datasets use are read (``columns.SOURCES``, the date of birth and
     the scorer version); scores come out of the JSON and decimals are read as floats by
-    PostgreSQL, so no row's JSON or decimals are decoded in Python.
+    PostgreSQL, and rows go straight from the cursor into a frame (columns ``pk``,
+    ``visit``, the fields, and ``scores.<key>``): no per-row JSON, Decimal or dict in Python.
     """
-    records: Records = {}
-    versions: dict[str, set[str]] = {}
+    frames: dict[str, pd.DataFrame] = {}
+    versions: dict[str, list[str]] = {}
     for formdef in protocol.forms:
         if formdef.repeating:
             continue
         model = apps.get_model(formdef.model)
         fields, scores = _needed(formdef.code, model)
-        rows = (
+        query = (
             model.objects.filter(
                 *([Q(instance__participant__site__code__in=sites)] if sites else []),
                 instance__participant__protocol_code=protocol.code,
@@ -91,16 +89,25 @@ def _read_forms(protocol: Protocol, sites: tuple[str, ...]) -> tuple[Records, di
             .annotate(**scores)
             .values_list("instance__participant_id", "instance__visit__code", *fields, *scores)
         )
-        names, keys = [*fields, *scores], _score_keys(formdef.code)
-        for pk, visit, *values in rows.iterator(chunk_size=10_000):
-            row = dict(zip(names, values, strict=True))
-            for name in [n for n in row if n.startswith("float_")]:
-                row[name.removeprefix("float_")] = row.pop(name)
-            row["scores"] = {key: row.pop(f"score_{key}") for key in keys}
-            records[(pk, visit or "", formdef.code)] = row
-            if row.get("scorer_version"):
-                versions.setdefault(formdef.code, set()).add(row["scorer_version"])
-    return records, {k: sorted(v) for k, v in versions.items()}
+        sql, params = query.query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+        names = ["pk", "visit", *fields, *(_column_name(n) for n in scores)]
+        frame = pd.DataFrame.from_records(rows, columns=names)
+        del rows
+        frame["visit"] = frame["visit"].fillna("")
+        frames[formdef.code] = frame
+        found = sorted({v for v in frame["scorer_version"] if v})
+        if found:
+            versions[formdef.code] = found
+    return frames, versions
+
+
+def _column_name(annotation: str) -> str:
+    if annotation.startswith("score_"):
+        return "scores." + annotation.removeprefix("score_")
+    return annotation.removeprefix("float_")
 
 
 def _score_keys(form: str) -> list[str]:
@@ -132,14 +139,6 @@ def _needed(form: str, model: Any) -> tuple[list[str], dict[str, Any]]:
     return [f for f in fields if f not in casts], annotations
 
 
-def _read(record: dict[str, Any] | None, source: str) -> Any:
-    if record is None:
-        return None
-    if source.startswith("scores."):
-        return _plain((record.get("scores") or {}).get(source.removeprefix("scores.")))
-    return _plain(record.get(source))
-
-
 def _age(dob: date | None, on: date | None) -> float | None:
     if dob is None or on is None:
         return None
@@ -156,29 +155,27 @@ def _participant_rows(protocol: Protocol, sites: tuple[str, ...]) -> list[dict[s
     )  # fmt: skip
 
 
-def _flow(pk: int, arm: str | None, plan: AnalysisPlan, index: dict) -> tuple[bool, bool]:
-    if arm is None:
-        return False, False
-    received = all((pk, form) in index for form in plan.treatment_forms.get(arm, ()))
-    visit, form = plan.per_protocol_form
-    return received, received and (pk, visit, form) in index["by_visit"]
-
-
-def _everyone(people: list[dict], records: Records, index: dict, mv: dict,
-              plan: AnalysisPlan) -> dict[str, list[Any]]:  # fmt: skip
+def _everyone(people: list[dict], frames: dict[str, pd.DataFrame], mv: dict,
+              plan: AnalysisPlan) -> dict[str, Any]:  # fmt: skip
     """The wide frame's columns for every registered participant, column by column.
 
-    Each source column is a lookup of the participant's record of its form (at its visit
-    for the per-visit measures): the same values ``_read`` gives, without a per-participant
-    pass over every column.
+    Each source column is the participant's value in the frame of its form (at its visit
+    for the per-visit measures), looked up for all participants at once; a participant
+    without that complete form gets a missing value.
     """
-    pks = [p["pk"] for p in people]
-    by_form: dict[str, dict[int, dict]] = {}
-    by_visit: dict[tuple[str, str], dict[int, dict]] = {}
-    for (pk, visit, form), rec in records.items():
-        by_form.setdefault(form, {})[pk] = rec  # the last record wins, as in ``index``
-        by_visit.setdefault((form, visit), {})[pk] = rec
-    columns: dict[str, list[Any]] = {
+    pks = pd.Index([p["pk"] for p in people])
+    n = len(pks)
+
+    def lookup(form: str, column: str, visit: str | None = None) -> Any:
+        frame = frames.get(form)
+        if frame is None or column not in frame:
+            return [None] * n
+        if visit is not None:
+            frame = frame[frame["visit"] == visit]
+        values = frame.drop_duplicates("pk", keep="last").set_index("pk")[column]
+        return values.reindex(pks).to_numpy()
+
+    columns: dict[str, Any] = {
         "participant_id": [p["trial_id"] for p in people],
         "arm": [p["allocation__arm"] for p in people],
         "site": [p["site__code"] for p in people],
@@ -188,19 +185,28 @@ def _everyone(people: list[dict], records: Records, index: dict, mv: dict,
     for name, (form, source) in C.SOURCES.items():
         if name in mv:
             for visit in mv[name]:
-                found = by_visit.get((form, visit), {})
-                columns[f"{name}_{visit}"] = [_read(found.get(pk), source) for pk in pks]
+                columns[f"{name}_{visit}"] = lookup(form, source, visit)
         else:
-            found = by_form.get(form, {})
-            columns[name] = [_read(found.get(pk), source) for pk in pks]
-    baselines = by_form.get("baseline", {})
+            columns[name] = lookup(form, source)
+    births = lookup("baseline", "date_of_birth")
     columns["age_years"] = [
-        _age((baselines.get(p["pk"]) or {}).get("date_of_birth"), p["admission_date"])
-        for p in people
+        _age(None if pd.isna(dob) else dob, p["admission_date"])
+        for dob, p in zip(births, people, strict=True)
     ]
-    flows = [_flow(p["pk"], p["allocation__arm"], plan, index) for p in people]
-    columns["received_allocated"] = [received for received, _pp in flows]
-    columns["per_protocol"] = [pp for _received, pp in flows]
+    has_form = {form: set(frame["pk"]) for form, frame in frames.items()}
+    visit, form = plan.per_protocol_form
+    at_visit = (
+        set(frames[form].loc[frames[form]["visit"] == visit, "pk"]) if form in frames else set()
+    )
+    received, per_protocol = [], []
+    for p in people:
+        arm, pk = p["allocation__arm"], p["pk"]
+        got = arm is not None and all(
+            pk in has_form.get(f, ()) for f in plan.treatment_forms.get(arm, ())
+        )
+        received.append(got)
+        per_protocol.append(got and pk in at_visit)
+    columns["received_allocated"], columns["per_protocol"] = received, per_protocol
     return columns
 
 
@@ -237,12 +243,11 @@ def dataset_build(
         raise ValueError("population must be 'itt' or 'pp'")
     protocol = get_protocol(plan.protocol_code)
     mv = measure_visits(protocol)
-    records, versions = _read_forms(protocol, sites)
-    index: dict[Any, Any] = {(pk, form): rec for (pk, _v, form), rec in records.items()}
-    index["by_visit"] = set(records)  # (pk, visit, form) of every complete form
+    frames, versions = _read_forms(protocol, sites)
     people = _participant_rows(protocol, sites)
     all_cols = [c.name for c in C.wide_columns(mv)]
-    everyone = pd.DataFrame(_everyone(people, records, index, mv, plan), columns=all_cols)
+    everyone = pd.DataFrame(_everyone(people, frames, mv, plan), columns=all_cols)
+    del frames
     screening = _screening(everyone, people)
     wide = everyone[everyone["arm"].notna()]
     if population == "pp":
