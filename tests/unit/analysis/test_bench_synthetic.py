@@ -117,3 +117,22 @@ def test_the_report_job_runs_on_the_generated_trial(generated, settings, tmp_pat
     assert {"table1", "table2", "table3", "table4", "table5", "adjusted"} <= set(keys)
     table2 = next(t for t in run.result["tables"] if t["key"] == "table2")
     assert any(row.get("p_value") is not None for row in table2["rows"])
+
+
+def test_canonical_csv_is_byte_for_byte_what_pandas_writes() -> None:
+    import numpy as np
+    import pandas as pd
+
+    from analysis.datasets.builders import canonical_csv
+
+    rng = np.random.default_rng(1)
+    values = [0.1, -0.0, 1e-12, 123456789012.5, 2 / 3, np.nan, np.inf, -np.inf, 7.0]
+    frame = pd.DataFrame({
+        "participant_id": [f"S01-{i:04d}" for i in range(len(values))],
+        "value": values,
+        "noise": rng.normal(size=len(values)) * 10.0 ** rng.integers(-8, 8, len(values)),
+        "flag": [True, None, False, True, None, False, True, True, None],
+        "text": ["a,b", 'quote"d', None, "", "x", "y", "z", "é", "中文"],
+    })  # fmt: skip
+    expected = frame.to_csv(index=False, lineterminator="\n", float_format="%.10g").encode()
+    assert canonical_csv(frame) == expected
