@@ -162,7 +162,6 @@ def hodges_lehmann_shift(
     """
     x = clean_sample(a, name="a")
     y = clean_sample(b, name="b")
-    diffs = np.sort(np.subtract.outer(x, y).ravel())
     n, m = x.size, y.size
     combined = np.concatenate([x, y])
     has_ties = np.unique(combined).size < combined.size
@@ -173,7 +172,13 @@ def hodges_lehmann_shift(
     else:
         z = float(stats.norm.ppf(1 - alpha / 2))
         k = math.floor(n * m / 2 - z * math.sqrt(n * m * (n + m + 1) / 12) + 0.5)
-    return _order_stat_ci(diffs, k, conf_level, chosen, "hodges_lehmann_shift")
+    kind = "hodges_lehmann_shift"
+    if n * m > _MAX_PAIRS_IN_MEMORY:
+        # x_i − y_j is computed as x_i + (−y_j): IEEE 754 defines both to round alike
+        pairs = PairSums(x, -y)
+        return _selected_ci(pairs, k, conf_level, chosen, kind, scale=1.0)
+    diffs = np.sort(np.subtract.outer(x, y).ravel())
+    return _order_stat_ci(diffs, k, conf_level, chosen, kind)
 
 
 def hodges_lehmann_paired(
@@ -215,8 +220,6 @@ def hodges_lehmann_paired(
     b, a = clean_pairs(before, after)
     d = a - b
     n = d.size
-    walsh = np.add.outer(d, d)[np.triu_indices(n)] / 2.0
-    walsh.sort()
     has_ties = np.unique(np.abs(d)).size < n or bool((d == 0).any())
     chosen = _resolve_hl_method(method, has_ties, n < 50)
     alpha = 1 - conf_level
@@ -226,4 +229,157 @@ def hodges_lehmann_paired(
         z = float(stats.norm.ppf(1 - alpha / 2))
         big_n = n * (n + 1) / 2
         k = math.floor(big_n / 2 - z * math.sqrt(n * (n + 1) * (2 * n + 1) / 24) + 0.5)
-    return _order_stat_ci(walsh, k, conf_level, chosen, "hodges_lehmann_pseudomedian")
+    kind = "hodges_lehmann_pseudomedian"
+    if n * (n + 1) // 2 > _MAX_PAIRS_IN_MEMORY:
+        pairs = PairSums(d, d, triangle=True)
+        return _selected_ci(pairs, k, conf_level, chosen, kind, scale=2.0)
+    walsh = np.add.outer(d, d)[np.triu_indices(n)] / 2.0
+    walsh.sort()
+    return _order_stat_ci(walsh, k, conf_level, chosen, kind)
+
+
+# Above this many pairwise differences (or Walsh averages) the Hodges-Lehmann estimate and
+# interval are found by selection (:class:`PairSums`) instead of sorting every pair: the
+# same order statistics, in O((n + m) log) memory instead of O(nm).
+_MAX_PAIRS_IN_MEMORY = 2_000_000
+# Distinct values below which the pairs are counted on the grid of distinct values.
+_MAX_GRID = 2_000_000
+# Candidate pairs few enough to sort outright when narrowing down an order statistic.
+_MAX_CANDIDATES = 200_000
+
+
+def _selected_ci(
+    pairs: PairSums, k: int, conf_level: float, method: str, kind: str, *, scale: float
+) -> Estimate:
+    """As :func:`_order_stat_ci` on the sorted pair values / ``scale``, by selection."""
+    k = max(k, 1)
+    total = pairs.size
+    low, high = pairs.kth(k) / scale, pairs.kth(total - k + 1) / scale
+    if total % 2:
+        est = pairs.kth(total // 2 + 1) / scale
+    else:  # np.median: the mean of the two middle values
+        est = np.mean(np.array([pairs.kth(total // 2), pairs.kth(total // 2 + 1)]) / scale)
+    return Estimate(kind, float(est), float(low), float(high), conf_level, method)
+
+
+class PairSums:
+    """Order statistics of the pairwise sums ``a_i + b_j`` without forming them all.
+
+    Every value is the floating-point sum ``fl(a_i + b_j)``, exactly as
+    ``np.add.outer(a, b)`` computes it, so :meth:`kth` returns the same number as sorting
+    the full outer sum (over all pairs, or over ``i ≤ j`` when ``triangle``, for which
+    ``b`` must equal ``a``). Two ways, both exact:
+
+    * few distinct values (tied data such as VAS, JOA, ODI): the sums of the distinct
+      values, weighted by how many pairs give each, are sorted and accumulated;
+    * otherwise a randomised selection: probe values split the pairs by counting, per
+      ``a_i``, how many ``b_j`` give a sum ≤ the probe (a binary search in sorted ``b``,
+      then corrected against the rounded sum itself); probes are drawn from a sample of
+      the pairs still in play until few enough remain to sort. The random generator is
+      seeded; the result does not depend on it, only the number of rounds does.
+    """
+
+    def __init__(self, a: NDArray[np.float64], b: NDArray[np.float64], *,
+                 triangle: bool = False) -> None:  # fmt: skip
+        self.a, self.b = np.sort(a), np.sort(b)
+        self.triangle = triangle
+        n, m = self.a.size, self.b.size
+        self.size = n * (n + 1) // 2 if triangle else n * m
+        self.rows = np.arange(n)
+        self._grid = self._make_grid()
+
+    def _make_grid(self) -> tuple[NDArray[np.float64], NDArray[np.int64]] | None:
+        ua, ca = np.unique(self.a, return_counts=True)
+        ub, cb = np.unique(self.b, return_counts=True)
+        if ua.size * ub.size > _MAX_GRID:
+            return None
+        values = np.add.outer(ua, ub)
+        weights = np.outer(ca, cb).astype(np.int64)
+        if self.triangle:  # pairs i ≤ j: distinct p < q, or the same value twice
+            weights = np.triu(weights, 1) + np.diag(ca * (ca + 1) // 2)
+        values, weights = values.ravel(), weights.ravel()
+        keep = weights > 0
+        order = np.argsort(values[keep], kind="stable")
+        return values[keep][order], np.cumsum(weights[keep][order])
+
+    def kth(self, k: int) -> float:
+        """The k-th smallest sum (1-based), as in the sorted outer sum."""
+        if not 1 <= k <= self.size:
+            raise ValueError("rank out of range")
+        if self._grid is not None:
+            values, cumulative = self._grid
+            return float(values[np.searchsorted(cumulative, k)])
+        return self._select(k)
+
+    def _prefix(self, v: float) -> NDArray[np.int64]:
+        """Per row i, how many b_j (sorted) give fl(a_i + b_j) ≤ v: a prefix of b."""
+        a, b = self.a, self.b
+        m = b.size
+        k = np.searchsorted(b, v - a, side="right")
+        while True:  # the guess may be off where v − a_i rounds; fix it on the sums
+            up = k < m
+            up[up] = a[up] + b[k[up]] <= v
+            down = k > 0
+            down[down] = a[down] + b[k[down] - 1] > v
+            if not (up.any() or down.any()):
+                return k
+            k[up] = np.searchsorted(b, b[k[up]], side="right")
+            k[down] = np.searchsorted(b, b[k[down] - 1], side="left")
+
+    def _first(self, v: float) -> NDArray[np.int64]:
+        """Per row, the first column in play for values ≤ v (the diagonal onward)."""
+        k = self._prefix(v)
+        return np.maximum(k, self.rows) if self.triangle else k
+
+    def _start(self) -> NDArray[np.int64]:
+        return self.rows.copy() if self.triangle else np.zeros(self.a.size, dtype=np.int64)
+
+    def _count(self, ends: NDArray[np.int64], starts: NDArray[np.int64]) -> int:
+        return int(np.maximum(ends - starts, 0).sum())
+
+    def _select(self, k: int) -> float:
+        rng = np.random.default_rng(20231124)
+        low = self._start()  # pairs left of ``low`` are known to be below the answer
+        high = np.full(self.a.size, self.b.size)  # pairs from ``high`` on are above it
+        below = 0  # how many pairs lie left of ``low``
+        previous = -1
+        while True:
+            counts = np.maximum(high - low, 0)
+            remaining = int(counts.sum())
+            if remaining <= _MAX_CANDIDATES:
+                rows = np.repeat(self.rows, counts)
+                offsets = np.arange(remaining) - np.repeat(np.cumsum(counts) - counts, counts)
+                values = np.sort(self.a[rows] + self.b[low[rows] + offsets])
+                return float(values[k - below - 1])
+            live = counts > 0
+            smallest = float((self.a[live] + self.b[low[live]]).min())
+            largest = float((self.a[live] + self.b[high[live] - 1]).max())
+            if smallest == largest:  # every pair left in play has the same value
+                return smallest
+            if remaining == previous:  # no progress (ties at the probes): bisect the values
+                middle = smallest + (largest - smallest) / 2
+                probes = [middle if middle < largest else smallest]
+            else:
+                probes = self._probes(rng, low, counts, remaining, (k - below) / remaining)
+            previous = remaining
+            for probe in probes:
+                ends = np.clip(self._first(probe), low, high)
+                at_or_below = below + self._count(ends, low)
+                if at_or_below >= k:
+                    high = ends
+                else:
+                    low, below = ends, at_or_below
+
+    def _probes(self, rng: np.random.Generator, low: NDArray[np.int64], counts: NDArray[np.int64],
+                remaining: int, share: float) -> list[float]:  # fmt: skip
+        """Two values from a random sample of the pairs in play, bracketing the target share."""
+        ends = np.cumsum(counts)
+        sample = rng.integers(0, remaining, size=4_000)
+        rows = np.searchsorted(ends, sample, side="right")
+        offsets = sample - (ends - counts)[rows]
+        values = np.sort(self.a[rows] + self.b[low[rows] + offsets])
+        spread = 3 * math.sqrt(share * (1 - share) / values.size) + 2 / values.size
+        return [
+            float(values[min(max(int(q * values.size), 0), values.size - 1)])
+            for q in (share - spread, share + spread)
+        ]

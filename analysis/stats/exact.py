@@ -15,6 +15,7 @@ import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -215,13 +216,155 @@ def ffh_exact(table: Sequence[Sequence[int]]) -> FFHResult:
         return FFHResult(statistic=0.0, p_value=1.0, method="exact")
     const = _log_const(t)
     log_p_obs = const - float(gammaln(t + 1).sum())
+    if t.shape[0] == 2 and int(t.sum()) > _NETWORK_MAX_N:
+        p = _ffh_two_rows(t)
+        return FFHResult(statistic=_ffh_statistic(t, log_p_obs), p_value=p, method="exact")
+    return FFHResult(
+        statistic=_ffh_statistic(t, log_p_obs), p_value=_ffh_network(t), method="exact"
+    )
+
+
+def _ffh_network(t: NDArray[np.int64]) -> float:
+    """Exact FFH P value by the memoised column-by-column enumeration (any r×c)."""
+    const = _log_const(t)
+    log_p_obs = const - float(gammaln(t + 1).sum())
     cols = tuple(int(x) for x in sorted(t.sum(axis=0)))
     rows = tuple(int(x) for x in sorted(t.sum(axis=1)))
     values, weights = _futures(cols, rows)
     log_p = const + values
     keep = log_p <= log_p_obs + math.log1p(_REL_ERR)
-    p = float(min(1.0, (weights[keep] * np.exp(log_p[keep])).sum()))
-    return FFHResult(statistic=_ffh_statistic(t, log_p_obs), p_value=p, method="exact")
+    return float(min(1.0, (weights[keep] * np.exp(log_p[keep])).sum()))
+
+
+# Two-arm tables above this total use the bounded two-row algorithm below (the network
+# enumeration's distinct values, and so its time and memory, grow with n^(c-1)).
+_NETWORK_MAX_N = 200
+# Margin (in log probability) by which a bound must clear the threshold before a whole
+# block of tables is counted without looking at each: far above the rounding error of the
+# bounds (~1e-9), so that every table near the threshold is decided by its own probability.
+_BOUND_MARGIN = 1e-6
+
+
+def _log_choose(n: Any, k: Any) -> Any:
+    return gammaln(np.asarray(n) + 1) - gammaln(np.asarray(k) + 1) - gammaln(np.asarray(n) - k + 1)
+
+
+class _TwoRows:
+    """Exact FFH P value of a 2×c table without enumerating every table.
+
+    A table is fixed by the first row's counts ``x_j`` (Σ x_j = r1); its probability is
+    ``Π C(c_j, x_j) / C(n, r1)``, so ``log p = Σ G_j(x_j) − log C(n, r1)`` with ``G_j`` the
+    log binomial coefficients, each concave in ``x_j``. Hence:
+
+    * the largest ``Σ_{j≥k} G_j`` of the last columns given their total ``s`` is found
+      greedily (sorted marginal gains), giving an upper bound ``M_k(s)``;
+    * the total probability of all completions of the last columns is known in closed form
+      (Vandermonde: ``C(S_k, s)``), and the probability of a range of ``x_k`` is a
+      hypergeometric tail;
+    * along any one column, the tables above the threshold form an interval (a concave
+      function's superlevel set).
+
+    So, column by column, only the interval of ``x_k`` whose bound reaches the threshold is
+    explored; the two tails outside it count in full by hypergeometric tails; the last
+    two columns are solved for all values of the third-last at once with vectorised
+    bisection. Each table that can be near the threshold is still decided by its own
+    probability, so the P value is the same sum as full enumeration (up to rounding).
+    """
+
+    def __init__(self, t: NDArray[np.int64]) -> None:
+        order = np.argsort(t.sum(axis=0), kind="stable")  # narrow columns first
+        self.x_obs = t[0, order].astype(np.int64)
+        self.cols = t.sum(axis=0)[order].astype(np.int64)
+        self.r1, self.n = int(t[0].sum()), int(t.sum())
+        self.g = [_log_choose(c, np.arange(c + 1)) for c in self.cols]
+        self.suffix = np.concatenate([np.cumsum(self.cols[::-1])[::-1], [0]])
+        self.bound = [self._max_sum(k) for k in range(len(self.cols))]
+        self.norm = float(_log_choose(self.n, self.r1))
+        observed = sum(float(self.g[j][x]) for j, x in enumerate(self.x_obs))
+        self.tau = observed + math.log1p(_REL_ERR)
+
+    def _max_sum(self, k: int) -> NDArray[np.float64]:
+        """M_k(s): the largest Σ_{j≥k} G_j(x_j) with Σ x_j = s, for s = 0..S_k."""
+        gains = [np.diff(self.g[j]) for j in range(k, len(self.cols))]
+        merged = -np.sort(-np.concatenate(gains)) if gains else np.array([])
+        return np.concatenate([[0.0], np.cumsum(merged)])
+
+    def _tails(self, k: int, s: int, low: int, high: int) -> float:
+        """Probability mass (relative to the whole suffix) of x_k < low or x_k > high."""
+        dist = stats.hypergeom(int(self.suffix[k]), int(self.cols[k]), s)
+        return float(dist.cdf(low - 1) + dist.sf(high))
+
+    def _interval(self, k: int, s: int, acc: float) -> tuple[int, int, int, int] | None:
+        """Feasible range of x_k and the sub-range whose bound may reach the threshold."""
+        lo, hi = max(0, s - int(self.suffix[k + 1])), min(int(self.cols[k]), s)
+        xs = np.arange(lo, hi + 1)
+        h = acc + self.g[k][xs] + self.bound[k + 1][s - xs]
+        above = np.flatnonzero(h > self.tau - _BOUND_MARGIN)
+        if above.size == 0:
+            return None
+        return lo, hi, lo + int(above[0]), lo + int(above[-1])
+
+    def p_value(self) -> float:
+        return float(min(1.0, self._count(0, self.r1, 0.0)))
+
+    def _count(self, k: int, s: int, acc: float) -> float:
+        """Probability of the tables with prefix sum ``acc`` at or below the threshold."""
+        whole = math.exp(acc + float(_log_choose(int(self.suffix[k]), s)) - self.norm)
+        if len(self.cols) - k == 2:
+            return float(self._last_two(np.array([acc]), np.array([s]))[0])
+        found = self._interval(k, s, acc)
+        if found is None:
+            return whole
+        lo, hi, low, high = found
+        total = whole * self._tails(k, s, low, high) if (low > lo or high < hi) else 0.0
+        xs = np.arange(low, high + 1)
+        accs = acc + self.g[k][xs]
+        if len(self.cols) - k == 3:
+            return total + float(self._last_two(accs, s - xs).sum())
+        return total + sum(
+            self._count(k + 1, s - int(x), float(a)) for x, a in zip(xs, accs, strict=True)
+        )
+
+    def _last_two(self, acc: NDArray[np.float64], s: NDArray[np.int64]) -> NDArray:
+        """Counted probability for each (acc, s) when only the last two columns remain."""
+        j = len(self.cols) - 2
+        ga, gb, ca, cb = self.g[j], self.g[j + 1], int(self.cols[j]), int(self.cols[j + 1])
+        lo, hi = np.maximum(0, s - cb), np.minimum(ca, s)
+
+        def f(x: NDArray[np.int64]) -> NDArray[np.float64]:
+            return acc + ga[x] + gb[s - x]
+
+        # mode: the first x whose next step does not increase f (f is concave in x)
+        a, b = lo.copy(), hi.copy()
+        while (a < b).any():
+            mid = (a + b) // 2
+            rising = np.where(mid < hi, f(np.minimum(mid + 1, hi)) > f(mid), False)
+            a, b = np.where(rising, mid + 1, a), np.where(rising, b, mid)
+        mode = a
+        peak_above = f(mode) > self.tau
+        # first x in [lo, mode] above the threshold, last x in [mode, hi] above it
+        a, b = lo.copy(), mode.copy()
+        while (a < b).any():
+            mid = (a + b) // 2
+            up = f(mid) > self.tau
+            a, b = np.where(up, a, mid + 1), np.where(up, mid, b)
+        first = a
+        a, b = mode.copy(), hi.copy()
+        while (a < b).any():
+            mid = (a + b + 1) // 2
+            up = f(mid) > self.tau
+            a, b = np.where(up, mid, a), np.where(up, b, mid - 1)
+        last = a
+        whole = np.exp(acc + _log_choose(ca + cb, s) - self.norm)
+        counted = stats.hypergeom.cdf(first - 1, ca + cb, ca, s) + stats.hypergeom.sf(
+            last, ca + cb, ca, s
+        )
+        return np.where(peak_above, whole * counted, whole)
+
+
+def _ffh_two_rows(t: NDArray[np.int64]) -> float:
+    """Exact FFH P value of a two-row table (see :class:`_TwoRows`)."""
+    return _TwoRows(t).p_value()
 
 
 def ffh_monte_carlo(

@@ -11,12 +11,14 @@ reference levels are fixed and documented: ``arm[T.<level>]``, ``visit[T.<level>
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
-from scipy import stats
+from scipy import optimize, stats
 
 from analysis.stats.results import ModelResult
 
@@ -182,9 +184,11 @@ def mixed_model_repeated(
     if len(visits) < 2:
         raise ValueError("at least two visits are required")
     x = _mixed_design(df, arms, visits, between, within)
-    model = sm.MixedLM(df[dv].astype(float), x, groups=df[subject].astype(str))
-    fit = model.fit(reml=True)
     names = list(x.columns)
+    if df[subject].nunique() > _STATSMODELS_MAX_GROUPS:
+        fit = RandomInterceptREML(df[dv].astype(float), x, df[subject].astype(str)).fit()
+    else:
+        fit = sm.MixedLM(df[dv].astype(float), x, groups=df[subject].astype(str)).fit(reml=True)
     params = fit.fe_params
     cov = fit.cov_params().loc[names, names]
     se = np.sqrt(np.diag(cov))
@@ -215,3 +219,91 @@ def mixed_model_repeated(
         coefficients={n: float(params[n]) for n in names},
         extra=extra,
     )
+
+
+# Above this many participants the random-intercept model is fitted by
+# :class:`RandomInterceptREML` (statsmodels loops over the groups in Python at every
+# likelihood evaluation: minutes and gigabytes at 70,000 participants).
+_STATSMODELS_MAX_GROUPS = 2_000
+
+
+@dataclass(frozen=True)
+class _Fit:
+    """The parts of a statsmodels ``MixedLMResults`` that ``mixed_model_repeated`` reads."""
+
+    fe_params: pd.Series
+    covariance: pd.DataFrame
+    cov_re: pd.DataFrame
+    scale: float
+    llf: float
+    converged: bool
+    nobs: int
+
+    def cov_params(self) -> pd.DataFrame:
+        return self.covariance
+
+
+class RandomInterceptREML:
+    """REML fit of ``y = Xβ + b_subject + e`` (one random intercept per subject).
+
+    The model statsmodels ``MixedLM(y, X, groups).fit(reml=True)`` and
+    ``nlme::lme(random = ~ 1 | subject, method = "REML")`` fit, computed from per-subject
+    sums: with ``γ = τ²/σ²`` and ``w_i = γ / (1 + n_i γ)``, ``V_i⁻¹ = (I − w_i J)/σ²``, so
+
+    * ``X'V⁻¹X = (X'X − Σ_i w_i s_i s_i')/σ²`` with ``s_i`` subject i's column sums of X,
+    * ``X'V⁻¹y`` and ``y'V⁻¹y`` likewise from the subject sums of y,
+    * ``log|V| = N log σ² + Σ_i log(1 + n_i γ)``.
+
+    σ² is profiled out (``σ̂² = r'V⁻¹r σ² / (N − p)``) and the REML log-likelihood is
+    maximised over ``log γ`` (bounded scalar search; ``γ = 0`` is tried as well). Each
+    evaluation costs O(subjects × p²) array arithmetic, none of it in a Python loop.
+    ``cov_params`` is ``σ̂² (X'V⁻¹X)⁻¹`` at the estimate, as in statsmodels.
+    """
+
+    def __init__(self, y: pd.Series, x: pd.DataFrame, groups: pd.Series) -> None:
+        codes, _uniques = pd.factorize(groups)
+        self.names = list(x.columns)
+        self.y, self.x = y.to_numpy(float), x.to_numpy(float)
+        self.n_obs, self.p = self.x.shape
+        self.counts = np.bincount(codes).astype(float)
+        self.sx = np.zeros((self.counts.size, self.p))
+        np.add.at(self.sx, codes, self.x)
+        self.sy = np.bincount(codes, weights=self.y)
+        self.xtx, self.xty, self.yty = self.x.T @ self.x, self.x.T @ self.y, self.y @ self.y
+
+    def _parts(self, gamma: float) -> tuple[np.ndarray, np.ndarray, float, float]:
+        w = gamma / (1 + self.counts * gamma)
+        a = self.xtx - (self.sx * w[:, None]).T @ self.sx
+        b = self.xty - (self.sx * (w * self.sy)[:, None]).sum(axis=0)
+        c = self.yty - float((w * self.sy**2).sum())
+        beta = np.linalg.solve(a, b)
+        return a, beta, c - float(b @ beta), float(np.log1p(self.counts * gamma).sum())
+
+    def loglik(self, gamma: float) -> float:
+        """Profiled REML log-likelihood (statsmodels' and R's, constants included)."""
+        a, _beta, rss, logdet_i = self._parts(gamma)
+        dof = self.n_obs - self.p
+        sigma2 = rss / dof
+        _sign, logdet_a = np.linalg.slogdet(a)
+        return -0.5 * (dof * math.log(2 * math.pi * sigma2) + logdet_i + logdet_a + dof)
+
+    def fit(self) -> _Fit:
+        result = optimize.minimize_scalar(
+            lambda t: -self.loglik(math.exp(t)), bounds=(-30.0, 15.0), method="bounded",
+            options={"xatol": 1e-10},
+        )  # fmt: skip
+        gamma, converged = math.exp(result.x), bool(result.success)
+        if self.loglik(0.0) >= self.loglik(gamma):
+            gamma = 0.0
+        a, beta, rss, _logdet = self._parts(gamma)
+        sigma2 = rss / (self.n_obs - self.p)
+        cov = sigma2 * np.linalg.inv(a)
+        return _Fit(
+            fe_params=pd.Series(beta, index=self.names),
+            covariance=pd.DataFrame(cov, index=self.names, columns=self.names),
+            cov_re=pd.DataFrame([[gamma * sigma2]]),
+            scale=sigma2,
+            llf=self.loglik(gamma),
+            converged=converged,
+            nobs=self.n_obs,
+        )
