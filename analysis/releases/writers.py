@@ -54,7 +54,7 @@ def write_xlsx(release: ReleaseFrames, path: Path) -> None:
     try:
         for name, frame in release.frames.items():
             columns = [frame[c].tolist() for c in frame.columns]  # numpy → Python values
-            _sheet(book, name, chain([list(frame.columns)], zip(*columns)))
+            _sheet(book, name, chain([list(frame.columns)], zip(*columns, strict=True)))
         _sheet(book, "codebook", codebook_rows(release))
     finally:
         book.close()
