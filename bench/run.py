@@ -22,8 +22,9 @@ so its peak memory is the job's) against ``REDIS_URL``, and measures:
    worker, the worker's peak memory, and the same build phase by phase in a separate
    process against PostgreSQL's ``COPY … TO STDOUT`` of the same rows (``bench/release.py``).
 
-Everything it started is stopped at the end. Results go to ``var/bench/results.json`` and
-between the ``bench:results`` markers of ``docs/benchmarks.md``.
+Everything it started is stopped at the end. Results go to ``var/bench/<section>.json`` and
+between the ``bench:<section>`` markers of ``docs/benchmarks.md`` (``--section``, default
+``results``), so a partial re-run can land in its own section.
 """
 
 from __future__ import annotations
@@ -380,6 +381,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--redis", default=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"))
     parser.add_argument("--keep-data", action="store_true", help="reuse a filled database")
     parser.add_argument("--docs", default=str(ROOT / "docs" / "benchmarks.md"))
+    parser.add_argument("--section", default="results", help="docs section to (re)write")
     args = parser.parse_args(argv)
     args.load_sizes = args.load_sizes or args.sizes
     if args.release_size is None:
@@ -393,7 +395,7 @@ def main(argv: list[str] | None = None) -> None:
     results: dict[str, Any] = {
         "command": "bench/run.py " + " ".join(sys.argv[1:] if argv is None else argv),
         "machine": machine(bench.pg),
-        "args": {k: v for k, v in vars(args).items() if k != "docs"},
+        "args": {k: v for k, v in vars(args).items() if k not in ("docs", "section")},
         "sizes": [],
     }
     try:
@@ -403,11 +405,11 @@ def main(argv: list[str] | None = None) -> None:
         results["report_job"] = bench.report_job()
     finally:
         bench.stop()
-    out = ROOT / "var" / "bench" / "results.json"
+    out = ROOT / "var" / "bench" / f"{args.section}.json"
     out.write_text(json.dumps(results, indent=1, default=str))
     docs = Path(args.docs)
     text = docs.read_text(encoding="utf-8") if docs.exists() else "# Benchmarks\n"
-    docs.write_text(replace_section(text, "results", render(results)), encoding="utf-8")
+    docs.write_text(replace_section(text, args.section, render(results)), encoding="utf-8")
     log(f"wrote {out} and {docs}")
 
 

@@ -64,7 +64,12 @@ def measure_visits(protocol: Protocol) -> dict[str, tuple[str, ...]]:
 
 
 def _read_forms(protocol: Protocol, sites: tuple[str, ...]) -> tuple[Records, dict[str, list[str]]]:
-    """One query per non-repeating form: complete, non-voided typed data keyed by visit."""
+    """One query per non-repeating form: complete, non-voided typed data keyed by visit.
+
+    Only the columns the frames use are read (a score is read as its own JSON key), and
+    rows are streamed from a server-side cursor, so memory stays proportional to the
+    participants, not to every answer of every form.
+    """
     records: Records = {}
     versions: dict[str, set[str]] = {}
     for formdef in protocol.forms:
@@ -77,8 +82,9 @@ def _read_forms(protocol: Protocol, sites: tuple[str, ...]) -> tuple[Records, di
             instance__form_code=formdef.code,
             instance__is_voided=False,
             instance__status=FormInstance.Status.COMPLETE,
-        ).values("instance__participant_id", "instance__visit__code", *_field_names(model))
-        for row in rows:
+        ).values("instance__participant_id", "instance__visit__code",
+                 *_field_names(model, formdef.code))  # fmt: skip
+        for row in rows.iterator(chunk_size=READ_CHUNK):
             key = (row.pop("instance__participant_id"), row.pop("instance__visit__code") or "",
                    formdef.code)  # fmt: skip
             records[key] = row
@@ -87,16 +93,23 @@ def _read_forms(protocol: Protocol, sites: tuple[str, ...]) -> tuple[Records, di
     return records, {k: sorted(v) for k, v in versions.items()}
 
 
-def _field_names(model: Any) -> list[str]:
-    return [f.attname for f in model._meta.concrete_fields if f.attname != "instance_id"]
+READ_CHUNK = 10_000
+
+
+def _field_names(model: Any, form_code: str) -> list[str]:
+    """The columns of ``form_code`` the frames read, scores as ``scores__<key>``."""
+    wanted = {"scorer_version", *(["date_of_birth"] if form_code == "baseline" else [])}
+    for form, source in C.SOURCES.values():
+        if form == form_code:
+            wanted.add(source.replace(".", "__", 1) if source.startswith("scores.") else source)
+    columns = [f.attname for f in model._meta.concrete_fields if f.attname in wanted]
+    return columns + sorted(w for w in wanted if w.startswith("scores__"))
 
 
 def _read(record: dict[str, Any] | None, source: str) -> Any:
     if record is None:
         return None
-    if source.startswith("scores."):
-        return _plain((record.get("scores") or {}).get(source.removeprefix("scores.")))
-    return _plain(record.get(source))
+    return _plain(record.get(source.replace(".", "__", 1)))
 
 
 def _age(dob: date | None, on: date | None) -> float | None:
