@@ -149,7 +149,7 @@ def _subjects(release: ReleaseFrames, protocol: Protocol, study_oid: str) -> Ite
     ]  # fmt: skip
     tags = {tag: _e(tag) for tag in ("StudyEventData", "FormData", "ItemGroupData", "ItemData")}
     sub = etree.SubElement
-    for row in release.frames["wide"].to_dict("records"):
+    for row in _records(release.frames["wide"]):
         subject = etree.Element(
             _e("SubjectData"), SubjectKey=str(row["participant_id"]), nsmap={None: NS}
         )
@@ -167,6 +167,12 @@ def _subjects(release: ReleaseFrames, protocol: Protocol, study_oid: str) -> Ite
                 for item_oid, text in values:
                     sub(group, tags["ItemData"], {"ItemOID": item_oid, "Value": text})
         yield subject
+
+
+def _records(frame: pd.DataFrame, chunk: int = 5000) -> Iterator[dict[str, Any]]:
+    """The frame's rows as dicts, a few thousand at a time (never all at once)."""
+    for start in range(0, len(frame), chunk):
+        yield from frame.iloc[start : start + chunk].to_dict("records")
 
 
 def _single_visit_forms(protocol: Protocol) -> dict[str, str]:

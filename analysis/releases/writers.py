@@ -53,11 +53,17 @@ def write_xlsx(release: ReleaseFrames, path: Path) -> None:
     book = xlsxwriter.Workbook(str(path), {"constant_memory": True})
     try:
         for name, frame in release.frames.items():
-            columns = [frame[c].tolist() for c in frame.columns]  # numpy → Python values
-            _sheet(book, name, chain([list(frame.columns)], zip(*columns, strict=True)))
+            _sheet(book, name, chain([list(frame.columns)], _python_rows(frame)))
         _sheet(book, "codebook", codebook_rows(release))
     finally:
         book.close()
+
+
+def _python_rows(frame: pd.DataFrame) -> Iterable[tuple[Any, ...]]:
+    """The frame's rows as tuples of Python values, ``CHUNK_ROWS`` rows at a time."""
+    for start in range(0, len(frame), CHUNK_ROWS):
+        part = frame.iloc[start : start + CHUNK_ROWS]
+        yield from zip(*(part[c].tolist() for c in part.columns), strict=True)
 
 
 def _sheet(book: Any, name: str, rows: Iterable[Iterable[Any]]) -> None:
