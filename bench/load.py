@@ -125,6 +125,8 @@ class Session:
 
     def form_save(self, answer_sets: Sequence[dict[str, Any]]) -> tuple[float, int]:
         """Read the next form, save a changed complete copy; return (POST latency, 2)."""
+        if not self.user.form_urls:
+            raise RuntimeError(f"{self.user.username} has no form to save")
         url = self.user.form_urls[self.turn % len(self.user.form_urls)]
         answers = answer_sets[(self.turn // len(self.user.form_urls)) % len(answer_sets)]
         self.turn += 1

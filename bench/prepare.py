@@ -4,20 +4,19 @@ Usage (``bench/run.py`` calls it with the bench database's ``DATABASE_URL``)::
 
     .venv/bin/python bench/prepare.py --users 20 --forms 5
 
-It creates (idempotently) the users ``bench-nurse-01`` … (research nurse, one site each in
-turn) and ``bench-investigator`` (trial-wide), all with the password ``BENCH_PASSWORD``,
-clears their login failures, and picks for each nurse ``--forms`` randomized participants
-of its own site whose admission SF-36 it will save. A synthetic form instance without its
-data row (the generator fills only the VAS data) gets an empty data row, as the service
+It creates (idempotently) the users ``bench-nurse-01`` … (research nurse at the site of
+its participants) and ``bench-investigator`` (trial-wide), all with the password
+``BENCH_PASSWORD``, clears their login failures, and gives each nurse ``--forms``
+randomized participants of its own (fewer in a small trial, never shared) whose admission
+SF-36 it will save. A form instance without its data row gets an empty one, as the service
 creates one with every instance, and a participant the pages show gets the personal-data
-row registration always writes, if the generator left it out. Two complete answer sets
+row registration always writes, if the generator left either out. Two complete answer sets
 that differ in every item with more than one option are printed with the URLs.
 """
 
 import argparse
 import json
 import os
-import random
 import sys
 from pathlib import Path
 
@@ -72,17 +71,18 @@ def answer_sets() -> list[dict[str, int | str]]:
     ]
 
 
-def form_targets(site: Site, count: int, taken: set[int]) -> list[str]:
-    """URLs of the admission SF-36 of ``count`` randomized participants of ``site``."""
+def form_targets(count: int) -> dict[int, list[tuple[int, str]]]:
+    """Per site, up to ``count`` randomized participants whose admission SF-36 can be saved."""
+    by_site: dict[int, list[tuple[int, str]]] = {}
     candidates = (
-        Participant.objects.filter(site=site, status="randomized", locked_at=None)
-        .filter(visits__code=VISIT)
-        .exclude(pk__in=taken)
-        .order_by("pk")
-        .values_list("pk", "trial_id")[: count * 3]
+        Participant.objects.filter(status="randomized", locked_at=None, visits__code=VISIT)
+        .order_by("site_id", "pk")
+        .values_list("site_id", "pk", "trial_id")
     )
-    urls = []
-    for pk, trial_id in candidates:
+    for site_id, pk, trial_id in candidates.iterator():
+        chosen = by_site.setdefault(site_id, [])
+        if len(chosen) >= count:
+            continue
         instance = FormInstance.objects.filter(
             participant_id=pk, visit__code=VISIT, form_code=FORM
         ).first()
@@ -90,12 +90,28 @@ def form_targets(site: Site, count: int, taken: set[int]) -> list[str]:
             if instance.is_voided or instance.locked_at:
                 continue
             Sf36Data.objects.get_or_create(instance=instance)
-        taken.add(pk)
         PersonalData.objects.get_or_create(participant_id=pk, defaults={"full_name": "Bench"})
-        urls.append(f"/participants/{trial_id}/visits/{VISIT}/{FORM}/")
-        if len(urls) == count:
-            break
-    return urls
+        chosen.append((pk, trial_id))
+    return by_site
+
+
+def assign(users: int, forms: int, by_site: dict[int, list[tuple[int, str]]]) -> list[tuple]:
+    """Give each nurse its own participants: (site id, form URLs), fewest-taken site first.
+
+    When the trial is too small for ``users`` × ``forms`` distinct participants, each nurse
+    gets fewer (at least one) so that every nurse takes part and none shares a form.
+    """
+    total = sum(len(v) for v in by_site.values())
+    if total < users:
+        sys.exit(f"{users} nurses need at least {users} randomized participants; {total} found")
+    per_user = max(1, min(forms, total // users))
+    left = {site: list(rows) for site, rows in by_site.items()}
+    out = []
+    for _ in range(users):
+        site = max(left, key=lambda s: (len(left[s]), -s))
+        take = [left[site].pop(0) for _ in range(min(per_user, len(left[site])))]
+        out.append((site, [f"/participants/{t}/visits/{VISIT}/{FORM}/" for _pk, t in take]))
+    return out
 
 
 def busiest_participant() -> str:
@@ -119,15 +135,12 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=20)
     parser.add_argument("--forms", type=int, default=5, help="forms each nurse saves in turn")
     args = parser.parse_args()
-    random.seed(1)
-    sites = list(Site.objects.order_by("code"))
-    taken: set[int] = set()
+    sites = {site.pk: site for site in Site.objects.all()}
     nurses = []
-    for number in range(1, args.users + 1):
-        site = sites[(number - 1) % len(sites)]
-        name = bench_user(f"bench-nurse-{number:02d}", Role.RESEARCH_NURSE, site)
-        nurses.append({"username": name, "password": BENCH_PASSWORD,
-                       "form_urls": form_targets(site, args.forms, taken)})  # fmt: skip
+    plan = assign(args.users, args.forms, form_targets(args.forms * args.users))
+    for number, (site_id, urls) in enumerate(plan, start=1):
+        name = bench_user(f"bench-nurse-{number:02d}", Role.RESEARCH_NURSE, sites[site_id])
+        nurses.append({"username": name, "password": BENCH_PASSWORD, "form_urls": urls})
     investigator = bench_user("bench-investigator", Role.INVESTIGATOR, None)
     clear_lockouts()
     participant = busiest_participant()
