@@ -4,6 +4,7 @@ Usage (``bench/run.py`` calls both, with the bench database's environment)::
 
     .venv/bin/python bench/release.py job      # through the Celery worker, as users do
     .venv/bin/python bench/release.py phases   # in this process, phase by phase, + COPY
+    .venv/bin/python bench/release.py copy     # only the extraction + CSV against COPY
 
 ``job`` declares a data cut the way the web page does (queued on commit to the running
 Celery worker) and waits until the release is ready: it prints the wall time from the
@@ -72,6 +73,42 @@ def peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
 
 
+def selects(captured: list[dict]) -> list[str]:
+    """The SELECTs the extraction ran, those behind a server-side cursor included."""
+    out = []
+    for query in captured:
+        sql = query["sql"]
+        if sql.startswith("DECLARE") and " FOR SELECT " in sql:
+            sql = sql[sql.index(" FOR SELECT ") + len(" FOR ") :]
+        if sql.startswith("SELECT"):
+            out.append(sql)
+    return out
+
+
+def extraction_vs_copy() -> dict:
+    """Only the extraction + wide/long CSV against COPY of the same SELECTs (no files)."""
+    plan = get_plan(settings.EDC_PROTOCOL)
+    started = time.perf_counter()
+    with CaptureQueriesContext(connection) as captured:
+        data = dataset_build(plan=plan, population="itt")
+    extract = time.perf_counter() - started
+    with tempfile.TemporaryDirectory(prefix="bench-release-") as tmp:
+        started = time.perf_counter()
+        W.write_csv(data.wide, Path(tmp) / "wide.csv")
+        W.write_csv(data.long, Path(tmp) / "long.csv")
+        dataset_csv = time.perf_counter() - started
+    statements = selects(captured.captured_queries)
+    copy, copied = copy_seconds(statements)
+    return {
+        "extract_s": round(extract, 2),
+        "csv_extraction_s": round(extract + dataset_csv, 2),
+        "copy_s": round(copy, 2),
+        "copy_mib": round(copied / 2**20, 1),
+        "copy_statements": len(statements),
+        "peak_rss_mib": round(peak_rss_mib(), 1),
+    }
+
+
 def copy_seconds(statements: list[str]) -> tuple[float, int]:
     """Run each SELECT as COPY … TO STDOUT (CSV, header), read it all; (seconds, bytes)."""
     total = 0
@@ -99,7 +136,7 @@ def phases() -> dict:
     with CaptureQueriesContext(connection) as captured:
         data = dataset_build(plan=plan, population="itt")
     extract = time.perf_counter() - started
-    statements = [q["sql"] for q in captured.captured_queries if q["sql"].startswith("SELECT")]
+    statements = selects(captured.captured_queries)
     with tempfile.TemporaryDirectory(prefix="bench-release-") as tmp:
         started = time.perf_counter()
         B.release_build_files(
@@ -154,9 +191,10 @@ def job(timeout: float = 1800) -> dict:
 
 def main() -> None:
     mode = sys.argv[1] if len(sys.argv) > 1 else ""
-    if mode not in ("job", "phases"):
-        sys.exit("usage: bench/release.py job|phases")
-    print(json.dumps(job() if mode == "job" else phases()))  # noqa: T201
+    modes = {"job": job, "phases": phases, "copy": extraction_vs_copy}
+    if mode not in modes:
+        sys.exit("usage: bench/release.py job|phases|copy")
+    print(json.dumps(modes[mode]()))  # noqa: T201
 
 
 if __name__ == "__main__":
