@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install translations migrate lint worker messages clean-demo
+.PHONY: run test install translations migrate lint worker messages clean-demo bench
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is needed, found " + sys.version)'
@@ -49,3 +49,10 @@ messages: install
 
 worker: install
 	$(BIN)/celery -A config worker --loglevel=INFO
+
+# Benchmarks (bench/run.py): gunicorn + Celery + PostgreSQL + Redis on this machine, results
+# written to docs/benchmarks.md. `make bench SIZES=100,10000,100000`; BENCH_ARGS for more.
+SIZES ?= $(or $(BENCH_SIZE),100)
+bench: translations
+	$(BIN)/python manage.py collectstatic --noinput -v0
+	$(BIN)/python bench/run.py --sizes $(SIZES) $(BENCH_ARGS)

@@ -129,28 +129,50 @@ def _value(value: Any, var: Variable) -> str | None:
 
 
 def _subjects(release: ReleaseFrames, protocol: Protocol, study_oid: str) -> Iterator[Any]:
-    events = _structure(release, protocol)
-    wide_vars = release.variables_of("wide")
-    for row in release.frames["wide"].to_dict("records"):
+    """Yield one SubjectData element per wide row.
+
+    Which variables go into which event and form, and every OID, are worked out once;
+    each row then only formats its values.
+    """
+    by_place: dict[tuple[str, str], list[tuple[str, Variable, str]]] = {}
+    for var in release.variables_of("wide"):
+        by_place.setdefault((var.form, var.visit), []).append(
+            (var.name, var, oid("IT", var.form, var.item))
+        )
+    layout = [
+        (oid("SE", code), [
+            (oid("F", form), oid("IG", form),
+             by_place.get((form, "" if form == SUBJECT_FORM else code), []))
+            for form in forms
+        ])
+        for code, _name, forms in _structure(release, protocol)
+    ]  # fmt: skip
+    tags = {tag: _e(tag) for tag in ("StudyEventData", "FormData", "ItemGroupData", "ItemData")}
+    sub = etree.SubElement
+    for row in _records(release.frames["wide"]):
         subject = etree.Element(
             _e("SubjectData"), SubjectKey=str(row["participant_id"]), nsmap={None: NS}
         )
-        for code, _name, forms in events:
+        for event_oid, forms in layout:
             event = None
-            for form in forms:
-                visit = "" if form == SUBJECT_FORM else code
-                values = [(v, _value(row.get(v.name), v)) for v in wide_vars
-                          if v.form == form and v.visit == visit]  # fmt: skip
-                values = [(v, text) for v, text in values if text is not None]
+            for form_oid, group_oid, items in forms:
+                values = [(item_oid, text) for name, var, item_oid in items
+                          if (text := _value(row.get(name), var)) is not None]  # fmt: skip
                 if not values:
                     continue
                 if event is None:
-                    event = _sub(subject, "StudyEventData", StudyEventOID=oid("SE", code))
-                group = _sub(_sub(event, "FormData", FormOID=oid("F", form)), "ItemGroupData",
-                             ItemGroupOID=oid("IG", form))  # fmt: skip
-                for var, text in values:
-                    _sub(group, "ItemData", ItemOID=oid("IT", form, var.item), Value=text)
+                    event = sub(subject, tags["StudyEventData"], {"StudyEventOID": event_oid})
+                form_data = sub(event, tags["FormData"], {"FormOID": form_oid})
+                group = sub(form_data, tags["ItemGroupData"], {"ItemGroupOID": group_oid})
+                for item_oid, text in values:
+                    sub(group, tags["ItemData"], {"ItemOID": item_oid, "Value": text})
         yield subject
+
+
+def _records(frame: pd.DataFrame, chunk: int = 5000) -> Iterator[dict[str, Any]]:
+    """The frame's rows as dicts, a few thousand at a time (never all at once)."""
+    for start in range(0, len(frame), chunk):
+        yield from frame.iloc[start : start + chunk].to_dict("records")
 
 
 def _single_visit_forms(protocol: Protocol) -> dict[str, str]:

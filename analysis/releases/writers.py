@@ -1,24 +1,25 @@
 """Writers of the release files: CSV, XLSX, SPSS .sav, Stata .dta, codebook and README.
 
 Memory stays bounded by the frames the dataset builder already holds: CSVs are written in
-chunks of ``CHUNK_ROWS`` rows, the XLSX through openpyxl's write-only (streaming) workbook,
+chunks of ``CHUNK_ROWS`` rows, the XLSX row by row with XlsxWriter's constant-memory mode,
 and nothing is ever assembled as one big string or byte buffer.
 """
 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import html
 from collections.abc import Iterable
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pyreadstat
-from openpyxl import Workbook
+import xlsxwriter
 
 from analysis.releases.frames import ReleaseFrames, Variable
-from analysis.render.xlsx import safe_row
 from trial.spreadsheet import spreadsheet_safe
 
 CHUNK_ROWS = 5000
@@ -63,17 +64,53 @@ def _cell(value: Any) -> Any:
 
 
 def write_xlsx(release: ReleaseFrames, path: Path) -> None:
-    """Write one sheet per frame plus the codebook with a streaming (write-only) workbook."""
-    book = Workbook(write_only=True)
-    for name, frame in release.frames.items():
-        sheet = book.create_sheet(name)
-        sheet.append(safe_row(sheet, frame.columns))
-        for row in frame.itertuples(index=False, name=None):
-            sheet.append(safe_row(sheet, [_cell(v) for v in row]))
-    sheet = book.create_sheet("codebook")
-    for row in codebook_rows(release):
-        sheet.append(safe_row(sheet, row))
-    book.save(path)
+    """Write one sheet per frame plus the codebook, streaming rows (constant memory).
+
+    Text is always written as text (never turned into a formula, number or link); a
+    missing value or an empty text is an empty cell.
+    """
+    book = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+    try:
+        for name, frame in release.frames.items():
+            _sheet(book, name, chain([list(frame.columns)], _python_rows(frame)))
+        _sheet(book, "codebook", codebook_rows(release))
+    finally:
+        book.close()
+
+
+def _python_rows(frame: pd.DataFrame) -> Iterable[tuple[Any, ...]]:
+    """The frame's rows as tuples of Python values, ``CHUNK_ROWS`` rows at a time."""
+    for start in range(0, len(frame), CHUNK_ROWS):
+        part = frame.iloc[start : start + CHUNK_ROWS]
+        yield from zip(*(part[c].tolist() for c in part.columns), strict=True)
+
+
+def _sheet(book: Any, name: str, rows: Iterable[Iterable[Any]]) -> None:
+    sheet = book.add_worksheet(name)
+    number, text, boolean = sheet.write_number, sheet.write_string, sheet.write_boolean
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            kind = type(value)
+            if kind is str:
+                if value:
+                    text(r, c, value)
+            elif kind is float:
+                if value == value:  # NaN is missing
+                    number(r, c, value)
+            elif kind is bool:
+                boolean(r, c, value)
+            elif kind is int:
+                number(r, c, value)
+            elif value is not None:
+                value = _cell(value)
+                if value is None or value == "":
+                    continue
+                if isinstance(value, bool):
+                    boolean(r, c, value)
+                elif isinstance(value, int | float):
+                    number(r, c, value)
+                else:
+                    text(r, c, value.isoformat() if isinstance(value, dt.date) else str(value))
 
 
 def _numeric_codes(var: Variable) -> dict[str, int]:

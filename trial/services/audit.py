@@ -28,9 +28,12 @@ def audit_record(
     ip_address: str | None = None,
     actor_username: str = "",
 ) -> AuditEvent:
-    """Append one audit row; call it inside the transaction of the write it records."""
+    """Append one audit row; call it inside the transaction of the write it records.
+
+    No savepoint: if the row cannot be written, the write it records must not commit either.
+    """
     authenticated = actor is not None and getattr(actor, "is_authenticated", False)
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         return AuditEvent.objects.create(
             actor=actor if authenticated else None,
             actor_username=actor.get_username() if authenticated else actor_username,

@@ -52,9 +52,8 @@ def crf_score(formdef: FormDef, values: dict[str, Any]) -> tuple[dict[str, Any],
 
 
 def _applicable_formdef(
-    protocol: Protocol, participant: Participant, visit: Visit | None, form_code: str
+    protocol: Protocol, arm: str | None, visit: Visit | None, form_code: str
 ) -> FormDef:
-    arm = participant_arm(participant)
     if visit is None:
         forms = protocol.log_forms(arm)
     else:
@@ -105,9 +104,12 @@ def crf_save(
     saved over: saving over them needs a reason and opens one query each.
     """
     locked = participant_qs_for_update(participant.pk).get()
+    if locked.site_id == participant.site_id and Participant.site.is_cached(participant):
+        locked.site = participant.site  # sites never change; the row lock is the participant's
     data_entry_allowed(locked)
     protocol = get_protocol(locked.protocol_code)
-    formdef = _applicable_formdef(protocol, locked, visit, form_code)
+    arm = participant_arm(locked)
+    formdef = _applicable_formdef(protocol, arm, visit, form_code)
     model = apps.get_model(formdef.model)
     if instance is None and visit is not None and not formdef.repeating:
         instance = FormInstance.objects.filter(
@@ -118,6 +120,9 @@ def crf_save(
         instance = form_instance_qs_for_update(instance.pk).get()
         if instance.participant_id != locked.pk or instance.form_code != form_code:
             raise FormNotApplicable()
+        instance.participant = locked  # the audit row names it without reading it again
+        if visit is not None and instance.visit_id == visit.pk:
+            instance.visit = visit
         if instance.locked_at:
             raise FormLocked()
         if base_revision != instance.revision:
@@ -160,7 +165,7 @@ def crf_save(
             origin=Query.Origin.CHECK,
             check_code=code,
         )
-    _after_save(actor, protocol, locked, visit, form_code, values)
+    _after_save(actor, protocol, locked, arm, visit, form_code, values)
     return instance
 
 
@@ -228,6 +233,7 @@ def _after_save(
     actor: Any,
     protocol: Protocol,
     participant: Participant,
+    arm: str | None,
     visit: Visit | None,
     form_code: str,
     values: dict[str, Any],
@@ -249,7 +255,9 @@ def _after_save(
                 participant.save(update_fields=[name, "updated_at"])
                 visit_schedule_sync(actor=actor, participant=participant)
     if visit is not None:
-        visit_refresh_status(actor=actor, visit=Visit.objects.get(pk=visit.pk))
+        fresh = Visit.objects.get(pk=visit.pk)
+        fresh.participant = participant  # locked above; the arm cannot change meanwhile
+        visit_refresh_status(actor=actor, visit=fresh, arm=arm)
 
 
 @transaction.atomic(durable=True)

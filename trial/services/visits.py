@@ -68,13 +68,19 @@ def visit_schedule_sync(*, actor: Any, participant: Participant) -> list[Visit]:
     return visits
 
 
-def visit_refresh_status(*, actor: Any, visit: Visit) -> Visit:
-    """Mark a visit done when every form it needs is complete (or scheduled again if not)."""
+_UNKNOWN: Any = object()
+
+
+def visit_refresh_status(*, actor: Any, visit: Visit, arm: str | None = _UNKNOWN) -> Visit:
+    """Mark a visit done when every form it needs is complete (or scheduled again if not).
+
+    ``arm`` is the participant's arm when the caller already read it (None: not allocated).
+    """
     participant = visit.participant
     protocol = get_protocol(participant.protocol_code)
-    needed = {
-        f.code for f in protocol.forms_for(protocol.visit(visit.code), participant_arm(participant))
-    }
+    if arm is _UNKNOWN:
+        arm = participant_arm(participant)
+    needed = {f.code for f in protocol.forms_for(protocol.visit(visit.code), arm)}
     complete = set(
         FormInstance.objects.filter(
             visit=visit, status=FormInstance.Status.COMPLETE, is_voided=False

@@ -1,0 +1,95 @@
+"""The pure parts of the benchmark harness: percentiles, summaries, the docs sections."""
+
+import math
+import random
+
+import numpy as np
+import pytest
+
+from bench.load import Result, percentile
+from bench.markdown import replace_section, table
+from bench.run import label, parse
+
+
+@pytest.mark.parametrize("q", [0, 5, 25, 50, 90, 95, 99, 100])
+@pytest.mark.parametrize("n", [1, 2, 3, 10, 101])
+def test_percentile_matches_numpy_linear(n: int, q: float) -> None:
+    rng = random.Random(n * 7)
+    values = [rng.expovariate(1 / 40) for _ in range(n)]
+    assert percentile(values, q) == pytest.approx(float(np.percentile(values, q)), abs=1e-9)
+
+
+def test_percentile_hand_checked() -> None:
+    # ranks 0..4 of [10, 20, 30, 40, 50]: p95 sits at rank 3.8 → 40 + 0.8 × 10
+    assert percentile([50, 10, 40, 20, 30], 95) == pytest.approx(48.0)
+    assert percentile([50, 10, 40, 20, 30], 50) == 30
+    assert math.isnan(percentile([], 50))
+    with pytest.raises(ValueError, match="between 0 and 100"):
+        percentile([1.0], 101)
+
+
+def test_summary_reports_throughput_and_milliseconds() -> None:
+    result = Result("page", users=2, elapsed=4.0, latencies=[0.010, 0.020, 0.030, 0.040])
+    result.http_requests, result.errors = 8, ["GET /x: 500"]
+    summary = result.summary()
+    assert summary["throughput"] == 1.0  # 4 successful in 4 s
+    assert summary["http_per_s"] == 2.0
+    assert summary["p50_ms"] == 25.0
+    assert summary["p95_ms"] == 38.5
+    assert summary["max_ms"] == 40.0
+    assert summary["errors"] == 1
+
+
+def test_section_is_appended_then_replaced_keeping_hand_written_text() -> None:
+    text = "# Benchmarks\n\nHand-written intro.\n"
+    once = replace_section(text, "results", "| a |\n|---|\n| 1 |")
+    assert once.startswith("# Benchmarks\n\nHand-written intro.\n\n<!-- bench:results:begin -->")
+    twice = replace_section(once + "\n## Verdict\n\nKeep me.\n", "results", "new figures")
+    assert "| 1 |" not in twice
+    assert "new figures" in twice
+    assert twice.count("<!-- bench:results:begin -->") == 1
+    assert "Hand-written intro." in twice
+    assert twice.rstrip().endswith("Keep me.")
+
+
+def test_sections_are_independent() -> None:
+    text = replace_section(replace_section("", "a", "first"), "b", "second")
+    text = replace_section(text, "a", "changed")
+    assert "changed" in text
+    assert "second" in text
+    assert "first" not in text
+
+
+@pytest.mark.parametrize(
+    "broken",
+    [
+        "<!-- bench:results:end -->\n<!-- bench:results:begin -->",
+        "<!-- bench:results:begin -->\nno end",
+        "<!-- bench:results:begin --><!-- bench:results:end --><!-- bench:results:begin -->",
+    ],
+)
+def test_broken_markers_are_refused_not_guessed(broken: str) -> None:
+    with pytest.raises(ValueError, match="results"):
+        replace_section(broken, "results", "x")
+
+
+def test_table_and_labels() -> None:
+    assert table(["n", "page"], [[1, "x"]], "rl") == "| n | page |\n|---:|---|\n| 1 | x |"
+    assert [label(n) for n in (77, 100, 10_000, 100_000, 1500)] == [
+        "77",
+        "100",
+        "10k",
+        "100k",
+        "1500",
+    ]
+
+
+def test_sizes_come_from_the_command_line_or_bench_size(monkeypatch) -> None:
+    monkeypatch.setenv("BENCH_SIZE", "10000")
+    args = parse([])
+    assert args.sizes == [10_000]
+    assert args.release_size == 10_000
+    args = parse(["--sizes", "100,100000", "--release-size", "0"])
+    assert args.sizes == [100, 100_000]
+    assert args.load_sizes == [100, 100_000]
+    assert args.release_size == 0
