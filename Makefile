@@ -53,6 +53,9 @@ worker: install
 # Benchmarks (bench/run.py): gunicorn + Celery + PostgreSQL + Redis on this machine, results
 # written to docs/benchmarks.md. `make bench SIZES=100,10000,100000`; BENCH_ARGS for more.
 SIZES ?= $(or $(BENCH_SIZE),100)
+# Like the tests, the bench servers speak plain HTTP with a throw-away key unless given one.
+bench: export DJANGO_SECRET_KEY := $(or $(DJANGO_SECRET_KEY),bench-only-key-not-for-production)
+bench: export EDC_HTTPS := 0
 bench: translations
 	$(BIN)/python manage.py collectstatic --noinput -v0
 	$(BIN)/python bench/run.py --sizes $(SIZES) $(BENCH_ARGS)

@@ -106,7 +106,8 @@ class Bench:
         import psycopg
 
         with psycopg.connect(f"{self.pg}/{db}", autocommit=True) as conn:
-            row = conn.execute(sql).fetchone()
+            cursor = conn.execute(sql)
+            row = cursor.fetchone() if cursor.description else None  # CREATE returns no rows
             return str(row[0]) if row else ""
 
     def ensure_db(self, db: str) -> None:
