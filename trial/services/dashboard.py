@@ -18,6 +18,8 @@ from trial.models import DashboardSummary
 from trial.protocol import get_protocol
 from trial.selectors.dashboard_rollup import ROLLUP_VERSION, RollupFilter, dashboard_rollup
 
+MIN_AGE = timedelta(seconds=10)
+
 
 def dashboard_summary_refresh(*, protocol_code: str) -> DashboardSummary:
     """Compute the rollup of the whole trial and store it as the protocol's summary."""
@@ -41,7 +43,10 @@ def dashboard_summary_refresh(*, protocol_code: str) -> DashboardSummary:
 def dashboard_summary_current(*, protocol_code: str, refresh: bool = False) -> DashboardSummary:
     """Return the protocol's summary, refreshing it first when it is stale or asked to."""
     summary = DashboardSummary.objects.filter(protocol_code=protocol_code).first()
-    if refresh or summary is None or summary_is_stale(summary):
+    # a reader's "refresh now" is honoured once the summary is a few seconds old, so that
+    # repeated clicks cannot keep the database recounting a large trial
+    asked = refresh and summary is not None and timezone.now() - summary.computed_at > MIN_AGE
+    if asked or summary is None or summary_is_stale(summary):
         summary = dashboard_summary_refresh(protocol_code=protocol_code)
     return summary
 
