@@ -1,9 +1,14 @@
 """Shared fixtures. Real services: PostgreSQL, Redis, a Celery worker, headless Chromium.
 
-With ``EDC_REQUIRE_SERVICES=1`` (CI) a test whose service is missing fails; without it (a
-laptop) the test is skipped with the reason.
+The one rule for services (``pytest_runtest_setup`` below): a test that needs PostgreSQL,
+Redis, a Celery worker, Chromium or an external tool says so, either by a fixture of
+``FIXTURE_SERVICES`` (``postgres``, ``redis_url``, ``celery_worker``, ``browser``/``page``, …)
+or by ``@pytest.mark.services("postgres", "redis")``. When a service is not configured the
+test is skipped with the reason (a laptop, ``make test`` with no environment); with
+``EDC_REQUIRE_SERVICES=1`` (CI) it fails instead.
 """
 
+import functools
 import os
 import shutil
 import subprocess
@@ -31,6 +36,96 @@ def need(condition: bool, reason: str) -> None:
     pytest.skip(reason)
 
 
+# SERVICES: what each one needs, and the reason given when it is missing (None: available)
+def _postgres_missing() -> str | None:
+    from django.conf import settings
+
+    if "postgresql" in settings.DATABASES["default"]["ENGINE"]:
+        return None
+    return "DATABASE_URL does not point at PostgreSQL"
+
+
+@functools.cache
+def _redis_missing() -> str | None:
+    url = os.environ.get("REDIS_URL", "")
+    if not url:
+        return "REDIS_URL is not set"
+    import redis
+
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except redis.RedisError as exc:  # pragma: no cover - environment dependent
+        return f"Redis at {url} does not answer: {exc}"
+    return None
+
+
+def _tool_missing(command: str, package: str) -> str | None:
+    if shutil.which(command):
+        return None
+    return f"{command} is not installed (Debian package {package})"
+
+
+SERVICES = {
+    "postgres": _postgres_missing,
+    "redis": _redis_missing,
+    # a real worker process shares the test database with the tests: PostgreSQL and Redis
+    "worker": lambda: _postgres_missing() or _redis_missing(),
+    "chromium": lambda: (
+        None
+        if chromium_path()
+        else "Chromium is not installed (Debian package 'chromium', or set EDC_CHROMIUM)"
+    ),
+    "redis-server": lambda: _tool_missing("redis-server", "redis-server"),
+    "gettext": lambda: _tool_missing("xgettext", "gettext"),
+    "R": lambda: _tool_missing("Rscript", "r-base-core"),
+}
+# Fixtures that bring a service: a test using one needs that service, no marker needed.
+FIXTURE_SERVICES = {
+    "postgres": ("postgres",),
+    "redis_url": ("redis",),
+    "celery_worker": ("worker",),
+    "job_worker": ("worker",),
+    "job_worker_process": ("worker",),
+    "database_proxy": ("postgres",),
+    "web_server": ("postgres",),
+    "private_redis": ("redis-server",),
+    "browser": ("chromium",),
+    "page": ("chromium",),
+}
+
+
+def needed_services(item: pytest.Item) -> list[str]:
+    """The services ``item`` needs: its ``services`` markers, then those of its fixtures."""
+    names = [name for mark in item.iter_markers("services") for name in mark.args]
+    for fixture in getattr(item, "fixturenames", ()):
+        names.extend(FIXTURE_SERVICES.get(fixture, ()))
+    unknown = set(names) - set(SERVICES)
+    if unknown:
+        raise pytest.UsageError(f"{item.nodeid}: unknown service(s) {sorted(unknown)}")
+    return list(dict.fromkeys(names))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "services(*names): needs these services (" + ", ".join(SERVICES) + "); skipped "
+        "when one is missing, failed instead when EDC_REQUIRE_SERVICES=1",
+    )
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Skip or fail, before any fixture runs, a test whose service is not configured."""
+    for name in needed_services(item):
+        reason = SERVICES[name]()
+        if reason is None:
+            continue
+        if services_required():
+            pytest.fail(f"EDC_REQUIRE_SERVICES=1 but {reason} (needed: {name})")
+        # reported at the test's own line, as a skip marker would be
+        raise pytest.skip.Exception(f"{reason} (needed: {name})", _use_item_location=True)
+
+
 def _uses_database(request) -> bool:
     return request.node.get_closest_marker("django_db") is not None or bool(
         {"db", "transactional_db"} & set(request.fixturenames)
@@ -53,23 +148,16 @@ def _django_test_settings(request):
 
 @pytest.fixture
 def postgres(db):
+    """The PostgreSQL connection (the test is skipped or failed first if there is none)."""
     from django.db import connection
 
-    need(connection.vendor == "postgresql", "DATABASE_URL does not point at PostgreSQL")
     return connection
 
 
 @pytest.fixture(scope="session")
 def redis_url() -> str:
-    url = os.environ.get("REDIS_URL", "")
-    need(bool(url), "REDIS_URL is not set")
-    import redis
-
-    try:
-        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
-    except redis.RedisError as exc:  # pragma: no cover - environment dependent
-        need(False, f"Redis at {url} does not answer: {exc}")
-    return url
+    """The Redis of ``REDIS_URL`` (the test is skipped or failed first if it does not answer)."""
+    return os.environ["REDIS_URL"]
 
 
 def _worker_database_url(test_db_name: str) -> str:
@@ -85,8 +173,7 @@ def celery_worker(django_db_setup, django_db_blocker, redis_url):
     from config.celery import app
 
     with django_db_blocker.unblock():
-        vendor, name = connection.vendor, connection.settings_dict["NAME"]
-    need(vendor == "postgresql", "a Celery worker needs the PostgreSQL test database")
+        name = connection.settings_dict["NAME"]
     env = {**os.environ, "DATABASE_URL": _worker_database_url(name)}
     log = ARTIFACTS / "celery-worker.log"
     log.parent.mkdir(exist_ok=True)
@@ -149,7 +236,6 @@ CHROMIUM_ARGS = [
 @pytest.fixture(scope="session")
 def browser():
     path = chromium_path()
-    need(path is not None, "Chromium is not installed (Debian package 'chromium')")
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's loop + ORM
     from playwright.sync_api import sync_playwright
 

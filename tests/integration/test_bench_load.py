@@ -6,7 +6,19 @@ from bench.load import User, form_save_action, page_action, run
 from tests.factories import DEFAULT_PASSWORD, SiteFactory, allocated_participant, user_with_role
 from trial.models import AuditEvent, FormInstance, Role, Sf36Data
 
-pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+# PostgreSQL, as `make bench` runs: the driver's users save at the same time, and the test
+# server over SQLite cannot take that. Its test database is in memory, so Django's live server
+# hands the test's one SQLite connection to every request thread (pytest-django's LiveServer,
+# like LiveServerTestCase); two concurrent saves then share one transaction state and the
+# second is refused ("A durable atomic block cannot be nested", "cannot start a transaction
+# within a transaction"). That is the test server only: runserver and gunicorn give each
+# thread its own connection, and tests/integration/test_sqlite_concurrency.py proves
+# concurrent saves on the SQLite demo's own server.
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.services("postgres"),
+    pytest.mark.django_db(transaction=True),
+]
 
 
 def answer_sets() -> list[dict]:

@@ -19,7 +19,13 @@ from analysis.models import DatasetRelease, ReportRun
 from tests.factories import DEFAULT_PASSWORD, SiteFactory, allocated_participant, user_with_role
 from trial.models import AuditEvent, FormInstance, PainVasData, Role
 
-pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+# A queue that can go down: REDIS_URL configures Celery with a broker (without it, tasks run
+# eagerly in-process and there is no queue); the test then moves it to a Redis of its own.
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.services("redis"),
+    pytest.mark.django_db(transaction=True),
+]
 
 QUEUE_DOWN = (
     "The job queue is unavailable, so new jobs cannot start now. Data entry is not affected. "

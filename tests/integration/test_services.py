@@ -6,16 +6,13 @@ import uuid
 import pytest
 from django.db import connection
 
-from tests.conftest import services_required
-
 pytestmark = pytest.mark.integration
 
 
 @pytest.mark.django_db
+@pytest.mark.services("postgres")
 def test_ci_really_runs_on_postgresql():
     # In CI (EDC_REQUIRE_SERVICES=1) the suite must run on PostgreSQL, never SQLite.
-    if not services_required():
-        pytest.skip("only meaningful where services are required (CI)")
     assert connection.vendor == "postgresql"
     with connection.cursor() as cursor:
         cursor.execute("SHOW server_version_num")

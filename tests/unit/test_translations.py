@@ -6,9 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from babel.messages.pofile import read_po
-
-from tests.conftest import need
 
 REPO = Path(__file__).resolve().parents[2]
 ZH_PO = REPO / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"
@@ -32,9 +31,9 @@ def test_every_chinese_message_is_translated_and_none_is_fuzzy():
     assert fuzzy == []
 
 
+@pytest.mark.services("gettext")
 def test_catalogue_holds_every_string_in_the_source(tmp_path):
     # given: a copy of the source tree, its catalogue regenerated from the code
-    need(shutil.which("xgettext") is not None, "GNU gettext (xgettext) is not installed")
     copy = tmp_path / "src"
     shutil.copytree(
         REPO,
