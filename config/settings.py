@@ -112,6 +112,19 @@ DATABASES = {
     if DATABASE_URL
     else {"ENGINE": "django.db.backends.sqlite3", "NAME": VAR_DIR / "db.sqlite3"}
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The demo's runserver answers each request in its own thread with its own connection.
+    # Writers take the lock when their transaction starts (IMMEDIATE) and wait up to
+    # ``timeout`` seconds for it, so two nurses saving at once are serialised instead of one
+    # getting "database is locked" (a deferred transaction cannot wait to upgrade to a write).
+    # WAL lets pages read while a save writes; synchronous=NORMAL syncs at checkpoints, not
+    # at every commit (a crash loses no committed data, a power cut at most the last ones).
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+        **DATABASES["default"].get("OPTIONS", {}),
+    }
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=0)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
