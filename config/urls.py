@@ -9,6 +9,11 @@ from .health import healthz
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="home", permanent=False)),
     path("home/", HomeView.as_view(), name="home"),
+    # Django's conventional log-in address (bookmarks, other apps' defaults): to ours, with ?next
+    path(
+        "accounts/login/",
+        RedirectView.as_view(pattern_name="accounts:login", query_string=True, permanent=False),
+    ),
     path("", include("accounts.urls")),
     path("", include("trial.urls")),
     path("", include("analysis.urls")),
