@@ -3,7 +3,12 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+# `make run` needs only the runtime dependencies; the tests need the dev extra too (pytest,
+# Playwright, ruff, ...), installed on top when `make test` or `make install` first runs.
+STAMP := $(VENV)/.installed-run
+DEV_STAMP := $(VENV)/.installed
+# --no-compile: modules are byte-compiled when first imported, not all 10,000 files at install
+PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check --no-compile
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
@@ -14,16 +19,19 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
 $(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(PIP) -e .
 	@touch $@
 
-install: $(STAMP)
+$(DEV_STAMP): $(STAMP)
+	$(PIP) -e '.[dev]'
+	@touch $@
 
-translations: install
+install: $(DEV_STAMP)
+
+translations: $(STAMP)
 	$(BIN)/python manage.py compile_translations
 
-migrate: install
+migrate: $(STAMP)
 	$(BIN)/python manage.py migrate --noinput
 
 run: translations migrate
@@ -36,7 +44,7 @@ test: export DJANGO_SECRET_KEY := $(or $(DJANGO_SECRET_KEY),test-only-key-not-fo
 test: export EDC_HTTPS := 0
 # Files the tests publish (reports, releases) go to a throw-away folder, never var/media.
 test: export EDC_MEDIA_ROOT := $(or $(EDC_MEDIA_ROOT),$(CURDIR)/var/test-media)
-test: translations
+test: install translations
 	$(BIN)/python manage.py collectstatic --noinput -v0
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -56,6 +64,6 @@ SIZES ?= $(or $(BENCH_SIZE),100)
 # Like the tests, the bench servers speak plain HTTP with a throw-away key unless given one.
 bench: export DJANGO_SECRET_KEY := $(or $(DJANGO_SECRET_KEY),bench-only-key-not-for-production)
 bench: export EDC_HTTPS := 0
-bench: translations
+bench: install translations
 	$(BIN)/python manage.py collectstatic --noinput -v0
 	$(BIN)/python bench/run.py --sizes $(SIZES) $(BENCH_ARGS)

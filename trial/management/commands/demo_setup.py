@@ -1,11 +1,13 @@
 """Load the demo sites and demo users (embedded demo only) and print their logins."""
 
 import secrets
+import time
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
@@ -55,7 +57,9 @@ class Command(BaseCommand):
             raise CommandError(
                 "Demo users exist only in the demo: set EDC_DEMO=1 on a non-production database."
             )
+        started = time.monotonic()
         password = demo_password()
+        hashed = make_password(password)  # one slow hash for the six users, not six
         with transaction.atomic():
             sites = {
                 code: Site.objects.update_or_create(
@@ -72,10 +76,9 @@ class Command(BaseCommand):
                         "is_active": True,
                         "is_staff": staff,
                         "is_superuser": staff,
+                        "password": hashed,
                     },
                 )
-                user.set_password(password)
-                user.save(update_fields=["password"])
                 Membership.objects.get_or_create(
                     user=user, role=role, site=sites[site_code] if site_code else None
                 )
@@ -85,7 +88,8 @@ class Command(BaseCommand):
             demo_trial_load(actor=nurse, site=site)
         # the paper-like trial for the report demo, at its own site (report with site RPT)
         call_command("demo_report_data", site="RPT", user="nurse", verbosity=0)
-        self.stdout.write(self.style.SUCCESS("Demo ready. Log in as:"))
+        seconds = time.monotonic() - started
+        self.stdout.write(self.style.SUCCESS(f"Demo ready ({seconds:.1f} s). Log in as:"))
         for username, _first, _last, role, site_code, _staff in DEMO_USERS:
             where = site_code or "all sites"
             self.stdout.write(f"  {username:<13} {Role(role).label} ({where})")
