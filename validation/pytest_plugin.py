@@ -54,10 +54,14 @@ def _check_known(marked: dict[str, list[str]]) -> None:
 
 
 def _skip_reason(report: pytest.TestReport) -> str:
-    return str(report.longrepr[2]) if isinstance(report.longrepr, tuple) else ""
+    reason = str(report.longrepr[2]) if isinstance(report.longrepr, tuple) else ""
+    return reason.removeprefix("Skipped: ")
 
 
 def _failure_line(report: pytest.TestReport) -> str:
+    crash = getattr(report.longrepr, "reprcrash", None)
+    if crash is not None:
+        return str(crash.message).splitlines()[0] if crash.message else ""
     lines = report.longreprtext.strip().splitlines() if report.longrepr else []
     return lines[-1] if lines else ""
 

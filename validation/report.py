@@ -127,7 +127,7 @@ dt{font-weight:bold}
 
 def _tests_html(tests: tuple[TestResult, ...]) -> str:
     if not tests:
-        return f"<em>{html.escape(_('No test declares this requirement.'))}</em>"
+        return f"<em>{html.escape(_('No test of this run declares this requirement.'))}</em>"
     items = []
     for t in tests:
         css = "o-" + t.outcome.replace(" ", "-")
