@@ -15,6 +15,7 @@ import io
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from trial.spreadsheet import spreadsheet_text
@@ -112,22 +113,25 @@ def outcome_label(outcome: str) -> str:
 
 _STYLE = """
 body{font-family:system-ui,sans-serif;margin:2em;color:#212529}
-table{border-collapse:collapse;width:100%}th,td{border:1px solid #ccc;padding:.3em .5em;
-vertical-align:top;text-align:left}th{background:#f1f3f5}
+table{border-collapse:collapse;width:100%;table-layout:fixed}
+col.rid{width:8.5em}col.area{width:10em}col.status{width:8em}col.text{width:35%}
+th,td{border:1px solid #ccc;padding:.3em .5em;vertical-align:top;text-align:left}
+th{background:#f1f3f5}
 .status{font-weight:bold;white-space:nowrap}
 .verified .status{color:#146c43}
 .unverified .status,.unverified .rid{color:#fff;background:#d00000}
 .failed .status,.failed .rid{color:#fff;background:#6a040f}
 .unverified,.failed{background:#fde2e4}
 .o-failed,.o-error{color:#b00020;font-weight:bold}.o-skipped,.o-not-run{color:#8a6d00}
-code{font-size:.85em}dl{display:grid;grid-template-columns:max-content auto;gap:.2em 1em}
-dt{font-weight:bold}
+code{font-size:.85em;overflow-wrap:anywhere}ul{margin:0;padding-left:1.2em}
+dl{display:grid;grid-template-columns:max-content auto;gap:.2em 1em}dt{font-weight:bold}
 """
 
 
 def _tests_html(tests: tuple[TestResult, ...]) -> str:
     if not tests:
-        return f"<em>{html.escape(_('No test of this run declares this requirement.'))}</em>"
+        none = _("No test of this run declares this requirement.")
+        return f"<em>{html.escape(none)}</em>"
     items = []
     for t in tests:
         css = "o-" + t.outcome.replace(" ", "-")
@@ -161,10 +165,13 @@ def report_html(traced: list[Traced], environment: list[tuple[str, str]]) -> byt
         )
         % {"n": len(traced), **counts}
     )
+    lang = html.escape(get_language() or "en")
     page = (
-        f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>{title}</title>'
-        f"<style>{_STYLE}</style></head><body><h1>{title}</h1><dl>{env}</dl>"
-        f'<p class="summary">{counts_text}</p><table><thead><tr>'
+        f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8">'
+        f"<title>{title}</title><style>{_STYLE}</style></head><body><h1>{title}</h1>"
+        f'<dl>{env}</dl><p class="summary">{counts_text}</p><table><colgroup>'
+        '<col class="rid"><col class="area"><col class="text"><col class="status"><col>'
+        "</colgroup><thead><tr>"
         + "".join(f"<th>{html.escape(h)}</th>" for h in head)
         + f"</tr></thead><tbody>{rows}</tbody></table></body></html>\n"
     )

@@ -155,3 +155,13 @@ def test_the_catalogue_covers_every_area_of_the_issue():
                  "jobs"):  # fmt: skip
         assert area in names
     assert {r.area for r in catalogue.requirements} == set(catalogue.areas.values())
+
+
+def test_the_report_can_be_written_in_chinese(tmp_path):
+    path = tmp_path / "results.json"
+    results_write(path, results(git_commit(), [(PASS, ["AUD-001"], "passed")]))
+    call_command("validation_report", results=path, out=tmp_path, language="zh-hans",
+                 stdout=io.StringIO())  # fmt: skip
+    page = (tmp_path / "traceability.html").read_text("utf-8")
+    assert "验证追溯报告" in page
+    assert "未验证" in page

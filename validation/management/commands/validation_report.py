@@ -8,8 +8,10 @@ import platform
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from validation.catalogue import CatalogueError, catalogue_load
@@ -80,6 +82,11 @@ class Command(BaseCommand):
             help="Folder for the report (default: var/validation).",
         )
         parser.add_argument(
+            "--language",
+            default=None,
+            help="Language of the HTML report (en or zh-hans; default: the site's).",
+        )
+        parser.add_argument(
             "--allow-stale",
             action="store_true",
             help="Accept results of another commit (the report says so).",
@@ -101,7 +108,8 @@ class Command(BaseCommand):
                 f"The test results in {path} are of commit {results.get('commit') or '?'}, "
                 f"this checkout is {commit or '?'}: run `make test` again."
             )
-        self._write(catalogue, results, results.get("commit") or "", out)
+        with translation.override(options["language"] or settings.LANGUAGE_CODE):
+            self._write(catalogue, results, results.get("commit") or "", out)
 
     def _write(self, catalogue: Any, results: dict[str, Any], commit: str, out: Path) -> None:
         """Write the report of ``commit``: the commit the tests ran on, not the checkout's."""
