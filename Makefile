@@ -12,7 +12,7 @@ PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check --no-com
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install translations migrate lint worker messages clean-demo bench
+.PHONY: run test install translations migrate lint worker messages clean-demo bench validation
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is needed, found " + sys.version)'
@@ -67,3 +67,11 @@ bench: export EDC_HTTPS := 0
 bench: install translations
 	$(BIN)/python manage.py collectstatic --noinput -v0
 	$(BIN)/python bench/run.py --sizes $(SIZES) $(BENCH_ARGS)
+
+# The validation traceability report (docs/validation/README.md): requirement -> tests ->
+# result of the last `make test` (any pytest run writes var/validation/results.json), as
+# var/validation/traceability.html and .csv. Refuses results of another commit (run
+# `make test` again) and fails when a requirement's test failed; runs no test itself.
+validation: export DJANGO_SECRET_KEY := $(or $(DJANGO_SECRET_KEY),test-only-key-not-for-production)
+validation: install
+	$(BIN)/python manage.py validation_report $(VALIDATION_ARGS)

@@ -29,6 +29,7 @@ from analysis.plans import AnalysisPlan, get_plan
 from analysis.tables import WIDE_TABLES, TableContext, adjusted_analyses, consort_flow
 from analysis.tables.figures import figure_vas_over_time
 from trial.protocol import get_protocol
+from validation.evidence import package_version
 
 log = logging.getLogger(__name__)
 
@@ -133,6 +134,7 @@ def software_versions() -> dict[str, str]:
         "scipy": scipy.__version__,
         "statsmodels": statsmodels.__version__,
         "git_commit": _git_commit(),
+        "trialedc": package_version(),
     }
 
 

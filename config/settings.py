@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "trial",
     "analysis",
     "api",
+    "validation",
 ]
 
 MIDDLEWARE = [

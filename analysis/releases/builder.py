@@ -36,6 +36,8 @@ from trial.protocol import Protocol
 
 VARIANTS = ("unblinded", "blinded")
 RELEASE_JSON = "release.json"
+# What the manifest says about the software that wrote the files (docs/validation/README.md).
+MANIFEST_ABOUT = ("software", "validation_evidence")
 
 
 @dataclass(frozen=True)
@@ -87,7 +89,7 @@ def _write_variant(
     files = sorted(p.name for p in folder.iterdir()) + ["README.txt"]
     W.write_readme(meta, [*sorted(files), "manifest.json", "manifest-sha256.txt"],
                    folder / "README.txt")  # fmt: skip
-    return manifest_write(folder)
+    return manifest_write(folder, about={k: meta[k] for k in MANIFEST_ABOUT if k in meta})
 
 
 def _zip(folder: Path, archive: Path, top: str) -> None:

@@ -27,10 +27,12 @@ def _listed(folder: Path) -> list[Path]:
     )
 
 
-def manifest_write(folder: Path) -> dict[str, Any]:
+def manifest_write(folder: Path, about: dict[str, Any] | None = None) -> dict[str, Any]:
     """Checksum every file of ``folder``; write manifest.json, then manifest-sha256.txt.
 
-    The text manifest also lists manifest.json, so ``sha256sum -c`` covers everything.
+    ``about`` (the software version and its validation evidence) is written into manifest.json
+    before the file list. The text manifest also lists manifest.json, so ``sha256sum -c``
+    covers everything.
     """
     files = [
         {
@@ -40,7 +42,7 @@ def manifest_write(folder: Path) -> dict[str, Any]:
         }  # fmt: skip
         for p in _listed(folder)
     ]
-    manifest = {"algorithm": "sha256", "files": files}
+    manifest = {"algorithm": "sha256", **(about or {}), "files": files}
     (folder / MANIFEST_JSON).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     lines = [f"{f['sha256']}  {f['path']}" for f in files]
     lines.append(f"{sha256_file(folder / MANIFEST_JSON)}  {MANIFEST_JSON}")

@@ -32,6 +32,7 @@ from trial.models import AuditEvent
 from trial.protocol import get_protocol
 from trial.services.audit import audit_record
 from trial.services.locks import database_state
+from validation.evidence import evidence_record
 
 log = logging.getLogger(__name__)
 S = DatasetRelease.Status
@@ -146,6 +147,7 @@ def _previous(release: DatasetRelease) -> DatasetRelease | None:
 
 def _meta(release: DatasetRelease, data: Any, previous: DatasetRelease | None) -> dict[str, Any]:
     protocol = get_protocol(release.protocol_code)
+    software = software_versions()
     return json_safe({
         "title": f"{protocol.code} dataset release v{release.version}",
         "protocol": protocol.code, "protocol_version": protocol.version,
@@ -155,7 +157,8 @@ def _meta(release: DatasetRelease, data: Any, previous: DatasetRelease | None) -
         "previous": previous.version if previous else None,
         "created_at": timezone.now().isoformat(timespec="seconds"),
         "file_oid": f"{protocol.code}.release.v{release.version}",
-        "software": software_versions(), "scorer_versions": data.scorer_versions,
+        "software": software, "scorer_versions": data.scorer_versions,
+        "validation_evidence": evidence_record(commit=software["git_commit"]),
     })  # fmt: skip
 
 
@@ -206,7 +209,8 @@ def dataset_release_build(*, release_id: int) -> DatasetRelease:
             blinded_archive=built.archives["blinded"],
             blinded_archive_sha256=built.archive_sha256["blinded"],
             manifest=built.manifest, diff=built.diff,
-            inputs={k: meta[k] for k in ("software", "scorer_versions", "previous", "n")},
+            inputs={k: meta[k] for k in ("software", "validation_evidence", "scorer_versions",
+                                         "previous", "n")},
         )  # fmt: skip
     except Exception:
         release_unpublish(media_root, release.version)

@@ -134,6 +134,7 @@ def test_unblinded_investigator_reads_every_panel(page, language):
 
 
 @pytest.mark.parametrize("language", ["en", "zh-hans"])
+@pytest.mark.requirement("BLD-004")
 def test_blinded_investigator_sees_pooled_figures_only(page, language):
     build_trial()
     user = user_with_role(Role.INVESTIGATOR, site=None, username="inv2")

@@ -13,6 +13,7 @@ from trial.models import FormInstance, Query, Role
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
+@pytest.mark.requirement("DEC-003")
 def test_soft_override_query_answer_close_lock_and_signature(browser, live_server):
     site = SiteFactory(code="S01")
     nurse = user_with_role(Role.RESEARCH_NURSE, site=site, username="nurse1")

@@ -154,6 +154,7 @@ def enter_form(page, participant, visit_code, form_code, rng, language):
     assert status.get_attribute("data-status") == "complete", (visit_code, form_code)
 
 
+@pytest.mark.requirement("AUD-001", "RFC-001")
 def test_form_history_shows_old_and_new_values_with_the_reason(page):
     site = SiteFactory(code="S01")
     nurse = user_with_role(Role.RESEARCH_NURSE, site=site, username="nurse1")

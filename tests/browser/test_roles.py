@@ -94,6 +94,7 @@ def test_language_switch_persists_across_pages(page):
     assert page.get_by_role("heading", name=label).is_visible()
 
 
+@pytest.mark.requirement("ACC-002")
 def test_lockout_message_is_shown_in_the_browser(page, settings):
     user_with_role(Role.RESEARCH_NURSE, site=SiteFactory(code="S01"), username="n1")
     for _ in range(settings.AXES_FAILURE_LIMIT):

@@ -82,6 +82,7 @@ def assert_same_as_csv(records: list[dict], expected: dict[tuple, str]) -> int:
     return seen
 
 
+@pytest.mark.requirement("API-005")
 def test_pycap_reads_the_release_with_the_csv_values(released, live_server) -> None:
     # given a statistician's token and PyCap pointed at the live server's /api/
     trial, folder = released
@@ -131,6 +132,7 @@ def test_a_token_bound_to_a_release_reads_it_without_a_parameter(released, live_
     assert assert_same_as_csv(project.export_records(), expected_cells(project, wide)) > 0
 
 
+@pytest.mark.requirement("API-005")
 def test_pycap_reads_live_data_as_entered(released, live_server) -> None:
     # given a value changed after the release was cut
     trial, _folder = released
@@ -158,6 +160,7 @@ def test_pycap_reads_live_data_as_entered(released, live_server) -> None:
     assert {"record", "field_name", "value"} <= set(eav[0])
 
 
+@pytest.mark.requirement("BLD-005")
 def test_a_blinded_token_never_sees_the_allocation_through_pycap(released, live_server) -> None:
     # given the blinded assessor's token, on live data and on the release
     trial, folder = released

@@ -29,6 +29,7 @@ def _hammer(nurse, participants, barrier, results, errors):
         connections.close_all()
 
 
+@pytest.mark.requirement("RND-003")
 def test_simultaneous_randomizations_never_share_or_skip_a_slot(postgres):
     # given: two sites, one sealed list stratified by site, 24 ready participants
     s01, s02 = SiteFactory(code="S01"), SiteFactory(code="S02")

@@ -51,6 +51,7 @@ def wait_finished(release_id: int, timeout: float = 120) -> DatasetRelease:
     pytest.fail(f"release {release_id} did not finish within {timeout} s")
 
 
+@pytest.mark.requirement("JOB-001")
 def test_release_is_built_by_a_real_worker(celery_worker, release_media) -> None:
     # given a small trial and a data manager
     actor = user_with_role(Role.DATA_MANAGER, site=None)

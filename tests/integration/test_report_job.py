@@ -29,6 +29,7 @@ def wait_finished(run_id: int, timeout: float = 120) -> ReportRun:
     pytest.fail(f"report {run_id} did not finish within {timeout} s")
 
 
+@pytest.mark.requirement("JOB-001")
 def test_report_runs_through_a_real_worker(celery_worker) -> None:
     # given a small trial with complete data (10 per arm)
     actor = user_with_role(Role.STATISTICIAN, site=None)

@@ -64,6 +64,7 @@ def vas_in_progress(postgres):
 
 
 @pytest.mark.parametrize("language", ["en", "zh-hans"])
+@pytest.mark.requirement("JOB-004")
 def test_connection_lost_mid_save_changes_nothing_and_says_so(
     vas_in_progress, client, monkeypatch, language
 ) -> None:
@@ -155,6 +156,7 @@ class Browser:
         return response.status, response.read().decode()
 
 
+@pytest.mark.requirement("JOB-004")
 def test_database_down_for_the_whole_server_answers_503_then_recovers(
     vas_in_progress, client, database_proxy, web_server
 ) -> None:

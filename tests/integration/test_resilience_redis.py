@@ -45,6 +45,7 @@ def log_in(client, user) -> None:
     assert response.status_code == 302, response.content[:500]
 
 
+@pytest.mark.requirement("JOB-004")
 def test_data_entry_keeps_working_while_redis_is_down(redis_to_stop, client) -> None:
     # given a nurse, a participant, and a cache that really uses the private Redis
     site = SiteFactory()
@@ -79,6 +80,7 @@ def test_data_entry_keeps_working_while_redis_is_down(redis_to_stop, client) -> 
 
 
 @pytest.mark.parametrize("language", ["en", "zh-hans"])
+@pytest.mark.requirement("JOB-004")
 def test_job_pages_say_the_queue_is_unavailable_and_jobs_fail_with_the_reason(
     redis_to_stop, client, language
 ) -> None:

@@ -87,6 +87,7 @@ def queue_release(actor, worker, checkpoint: str) -> DatasetRelease:
     return release
 
 
+@pytest.mark.requirement("JOB-002")
 def test_report_whose_worker_process_is_killed_is_retried_and_succeeds(job_worker) -> None:
     # given a small trial and a report paused after its tables, before any file is written
     actor = user_with_role(Role.STATISTICIAN, site=None)
@@ -115,6 +116,7 @@ def test_report_whose_worker_process_is_killed_is_retried_and_succeeds(job_worke
     assert run.docx.storage.exists(run.docx.name)
 
 
+@pytest.mark.requirement("JOB-003")
 def test_report_killed_on_every_attempt_fails_and_runs_again_from_the_page(
     job_worker, client
 ) -> None:
@@ -147,6 +149,7 @@ def test_report_killed_on_every_attempt_fails_and_runs_again_from_the_page(
     assert ReportRun.objects.get(pk=run.pk).status == ReportRun.Status.FAILED  # kept as it was
 
 
+@pytest.mark.requirement("JOB-002")
 def test_release_whose_worker_process_is_killed_publishes_nothing_then_succeeds(
     job_worker, releases_root
 ) -> None:
@@ -181,6 +184,7 @@ def test_release_whose_worker_process_is_killed_publishes_nothing_then_succeeds(
     assert not list(releases_root.glob(".building-*"))
 
 
+@pytest.mark.requirement("JOB-003")
 def test_release_whose_worker_dies_whole_is_failed_by_the_sweeper_and_built_again(
     job_worker, releases_root, client
 ) -> None:

@@ -304,6 +304,7 @@ def pattern_names(resolver=None, prefix: str = "") -> Iterator[tuple[str, tuple[
             yield f"{prefix}{entry.name or ''}", tuple(entry.pattern.converters)
 
 
+@pytest.mark.requirement("ACC-004")
 def test_every_url_pattern_is_classified() -> None:
     names = {name for name, _params in pattern_names()}
     assert names - RULES.keys() == set(), "classify the new URL patterns in RULES"
@@ -419,6 +420,7 @@ def _whos(world: World) -> list[Who]:
     ]
 
 
+@pytest.mark.requirement("ACC-003", "ACC-004")
 def test_authorization_matrix(client, settings, tmp_path) -> None:
     settings.MEDIA_ROOT = tmp_path
     world = build_world()

@@ -27,6 +27,7 @@ def state_changing() -> list[str]:
     return sorted({*names, *POST_ONLY_ACTIONS, "accounts:login", "accounts:logout"})
 
 
+@pytest.mark.requirement("ACC-007")
 def test_every_state_changing_post_without_a_token_is_refused(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     world = build_world(release=False)
@@ -47,6 +48,7 @@ def test_every_state_changing_post_without_a_token_is_refused(settings, tmp_path
                 assert fingerprint() == before, (name, url)
 
 
+@pytest.mark.requirement("ACC-007")
 def test_with_the_token_the_same_requests_work(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     world = build_world(release=False)
@@ -81,6 +83,7 @@ def test_a_query_action_never_redirects_off_site(client, settings, tmp_path):
     assert response["Location"].startswith("/participants/S01-0001/")
 
 
+@pytest.mark.requirement("DEC-007")
 def test_a_nul_character_is_refused_with_a_message_and_changes_nothing(client, settings, tmp_path):
     from django.utils import translation
     from django.utils.translation import gettext

@@ -29,11 +29,13 @@ NUMBERS = ["-3.5", "+1", "-0", "1e-3"]
 
 
 @pytest.mark.parametrize("text", FORMULAS)
+@pytest.mark.requirement("EXP-007")
 def test_formula_text_is_neutralised(text):
     assert spreadsheet_safe(text) == "'" + text
 
 
 @pytest.mark.parametrize("value", [*NUMBERS, -3.5, 7, Decimal("-2.25"), None, "plain", "a=b"])
+@pytest.mark.requirement("EXP-007")
 def test_numbers_and_plain_text_are_left_alone(value):
     assert spreadsheet_safe(value) == value
 
@@ -76,6 +78,7 @@ def _pages(p, ae):
 
 
 @pytest.mark.django_db
+@pytest.mark.requirement("ACC-008")
 def test_user_text_is_escaped_in_every_page_that_shows_it(client, world):
     client.force_login(world["nurse"])
     for url in _pages(world["participant"], world["ae"]):
@@ -91,6 +94,7 @@ def test_user_text_is_escaped_in_every_page_that_shows_it(client, world):
 
 
 @pytest.mark.django_db
+@pytest.mark.requirement("ACC-008")
 def test_an_address_with_markup_is_escaped_on_the_not_found_page(client, world):
     client.force_login(world["nurse"])
     response = client.get("/participants/%3Cscript%3Ealert(1)%3C%2Fscript%3E/")
@@ -99,6 +103,7 @@ def test_an_address_with_markup_is_escaped_on_the_not_found_page(client, world):
 
 
 @pytest.mark.django_db
+@pytest.mark.requirement("EXP-007")
 def test_audit_export_neutralises_formulas_but_keeps_numbers(client, world):
     audit_record(actor=world["manager"], action=AuditEvent.Action.UPDATE, obj=world["participant"],
                  changes={"leg_vas": (-3.5, "-1.5"), "note": ("-1+1", "@SUM(A1)")},
@@ -129,6 +134,7 @@ def _frame() -> pd.DataFrame:
     )
 
 
+@pytest.mark.requirement("EXP-007")
 def test_release_csv_neutralises_text_cells_only(tmp_path):
     path = tmp_path / "wide.csv"
     write_csv(_frame(), path)
@@ -138,6 +144,7 @@ def test_release_csv_neutralises_text_cells_only(tmp_path):
     assert list(read["days"]) == ["-2", "3", ""]
 
 
+@pytest.mark.requirement("EXP-007")
 def test_release_and_report_xlsx_store_formula_text_as_text(tmp_path):
     from analysis.releases.frames import ReleaseFrames
 

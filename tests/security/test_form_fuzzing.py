@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
+import pytest
 from django.apps import apps
 from django.contrib.messages import constants, get_messages
 from django.urls import resolve
@@ -65,6 +66,7 @@ def db_state() -> dict[str, Any]:
     return state
 
 
+@pytest.mark.requirement("DEC-007")
 class FormFuzz(TestCase):
     """One hypothesis test per page; every example runs in its own rolled-back transaction."""
 

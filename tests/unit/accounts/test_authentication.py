@@ -12,6 +12,7 @@ def _login(client, username, password=DEFAULT_PASSWORD):
     return client.post(reverse("accounts:login"), {"username": username, "password": password})
 
 
+@pytest.mark.requirement("AUD-003")
 def test_login_redirects_home_and_is_audited(client):
     # given
     UserFactory(username="nurse1")
@@ -23,6 +24,7 @@ def test_login_redirects_home_and_is_audited(client):
     assert AuditEvent.objects.filter(action="login", actor_username="nurse1").count() == 1
 
 
+@pytest.mark.requirement("AUD-003")
 def test_wrong_password_is_refused_with_a_message_and_audited(client):
     UserFactory(username="nurse1")
     response = _login(client, "nurse1", "wrong-password")
@@ -31,6 +33,7 @@ def test_wrong_password_is_refused_with_a_message_and_audited(client):
     assert AuditEvent.objects.filter(action="login_failed", actor_username="nurse1").exists()
 
 
+@pytest.mark.requirement("ACC-002")
 def test_repeated_failures_lock_the_account_even_with_the_right_password(client, settings):
     UserFactory(username="nurse1")
     for _ in range(settings.AXES_FAILURE_LIMIT):
@@ -40,12 +43,14 @@ def test_repeated_failures_lock_the_account_even_with_the_right_password(client,
     assert "_auth_user_id" not in client.session
 
 
+@pytest.mark.requirement("ACC-001")
 def test_pages_need_login(client):
     response = client.get(reverse("home"))
     assert response.status_code == 302
     assert response.url.startswith(reverse("accounts:login"))
 
 
+@pytest.mark.requirement("AUD-003", "ACC-001")
 def test_logout_needs_post_and_ends_the_session(client):
     UserFactory(username="nurse1")
     _login(client, "nurse1")
@@ -55,6 +60,7 @@ def test_logout_needs_post_and_ends_the_session(client):
     assert AuditEvent.objects.filter(action="logout", actor_username="nurse1").exists()
 
 
+@pytest.mark.requirement("ACC-002")
 def test_password_change_enforces_policy_and_changes_nothing_when_refused(client):
     user = UserFactory(username="nurse1")
     client.force_login(user)
@@ -69,6 +75,7 @@ def test_password_change_enforces_policy_and_changes_nothing_when_refused(client
     assert not AuditEvent.objects.filter(action="password_change").exists()
 
 
+@pytest.mark.requirement("AUD-003")
 def test_password_change_is_saved_and_audited(client):
     user = UserFactory(username="nurse1")
     client.force_login(user)
@@ -83,6 +90,7 @@ def test_password_change_is_saved_and_audited(client):
     assert AuditEvent.objects.filter(action="password_change", actor=user).count() == 1
 
 
+@pytest.mark.requirement("ACC-001")
 def test_sessions_expire_when_idle(settings):
     assert settings.SESSION_SAVE_EVERY_REQUEST is True
     assert 0 < settings.SESSION_COOKIE_AGE <= 60 * 60

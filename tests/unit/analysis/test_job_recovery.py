@@ -44,6 +44,7 @@ def fake_published(root: Path, version: int, cut_at: str) -> Path:
     return folder
 
 
+@pytest.mark.requirement("JOB-003")
 def test_a_redelivered_report_past_its_attempts_is_failed_without_running(settings) -> None:
     # given a run whose worker died on each of its allowed attempts
     actor = user_with_role(Role.STATISTICIAN, site=None)
@@ -70,6 +71,7 @@ def test_a_finished_report_is_not_run_again_by_a_late_delivery(settings) -> None
     assert (run.status, run.error, run.attempts) == (ReportRun.Status.FAILED, "stale", 0)
 
 
+@pytest.mark.requirement("JOB-003")
 def test_only_a_failed_report_can_be_run_again(settings) -> None:
     actor = user_with_role(Role.STATISTICIAN, site=None)
     run = ReportRun.objects.create(
@@ -106,6 +108,7 @@ def test_a_folder_of_another_cut_is_never_removed(tmp_path) -> None:
     assert (foreign / "unblinded" / "release.json").is_file()
 
 
+@pytest.mark.requirement("JOB-003")
 def test_build_again_requeues_only_a_failed_release_and_is_audited(manager) -> None:
     # given a failed release
     release = dataset_release_declare(actor=manager, reason="interim", enqueue=False)

@@ -20,6 +20,7 @@ def built(tmp_path):
                                media_root=tmp_path, previous=None)  # fmt: skip
 
 
+@pytest.mark.requirement("EXP-001")
 def test_manifest_verifies_and_sha256sum_agrees(built, tmp_path) -> None:
     for variant in ("unblinded", "blinded"):
         folder = tmp_path / built.folder / variant
@@ -30,6 +31,7 @@ def test_manifest_verifies_and_sha256sum_agrees(built, tmp_path) -> None:
             assert out.returncode == 0, out.stdout + out.stderr
 
 
+@pytest.mark.requirement("EXP-001")
 def test_manifest_detects_one_changed_byte(built, tmp_path) -> None:
     # given a published release, when one byte of a file changes
     path = tmp_path / built.folder / "unblinded" / "wide.csv"
@@ -53,6 +55,7 @@ def test_release_holds_every_format_and_both_zips(built, tmp_path) -> None:
     assert "sha256sum -c manifest-sha256.txt" in readme
 
 
+@pytest.mark.requirement("BLD-006")
 def test_blinded_variant_hides_the_arm_and_the_mapping(built, tmp_path) -> None:
     unblinded = tmp_path / built.folder / "unblinded"
     blinded = tmp_path / built.folder / "blinded"
@@ -67,11 +70,13 @@ def test_blinded_variant_hides_the_arm_and_the_mapping(built, tmp_path) -> None:
     assert arms == {"A", "B"}
 
 
+@pytest.mark.requirement("EXP-002")
 def test_published_files_are_read_only(built, tmp_path) -> None:
     path = tmp_path / built.folder / "unblinded" / "wide.csv"
     assert not path.stat().st_mode & 0o222
 
 
+@pytest.mark.requirement("EXP-003")
 def test_a_failed_build_publishes_nothing(tmp_path, monkeypatch) -> None:
     def broken(*args, **kwargs):
         raise RuntimeError("disk full")
@@ -83,12 +88,14 @@ def test_a_failed_build_publishes_nothing(tmp_path, monkeypatch) -> None:
     assert list((tmp_path / "releases").iterdir()) == []
 
 
+@pytest.mark.requirement("EXP-002")
 def test_an_existing_version_is_never_overwritten(built, tmp_path) -> None:
     with pytest.raises(FileExistsError):
         release_build_files(data=synthetic_dataset(seed=2), protocol=PROTOCOL, meta=meta(),
                             media_root=tmp_path, previous=None)  # fmt: skip
 
 
+@pytest.mark.requirement("EXP-009")
 def test_next_version_keeps_the_mapping_and_diffs_the_previous(built, tmp_path) -> None:
     # given v1, when v2 is built from data with one participant more and one value changed
     data = synthetic_dataset(n=13)

@@ -49,6 +49,7 @@ def folder_digests(root: Path) -> dict[str, str]:
     return {p.relative_to(root).as_posix(): sha256_file(p) for p in root.rglob("*") if p.is_file()}
 
 
+@pytest.mark.requirement("EXP-002")
 def test_later_data_changes_do_not_change_an_existing_release(trial, tmp_path) -> None:
     # given release v1
     actor, people = trial
@@ -89,6 +90,7 @@ def _contains(data: bytes, needles: list[bytes]) -> list[bytes]:
     return found
 
 
+@pytest.mark.requirement("EXP-004")
 def test_identifying_data_never_appear_in_a_release(trial, tmp_path) -> None:
     actor, people = trial
     for i, p in enumerate(people):
@@ -102,6 +104,7 @@ def test_identifying_data_never_appear_in_a_release(trial, tmp_path) -> None:
         assert _contains((tmp_path / archive).read_bytes(), needles) == []
 
 
+@pytest.mark.requirement("RFC-004")
 def test_a_data_cut_needs_a_reason_and_creates_nothing_without_one(trial) -> None:
     actor, _ = trial
     with pytest.raises(ReleaseError) as err:
@@ -110,6 +113,7 @@ def test_a_data_cut_needs_a_reason_and_creates_nothing_without_one(trial) -> Non
     assert not DatasetRelease.objects.exists()
 
 
+@pytest.mark.requirement("EXP-005")
 def test_a_data_cut_is_audited_as_an_export(trial) -> None:
     actor, _ = trial
     release = dataset_release_declare(actor=actor, reason="DSMB", enqueue=False)
@@ -117,6 +121,7 @@ def test_a_data_cut_is_audited_as_an_export(trial) -> None:
     assert event.reason == "DSMB"
 
 
+@pytest.mark.requirement("LCK-003")
 def test_a_cut_declared_on_a_locked_database_is_a_lock_release(trial) -> None:
     from trial.services.locks import database_set_state
 
@@ -128,6 +133,7 @@ def test_a_cut_declared_on_a_locked_database_is_a_lock_release(trial) -> None:
     assert (cut.kind, final.kind) == ("data_cut", "lock")
 
 
+@pytest.mark.requirement("BLD-006", "EXP-005")
 def test_download_is_audited_and_blinded_users_get_only_the_blinded_variant(trial) -> None:
     actor, _ = trial
     release = build(actor)
@@ -153,6 +159,7 @@ def test_release_create_command_prints_the_folder_and_the_archive(trial, tmp_pat
     assert "manage.py" in release.created_by_name
 
 
+@pytest.mark.requirement("EXP-003")
 def test_a_failed_build_is_marked_failed_and_publishes_nothing(trial, tmp_path, monkeypatch):
     from analysis.releases import builder
 

@@ -73,6 +73,7 @@ def release():
     return unblinded_frames(synthetic_dataset(), PROTOCOL)
 
 
+@pytest.mark.requirement("EXP-006")
 def test_sav_reads_back_with_variable_and_value_labels(release, tmp_path) -> None:
     # when the wide frame is written as SPSS .sav and read back
     path = tmp_path / "wide.sav"
@@ -91,6 +92,7 @@ def test_sav_reads_back_with_variable_and_value_labels(release, tmp_path) -> Non
     assert frame["participant_id"].tolist() == release.frames["wide"]["participant_id"].tolist()
 
 
+@pytest.mark.requirement("EXP-006")
 def test_dta_reads_back_with_variable_and_value_labels(release, tmp_path) -> None:
     path = tmp_path / "wide.dta"
     write_dta(release.frames["wide"], release.variables_of("wide"), path)
@@ -111,6 +113,7 @@ def test_long_frame_dta_keeps_one_row_per_participant_and_visit(release, tmp_pat
     assert len(frame) == N * 4
 
 
+@pytest.mark.requirement("EXP-006")
 def test_odm_validates_against_the_cdisc_odm_1_3_2_schema(release, tmp_path) -> None:
     # given the ODM 1.3.2 schema shipped in odmlib
     schema = etree.XMLSchema(etree.parse(str(XSD)))
@@ -129,6 +132,7 @@ def test_odm_validates_against_the_cdisc_odm_1_3_2_schema(release, tmp_path) -> 
     assert doc.find(".//odm:CodeList[@OID='CL.OUTCOME.MACNAB']", ns) is not None
 
 
+@pytest.mark.requirement("BLD-006")
 def test_blinded_odm_validates_and_masks_the_arm(release, tmp_path) -> None:
     blinded = blinded_frames(release, PROTOCOL, {"S": "B", "P": "A"})
     path = tmp_path / "odm.xml"

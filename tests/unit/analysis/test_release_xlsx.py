@@ -4,11 +4,13 @@ import math
 
 import openpyxl
 import pandas as pd
+import pytest
 
 from analysis.releases.frames import ReleaseFrames, Variable
 from analysis.releases.writers import write_xlsx
 
 
+@pytest.mark.requirement("EXP-007")
 def test_workbook_keeps_values_and_never_makes_formulas(tmp_path) -> None:
     wide = pd.DataFrame({
         "participant_id": ["S01-0001", "S01-0002", "S01-0003"],

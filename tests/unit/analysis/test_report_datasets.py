@@ -78,6 +78,7 @@ def test_report_run_records_inputs_and_files(small_trial, settings, tmp_path) ->
     assert run.docx
 
 
+@pytest.mark.requirement("BLD-004")
 def test_blinded_report_has_no_arm_columns_anywhere(small_trial, settings, tmp_path) -> None:
     settings.MEDIA_ROOT = tmp_path
     actor, _ = small_trial

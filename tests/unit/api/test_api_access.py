@@ -36,6 +36,7 @@ REVEALING = (
 
 
 @pytest.mark.parametrize("content", sorted(CALLS))
+@pytest.mark.requirement("BLD-005")
 def test_a_blinded_token_never_sees_the_allocation(api_trial, client, content) -> None:
     for fmt in ("json", "csv", "xml"):
         for extra in ({}, {"rawOrLabel": "label"}, {"type": "eav"}):
@@ -66,6 +67,7 @@ def _cells(fmt: str, body: str) -> set[str]:
     return {body}
 
 
+@pytest.mark.requirement("BLD-005")
 def test_a_blinded_token_cannot_ask_for_the_allocation_field(api_trial, client) -> None:
     status, body = post(
         client,
@@ -87,6 +89,7 @@ def test_a_blinded_token_still_reads_the_unrevealing_data(api_trial, client) -> 
     assert "relation" not in entries[0]
 
 
+@pytest.mark.requirement("API-003")
 def test_another_sites_records_are_never_returned(api_trial, client) -> None:
     # given a nurse of site S02
     token = api_trial.tokens["nurse_b"]
@@ -118,6 +121,7 @@ def test_another_sites_records_are_never_returned(api_trial, client) -> None:
         ({"content": "exportFieldNames", "field": "no_such_field"}, 400),
     ],
 )
+@pytest.mark.requirement("API-004")
 def test_bad_calls_get_an_error_status_and_a_json_error(api_trial, client, params, status) -> None:
     body = {"token": api_trial.tokens["stat"], "format": "json", **params}
     response = client.post("/api/", body)
@@ -126,6 +130,7 @@ def test_bad_calls_get_an_error_status_and_a_json_error(api_trial, client, param
     assert response.json()["error"]
 
 
+@pytest.mark.requirement("API-004")
 def test_errors_are_in_the_callers_language(api_trial, client) -> None:
     response = client.post(
         "/api/", {"token": "0" * 32, "content": "version"}, HTTP_ACCEPT_LANGUAGE="zh-hans"
@@ -135,12 +140,14 @@ def test_errors_are_in_the_callers_language(api_trial, client) -> None:
     assert response.json() == {"error": expected}
 
 
+@pytest.mark.requirement("API-001")
 def test_get_is_refused(api_trial, client) -> None:
     response = client.get("/api/")
     assert response.status_code == 405
     assert "error" in response.json()
 
 
+@pytest.mark.requirement("API-001")
 def test_revoked_tokens_and_inactive_users_are_refused(api_trial, client) -> None:
     # given the statistician gets a new token (the old one is revoked) and the nurse leaves
     user = api_trial.users["stat"]
@@ -156,6 +163,7 @@ def test_revoked_tokens_and_inactive_users_are_refused(api_trial, client) -> Non
     assert ApiToken.objects.filter(user=user, revoked_at__isnull=True).count() == 1
 
 
+@pytest.mark.requirement("API-001")
 def test_tokens_are_32_hex_characters_stored_only_as_a_hash(api_trial) -> None:
     raw = api_trial.tokens["stat"]
     assert len(raw) == 32
@@ -167,6 +175,7 @@ def test_tokens_are_32_hex_characters_stored_only_as_a_hash(api_trial) -> None:
     assert raw.lower() not in stored
 
 
+@pytest.mark.requirement("API-004")
 def test_rate_limit_answers_429_with_a_json_error(api_trial, client, settings, monkeypatch) -> None:
     # given a limit of three calls a minute, all in one minute window
     settings.EDC_API_RATE_LIMIT = 3
@@ -186,6 +195,7 @@ def test_rate_limit_answers_429_with_a_json_error(api_trial, client, settings, m
     assert post(client, api_trial.tokens["dm"], content="version")[0] == 200
 
 
+@pytest.mark.requirement("API-002")
 def test_every_call_is_audited_with_who_what_and_how_many(api_trial, client) -> None:
     before = AuditEvent.objects.filter(action=AuditEvent.Action.EXPORT).count()
     post_json(

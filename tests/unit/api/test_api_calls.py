@@ -93,6 +93,7 @@ def test_events_arm_and_form_event_mapping_follow_the_protocol(api_trial, client
     assert {r["form_name"] for r in repeating} == {"medication", "adverse_event"}
 
 
+@pytest.mark.requirement("API-005")
 def test_record_values_are_strings_equal_to_the_database(api_trial, client) -> None:
     # given a participant's stored answers
     person = api_trial.people[1]

@@ -18,6 +18,7 @@ def joa(*values):
 WORKED_PRE = joa(1, 0, 1, 1, 1, 1, 1, 1, 1, 0, 1, 0, 1, 0)
 
 
+@pytest.mark.requirement("SCO-003")
 def test_joa_worked_example_pre_op_total_is_10():
     assert scoring.score("joa", WORKED_PRE) == {
         "subjective": 2,
@@ -66,6 +67,7 @@ def test_joa_empty_form_gives_no_scores():
     assert set(scoring.score("joa", {}).values()) == {None}
 
 
+@pytest.mark.requirement("SCO-003")
 def test_joa_recovery_rate_worked_example():
     rate = scoring.joa_recovery_rate(10, 26)
     assert rate == pytest.approx(84.2105263158, abs=1e-9)
@@ -160,6 +162,7 @@ E, G, F, P = "excellent", "good", "fair", "poor"
         ([None, None], None, 2),
     ],
 )
+@pytest.mark.requirement("SCO-003")
 def test_excellent_good_rate_worked_examples(grades, rate, n_missing):
     result = scoring.excellent_good_rate(grades)
     assert result["rate_pct"] == (None if rate is None else pytest.approx(rate, abs=1e-9))
@@ -179,6 +182,7 @@ def test_excellent_good_rate_reports_every_count():
     }
 
 
+@pytest.mark.requirement("SCO-003")
 def test_paper_table_5_rates_round_to_the_published_values():
     group_s = scoring.excellent_good_rate([E] * 30 + [G] * 5 + [F] * 3)
     group_p = scoring.excellent_good_rate([E] * 25 + [G] * 9 + [F] * 5)

@@ -211,6 +211,7 @@ def test_vas_band_never_improves_as_pain_rises(low, high):
 
 @EXAMPLES
 @given(st.sampled_from(sorted(SF36_CODES)), st.integers(-100, 100))
+@pytest.mark.requirement("SCO-005")
 def test_sf36_integer_outside_the_codes_is_rejected(item, value):
     if 1 <= value <= SF36_CODES[item]:
         return

@@ -50,24 +50,28 @@ def _cases(name: str) -> list:
 
 
 @pytest.mark.parametrize("row", _cases("sf36_reference.csv"))
+@pytest.mark.requirement("SCO-002")
 def test_sf36_matches_the_r_reference(row):
     result = scoring.score("sf36", _answers(row, "sf36_"))
     _assert_matches(result, row, list(scoring.INSTRUMENTS["sf36"].score_keys))
 
 
 @pytest.mark.parametrize("row", _cases("odi_reference.csv"))
+@pytest.mark.requirement("SCO-001")
 def test_odi_matches_the_r_reference(row):
     result = scoring.score("odi", _answers(row, "odi_"))
     _assert_matches(result, row, ["raw_sum", "answered", "percent", "band"])
 
 
 @pytest.mark.parametrize("row", _cases("joa_reference.csv"))
+@pytest.mark.requirement("SCO-003")
 def test_joa_matches_the_r_reference(row):
     result = scoring.score("joa", _answers(row, "joa_"))
     _assert_matches(result, row, ["subjective", "signs", "adl", "bladder", "total"])
 
 
 @pytest.mark.parametrize("row", _cases("joa_recovery_reference.csv"))
+@pytest.mark.requirement("SCO-003")
 def test_joa_recovery_matches_the_r_reference(row):
     rate = scoring.joa_recovery_rate(int(row["pre"]), int(row["post"]))
     _assert_matches(

@@ -48,10 +48,12 @@ def worked():
         ("raw_total_8scales", 21 + 6 + 8.2 + 16 + 14 + 5 + 4 + 15),
     ],
 )
+@pytest.mark.requirement("SCO-002")
 def test_sf36_worked_example_scales(worked, key, expected):
     assert worked[key] == pytest.approx(expected, abs=1e-9)
 
 
+@pytest.mark.requirement("SCO-002")
 def test_sf36_worked_example_summary_scores(worked):
     assert worked["pcs"] == pytest.approx(44.402796, abs=1e-6)
     assert worked["mcs"] == pytest.approx(32.311045, abs=1e-6)

@@ -73,6 +73,7 @@ ERROR_CASES = [
 
 
 @pytest.mark.parametrize(("instrument", "answers", "item", "code"), ERROR_CASES)
+@pytest.mark.requirement("SCO-005")
 def test_invalid_answer_raises_with_item_and_code(instrument, answers, item, code):
     # when
     with pytest.raises(InvalidAnswer) as caught:
@@ -90,6 +91,7 @@ def test_invalid_answer_is_a_value_error_with_string_code():
     assert caught.value.value == 6
 
 
+@pytest.mark.requirement("SCO-005")
 def test_invalid_answer_raises_even_when_the_score_would_be_missing():
     # given: nine ODI sections missing, so no score could be computed anyway
     answers = {"odi_1": 7}

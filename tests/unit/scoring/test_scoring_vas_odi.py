@@ -22,6 +22,7 @@ def odi(*values):
         (10, "severe"),
     ],
 )
+@pytest.mark.requirement("SCO-001")
 def test_vas_band_follows_the_paper(value, band):
     assert scoring.score("vas", {"vas": value}) == {"vas": float(value), "band": band}
 
@@ -31,6 +32,7 @@ def test_vas_missing_gives_no_score(answers):
     assert scoring.score("vas", answers) == {"vas": None, "band": None}
 
 
+@pytest.mark.requirement("SCO-001")
 def test_odi_worked_example_all_sections():
     # given: INSTRUMENTS.md §2.4 worked example
     answers = odi(2, 1, 3, 2, 1, 2, 1, 0, 2, 2)
@@ -40,6 +42,7 @@ def test_odi_worked_example_all_sections():
     assert result == {"raw_sum": 16, "answered": 10, "percent": 32.0, "band": "moderate"}
 
 
+@pytest.mark.requirement("SCO-001")
 def test_odi_worked_example_sex_life_missing_is_scored_over_45():
     # given: section 8 (sex life) not applicable
     answers = odi(5, 5, 3, 3, 0, 0, 0, None, 0, 0)
@@ -73,6 +76,7 @@ def test_odi_missing_value_given_as_none_equals_absent_key():
         {},
     ],
 )
+@pytest.mark.requirement("SCO-001")
 def test_odi_two_or_more_missing_sections_give_no_score(answers):
     result = scoring.score("odi", answers)
     assert result["percent"] is None

@@ -41,6 +41,7 @@ def list_parameters(draw: st.DrawFn) -> dict:
     }
 
 
+@pytest.mark.requirement("RND-005")
 def test_generate_permuted_blocks_matches_golden_list():
     # given the parameters pinned on 2026-11-24 (same on CPython 3.11, 3.12 and 3.13)
     # when
@@ -74,6 +75,7 @@ def test_generate_permuted_blocks_ignores_order_and_repeats_of_block_sizes():
 
 @settings(max_examples=150, deadline=None)
 @given(list_parameters())
+@pytest.mark.requirement("RND-005")
 def test_generate_permuted_blocks_every_block_holds_arms_in_ratio(params):
     # when
     spec = generate_permuted_blocks(**params)
@@ -108,6 +110,7 @@ def test_generate_permuted_blocks_running_imbalance_stays_within_block_bound(par
 
 @settings(max_examples=100, deadline=None)
 @given(list_parameters())
+@pytest.mark.requirement("RND-005")
 def test_generate_permuted_blocks_fills_each_stratum_with_whole_blocks(params):
     # when
     strata = _by_stratum(generate_permuted_blocks(**params))
@@ -121,6 +124,7 @@ def test_generate_permuted_blocks_fills_each_stratum_with_whole_blocks(params):
 
 @settings(max_examples=100, deadline=None)
 @given(list_parameters())
+@pytest.mark.requirement("RND-005")
 def test_generate_permuted_blocks_is_reproducible_from_seed(params):
     # when / then
     assert generate_permuted_blocks(**params) == generate_permuted_blocks(**params)

@@ -53,6 +53,7 @@ def test_canonical_form_is_the_documented_text():
     assert commitment(SMALL) == hashlib.sha256(expected).hexdigest()
 
 
+@pytest.mark.requirement("RND-004")
 def test_commitment_of_golden_list_is_pinned():
     # when / then: drift in the generator or the canonical form changes this digest
     assert commitment(_golden_list()) == (
@@ -112,6 +113,7 @@ def test_commitment_changes_with_header_or_slot_set(change):
     index=st.integers(0, 17),
     field=st.sampled_from(["arm", "randomization_number", "sequence", "stratum"]),
 )
+@pytest.mark.requirement("RND-004")
 def test_commitment_changes_when_any_slot_changes(index, field):
     # given
     spec = _golden_list()

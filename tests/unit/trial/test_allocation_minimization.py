@@ -67,6 +67,7 @@ def _range(cell, arms):
         ([({"site": "S1"}, "A")], 0.9, {"arms": ["A", "B", "C"], "ratio": [1, 1, 1]}, "A", False),
     ],
 )
+@pytest.mark.requirement("RND-007")
 def test_minimization_assign_cuts_the_draw_into_documented_intervals(
     existing, rng_value, overrides, arm, chosen_best
 ):
@@ -117,6 +118,7 @@ def test_minimization_assign_rejects_bad_input(overrides, message):
         minimization_assign(**kwargs)
 
 
+@pytest.mark.requirement("RND-007")
 def test_minimization_sequence_matches_golden_decisions():
     # given pinned on 2026-11-24 (same on CPython 3.11, 3.12 and 3.13)
     cohort = [{"site": str(i % 3), "level": str(i % 2)} for i in range(30)]

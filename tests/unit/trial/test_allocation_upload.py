@@ -113,6 +113,7 @@ def test_every_documented_code_is_covered_and_listed_in_the_module_table():
     assert all(f"\n{code} " in upload_module.__doc__ for code in UPLOAD_PROBLEM_CODES)
 
 
+@pytest.mark.requirement("RND-006")
 def test_parse_allocation_csv_reports_every_defect_with_physical_line_numbers():
     # given one file with many defects and a blank line 3
     text = (

@@ -7,6 +7,7 @@ from trial.services.audit import audit_record
 pytestmark = pytest.mark.django_db
 
 
+@pytest.mark.requirement("AUD-001")
 def test_audit_record_stores_who_what_old_new_and_reason():
     # given
     actor, site = UserFactory(username="nurse1"), SiteFactory(code="S01")

@@ -29,6 +29,7 @@ def _csv(response):
     return list(csv.DictReader(io.StringIO(text)))
 
 
+@pytest.mark.requirement("AUD-004")
 def test_the_trail_filters_by_participant_and_user(client, trial_data):
     client.force_login(user_with_role(Role.DATA_MANAGER, site=None))
     events = client.get(reverse("trial:audit"), {"participant": "S01-0001"}).context["rows"]
@@ -40,6 +41,7 @@ def test_the_trail_filters_by_participant_and_user(client, trial_data):
     assert {e.actor_username for e, _ in by_user} == {"nurse2"}
 
 
+@pytest.mark.requirement("AUD-004")
 def test_a_site_bound_reader_sees_only_its_sites_events(client, trial_data):
     manager = user_with_role(Role.DATA_MANAGER, site=trial_data["s02"])
     client.force_login(manager)
@@ -55,6 +57,7 @@ def test_bad_filter_dates_are_ignored_with_the_form_error_not_a_crash(client, tr
     assert response.context["filter_form"].errors["date_from"]
 
 
+@pytest.mark.requirement("AUD-005", "EXP-007")
 def test_export_streams_csv_neutralises_formulas_and_is_audited(client, trial_data):
     manager = user_with_role(Role.DATA_MANAGER, site=None)
     audit_record(
@@ -72,6 +75,7 @@ def test_export_streams_csv_neutralises_formulas_and_is_audited(client, trial_da
     assert AuditEvent.objects.filter(action="export", actor=manager).exists()
 
 
+@pytest.mark.requirement("BLD-003")
 def test_blinded_readers_see_allocation_changes_masked(client, trial_data):
     reader = user_with_role(Role.DATA_MANAGER, site=None)
     reader.memberships.create(site=trial_data["s01"], role=Role.OUTCOME_ASSESSOR)
@@ -84,6 +88,7 @@ def test_blinded_readers_see_allocation_changes_masked(client, trial_data):
     assert all(r["new"] == "•••" for r in exported if r["object_type"] == "trial.allocation")
 
 
+@pytest.mark.requirement("AUD-005")
 def test_roles_without_the_trail_get_403(client, trial_data):
     client.force_login(user_with_role(Role.RESEARCH_NURSE, site=trial_data["s01"]))
     assert client.get(reverse("trial:audit")).status_code == 403

@@ -66,6 +66,7 @@ def _forbidden_texts():
     return texts
 
 
+@pytest.mark.requirement("BLD-001")
 def test_a_blinded_assessor_never_sees_an_allocation_on_any_page(client):
     # given: a living trial whose participants are randomized, and an unblinding request
     site = SiteFactory(code="S01")

@@ -94,12 +94,14 @@ def test_required_for_complete_names_only_form_fields(form_class):
 
 
 @pytest.mark.parametrize("form_class", ALL_FORMS)
+@pytest.mark.requirement("DEC-002")
 def test_draft_with_every_answer_blank_is_valid(form_class):
     form = bound(form_class, {})
     assert form.is_valid(), form.errors
 
 
 @pytest.mark.parametrize("form_class", ALL_FORMS)
+@pytest.mark.requirement("DEC-002")
 def test_completing_a_blank_form_requires_the_completion_fields(form_class):
     form = bound(form_class, {}, completing=True)
     assert not form.is_valid()
@@ -122,6 +124,7 @@ def test_unanswered_yes_no_question_stays_unknown_in_a_draft():
     assert form.cleaned_data["diabetes"] is None
 
 
+@pytest.mark.requirement("DEC-005")
 def test_bmi_and_length_of_stay_are_not_entered():
     assert "bmi" not in BaselineForm.base_fields
     assert "length_of_stay_days" not in DischargeForm.base_fields
@@ -149,6 +152,7 @@ def test_bmi_and_length_of_stay_are_not_entered():
         (PeldForm, "blood_loss_ml", "-1"),
     ],
 )
+@pytest.mark.requirement("DEC-001")
 def test_out_of_range_values_are_refused(form_class, field, value):
     form = bound(form_class, {field: value})
     assert not form.is_valid()
@@ -169,17 +173,20 @@ def test_out_of_range_values_are_refused(form_class, field, value):
         (OutcomeForm, "macnab", "perfect"),
     ],
 )
+@pytest.mark.requirement("DEC-001")
 def test_values_outside_the_choices_are_refused(form_class, field, value):
     form = bound(form_class, {field: value})
     assert not form.is_valid()
     assert form.has_error(field, "invalid_choice")
 
 
+@pytest.mark.requirement("DEC-001")
 def test_non_numeric_height_is_refused():
     form = bound(BaselineForm, {"height_cm": "tall"})
     assert form.has_error("height_cm", "invalid")
 
 
+@pytest.mark.requirement("DEC-001")
 def test_dates_in_the_future_are_refused():
     tomorrow = timezone.localdate().toordinal() + 1
     form = bound(DischargeForm, {"discharge_date": date.fromordinal(tomorrow).isoformat()})
@@ -196,12 +203,14 @@ def test_macnab_choices_are_the_scoring_codes():
 # --- hard and soft edit checks through the forms ----------------------------------------
 
 
+@pytest.mark.requirement("DEC-003")
 def test_bmi_outside_eligibility_is_a_warning_not_an_error():
     form = bound(BaselineForm, {"height_cm": "170", "weight_kg": "95"})  # 32.9
     assert form.is_valid(), form.errors
     assert soft_codes(form) == {"bmi_outside_eligibility"}
 
 
+@pytest.mark.requirement("DEC-003")
 def test_implausible_bmi_refuses_the_save():
     form = bound(BaselineForm, {"height_cm": "200", "weight_kg": "40"})  # 10.0
     assert not form.is_valid()
@@ -278,6 +287,7 @@ def test_snrb_needle_and_anaesthetic_default_to_the_paper():
     assert form["local_anaesthetic"].value() == "1% lidocaine"
 
 
+@pytest.mark.requirement("DEC-004")
 def test_peld_surgery_before_admission_is_refused():
     form = bound(PeldForm, {"surgery_date": "2024-02-28"})
     assert form.has_error("surgery_date", "surgery_before_admission")
@@ -288,6 +298,7 @@ def test_peld_other_event_needs_details_when_completing():
     assert form.has_error("event_details", "event_details_missing")
 
 
+@pytest.mark.requirement("DEC-004")
 def test_discharge_before_surgery_is_refused():
     form = bound(DischargeForm, {"discharge_date": "2024-03-03"})
     assert form.has_error("discharge_date", "discharge_before_surgery")
@@ -300,11 +311,13 @@ def test_discharge_mri_done_needs_its_date_when_completing():
     assert form.has_error("decompression_complete", "decompression_missing")
 
 
+@pytest.mark.requirement("DEC-004")
 def test_outcome_before_surgery_is_refused():
     form = bound(OutcomeForm, {"assessment_date": "2024-03-01"})
     assert form.has_error("assessment_date", "assessment_before_surgery")
 
 
+@pytest.mark.requirement("DEC-003")
 def test_outcome_outside_the_window_is_a_warning():
     form = bound(OutcomeForm, {"assessment_date": "2024-04-10"})
     assert form.is_valid(), form.errors
@@ -344,12 +357,14 @@ def test_outcome_complication_labels_follow_the_language():
     assert labels["epidural_haematoma"] == "硬膜外血肿"
 
 
+@pytest.mark.requirement("DEC-004")
 def test_adverse_event_resolution_before_onset_is_refused():
     data = {"onset_date": "2024-03-06", "resolution_date": "2024-03-05"}
     form = bound(AdverseEventForm, data)
     assert form.has_error("resolution_date", "resolution_before_onset")
 
 
+@pytest.mark.requirement("DEC-004")
 def test_medication_stop_before_start_is_refused():
     form = bound(MedicationForm, {"start_date": "2024-03-02", "stop_date": "2024-03-01"})
     assert form.has_error("stop_date", "stop_before_start")

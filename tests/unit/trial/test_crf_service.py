@@ -63,6 +63,7 @@ def _first_changeable(answers):
 
 
 @pytest.mark.parametrize(("visit_code", "form_code"), VISIT_FORMS + [(None, f) for f in LOG_FORMS])
+@pytest.mark.requirement("AUD-001")
 def test_every_form_write_is_audited_with_old_and_new_values(
     nurse, participant, visit_code, form_code
 ):
@@ -109,6 +110,7 @@ def _allowed(form_code, name):
     return list(scoring.INSTRUMENTS[form_code].item(name).allowed_values)
 
 
+@pytest.mark.requirement("RFC-001")
 def test_changing_a_complete_form_needs_a_reason_and_changes_nothing_without(nurse, participant):
     instance, answers = _save(nurse, participant, "vas", "admission")
     changed = {**answers, "leg_vas": Decimal("1.0")}
@@ -128,6 +130,7 @@ def test_changing_a_complete_form_needs_a_reason_and_changes_nothing_without(nur
     assert instance.revision == 1
 
 
+@pytest.mark.requirement("DEC-006")
 def test_a_stale_save_is_refused_and_the_newer_data_survive(nurse, participant):
     # given: two people opened revision 1
     instance, answers = _save(nurse, participant, "vas", "admission", complete=False)
@@ -160,6 +163,7 @@ def test_a_stale_save_is_refused_and_the_newer_data_survive(nurse, participant):
     assert PainVasData.objects.get(instance=instance).leg_vas == Decimal("4.0")
 
 
+@pytest.mark.requirement("SCO-004")
 def test_scores_are_stored_with_the_scorer_version(nurse, participant):
     import scoring
     from trial.models import OdiData
@@ -204,6 +208,7 @@ def test_the_surgery_record_moves_the_surgery_anchor(nurse, participant):
     assert month_3.target_date == actual + datetime.timedelta(days=90)
 
 
+@pytest.mark.requirement("DEC-009")
 def test_arm_only_form_is_refused_for_the_other_arm(nurse):
     other = allocated_participant(nurse, nurse.memberships.get().site, arm="P")
     admission = Visit.objects.get(participant=other, code="admission")
@@ -218,6 +223,7 @@ def test_arm_only_form_is_refused_for_the_other_arm(nurse):
         )
 
 
+@pytest.mark.requirement("AUD-006", "RFC-004")
 def test_log_entries_number_up_and_voiding_keeps_them(nurse, participant):
     first, _ = _save(nurse, participant, "adverse_event")
     second, _ = _save(nurse, participant, "adverse_event")
@@ -235,6 +241,7 @@ def test_log_entries_number_up_and_voiding_keeps_them(nurse, participant):
     assert _events(second).last().action == "delete"
 
 
+@pytest.mark.requirement("AUD-001", "DEC-005")
 def test_the_baseline_bmi_is_derived_and_audited(nurse, participant):
     from trial.models import BaselineData
 

@@ -126,6 +126,7 @@ def test_completeness_matrix_matches_the_form_instances(client, statistician):
     }
 
 
+@pytest.mark.requirement("BLD-004")
 def test_vas_trend_pools_for_blinded_and_splits_for_unblinded(client, statistician):
     load_sites(statistician, ["S01"])
     client.force_login(investigator(username="open"))
@@ -139,6 +140,7 @@ def test_vas_trend_pools_for_blinded_and_splits_for_unblinded(client, statistici
     assert pooled_n == split_n > 0
 
 
+@pytest.mark.requirement("BLD-004")
 def test_blinded_investigator_sees_no_arm_anywhere(client, statistician):
     # given
     load_sites(statistician, ["S01"])
@@ -159,6 +161,7 @@ def test_blinded_investigator_sees_no_arm_anywhere(client, statistician):
     assert 'data-testid="pooled-allocation"' in html
 
 
+@pytest.mark.requirement("ACC-003")
 def test_site_investigator_sees_only_their_site(client, statistician):
     s01, _s02 = load_sites(statistician, ["S01", "S02"])
     client.force_login(investigator(s01))

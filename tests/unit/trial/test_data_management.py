@@ -61,6 +61,7 @@ def _change(nurse, participant, visit, instance, answers, **kwargs):
     )
 
 
+@pytest.mark.requirement("QRY-001")
 def test_a_query_goes_open_answered_closed_and_reopened_with_audit(vas, nurse, manager):
     _, _, instance, _ = vas
     query = query_raise(
@@ -84,6 +85,7 @@ def test_a_query_goes_open_answered_closed_and_reopened_with_audit(vas, nurse, m
     ]
 
 
+@pytest.mark.requirement("SIG-002")
 def test_a_later_edit_clears_verification_and_voids_the_signature(vas, nurse, site):
     participant, visit, instance, answers = vas
     monitor = user_with_role(Role.DATA_MANAGER, site=None)
@@ -100,6 +102,7 @@ def test_a_later_edit_clears_verification_and_voids_the_signature(vas, nurse, si
     assert changes["signed"] == [True, False]
 
 
+@pytest.mark.requirement("SIG-001")
 def test_a_signature_needs_the_right_password(vas, site):
     _, _, instance, _ = vas
     investigator = user_with_role(Role.INVESTIGATOR, site=site)
@@ -110,6 +113,7 @@ def test_a_signature_needs_the_right_password(vas, site):
     assert instance.signed_at is None
 
 
+@pytest.mark.requirement("LCK-001")
 def test_a_locked_form_refuses_changes_until_unlocked_with_a_reason(vas, nurse, manager):
     participant, visit, instance, answers = vas
     crf_lock(actor=manager, instance=instance)
@@ -121,6 +125,7 @@ def test_a_locked_form_refuses_changes_until_unlocked_with_a_reason(vas, nurse, 
     assert _change(nurse, participant, visit, instance, answers).revision == 2
 
 
+@pytest.mark.requirement("RFC-002", "DEC-003")
 def test_saving_over_a_soft_warning_needs_a_reason_and_opens_a_query(client, nurse, site):
     participant = allocated_participant(nurse, site, arm="P")
     client.force_login(nurse)
@@ -144,6 +149,7 @@ def test_saving_over_a_soft_warning_needs_a_reason_and_opens_a_query(client, nur
     )
 
 
+@pytest.mark.requirement("QRY-003")
 def test_query_list_shows_open_queries_of_the_users_sites_with_age(client, vas, manager):
     _, _, instance, _ = vas
     query_raise(actor=manager, form_instance=instance, field="", text="Check please")
@@ -175,6 +181,7 @@ def test_only_the_right_roles_act(client, vas, nurse):
     assert instance.verified_at is None
 
 
+@pytest.mark.requirement("QRY-002")
 def test_the_nightly_recheck_opens_queries_and_closes_them_once_fixed(nurse, site):
     from trial.services.edit_checks import edit_checks_run_all
     from trial.tasks import edit_checks_run_all_task
@@ -217,6 +224,7 @@ def test_the_nightly_recheck_opens_queries_and_closes_them_once_fixed(nurse, sit
     assert query.status == "closed"
 
 
+@pytest.mark.requirement("LCK-002")
 def test_a_locked_casebook_refuses_changes_until_unlocked(vas, nurse, manager):
     from trial.exceptions import ParticipantLocked
     from trial.services.locks import participant_lock, participant_unlock
@@ -231,6 +239,7 @@ def test_a_locked_casebook_refuses_changes_until_unlocked(vas, nurse, manager):
     assert _change(nurse, participant, visit, instance, answers).revision == 2
 
 
+@pytest.mark.requirement("LCK-003")
 def test_a_frozen_database_stops_entry_but_not_queries_and_a_locked_one_stops_both(
     vas, nurse, manager
 ):
@@ -254,6 +263,7 @@ def test_a_frozen_database_stops_entry_but_not_queries_and_a_locked_one_stops_bo
     assert AuditEvent.objects.filter(object_type="trial.databaselock").count() == 2
 
 
+@pytest.mark.requirement("SIG-001")
 def test_signing_a_casebook_signs_every_complete_form(vas, site, client):
     participant, _, instance, _ = vas
     investigator = user_with_role(Role.INVESTIGATOR, site=site, username="inv9")

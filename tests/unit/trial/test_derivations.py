@@ -26,6 +26,7 @@ def participant(admission_date=ADMITTED):
         (Decimal("170.0"), None, None),
     ],
 )
+@pytest.mark.requirement("DEC-005")
 def test_baseline_bmi_is_weight_over_height_squared(height, weight, bmi):
     answers = {"height_cm": height, "weight_kg": weight}
     assert derive("trial.BaselineData", answers, participant()) == {"bmi": bmi}
@@ -47,6 +48,7 @@ def test_baseline_bmi_is_a_decimal_with_one_place():
         (date(2024, 2, 20), ADMITTED, None),  # refused by the edit check; never negative
     ],
 )
+@pytest.mark.requirement("DEC-005")
 def test_length_of_stay_counts_days_from_admission(discharge, admission, days):
     derived = derive("trial.DischargeData", {"discharge_date": discharge}, participant(admission))
     assert derived == {"length_of_stay_days": days}

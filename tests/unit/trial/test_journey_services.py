@@ -38,6 +38,7 @@ def test_trial_ids_count_up_per_site(nurse, site):
     assert ids == ["S01-0001", "S01-0002", "S02-0001"]
 
 
+@pytest.mark.requirement("AUD-002")
 def test_registration_is_audited_without_identifying_values(nurse, site):
     participant = register_participant(nurse, site, full_name="Li Si", phone="139")
     events = AuditEvent.objects.filter(site=site, action="create")
@@ -53,6 +54,7 @@ def test_registration_schedules_only_the_visits_before_randomization(nurse, site
     assert visits == [("admission", TODAY)]
 
 
+@pytest.mark.requirement("DEC-008")
 def test_failing_an_exclusion_makes_the_patient_ineligible_with_the_reason(nurse, site):
     participant = register_participant(nurse, site)
     assessment = eligibility_record(
@@ -66,6 +68,7 @@ def test_failing_an_exclusion_makes_the_patient_ineligible_with_the_reason(nurse
     assert assessment.failed_criteria == ["bmi_out_of_range"]
 
 
+@pytest.mark.requirement("DEC-008")
 def test_eligibility_needs_every_criterion_answered(nurse, site):
     participant = register_participant(nurse, site)
     answers = _answers()
@@ -79,6 +82,7 @@ def test_eligibility_needs_every_criterion_answered(nurse, site):
     assert participant.status == Participant.Status.SCREENING
 
 
+@pytest.mark.requirement("RFC-003")
 def test_reassessment_needs_a_reason(nurse, site):
     participant = register_participant(nurse, site)
     eligibility_record(
@@ -103,6 +107,7 @@ def test_reassessment_needs_a_reason(nurse, site):
     assert participant.status == Participant.Status.ELIGIBLE
 
 
+@pytest.mark.requirement("DEC-008")
 def test_consent_is_refused_before_eligibility(nurse, site):
     participant = register_participant(nurse, site)
     with pytest.raises(InvalidTransition):
@@ -116,6 +121,7 @@ def test_consent_is_refused_before_eligibility(nurse, site):
     assert not hasattr(Participant.objects.get(pk=participant.pk), "consent")
 
 
+@pytest.mark.requirement("DEC-008")
 def test_unknown_consent_version_is_refused(nurse, site):
     participant = register_participant(nurse, site)
     eligibility_record(
@@ -139,6 +145,7 @@ def test_unknown_consent_version_is_refused(nurse, site):
         ("P", ["admission", "preop", "surgery", "postop_day_3", "month_3"]),
     ],
 )
+@pytest.mark.requirement("RND-002")
 def test_allocation_creates_the_visits_of_the_arm(nurse, site, arm, expected):
     participant = allocated_participant(nurse, site, arm=arm)
     assert participant.status == Participant.Status.RANDOMIZED
@@ -150,6 +157,7 @@ def test_allocation_creates_the_visits_of_the_arm(nurse, site, arm, expected):
     assert codes == expected
 
 
+@pytest.mark.requirement("DEC-009")
 def test_visits_are_dated_from_the_anchor_events(nurse, site):
     surgery = TODAY - datetime.timedelta(days=2)
     participant = allocated_participant(
@@ -166,6 +174,7 @@ def test_visits_are_dated_from_the_anchor_events(nurse, site):
     assert visits["postop_day_3"].window_end == surgery + datetime.timedelta(days=4)
 
 
+@pytest.mark.requirement("RFC-003")
 def test_changing_the_surgery_date_reschedules_with_an_audit_row(nurse, site):
     participant = allocated_participant(nurse, site, arm="P")
     new_date = participant.surgery_date + datetime.timedelta(days=2)
@@ -190,6 +199,7 @@ def test_changing_the_surgery_date_reschedules_with_an_audit_row(nurse, site):
     ).exists()
 
 
+@pytest.mark.requirement("RND-003")
 def test_an_allocation_is_never_reassigned(nurse, site):
     participant = allocated_participant(nurse, site, arm="S")
     with pytest.raises(AlreadyAllocated):
@@ -197,12 +207,14 @@ def test_an_allocation_is_never_reassigned(nurse, site):
     assert participant.allocation.arm == "S"
 
 
+@pytest.mark.requirement("RND-001")
 def test_allocation_is_refused_before_consent(nurse, site):
     participant = register_participant(nurse, site)
     with pytest.raises(InvalidTransition):
         allocation_record(actor=nurse, participant=participant, arm="S", randomization_number="1")
 
 
+@pytest.mark.requirement("RFC-003")
 def test_withdrawal_needs_a_reason_and_ends_follow_up(nurse, site):
     participant = allocated_participant(nurse, site)
     with pytest.raises(TrialError) as error:

@@ -7,6 +7,7 @@ from trial.permissions import Action, is_blinded, may, sites_for
 pytestmark = pytest.mark.django_db
 
 
+@pytest.mark.requirement("ACC-005")
 def test_site_role_grants_action_only_at_its_site():
     # given
     s01, s02 = SiteFactory(code="S01"), SiteFactory(code="S02")
@@ -17,6 +18,7 @@ def test_site_role_grants_action_only_at_its_site():
     assert list(sites_for(nurse, Action.ENTER_DATA)) == [s01]
 
 
+@pytest.mark.requirement("ACC-005")
 def test_trial_wide_role_reaches_every_site():
     s01, s02 = SiteFactory(code="S01"), SiteFactory(code="S02")
     manager = user_with_role(Role.DATA_MANAGER, site=None)
@@ -24,6 +26,7 @@ def test_trial_wide_role_reaches_every_site():
     assert set(sites_for(manager, Action.VIEW_PARTICIPANTS)) == {s01, s02}
 
 
+@pytest.mark.requirement("ACC-005")
 def test_role_without_the_action_is_refused():
     statistician = user_with_role(Role.STATISTICIAN, site=None)
     assert not may(statistician, Action.ENTER_DATA)
@@ -31,6 +34,7 @@ def test_role_without_the_action_is_refused():
     assert list(sites_for(statistician, Action.ENTER_DATA)) == []
 
 
+@pytest.mark.requirement("ACC-005")
 def test_inactive_membership_grants_nothing():
     site = SiteFactory()
     nurse = user_with_role(Role.RESEARCH_NURSE, site=site)
@@ -39,12 +43,14 @@ def test_inactive_membership_grants_nothing():
     assert not may(nurse, Action.ENTER_DATA, site=site)
 
 
+@pytest.mark.requirement("BLD-001")
 def test_outcome_assessor_is_blinded_and_nurse_is_not():
     site = SiteFactory()
     assert is_blinded(user_with_role(Role.OUTCOME_ASSESSOR, site=site))
     assert not is_blinded(user_with_role(Role.RESEARCH_NURSE, site=site))
 
 
+@pytest.mark.requirement("BLD-001")
 def test_a_blinded_role_blinds_even_beside_an_unblinded_one():
     site = SiteFactory()
     user = user_with_role(Role.OUTCOME_ASSESSOR, site=site)
@@ -53,6 +59,7 @@ def test_a_blinded_role_blinds_even_beside_an_unblinded_one():
     assert is_blinded(user)
 
 
+@pytest.mark.requirement("ACC-005")
 def test_anonymous_user_may_nothing(rf):
     from django.contrib.auth.models import AnonymousUser
 

@@ -92,6 +92,7 @@ def ready_participant(nurse, site, *, level="L4-5"):
     return participant
 
 
+@pytest.mark.requirement("RND-002")
 def test_randomization_takes_the_first_slot_of_the_stratum_and_is_audited(
     nurse, site, statistician
 ):
@@ -113,6 +114,7 @@ def test_randomization_takes_the_first_slot_of_the_stratum_and_is_audited(
     assert ("snrb" in visits) == (allocation.arm == "S")
 
 
+@pytest.mark.requirement("RND-003")
 def test_a_double_submit_returns_the_same_allocation(nurse, site, statistician):
     sealed_list(statistician)
     participant = ready_participant(nurse, site)
@@ -122,6 +124,7 @@ def test_a_double_submit_returns_the_same_allocation(nurse, site, statistician):
     assert AllocationSlot.objects.filter(participant__isnull=False).count() == 1
 
 
+@pytest.mark.requirement("RND-001")
 def test_randomization_needs_the_admission_forms(nurse, site, statistician):
     sealed_list(statistician)
     today = timezone.localdate()
@@ -140,6 +143,7 @@ def test_randomization_needs_the_admission_forms(nurse, site, statistician):
     assert error.value.code == "pre_randomization_incomplete"
 
 
+@pytest.mark.requirement("RND-001")
 def test_randomization_needs_consent(nurse, site, statistician):
     sealed_list(statistician)
     participant = register_participant(nurse, site)
@@ -147,6 +151,7 @@ def test_randomization_needs_consent(nurse, site, statistician):
         participant_randomize(actor=nurse, participant=participant)
 
 
+@pytest.mark.requirement("RND-001")
 def test_randomization_needs_a_sealed_list(nurse, site, statistician):
     allocation_list_generate(
         actor=statistician,
@@ -163,6 +168,7 @@ def test_randomization_needs_a_sealed_list(nurse, site, statistician):
     assert error.value.code == "no_active_list"
 
 
+@pytest.mark.requirement("RND-002")
 def test_strata_follow_the_baseline_answer(nurse, site, statistician):
     sealed_list(statistician, factors=["site", "herniation_level"])
     allocation = participant_randomize(
@@ -171,6 +177,7 @@ def test_strata_follow_the_baseline_answer(nurse, site, statistician):
     assert allocation.stratum_key == "S01|L5-S1"
 
 
+@pytest.mark.requirement("RND-001")
 def test_an_exhausted_stratum_is_refused_clearly(nurse, site, statistician):
     sealed_list(statistician, factors=[], block_sizes=[2], slots_per_stratum=2)
     for _ in range(2):
@@ -180,6 +187,7 @@ def test_an_exhausted_stratum_is_refused_clearly(nurse, site, statistician):
     assert error.value.code == "stratum_exhausted"
 
 
+@pytest.mark.requirement("RND-004")
 def test_sealing_stores_a_commitment_that_detects_tampering(statistician):
     allocation_list = sealed_list(statistician)
     assert len(allocation_list.commitment) == 64
@@ -189,6 +197,7 @@ def test_sealing_stores_a_commitment_that_detects_tampering(statistician):
     assert not allocation_list_verify(allocation_list)
 
 
+@pytest.mark.requirement("RND-004")
 def test_a_sealed_list_cannot_be_sealed_again_nor_a_second_list_activated(statistician):
     allocation_list = sealed_list(statistician)
     with pytest.raises(InvalidTransition):
@@ -207,6 +216,7 @@ def test_a_sealed_list_cannot_be_sealed_again_nor_a_second_list_activated(statis
     assert error.value.code == "another_list_active"
 
 
+@pytest.mark.requirement("RND-006")
 def test_an_upload_with_defects_is_refused_whole_with_every_problem(statistician, site):
     csv_text = "stratum,sequence,arm,randomization_number\nS01,1,S,001\nS01,1,P,002\nS01,3,X,002\n"
     with pytest.raises(UploadInvalid) as error:
@@ -216,6 +226,7 @@ def test_an_upload_with_defects_is_refused_whole_with_every_problem(statistician
     assert not AllocationList.objects.exists()
 
 
+@pytest.mark.requirement("RND-006")
 def test_a_valid_upload_is_stored_and_sealable(statistician, site):
     csv_text = (
         "stratum,sequence,arm,randomization_number\n"
@@ -229,6 +240,7 @@ def test_a_valid_upload_is_stored_and_sealable(statistician, site):
     assert AllocationSlot.objects.filter(stratum__allocation_list=sealed).count() == 4
 
 
+@pytest.mark.requirement("RND-007")
 def test_minimization_allocates_and_records_its_draw(nurse, site, statistician):
     scheme = allocation_list_create_minimization(
         actor=statistician, name="min", factors=["site", "herniation_level"], p_best=0.8, seed=5
@@ -245,6 +257,7 @@ def test_minimization_allocates_and_records_its_draw(nurse, site, statistician):
     assert set(details) >= {"draw", "levels", "chosen_best"}
 
 
+@pytest.mark.requirement("BLD-007")
 def test_unblinding_is_requested_decided_and_audited(nurse, site, statistician):
     sealed_list(statistician)
     participant = ready_participant(nurse, site)

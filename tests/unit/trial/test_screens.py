@@ -50,6 +50,7 @@ def participant_urls(p):
     ]
 
 
+@pytest.mark.requirement("ACC-003")
 def test_staff_of_another_site_never_reach_a_participant_screen(client, participant):
     # given: a nurse and an investigator of S02
     s02 = SiteFactory(code="S02")
@@ -61,6 +62,7 @@ def test_staff_of_another_site_never_reach_a_participant_screen(client, particip
             assert client.post(url, {}).status_code == 404, url
 
 
+@pytest.mark.requirement("ACC-003")
 def test_participant_list_shows_only_the_users_sites(client, nurse, participant):
     other_site = SiteFactory(code="S02")
     other_nurse = user_with_role(Role.RESEARCH_NURSE, site=other_site)
@@ -72,6 +74,7 @@ def test_participant_list_shows_only_the_users_sites(client, nurse, participant)
     assert listed == ["S01-0001"]
 
 
+@pytest.mark.requirement("ACC-003")
 def test_worklist_shows_only_the_users_sites(client, nurse, participant):
     other_site = SiteFactory(code="S02")
     other_nurse = user_with_role(Role.RESEARCH_NURSE, site=other_site)
@@ -82,6 +85,7 @@ def test_worklist_shows_only_the_users_sites(client, nurse, participant):
     assert seen == {"S01-0001"}
 
 
+@pytest.mark.requirement("BLD-001")
 def test_blinded_assessor_sees_no_arm_and_no_arm_only_form(client, s01, participant):
     assessor = user_with_role(Role.OUTCOME_ASSESSOR, site=s01)
     client.force_login(assessor)
@@ -106,6 +110,7 @@ def test_statistician_may_not_open_participant_pages(client, participant):
     ("value", "field"),
     [("10.5", "leg_vas"), ("-1", "leg_vas"), ("6.55", "leg_vas"), ("abc", "back_vas")],
 )
+@pytest.mark.requirement("DEC-001")
 def test_bad_vas_is_refused_with_a_message_and_saves_nothing(
     client, nurse, participant, value, field
 ):
@@ -118,6 +123,7 @@ def test_bad_vas_is_refused_with_a_message_and_saves_nothing(
     assert not FormInstance.objects.filter(participant=participant, form_code="vas").exists()
 
 
+@pytest.mark.requirement("DEC-002")
 def test_completing_needs_every_required_answer(client, nurse, participant):
     client.force_login(nurse)
     url = reverse("trial:crf-entry", args=[participant.trial_id, "admission", "vas"])
@@ -129,6 +135,7 @@ def test_completing_needs_every_required_answer(client, nurse, participant):
     assert instance.status == "in_progress"
 
 
+@pytest.mark.requirement("DEC-006")
 def test_a_stale_form_post_is_refused_and_says_so(client, nurse, participant):
     client.force_login(nurse)
     url = reverse("trial:crf-entry", args=[participant.trial_id, "admission", "vas"])
@@ -142,6 +149,7 @@ def test_a_stale_form_post_is_refused_and_says_so(client, nurse, participant):
     assert AuditEvent.objects.filter(object_type="trial.forminstance").count() == 2
 
 
+@pytest.mark.requirement("DEC-001")
 def test_future_dates_are_refused(client, nurse, participant):
     client.force_login(nurse)
     url = reverse("trial:crf-entry", args=[participant.trial_id, "postop_day_3", "discharge"])
@@ -157,6 +165,7 @@ def test_future_dates_are_refused(client, nurse, participant):
     assert not FormInstance.objects.filter(participant=participant, form_code="discharge").exists()
 
 
+@pytest.mark.requirement("ACC-006")
 def test_identifying_data_are_shown_only_to_site_staff_with_the_right(client, s01, participant):
     manager = user_with_role(Role.DATA_MANAGER, site=None)
     client.force_login(manager)
@@ -167,6 +176,7 @@ def test_identifying_data_are_shown_only_to_site_staff_with_the_right(client, s0
     assert client.get(identity_url).status_code == 403
 
 
+@pytest.mark.requirement("BLD-002")
 def test_blinded_users_neither_see_nor_erase_an_arm_revealing_answer(
     client, s01, nurse, participant
 ):
