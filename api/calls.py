@@ -336,7 +336,8 @@ def _record_source(
         count = sum(1 for _row in release_rows(ctx.release, ctx.sites, asked, first))
         return release_rows(ctx.release, ctx.sites, asked, events), count
     qs = participant_queryset(
-        ctx.project.code, LiveFilter(ctx.sites, tuple(records) if records else None, begin, end)
+        ctx.project.code,
+        LiveFilter(ctx.sites, tuple(records) if records else None, begin, end, ctx.project.blinded),
     )
     page = int(getattr(settings, "EDC_API_PAGE_SIZE", 500))
     return live_rows(ctx.project, qs, page, events), qs.count()

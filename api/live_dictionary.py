@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from api.project import ENROLMENT, RECORD_ID, Event, Field, Instrument, Project, event_name
 from scoring import INSTRUMENTS
+from trial.blinding import BlindingPolicy
 from trial.forms.registry import form_class_for
 from trial.models import Participant
 from trial.protocol import FormDef, Protocol
@@ -92,7 +93,8 @@ def _form_fields(formdef: FormDef, protocol: Protocol, taken: set[str], blinded:
     offered = _offered_choices(formdef, protocol)
     out = []
     for db_field in model._meta.concrete_fields:
-        if db_field.name in SKIP or (blinded and db_field.name in formdef.blinded_fields):
+        hidden = BlindingPolicy(protocol, blinded).hidden_fields(formdef)
+        if db_field.name in SKIP or db_field.name in hidden:
             continue
         name = db_field.name if db_field.name not in taken else f"{formdef.code}_{db_field.name}"
         out.append(_field(formdef.code, db_field, name, offered.get(db_field.name)))
@@ -176,14 +178,12 @@ def _enrolment(protocol: Protocol, blinded: bool) -> Instrument:
 
 def visible_forms(protocol: Protocol, blinded: bool) -> list[FormDef]:
     """Return the forms a user may read: blinded users lose arm-restricted forms."""
-    return [f for f in protocol.forms if not (blinded and f.arms is not None)]
+    return list(BlindingPolicy(protocol, blinded).forms())
 
 
 def _events(protocol: Protocol, forms: set[str], blinded: bool) -> list[Event]:
     events = []
-    for visit in protocol.visits:
-        if blinded and visit.arms is not None:
-            continue
+    for visit in BlindingPolicy(protocol, blinded).visits():
         events.append(
             Event(
                 event_name(visit.code),

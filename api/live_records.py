@@ -9,13 +9,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any
 
 from django.apps import apps
 from django.db.models import Q, QuerySet
 
 from api.project import ENROLMENT, Project
+from trial.blinding import BlindingPolicy
 from trial.models import FormInstance, Participant
+from trial.protocol import get_protocol
 
 PARTICIPANT_VALUES = (
     "pk",
@@ -47,17 +50,23 @@ class LiveFilter:
     records: tuple[str, ...] | None = None
     date_begin: datetime | None = None
     date_end: datetime | None = None
+    blinded: bool = False
 
 
 def participant_queryset(protocol_code: str, flt: LiveFilter) -> QuerySet[Participant]:
-    """Return the participants a token may read, filtered as asked, ordered by trial id."""
+    """Return the participants a token may read, filtered as asked, ordered by trial id.
+
+    The date range counts only the changes the reader may know of: a blinded reader's
+    filter never sees a change to a form hidden by blinding.
+    """
     qs = Participant.objects.filter(protocol_code=protocol_code, site__code__in=flt.sites)
     if flt.records is not None:
         qs = qs.filter(trial_id__in=flt.records)
     if flt.date_begin or flt.date_end:
+        visible = [f.code for f in BlindingPolicy(get_protocol(protocol_code), flt.blinded).forms()]
         changed = Q()
         for prefix in ("", "form_instances__"):
-            part = Q()
+            part = Q(**{f"{prefix}form_code__in": visible}) if prefix else Q()
             if flt.date_begin:
                 part &= Q(**{f"{prefix}updated_at__gte": flt.date_begin})
             if flt.date_end:
@@ -99,7 +108,11 @@ def _values(project: Project, form: str, data: dict | None) -> dict[str, Any]:
 
 
 def _participant_rows(
-    project: Project, person: dict, instances: list[dict], data: dict[int, dict]
+    project: Project,
+    person: dict,
+    instances: list[dict],
+    data: dict[int, dict],
+    policy: BlindingPolicy | None = None,
 ) -> Iterator[RawRow]:
     first = project.events[0]
     visit_event = {e.visit: e for e in project.events}
@@ -113,6 +126,10 @@ def _participant_rows(
             continue  # a visit or form this user may not see
         done = "2" if inst["status"] == FormInstance.Status.COMPLETE else "0"
         values = _values(project, inst["form_code"], data.get(inst["pk"]))
+        if policy is not None:  # free text as the blinded reader may read it
+            formdef, entry = policy.protocol.form(inst["form_code"]), SimpleNamespace(**inst)
+            source = {f.name: f.source for f in instrument.fields}
+            values = {k: policy.text(formdef, entry, source[k], v) for k, v in values.items()}
         if instrument.repeating:
             row = RawRow(
                 person["trial_id"],
@@ -149,6 +166,7 @@ def live_rows(
 ) -> Iterator[RawRow]:
     """Yield the raw rows of every participant of ``qs``, one page of participants at a time."""
     forms = [i.name for i in project.instruments if i.model]
+    policy = BlindingPolicy(get_protocol(project.code), True) if project.blinded else None
     last = ""
     while True:
         page = list(qs.filter(trial_id__gt=last).values(*PARTICIPANT_VALUES)[:page_size])
@@ -160,14 +178,25 @@ def live_rows(
                 participant_id__in=[p["pk"] for p in page], is_voided=False, form_code__in=forms
             )
             .order_by("participant_id", "form_code", "seq")
-            .values("pk", "participant_id", "visit__code", "form_code", "seq", "status")
+            .values(
+                "pk",
+                "participant_id",
+                "visit__code",
+                "form_code",
+                "seq",
+                "status",
+                "revision",
+                "blinded_texts",
+                "blinded_texts_revision",
+            )
         )
         data = _data_by_instance(project, instances)
         per_person: dict[int, list[dict]] = {}
         for inst in instances:
             per_person.setdefault(inst["participant_id"], []).append(inst)
         for person in page:
-            for row in _participant_rows(project, person, per_person.get(person["pk"], []), data):
+            entries = per_person.get(person["pk"], [])
+            for row in _participant_rows(project, person, entries, data, policy):
                 if events is None or row.event in events:
                     yield row
         if len(page) < page_size:

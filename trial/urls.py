@@ -75,6 +75,7 @@ urlpatterns = [
     path("forms/<int:pk>/lock/", queries.LockView.as_view(), name="crf-lock"),
     path("forms/<int:pk>/unlock/", queries.UnlockView.as_view(), name="crf-unlock"),
     path("forms/<int:pk>/sign/", queries.SignView.as_view(), name="crf-sign"),
+    path("forms/<int:pk>/blinded-text/", queries.TextReviewView.as_view(), name="crf-text-review"),
     path("audit/", audit.AuditListView.as_view(), name="audit"),
     path("audit/export.csv", audit.AuditExportView.as_view(), name="audit-export"),
     path("unblinding/", randomization.UnblindingLogView.as_view(), name="unblinding-log"),

@@ -20,6 +20,7 @@ from django.utils import translation
 
 from analysis.datasets import columns as C
 from analysis.datasets.builders import Dataset, measure_visits
+from trial.blinding import blinded_policy
 from trial.models import Participant
 from trial.protocol import Protocol
 
@@ -114,13 +115,13 @@ def release_variables(protocol: Protocol, arms: Any = None) -> tuple[Variable, .
 
 
 def arm_revealing(protocol: Protocol, variables: tuple[Variable, ...]) -> set[str]:
-    """Return the wide columns that could reveal the arm (arm-restricted or blinded fields)."""
-    restricted = {f.code for f in protocol.forms if f.arms is not None}
-    blinded = {(f.code, field) for f in protocol.forms for field in f.blinded_fields}
+    """Return the wide columns a blinded reader may not get (``trial.blinding``): those of
+    arm-only forms, blinded answers and free text (a release holds no per-entry review)."""
+    policy = blinded_policy(protocol)
     names = set()
     for v in variables:
         source = C.SOURCES.get(v.name, (v.form, v.item))
-        if v.form in restricted or (source[0], source[1]) in blinded:
+        if not (policy.shows_form(v.form) and policy.column_visible(source[0], source[1])):
             names.add(v.name)
     return names
 

@@ -243,6 +243,7 @@ RULES: dict[str, Rule] = {
     "trial:crf-lock": Rule(POST_ONLY, post=on_object(A.LOCK), site_bound=True),
     "trial:crf-unlock": Rule(POST_ONLY, post=on_object(A.LOCK), site_bound=True),
     "trial:crf-sign": Rule(POST_ONLY, post=on_object(A.SIGN), site_bound=True),
+    "trial:crf-text-review": Rule(POST_ONLY, post=on_object(A.ENTER_DATA), site_bound=True),
     "trial:audit": Rule(action(A.VIEW_AUDIT)),
     "trial:audit-export": Rule(action(A.VIEW_AUDIT)),
     # allocation and unblinding

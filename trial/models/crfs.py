@@ -55,6 +55,15 @@ class FormInstance(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     signature_meaning = models.CharField(_("meaning of signature"), max_length=200, blank=True)
+    # Free text as blinded roles may read it (``trial.blinding``): the wording an unblinded
+    # site user reviewed, valid for the revision it was reviewed at (a later edit masks it).
+    blinded_texts = models.JSONField(_("free text for blinded roles"), default=dict, blank=True)
+    blinded_texts_revision = models.PositiveIntegerField(
+        _("revision the free text was reviewed at"), null=True, blank=True
+    )
+    blinded_texts_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("form")

@@ -74,6 +74,9 @@ class FormDef:
     logs with any number of entries (adverse events); ``arms`` restricts a form to arms.
     ``blinded_fields`` are answers that would reveal the arm (an event "related to the
     block"): blinded users neither see nor edit them, and their history is masked.
+    ``free_text_fields`` are free-text answers that may carry intervention details the
+    protocol cannot foresee ("pain after the block"): blinded users see them only in the
+    wording an unblinded site user reviewed for them (``trial.blinding``).
     """
 
     code: str
@@ -83,6 +86,7 @@ class FormDef:
     repeating: bool = False
     arms: frozenset[str] | None = None
     blinded_fields: tuple[str, ...] = ()
+    free_text_fields: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

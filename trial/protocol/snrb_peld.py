@@ -122,19 +122,26 @@ FORMS = (
         "trial.SnrbData",
         arms=frozenset({"S"}),
     ),
-    FormDef("peld", Text("PELD surgery", "经皮椎间孔镜手术 (PELD)"), "trial.PeldData"),
+    FormDef(
+        "peld",
+        Text("PELD surgery", "经皮椎间孔镜手术 (PELD)"),
+        "trial.PeldData",
+        free_text_fields=("event_details",),
+    ),
     FormDef("discharge", Text("Discharge", "出院"), "trial.DischargeData"),
     FormDef(
         "outcome",
         Text("3-month outcome", "术后 3 个月结局"),
         "trial.OutcomeData",
         instrument="macnab",
+        free_text_fields=("serious_complication_details",),
     ),
     FormDef(
         "medication",
         Text("Concomitant medication", "合并用药"),
         "trial.MedicationData",
         repeating=True,
+        free_text_fields=("other_drug_name",),
     ),
     FormDef(
         "adverse_event",
@@ -142,6 +149,7 @@ FORMS = (
         "trial.AdverseEventData",
         repeating=True,
         blinded_fields=("relation",),
+        free_text_fields=("term", "description"),
     ),
 )
 

@@ -7,11 +7,9 @@ from typing import Any
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from trial.blinding import policy_for
 from trial.models import AuditEvent, FormInstance, Participant
-from trial.permissions import Action, is_blinded, sites_for
-
-# Rows whose changes would reveal an allocation to a blinded reader.
-ARM_REVEALING_TYPES = ("trial.allocation", "trial.allocationslot", "trial.unblindingrequest")
+from trial.permissions import Action, sites_for
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +61,4 @@ def audit_event_list(user: Any, filters: AuditFilter) -> QuerySet[AuditEvent]:
 
 def audit_changes_for(user: Any, event: AuditEvent) -> dict[str, Any]:
     """Return the event's changes as this user may read them (masked for the blinded)."""
-    if event.object_type in ARM_REVEALING_TYPES and is_blinded(user):
-        return {name: ["•••", "•••"] for name in event.changes}
-    return event.changes
+    return policy_for(user).audit_changes(event)

@@ -6,8 +6,9 @@ from typing import Any
 
 from django.db.models import QuerySet
 
+from trial.blinding import policy_for
 from trial.models import FormInstance, Participant, Visit
-from trial.permissions import Action, is_blinded, sites_for
+from trial.permissions import Action, sites_for
 from trial.protocol import FormDef, Protocol, VisitDef, get_protocol
 
 
@@ -54,10 +55,7 @@ def visible_forms(
     protocol: Protocol, definition: VisitDef, participant: Participant, user: Any
 ) -> tuple[FormDef, ...]:
     """Return the forms of a visit this user may see (blinded users: no arm-only forms)."""
-    forms = protocol.forms_for(definition, _arm(participant))
-    if is_blinded(user):
-        forms = tuple(f for f in forms if f.arms is None)
-    return forms
+    return policy_for(user, protocol.code).visit_forms(definition, _arm(participant))
 
 
 def participant_grid(user: Any, participant: Participant, today: date) -> list[GridRow]:
@@ -67,11 +65,11 @@ def participant_grid(user: Any, participant: Participant, today: date) -> list[G
         (i.visit_id, i.form_code): i
         for i in FormInstance.objects.filter(participant=participant, visit__isnull=False)
     }
-    blinded = is_blinded(user)
+    policy = policy_for(user, protocol.code)
     rows = []
     for visit in Visit.objects.filter(participant=participant).order_by("order"):
         definition = protocol.visit(visit.code)
-        if blinded and definition.arms is not None:
+        if not policy.shows_visit(definition):
             continue
         row = GridRow(definition, visit, visit_state(visit, today))
         for form in visible_forms(protocol, definition, participant, user):
@@ -114,11 +112,10 @@ def visit_list_worklist(user: Any, today: date, *, upcoming_days: int = 14) -> d
         .select_related("participant", "participant__site")
         .order_by("window_end", "participant__trial_id")
     )
-    blinded = is_blinded(user)
     groups: dict[str, list] = {"overdue": [], "due": [], "upcoming": []}
     for visit in visits:
         definition = get_protocol(visit.participant.protocol_code).visit(visit.code)
-        if blinded and definition.arms is not None:
+        if not policy_for(user, visit.participant.protocol_code).shows_visit(definition):
             continue
         state = visit_state(visit, today)
         key = {"overdue": "overdue", "due": "due"}.get(state, "upcoming")

@@ -8,11 +8,12 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
+from trial.blinding import policy_for, text_review_current
 from trial.exceptions import StaleEdit
 from trial.forms.participants import ReasonForm
 from trial.forms.registry import form_class_for
 from trial.models import AuditEvent, FormInstance, Visit
-from trial.permissions import Action, is_blinded, may
+from trial.permissions import Action, may
 from trial.protocol import FormDef, get_protocol
 from trial.selectors.queries import query_list_for_form
 from trial.selectors.visits import participant_logs, visible_forms
@@ -23,6 +24,18 @@ from .base import ParticipantMixin, ServiceFormView
 from .queries import SIGNATURE_MEANING
 
 
+def visible_visit(user: Any, participant: Any, kwargs: dict[str, Any]) -> Visit:
+    """Return the visit of the URL, or 404 if it does not exist or is hidden from the user
+    (a blinded user gets for an arm-only visit what the other arm's participant gives)."""
+    code = kwargs["visit_code"]
+    if not policy_for(user, participant.protocol_code).shows_visit(code):
+        raise Http404
+    visit = Visit.objects.filter(participant=participant, code=code).first()
+    if visit is None:
+        raise Http404
+    return visit
+
+
 class CrfMixin(ParticipantMixin):
     """Resolve visit, form definition and instance from the URL (404 if not applicable)."""
 
@@ -30,22 +43,17 @@ class CrfMixin(ParticipantMixin):
 
     def resolve(self) -> None:
         protocol = get_protocol(self.participant.protocol_code)
+        self.policy = policy_for(self.request.user, protocol.code)
         arm = getattr(getattr(self.participant, "allocation", None), "arm", None)
         code = self.kwargs["form_code"]
         if "visit_code" in self.kwargs:
-            self.visit = Visit.objects.filter(
-                participant=self.participant, code=self.kwargs["visit_code"]
-            ).first()
-            if self.visit is None:
-                raise Http404
+            self.visit = visible_visit(self.request.user, self.participant, self.kwargs)
             forms = visible_forms(
                 protocol, protocol.visit(self.visit.code), self.participant, self.request.user
             )
         else:
             self.visit = None
-            forms = tuple(
-                f for f in protocol.log_forms(arm) if not (f.arms and is_blinded(self.request.user))
-            )
+            forms = self.policy.log_forms(arm)
         self.formdef: FormDef = next((f for f in forms if f.code == code), None)
         if self.formdef is None:
             raise Http404
@@ -89,8 +97,8 @@ class CrfEntryView(CrfMixin, ServiceFormView):
 
     def get_form(self, form_class=None):
         form = super().get_form(form_class)
-        if is_blinded(self.request.user):
-            form.withhold(self.formdef.blinded_fields)
+        form.withhold(self.policy.hidden_fields(self.formdef))
+        form.withhold(self.policy.masked_texts(self.formdef, self.instance))
         if not self.may_enter():
             for field in form.fields.values():
                 field.disabled = True
@@ -182,12 +190,42 @@ class CrfEntryView(CrfMixin, ServiceFormView):
             soft_findings=getattr(kwargs.get("form"), "soft_findings", []),
             stale=getattr(getattr(self, "trial_error", None), "code", "") == StaleEdit.code,
             needs_confirmation=getattr(self, "needs_confirmation", False),
-            queries=query_list_for_form(self.instance),
+            queries=query_list_for_form(self.instance, self.request.user),
+            reviewed_texts=self._reviewed_texts(data),
+            text_review=self._text_review(data),
             review=self._review_rights(),
             may_enter=self.may_enter(),
             signature_meaning=SIGNATURE_MEANING,
             **kwargs,
         )
+
+    def _reviewed_texts(self, data: Any) -> list[tuple[Any, Any]]:
+        """Free text withheld from a blinded user's form, shown as they may read it."""
+        if not self.policy.masked_texts(self.formdef, self.instance):
+            return []
+        return [
+            (data._meta.get_field(name).verbose_name, text)
+            for name, text in self.policy.reviewed_texts(self.formdef, self.instance, data)
+        ]
+
+    def _text_review(self, data: Any) -> dict[str, Any] | None:
+        """The wording for blinded roles, reviewable by unblinded staff of the site."""
+        if (
+            self.policy.blinded
+            or data is None
+            or not self.formdef.free_text_fields
+            or self.instance.is_voided
+            or not self.may_enter()
+        ):
+            return None
+        current = text_review_current(self.instance)
+        fields = []
+        for name in self.formdef.free_text_fields:
+            stored = getattr(data, name, "") or ""
+            reviewed = (self.instance.blinded_texts or {}).get(name) if current else None
+            label = data._meta.get_field(name).verbose_name
+            fields.append((name, label, stored, reviewed if reviewed is not None else stored))
+        return {"current": current, "fields": fields}
 
     def _review_rights(self) -> dict[str, bool]:
         site, user = self.participant.site, self.request.user
@@ -256,31 +294,33 @@ class CrfHistoryView(CrfMixin, TemplateView):
                 object_type="trial.forminstance", object_id=str(self.instance.pk)
             ).order_by("at", "id")
         )
-        if is_blinded(self.request.user):
-            for event in events:  # masked in memory only; the trail itself never changes
-                for name in self.formdef.blinded_fields:
-                    if name in event.changes:
-                        event.changes[name] = ["•••", "•••"]
+        for event in events:  # masked in memory only; the trail itself never changes
+            event.changes = self.policy.audit_changes(event, self.formdef)
         return super().get_context_data(
             formdef=self.formdef, instance=self.instance, events=events, **kwargs
         )
 
 
 class VisitMissedView(ParticipantMixin, ServiceFormView):
+    """Mark a visit missed: only a visit the participant has and the user may know of."""
+
     participant_action = Action.ENTER_DATA
     template_name = "trial/participants/participant_form.html"
     form_class = ReasonForm
     success_message = _("Visit marked as missed.")
 
+    def get(self, request, *args, **kwargs):
+        self.visit = visible_visit(request.user, self.participant, self.kwargs)
+        return super().get(request, *args, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        self.visit = visible_visit(request.user, self.participant, self.kwargs)
+        return super().post(request, *args, **kwargs)
+
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         return super().get_context_data(title=_("Mark visit as missed"), **kwargs)
 
     def perform(self, form: ReasonForm) -> Visit:
-        visit = Visit.objects.filter(
-            participant=self.participant, code=self.kwargs["visit_code"]
-        ).first()
-        if visit is None:
-            raise Http404
         return visit_mark_missed(
-            actor=self.request.user, visit=visit, reason=form.cleaned_data["reason"]
+            actor=self.request.user, visit=self.visit, reason=form.cleaned_data["reason"]
         )

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import ListView, TemplateView
 
 from accounts.mixins import ActionRequiredMixin
+from trial.blinding import policy_for
 from trial.forms.participants import (
     ConsentForm,
     DatesForm,
@@ -18,7 +19,7 @@ from trial.forms.participants import (
     ParticipantRegisterForm,
 )
 from trial.models import Participant
-from trial.permissions import Action, is_blinded, may, sites_for
+from trial.permissions import Action, may, sites_for
 from trial.protocol import get_protocol
 from trial.selectors.participants import participant_identity_visible, participant_list
 from trial.selectors.queries import participant_review_progress
@@ -54,7 +55,7 @@ class ParticipantListView(ActionRequiredMixin, ListView):
             statuses=Participant.Status.choices,
             q=self.request.GET.get("q", ""),
             status=self.request.GET.get("status", ""),
-            blinded=is_blinded(self.request.user),
+            blinded=policy_for(self.request.user).blinded,
             may_register=may(self.request.user, Action.ENTER_DATA),
             **kwargs,
         )
@@ -89,27 +90,22 @@ class ParticipantDetailView(ParticipantMixin, TemplateView):
         user, participant = self.request.user, self.participant
         protocol = get_protocol(participant.protocol_code)
         rows = participant_grid(user, participant, timezone.localdate())
-        blinded = is_blinded(user)
-        logs = [
-            (f, participant_logs(participant, f.code))
-            for f in protocol.log_forms(
-                getattr(getattr(participant, "allocation", None), "arm", None)
-            )
-            if not (blinded and f.arms)
-        ]
+        policy = policy_for(user, participant.protocol_code)
+        arm = getattr(getattr(participant, "allocation", None), "arm", None)
+        logs = [(f, participant_logs(participant, f.code)) for f in policy.log_forms(arm)]
         return super().get_context_data(
             protocol=protocol,
             rows=rows,
             next_visit=participant_next_visit(rows),
             logs=logs,
-            blinded=blinded,
+            blinded=policy.blinded,
             identity=participant.personal_data
             if participant_identity_visible(user, participant)
             else None,
             may_enter=may(user, Action.ENTER_DATA, site=participant.site),
             may_randomize=may(user, Action.RANDOMIZE, site=participant.site),
             may_lock=may(user, Action.LOCK, site=participant.site),
-            review=participant_review_progress(participant),
+            review=participant_review_progress(participant, user),
             may_sign=may(user, Action.SIGN, site=participant.site),
             show_arm=may_see_allocation(user, participant),
             may_request_unblinding=may(user, Action.REQUEST_UNBLINDING, site=participant.site),

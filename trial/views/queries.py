@@ -15,9 +15,12 @@ from django.views import View
 from django.views.generic import ListView
 
 from accounts.mixins import ActionRequiredMixin
+from trial.blinding import policy_for
 from trial.exceptions import TrialError
 from trial.models import FormInstance, Query
 from trial.permissions import Action, may, sites_for
+from trial.selectors.queries import query_list_for_user
+from trial.services.blinding import crf_blinded_texts_review
 from trial.services.data_management import crf_lock, crf_sign, crf_unlock, crf_verify
 from trial.services.queries import query_answer, query_close, query_raise, query_reopen
 
@@ -50,6 +53,7 @@ class QueryListView(ActionRequiredMixin, ListView):
             qs = qs.filter(status=status)
         if params.get("site"):
             qs = qs.filter(form_instance__participant__site__code=params["site"])
+        qs = query_list_for_user(user, qs)  # none on forms or answers hidden by blinding
         older = params.get("older_than", "")
         if older.isdigit():
             qs = qs.filter(raised_at__lte=timezone.now() - timedelta(days=int(older)))
@@ -76,6 +80,7 @@ class InstanceActionView(ActionRequiredMixin, View):
     """POST-only action on one form instance of a site the user may act at."""
 
     action_needed: Action = Action.VIEW_PARTICIPANTS
+    unblinded_only = False
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         instance = get_object_or_404(
@@ -83,6 +88,9 @@ class InstanceActionView(ActionRequiredMixin, View):
         )
         if not may(request.user, Action.VIEW_PARTICIPANTS, site=instance.participant.site):
             raise Http404
+        policy = policy_for(request.user, instance.participant.protocol_code)
+        if not policy.shows_instance(instance) or (self.unblinded_only and policy.blinded):
+            raise Http404  # as for an entry that does not exist
         if not may(request.user, self.action_needed, site=instance.participant.site):
             raise PermissionDenied
         try:
@@ -144,6 +152,17 @@ class QueryRaiseView(InstanceActionView):
         return _("Query raised.")
 
 
+class TextReviewView(InstanceActionView):
+    """An unblinded site user sets the wording of an entry's free text for blinded roles."""
+
+    action_needed = Action.ENTER_DATA
+    unblinded_only = True
+
+    def act(self, request: HttpRequest, instance: FormInstance) -> Any:
+        crf_blinded_texts_review(actor=request.user, instance=instance, texts=request.POST)
+        return _("Free text reviewed: blinded roles now read the wording you saved.")
+
+
 class QueryActionView(ActionRequiredMixin, View):
     """Answer, close or re-open a query."""
 
@@ -157,6 +176,10 @@ class QueryActionView(ActionRequiredMixin, View):
         site = query.form_instance.participant.site
         if not may(request.user, Action.VIEW_PARTICIPANTS, site=site):
             raise Http404
+        if not policy_for(request.user, query.form_instance.participant.protocol_code).shows_query(
+            query
+        ):
+            raise Http404  # a query on a hidden form or answer: as if it did not exist
         needed = {
             "answer": Action.ANSWER_QUERY,
             "close": Action.CLOSE_QUERY,

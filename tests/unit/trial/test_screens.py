@@ -196,20 +196,23 @@ def test_blinded_users_neither_see_nor_erase_an_arm_revealing_answer(
     url = reverse("trial:log-edit", args=[participant.trial_id, "adverse_event", 1])
     page = client.get(url)
     assert "relation" not in page.context["form"].fields
+    # stored free text is withheld too (it may name the block): read as reviewed, never edited
+    assert "term" not in page.context["form"].fields
     data = {
         k: ("" if v is None else ("True" if v is True else "False" if v is False else v))
         for k, v in answers.items()
-        if k != "relation"
+        if k not in ("relation", "term", "description")
     }
     data.update(
-        term="Dizziness (corrected)",
+        term="Overwritten",
+        clavien_dindo="II",
         revision=str(instance.revision),
-        reason="spelling",
+        reason="grading",
         complete="1",
     )
     assert client.post(url, data).status_code == 302
     saved = AdverseEventData.objects.get(instance=instance)
-    assert (saved.term, saved.relation) == ("Dizziness (corrected)", "snrb")
+    assert (saved.clavien_dindo, saved.term, saved.relation) == ("II", answers["term"], "snrb")
     history = client.get(
         reverse("trial:log-history", args=[participant.trial_id, "adverse_event", 1])
     )
