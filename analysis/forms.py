@@ -1,5 +1,7 @@
 """Forms of the report pages: start a report; the sample-size calculator's inputs."""
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -19,7 +21,27 @@ class ReportStartForm(forms.Form):
         to_field_name="code",
         widget=forms.CheckboxSelectMultiple,
         help_text=_("Leave all unticked for every site."),
+        error_messages={
+            "invalid_choice": _("You may report on your own sites only: %(value)s is not one.")
+        },
     )
+
+    def __init__(self, *args: Any, allowed_sites: set[str] | None = None, **kwargs: Any) -> None:
+        """``allowed_sites``: the codes the user may report on (None: every site)."""
+        super().__init__(*args, **kwargs)
+        self.allowed_sites = allowed_sites
+        if allowed_sites is not None:
+            field = self.fields["sites"]
+            field.queryset = field.queryset.filter(code__in=allowed_sites)
+            field.help_text = _("Leave all unticked for all your sites.")
+
+    def report_sites(self) -> tuple[str, ...]:
+        """Return the codes the run covers: those ticked, else every site the user may
+        report on (the empty tuple, meaning every site, only for a trial-wide right)."""
+        ticked = tuple(site.code for site in self.cleaned_data["sites"])
+        if ticked or self.allowed_sites is None:
+            return ticked
+        return tuple(sorted(self.allowed_sites))
 
 
 class SampleSizeForm(forms.Form):

@@ -16,16 +16,29 @@ from analysis.forms import ReportStartForm, SampleSizeForm
 from analysis.jobs import job_queue_available
 from analysis.models import ReportRun
 from analysis.plans import get_plan
-from analysis.render.figures import figure_svg, power_curve_svg
+from analysis.render.figures import figure_svg, power_curve_svg, svg_data_uri
 from analysis.services import report_run_create, report_run_rerun
 from analysis.tables import sample_size_page
-from trial.permissions import Action, is_blinded
+from trial.permissions import Action, is_blinded, report_sites_for, sees_comparative
 
 
 def runs_for(user: Any) -> QuerySet[ReportRun]:
-    """Return the runs the user may see: blinded users see pooled runs only."""
+    """Return the runs the user may see; any other answers 404, as if it did not exist.
+
+    Runs by arm only for the roles the protocol lets see comparative results (everyone
+    else, blinded users included, sees pooled runs only); for a site-bound user only runs
+    whose sites are all theirs (an all-site run, ``sites == []``, is not).
+    """
     runs = ReportRun.objects.filter(protocol_code=settings.EDC_PROTOCOL)
-    return runs.filter(blinded_view=True) if is_blinded(user) else runs
+    if not sees_comparative(user):
+        runs = runs.filter(blinded_view=True)
+    allowed = report_sites_for(user)
+    if allowed is None:
+        return runs
+    # Runs are few (one per report started); the JSON list is compared here, the same way
+    # on PostgreSQL and SQLite.
+    own = [pk for pk, sites in runs.values_list("pk", "sites") if sites and set(sites) <= allowed]
+    return runs.filter(pk__in=own)
 
 
 class ReportListView(ActionRequiredMixin, FormView):
@@ -37,17 +50,21 @@ class ReportListView(ActionRequiredMixin, FormView):
         context = super().get_context_data(**kwargs)
         context["runs"] = runs_for(self.request.user).select_related("created_by")[:50]
         context["blinded"] = is_blinded(self.request.user)
+        context["pooled"] = not sees_comparative(self.request.user)
         context["queue_available"] = job_queue_available()
         return context
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        return {**super().get_form_kwargs(), "allowed_sites": report_sites_for(self.request.user)}
 
     def form_valid(self, form: ReportStartForm) -> HttpResponse:
         run = report_run_create(
             actor=self.request.user,
             population=form.cleaned_data["population"],
             mode=form.cleaned_data["mode"],
-            blinded=is_blinded(self.request.user),
+            blinded=not sees_comparative(self.request.user),
             language=get_language() or "en",
-            sites=tuple(site.code for site in form.cleaned_data["sites"]),
+            sites=form.report_sites(),
         )
         if run.status == ReportRun.Status.FAILED:
             messages.error(self.request, _("The report could not be started: %(why)s")
@@ -65,7 +82,7 @@ class ReportRerunView(ActionRequiredMixin, View):
             runs_for(request.user).filter(status=ReportRun.Status.FAILED), pk=pk
         )
         run = report_run_rerun(actor=request.user, run_id=failed.pk,
-                               blinded=is_blinded(request.user))  # fmt: skip
+                               blinded=not sees_comparative(request.user))  # fmt: skip
         if run.status == ReportRun.Status.FAILED:
             messages.error(request, _("The report could not be started: %(why)s")
                            % {"why": run.error})  # fmt: skip
@@ -94,7 +111,7 @@ class ReportDetailView(ActionRequiredMixin, TemplateView):
 
     def _context(self, run: ReportRun) -> dict[str, Any]:
         language = get_language() or "en"
-        figures = [figure_svg(f, language) for f in run.result.get("figures", [])]
+        figures = [svg_data_uri(figure_svg(f, language)) for f in run.result.get("figures", [])]
         return {"run": run, "result": run.result, "figures": figures}
 
 
@@ -134,5 +151,5 @@ class SampleSizeView(ActionRequiredMixin, TemplateView):
                 form.add_error(None, str(exc))
             else:
                 context["page"] = page
-                context["curve_svg"] = power_curve_svg(page)
+                context["curve_svg"] = svg_data_uri(power_curve_svg(page))
         return context

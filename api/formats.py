@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from api.live_records import RawRow
 from api.project import COMPLETE_CHOICES, Field, Project, checkbox_name
+from trial.spreadsheet import spreadsheet_text
 
 FORMATS = ("json", "csv", "xml")
 CONTENT_TYPES = {
@@ -192,11 +193,13 @@ def _json(rows: Iterable[dict[str, Any]]) -> Iterator[str]:
 
 
 def _csv(header: list[str], rows: Iterable[dict[str, Any]], titles: list[str]) -> Iterator[str]:
+    """CSV opened in a spreadsheet runs formulas: every cell is neutralised by the rule of
+    every other export (``trial.spreadsheet``), so ``=HYPERLINK(...)`` comes back as text."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(titles)
+    writer.writerow([spreadsheet_text(title) for title in titles])
     for n, row in enumerate(rows, start=1):
-        writer.writerow([row.get(col, "") for col in header])
+        writer.writerow([spreadsheet_text(row.get(col, "")) for col in header])
         if n % CHUNK_ROWS == 0:
             yield buf.getvalue()
             buf.seek(0)

@@ -64,7 +64,7 @@ def _release_asked(request: HttpRequest, token: ApiToken) -> int | None:
         if latest is None:
             raise ApiError(_("There is no ready release of this project."), 404, "no_release")
         return latest
-    if not value.isdigit():
+    if not (value.isascii() and value.isdigit()):  # "²".isdigit() is True, int() refuses it
         raise ParameterError(_('The parameter "release" must be a release number or "latest".'))
     return int(value)
 

@@ -13,7 +13,7 @@ from api.services import ApiError, api_token_create, api_token_revoke
 
 def _release(request: HttpRequest) -> int | None:
     value = (request.POST.get("release") or "").strip()
-    if value and not value.isdigit():
+    if value and not (value.isascii() and value.isdigit()):
         raise ApiError(_("Choose a ready release you may read."))
     return int(value) if value else None
 

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
+from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.views import defaults
 
 log = logging.getLogger(__name__)
@@ -60,3 +61,22 @@ def server_error(request: HttpRequest) -> HttpResponse:
     if exc is not None and _connection_lost(exc):
         return database_unavailable_response(request)
     return defaults.server_error(request)
+
+
+class NoStoreMiddleware:
+    """Mark every response Django makes ``Cache-Control: no-store`` (and ``private``).
+
+    Pages show participants' data, downloads carry whole datasets and the API answers with
+    records: none may stay in a shared proxy cache or the browser's cache after logout (the
+    back button on a shared ward computer). Static files never reach this middleware
+    (WhiteNoise answers them first) and keep their long cache lifetimes.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        add_never_cache_headers(response)
+        patch_cache_control(response, private=True)
+        return response

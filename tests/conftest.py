@@ -260,6 +260,15 @@ def page(request, browser, live_server):
     )
     context.set_default_timeout(10_000)
     tab = context.new_page()
+    # Every page of every browser test runs under the Content-Security-Policy: whatever it
+    # refuses (an inline script, handler or style) is reported by Chromium on the console.
+    refused: list[str] = []
+    tab.on(
+        "console",
+        lambda message: (
+            refused.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
     yield tab
     failed = getattr(request.node, "rep_call", None)
     if failed is not None and failed.failed:
@@ -267,3 +276,4 @@ def page(request, browser, live_server):
         safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in request.node.nodeid)
         tab.screenshot(path=str(ARTIFACTS / f"{safe}.png"), full_page=True)
     context.close()
+    assert not refused, f"the Content-Security-Policy refused: {refused}"

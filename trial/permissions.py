@@ -74,10 +74,18 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
         }
     ),
     Role.STATISTICIAN: frozenset(
-        {A.RUN_REPORTS, A.DOWNLOAD_RELEASES, A.MANAGE_ALLOCATION, A.DECIDE_UNBLINDING}
+        {
+            A.VIEW_DASHBOARD,
+            A.RUN_REPORTS,
+            A.DOWNLOAD_RELEASES,
+            A.MANAGE_ALLOCATION,
+            A.DECIDE_UNBLINDING,
+        }
     ),
     Role.OUTCOME_ASSESSOR: frozenset({A.VIEW_PARTICIPANTS, A.ENTER_DATA, A.ANSWER_QUERY}),
     Role.ADMINISTRATOR: frozenset({A.MANAGE_USERS, A.VIEW_AUDIT, A.VIEW_SITE_STAFF}),
+    # The data monitoring committee reviews the accumulating results (dashboard, reports).
+    Role.DMC_MEMBER: frozenset({A.VIEW_DASHBOARD, A.RUN_REPORTS}),
 }
 
 
@@ -137,3 +145,30 @@ def is_blinded(user: Any) -> bool:
     from trial.protocol import get_protocol
 
     return bool(roles(user) & get_protocol(settings.EDC_PROTOCOL).blinded_roles)
+
+
+def sees_comparative(user: Any) -> bool:
+    """Return whether the user may see comparative results (figures split by arm).
+
+    Only the roles the protocol names (``Protocol.comparative_roles``: the statistician and
+    the data monitoring committee) see outcomes, safety and follow-up by arm while the trial
+    runs; everyone else sees the same figures pooled. A blinded role never does.
+    """
+    from django.conf import settings
+
+    from trial.protocol import get_protocol
+
+    if is_blinded(user):
+        return False
+    return bool(roles(user) & get_protocol(settings.EDC_PROTOCOL).comparative_roles)
+
+
+def report_sites_for(user: Any) -> set[str] | None:
+    """Return the codes of the sites the user may report on; None means every site.
+
+    A trial-wide right to run reports reaches every site (and the all-site runs); a right
+    held at some sites reaches those sites only.
+    """
+    if may_trial_wide(user, Action.RUN_REPORTS):
+        return None
+    return set(sites_for(user, Action.RUN_REPORTS).values_list("code", flat=True))

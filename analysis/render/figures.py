@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import io
 
 import matplotlib
@@ -50,6 +51,16 @@ def figure_svg(figure: dict, language: str = "en") -> str:
     plt.close(fig)
     text = buffer.getvalue()
     return text[text.find("<svg") :]
+
+
+def svg_data_uri(svg: str) -> str:
+    """Return SVG text as a ``data:`` URI for an ``<img>``.
+
+    Matplotlib's SVG styles its shapes with ``style`` attributes and a ``<style>`` element,
+    which the pages' Content-Security-Policy refuses inline; inside an image they are the
+    image's own and are drawn.
+    """
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
 
 
 def power_curve_svg(page: dict) -> str:

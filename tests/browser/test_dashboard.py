@@ -1,4 +1,5 @@
-"""Investigators open the dashboard (unblinded and blinded) and read every panel."""
+"""The dashboard read in the browser: by arm for the comparative roles (DMC member), pooled
+for site staff (an unblinded investigator) and for blinded roles."""
 
 import random
 from collections import Counter
@@ -112,10 +113,10 @@ def check_common_panels(page, language: str) -> None:
 
 
 @pytest.mark.parametrize("language", ["en", "zh-hans"])
-def test_unblinded_investigator_reads_every_panel(page, language):
+def test_dmc_member_reads_every_panel_by_arm(page, language):
     build_trial()
-    user_with_role(Role.INVESTIGATOR, site=None, username="inv1")
-    login(page, "inv1", language)
+    user_with_role(Role.DMC_MEMBER, site=None, username="dmc1")
+    login(page, "dmc1", language)
     page.goto("/dashboard/")
     assert page.locator("h1").inner_text().startswith(t(language, "Trial dashboard"))
     check_common_panels(page, language)
@@ -131,6 +132,28 @@ def test_unblinded_investigator_reads_every_panel(page, language):
         box = page.locator(f"[data-box='arm'][data-group='{arm.code}']")
         assert box.locator("[data-key='randomized']").inner_text() == str(arms[arm.code])
     assert page.locator("[data-testid='vas-trend'] thead th").count() == 1 + len(PROTOCOL.arms)
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_unblinded_investigator_sees_comparative_panels_pooled(page, language):
+    build_trial()
+    user_with_role(Role.INVESTIGATOR, site=None, username="inv1")
+    login(page, "inv1", language)
+    page.goto("/dashboard/")
+    check_common_panels(page, language)
+    # the allocation itself is not hidden from an unblinded investigator ...
+    assert page.locator("[data-testid='arm-balance']").count() == 1
+    # ... but outcomes, safety and follow-up are not compared by arm
+    assert cell(page, "safety-summary", "tr[data-group='pooled']", "serious_events") == "1"
+    assert page.locator("[data-testid='safety-summary'] tr[data-group]").count() == 1
+    assert page.locator("[data-box='arm']").count() == 1
+    assert (
+        page.locator("[data-box='arm'][data-group='pooled'] [data-key='randomized']").inner_text()
+        == "6"
+    )
+    assert page.locator("[data-testid='vas-trend'] thead th").count() == 2
+    pooled = t(language, "All participants (pooled)")
+    assert pooled in page.get_by_test_id("vas-trend").inner_text()
 
 
 @pytest.mark.parametrize("language", ["en", "zh-hans"])

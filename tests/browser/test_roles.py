@@ -29,10 +29,14 @@ EXPECTED_NAV = {
         "audit",
         "sites",
     ],
-    Role.STATISTICIAN: ["home", "reports", "releases", "allocation", "unblinding"],
+    Role.STATISTICIAN: ["home", "dashboard", "reports", "releases", "allocation", "unblinding"],
     Role.OUTCOME_ASSESSOR: ["home", "participants", "worklist", "queries"],
     Role.ADMINISTRATOR: ["home", "audit", "sites", "admin"],
+    Role.DMC_MEMBER: ["home", "dashboard", "reports"],
 }
+
+
+TRIAL_WIDE = {Role.DATA_MANAGER, Role.STATISTICIAN, Role.ADMINISTRATOR, Role.DMC_MEMBER}
 
 
 def t(language: str, message: str) -> str:
@@ -61,7 +65,7 @@ def test_each_role_sees_its_navigation_in_each_language(page, role, language):
     username = f"{role}-user"
     user_with_role(
         role,
-        site=None if role in {"data_manager", "statistician", "administrator"} else site,
+        site=None if role in TRIAL_WIDE else site,
         username=username,
         is_staff=role == Role.ADMINISTRATOR,
     )

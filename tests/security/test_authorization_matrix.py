@@ -32,7 +32,7 @@ from trial.models import (
     Query,
     UnblindingRequest,
 )
-from trial.permissions import Action, is_blinded, may, may_trial_wide
+from trial.permissions import Action, is_blinded, may, may_trial_wide, sees_comparative
 from trial.protocol import get_protocol
 
 pytestmark = pytest.mark.django_db
@@ -132,12 +132,17 @@ def on_casebook(needed: Action) -> Expect:
 
 
 def report(blinded_run: bool) -> Expect:
+    """The world's runs span every site: only trial-wide report rights reach them, and a run
+    by arm only the roles allowed comparative results (tests/security/test_report_scoping)."""
+
     def expect(who: Who, site: Any) -> int:
         if who.user is None:
             return LOGIN
         if not who.may(A.RUN_REPORTS):
             return 403
-        return 200 if blinded_run or not is_blinded(who.user) else 404
+        if not may_trial_wide(who.user, A.RUN_REPORTS):
+            return 404
+        return 200 if blinded_run or sees_comparative(who.user) else 404
 
     return expect
 

@@ -29,6 +29,7 @@ ROLES = (
     Role.STATISTICIAN,
     Role.OUTCOME_ASSESSOR,
     Role.ADMINISTRATOR,
+    Role.DMC_MEMBER,
 )
 
 

@@ -11,6 +11,7 @@ class Role(models.TextChoices):
     STATISTICIAN = "statistician", _("Statistician")
     OUTCOME_ASSESSOR = "outcome_assessor", _("Outcome assessor (blinded)")
     ADMINISTRATOR = "administrator", _("Administrator")
+    DMC_MEMBER = "dmc_member", _("Data monitoring committee member")
 
 
 class Site(models.Model):

@@ -150,6 +150,11 @@ class Protocol:
     target_sample_size: int
     logs: tuple[str, ...] = ()  # repeating forms kept per participant, outside visits
     blinded_roles: frozenset[str] = field(default_factory=lambda: frozenset({"outcome_assessor"}))
+    # Roles that may see accumulating comparative results (outcomes, safety and follow-up by
+    # arm) while the trial runs; everyone else sees pooled figures.
+    comparative_roles: frozenset[str] = field(
+        default_factory=lambda: frozenset({"statistician", "dmc_member"})
+    )
     bmi_range: tuple[float, float] | None = None  # eligibility bounds, used by edit checks
     # Where an anchor date comes from once the event happened: (anchor, form code, field).
     anchor_sources: tuple[tuple[Anchor, str, str], ...] = ()

@@ -233,6 +233,9 @@ SNRB_PELD = register(
         target_sample_size=74,
         logs=("medication", "adverse_event"),
         bmi_range=(18.5, 30.0),
+        # Comparative results by arm go to the unblinded statistician and the data
+        # monitoring committee only; site staff see pooled figures while the trial runs.
+        comparative_roles=frozenset({"statistician", "dmc_member"}),
         anchor_sources=((Anchor.SURGERY, "peld", "surgery_date"),),
         stratification_factors=(
             StratificationFactor("site", Text("Site", "站点")),

@@ -3,7 +3,10 @@
 The counting happens in ``trial.selectors.dashboard_rollup`` (grouped SQL, by site and arm);
 this module picks the rows of the sites in view and adds them up. Blinded users never get
 anything by arm: their sums pool the arms, and arm-only visits and forms (whose mere
-counts would reveal an arm's size) are left out of everything they see.
+counts would reveal an arm's size) are left out of everything they see. Comparative
+results (outcomes, safety and follow-up by arm) are split by arm only for the roles the
+protocol names (``Protocol.comparative_roles``); for everyone else the same rollup rows
+are summed over the arms (``DashboardScope.pooled``).
 """
 
 import math
@@ -33,6 +36,12 @@ class DashboardScope:
     today: date
     date_from: date | None = None
     date_to: date | None = None
+    comparative: bool = False  # may see results by arm (``permissions.sees_comparative``)
+
+    @property
+    def pooled(self) -> bool:
+        """Whether comparative panels (VAS, safety, CONSORT) pool the arms for this user."""
+        return self.blinded or not self.comparative
 
     @property
     def dated(self) -> bool:
@@ -230,16 +239,16 @@ def queries_by_site_and_age(scope: DashboardScope, data: Rollup) -> list[dict[st
 
 
 def safety_summary(scope: DashboardScope, data: Rollup) -> dict[str, Any]:
-    """Return adverse and serious events by arm (unblinded) or pooled (blinded)."""
+    """Return adverse and serious events by arm (comparative roles) or pooled."""
     keys = ("events", "serious_events", "participants", "participants_serious")
     groups: dict[str, dict[str, int]] = {}
     for r in scope.rows(data, "ae"):
-        totals = groups.setdefault("" if scope.blinded else r["arm"], dict.fromkeys(keys, 0))
+        totals = groups.setdefault("" if scope.pooled else r["arm"], dict.fromkeys(keys, 0))
         for k in keys:
             totals[k] += r[k]
     grades: Counter = Counter()
     for r in scope.rows(data, "ae_grades"):
-        grades[("" if scope.blinded else r["arm"], r["grade"])] += r["n"]
+        grades[("" if scope.pooled else r["arm"], r["grade"])] += r["n"]
     return {"groups": groups, "grades": grades}
 
 
@@ -247,7 +256,7 @@ def consort_by_arm(scope: DashboardScope, data: Rollup) -> dict[str | None, dict
     """Return randomized, withdrawn, lost and final-visit-completed counts per arm or pooled."""
     keys = ("randomized", "withdrawn", "lost", "completed")
     randomized = [r for r in scope.rows(data, "people") if r["arm"] is not None]
-    if scope.blinded:
+    if scope.pooled:
         return {None: _sum(randomized, keys)}
     arms = {r["arm"] for r in randomized}
     return {arm: _sum([r for r in randomized if r["arm"] == arm], keys) for arm in arms}
@@ -260,7 +269,7 @@ def vas_trend(scope: DashboardScope, data: Rollup) -> list[dict[str, Any]]:
     """Return mean (SD, n) leg and back VAS per visit, by arm or pooled, randomized only."""
     groups: dict[tuple[str, str | None], Counter] = {}
     for r in scope.rows(data, "vas"):
-        total = groups.setdefault((r["visit"], None if scope.blinded else r["arm"]), Counter())
+        total = groups.setdefault((r["visit"], None if scope.pooled else r["arm"]), Counter())
         total["n"] += r["n"]
         for field in ("leg_vas", "back_vas"):
             total[f"{field}_n"] += r[f"{field}_n"]

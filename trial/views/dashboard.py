@@ -17,7 +17,7 @@ from django.views.generic import TemplateView
 
 from accounts.mixins import ActionRequiredMixin
 from trial.models import AdverseEventData, Site
-from trial.permissions import Action, is_blinded
+from trial.permissions import Action, is_blinded, sees_comparative
 from trial.protocol import Protocol, get_protocol
 from trial.selectors import dashboard as sel
 from trial.selectors import dashboard_completeness as completeness
@@ -71,6 +71,7 @@ def dashboard_scope(user: Any, sites: list[Site], filters: dict[str, Any]) -> se
         today=timezone.localdate(),
         date_from=filters.get("date_from"),
         date_to=filters.get("date_to"),
+        comparative=sees_comparative(user),
     )
 
 
@@ -201,8 +202,8 @@ def quality_panel(
     }
 
 
-def _group_labels(protocol: Protocol, blinded: bool) -> list[tuple[str | None, Any]]:
-    if blinded:
+def _group_labels(protocol: Protocol, pooled: bool) -> list[tuple[str | None, Any]]:
+    if pooled:
         return [(None, _("All participants (pooled)"))]
     return [(a.code, a.label) for a in protocol.arms]
 
@@ -211,7 +212,7 @@ def safety_panel(
     scope: sel.DashboardScope, data: sel.Rollup, consort: dict[str | None, dict]
 ) -> dict[str, Any]:
     summary = sel.safety_summary(scope, data)
-    groups = _group_labels(scope.protocol, scope.blinded)
+    groups = _group_labels(scope.protocol, scope.pooled)
     zero = {"events": 0, "serious_events": 0, "participants": 0, "participants_serious": 0}
     rows = []
     for key, label in groups:
@@ -247,7 +248,7 @@ def consort_panel(
     zero = {"randomized": 0, "withdrawn": 0, "lost": 0, "completed": 0}
     arms = [
         {"key": key or "pooled", "label": label, **by_arm.get(key, zero)}
-        for key, label in _group_labels(scope.protocol, scope.blinded)
+        for key, label in _group_labels(scope.protocol, scope.pooled)
     ]
     return {
         "totals": totals,
@@ -260,7 +261,7 @@ def consort_panel(
 
 def vas_panel(scope: sel.DashboardScope, data: sel.Rollup) -> dict[str, Any]:
     rows = sel.vas_trend(scope, data)
-    groups = _group_labels(scope.protocol, scope.blinded)
+    groups = _group_labels(scope.protocol, scope.pooled)
     visits = [v for v in scope.visits() if any(r["visit"] == v.code for r in rows)]
     index = {(r["visit"], r["arm"]): r for r in rows}
     table = [

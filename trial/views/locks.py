@@ -22,7 +22,7 @@ from trial.services.locks import (
     participant_unlock,
 )
 
-from .queries import SIGNATURE_MEANING
+from .queries import SIGNATURE_MEANING, signature_password
 
 
 class CasebookActionView(ActionRequiredMixin, View):
@@ -52,7 +52,7 @@ class CasebookActionView(ActionRequiredMixin, View):
                 count = casebook_sign(
                     actor=request.user,
                     participant=participant,
-                    password=request.POST.get("password", ""),
+                    password=signature_password(request),
                     meaning=str(SIGNATURE_MEANING),
                 )
                 messages.success(request, _("%(n)s forms signed.") % {"n": count})

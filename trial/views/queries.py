@@ -14,9 +14,11 @@ from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.generic import ListView
 
+from accounts.lockout import password_reconfirm
 from accounts.mixins import ActionRequiredMixin
 from trial.blinding import policy_for
 from trial.exceptions import TrialError
+from trial.forms.queries import QueryFilterForm
 from trial.models import FormInstance, Query
 from trial.permissions import Action, may, sites_for
 from trial.selectors.queries import query_list_for_user
@@ -28,6 +30,20 @@ SIGNATURE_MEANING = _(
     "I confirm that I reviewed these data and that they are accurate and "
     "complete to the best of my knowledge."
 )
+
+
+def signature_password(request: HttpRequest) -> str:
+    """Return the password typed to sign once the login lockout has counted it.
+
+    A wrong one is a failed login attempt (django-axes); once locked out, even the right
+    one is refused and the lockout page answers.
+    """
+    password = request.POST.get("password", "")
+    if not password_reconfirm(request, password):
+        raise TrialError(
+            _("The password is not correct; the form was not signed."), code="signature_password"
+        )
+    return password
 
 
 def form_page_url(instance: FormInstance) -> str:
@@ -54,9 +70,10 @@ class QueryListView(ActionRequiredMixin, ListView):
         if params.get("site"):
             qs = qs.filter(form_instance__participant__site__code=params["site"])
         qs = query_list_for_user(user, qs)  # none on forms or answers hidden by blinding
-        older = params.get("older_than", "")
-        if older.isdigit():
-            qs = qs.filter(raised_at__lte=timezone.now() - timedelta(days=int(older)))
+        self.filter_form = QueryFilterForm(params)
+        older = self.filter_form.older_than_days()
+        if older is not None:
+            qs = qs.filter(raised_at__lte=timezone.now() - timedelta(days=older))
         return qs.order_by("raised_at")
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
@@ -67,6 +84,7 @@ class QueryListView(ActionRequiredMixin, ListView):
             sites=sites_for(self.request.user, Action.VIEW_PARTICIPANTS),
             site=self.request.GET.get("site", ""),
             older_than=self.request.GET.get("older_than", ""),
+            older_than_errors=self.filter_form.errors.get("older_than", []),
             **kwargs,
         )
         context["rows"] = [
@@ -133,7 +151,7 @@ class SignView(InstanceActionView):
         crf_sign(
             actor=request.user,
             instance=instance,
-            password=request.POST.get("password", ""),
+            password=signature_password(request),
             meaning=str(SIGNATURE_MEANING),
         )
         return _("Form signed.")

@@ -15,6 +15,7 @@ DEMO_ROLES = {
     "statistician": "statistician",
     "assessor": "outcome_assessor",
     "admin": "administrator",
+    "dmc": "dmc_member",
 }
 
 

@@ -67,7 +67,7 @@ def test_panels_count_the_known_trial(client, statistician):
         ended_date=timezone.localdate(),
         reason="moved away",
     )
-    client.force_login(investigator())
+    client.force_login(statistician)  # a comparative role: results by arm
     # when
     context = client.get(URL).context
     # then: enrolment
@@ -127,17 +127,49 @@ def test_completeness_matrix_matches_the_form_instances(client, statistician):
 
 
 @pytest.mark.requirement("BLD-004")
-def test_vas_trend_pools_for_blinded_and_splits_for_unblinded(client, statistician):
+def test_vas_trend_splits_for_comparative_roles_only(client, statistician):
     load_sites(statistician, ["S01"])
-    client.force_login(investigator(username="open"))
-    unblinded = client.get(URL).context["vas"]
-    client.force_login(investigator(blinded=True, username="blind"))
-    blinded = client.get(URL).context["vas"]
-    assert [key for key, _label in unblinded["groups"]] == [a.code for a in PROTOCOL.arms]
-    assert [key for key, _label in blinded["groups"]] == [None]
-    pooled_n = sum(c["n"] for row in blinded["table"] for c in row["cells"] if c)
-    split_n = sum(c["n"] for row in unblinded["table"] for c in row["cells"] if c)
-    assert pooled_n == split_n > 0
+    dmc = user_with_role(Role.DMC_MEMBER, site=None, username="dmc1")
+    groups, cells = {}, {}
+    for key, user in (
+        ("statistician", statistician),
+        ("dmc", dmc),
+        ("investigator", investigator(username="open")),
+        ("blinded", investigator(blinded=True, username="blind")),
+    ):
+        client.force_login(user)
+        vas = client.get(URL).context["vas"]
+        groups[key] = [k for k, _label in vas["groups"]]
+        cells[key] = sum(c["n"] for row in vas["table"] for c in row["cells"] if c)
+    arms = [a.code for a in PROTOCOL.arms]
+    assert groups == {"statistician": arms, "dmc": arms, "investigator": [None], "blinded": [None]}
+    # the pooled figures are the same rollup summed over the arms
+    assert cells["investigator"] == cells["blinded"] == cells["statistician"] == cells["dmc"] > 0
+
+
+def test_site_staff_see_pooled_safety_and_consort_summed_from_the_split(client, statistician):
+    load_sites(statistician, ["S01", "S02"])
+    randomized = list(Participant.objects.filter(allocation__isnull=False).order_by("trial_id"))
+    add_adverse_event(statistician, randomized[0], serious=True)
+    client.force_login(statistician)
+    split = client.get(URL)
+    for user in (investigator(username="open"), user_with_role(Role.DATA_MANAGER, site=None)):
+        client.force_login(user)
+        response = client.get(URL)
+        html = response.content.decode()
+        pooled = response.context
+        assert [r["key"] for r in pooled["safety"]["rows"]] == ["pooled"]
+        assert [a["key"] for a in pooled["consort"]["arms"]] == ["pooled"]
+        for key in ("events", "serious_events", "randomized"):
+            assert pooled["safety"]["rows"][0][key] == sum(
+                r[key] for r in split.context["safety"]["rows"]
+            )
+        for key in ("randomized", "withdrawn", "lost", "completed"):
+            assert pooled["consort"]["arms"][0][key] == sum(
+                a[key] for a in split.context["consort"]["arms"]
+            )
+        for arm in PROTOCOL.arms:  # no per-arm group in any comparative panel
+            assert f'data-group="{arm.code}"' not in html
 
 
 @pytest.mark.requirement("BLD-004")

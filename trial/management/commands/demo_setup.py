@@ -27,6 +27,7 @@ DEMO_USERS = (
     ("statistician", "Hao", "Chen", Role.STATISTICIAN, None, False),
     ("assessor", "Yan", "Zhao", Role.OUTCOME_ASSESSOR, "S01", False),
     ("admin", "Admin", "Demo", Role.ADMINISTRATOR, None, True),
+    ("dmc", "Wei", "Sun", Role.DMC_MEMBER, None, False),
 )
 
 
