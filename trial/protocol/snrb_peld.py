@@ -121,8 +121,14 @@ FORMS = (
         Text("Selective nerve root block", "选择性神经根阻滞"),
         "trial.SnrbData",
         arms=frozenset({"S"}),
+        date_field="performed_at",
     ),
-    FormDef("peld", Text("PELD surgery", "经皮椎间孔镜手术 (PELD)"), "trial.PeldData"),
+    FormDef(
+        "peld",
+        Text("PELD surgery", "经皮椎间孔镜手术 (PELD)"),
+        "trial.PeldData",
+        date_field="surgery_date",
+    ),
     FormDef("discharge", Text("Discharge", "出院"), "trial.DischargeData"),
     FormDef(
         "outcome",
@@ -135,12 +141,14 @@ FORMS = (
         Text("Concomitant medication", "合并用药"),
         "trial.MedicationData",
         repeating=True,
+        date_field="start_date",
     ),
     FormDef(
         "adverse_event",
         Text("Adverse event", "不良事件"),
         "trial.AdverseEventData",
         repeating=True,
+        date_field="onset_date",
         blinded_fields=("relation",),
     ),
 )
