@@ -173,6 +173,8 @@ class Protocol:
     # Where an anchor date comes from once the event happened: (anchor, form code, field).
     anchor_sources: tuple[tuple[Anchor, str, str], ...] = ()
     stratification_factors: tuple[StratificationFactor, ...] = ()
+    # A visit overdue this many days after its window closed counts as missed.
+    missed_after_days: int = 28
     # Roles that approve or refuse emergency unblinding.
     unblinding_approver_roles: frozenset[str] = field(
         default_factory=lambda: frozenset({"statistician"})
