@@ -178,10 +178,11 @@ def _medication(rng: random.Random, admission: date, surgery: date) -> dict[str,
 
 
 def _adverse_event(rng: random.Random, admission: date, surgery: date) -> dict[str, Any]:
+    onset = min(surgery, timezone.localdate())  # an event is never recorded ahead of time
     return {
         "term": "Transient dizziness",
-        "onset_date": surgery,
-        "resolution_date": surgery,
+        "onset_date": onset,
+        "resolution_date": onset,
         "serious": False,
         "clavien_dindo": "I",
         "outcome": "recovered",
