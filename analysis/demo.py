@@ -15,7 +15,7 @@ from typing import Any
 
 import scoring
 from analysis import demo_targets as T
-from trial.demo import sample_answers
+from trial.demo import assessment_day, sample_answers
 from trial.models import Participant, Site, Visit
 from trial.protocol import get_protocol
 from trial.services.consent import consent_record
@@ -140,6 +140,7 @@ def _fill(actor: Any, participant: Participant, arm: str | None, k: int, ctx: di
             continue
         for form in protocol.forms_for(definition, arm):
             answers = _answers(form.code, visit.code, arm or ctx["arm"], k, ctx)
+            answers.setdefault(form.date_field, assessment_day(participant, visit.code))
             crf_save(actor=actor, participant=participant, form_code=form.code, visit=visit,
                      complete=True, answers=answers)  # fmt: skip
             participant.refresh_from_db()

@@ -14,7 +14,8 @@ from django.conf import settings
 from django.utils import timezone
 
 import scoring
-from trial.models import AllocationList, FormInstance, Participant, Site, Visit
+from trial.edit_checks.timing import anchor_date_of as check_anchor_date
+from trial.models import AllocationList, FormInstance, Participant, Site, Visit, site_today
 from trial.protocol import get_protocol
 from trial.services.consent import consent_record
 from trial.services.crfs import crf_save
@@ -43,23 +44,42 @@ def _instrument_answers(name: str, rng: random.Random, better: float) -> dict[st
     return answers
 
 
+def assessment_day(participant: Participant, visit_code: str | None) -> date | None:
+    """Return the day a visit's assessment is done: its target day, never after today."""
+    if visit_code is None:
+        return None
+    definition = get_protocol(participant.protocol_code).visit(visit_code)
+    anchor = check_anchor_date(
+        definition.anchor, participant.admission_date, participant.surgery_date
+    )
+    today = site_today(participant.site)
+    return min(definition.target(anchor), today) if anchor else today
+
+
 def sample_answers(
     form_code: str, participant: Participant, *, visit_code: str | None, rng: random.Random
 ) -> dict[str, Any]:
-    """Return plausible complete answers of a form for the demo and for tests."""
+    """Return plausible complete answers of a form for the demo and for tests, dated on the
+    visit's target day (never in the future)."""
     late = visit_code in ("postop_day_3", "month_3")
     better = 0.8 if late else 0.3
     surgery = participant.surgery_date or timezone.localdate()
     admission = participant.admission_date or surgery - timedelta(days=3)
+    day = assessment_day(participant, visit_code)
+    dated = {"assessment_date": day} if day is not None else {}
     if form_code in ("odi", "joa", "sf36"):
-        return _instrument_answers(form_code, rng, better)
+        return {**_instrument_answers(form_code, rng, better), **dated}
     if form_code == "vas":
         high = 2.5 if late else 8.0
         return {
             "leg_vas": Decimal(f"{rng.uniform(0, high):.1f}"),
             "back_vas": Decimal(f"{rng.uniform(0, high):.1f}"),
+            **dated,
         }
-    return _CLINICAL[form_code](rng, admission, surgery)
+    answers = _CLINICAL[form_code](rng, admission, surgery)
+    if form_code in ("baseline", "discharge", "outcome") and day is not None:
+        answers["assessment_date"] = day
+    return answers
 
 
 def _baseline(rng: random.Random, admission: date, surgery: date) -> dict[str, Any]:
@@ -158,10 +178,11 @@ def _medication(rng: random.Random, admission: date, surgery: date) -> dict[str,
 
 
 def _adverse_event(rng: random.Random, admission: date, surgery: date) -> dict[str, Any]:
+    onset = min(surgery, timezone.localdate())  # an event is never recorded ahead of time
     return {
         "term": "Transient dizziness",
-        "onset_date": surgery,
-        "resolution_date": surgery,
+        "onset_date": onset,
+        "resolution_date": onset,
         "serious": False,
         "clavien_dindo": "I",
         "outcome": "recovered",

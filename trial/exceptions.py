@@ -62,3 +62,20 @@ class ParticipantLocked(TrialError):
 class DatabaseClosed(TrialError):
     code = "database_closed"
     default_message = _("The database is frozen or locked: no data can be entered or changed.")
+
+
+class FormIncomplete(TrialError):
+    code = "form_incomplete"
+    default_message = _(
+        "The form cannot be complete: answer every required item, or mark it as not answered "
+        "with a reason (declined, not applicable, unknown)."
+    )
+
+    def __init__(self, message: object = None, *, fields: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.fields = fields
+
+
+class InvalidAssessmentDate(TrialError):
+    code = "invalid_assessment_date"
+    default_message = _("The assessment date is not possible for this visit.")

@@ -10,6 +10,8 @@ import pandas as pd
 from analysis.tables._common import TableContext
 
 LOST_STATUSES = ("withdrawn", "lost_to_follow_up")
+# Not randomized yet but still in the journey: neither randomized nor excluded.
+AWAITING_STATUSES = ("screening", "eligible", "consented")
 
 
 def _reasons(values: pd.Series, labels: Mapping[str, dict[str, str]]) -> list[dict]:
@@ -44,6 +46,9 @@ def consort_flow(
 ) -> dict:
     """Return the CONSORT counts: assessed, excluded by reason, randomized, per-arm flow.
 
+    A participant not randomized but still in the journey (screening, eligible, consented)
+    is counted as ``awaiting``, never as excluded.
+
     ``screening`` has one row per registered participant with ``status``, ``eligible``
     (True/False/None when not assessed), ``failed_criteria`` (list of codes), ``arm`` (None
     when not randomized), ``received_allocated``, ``per_protocol`` and ``end_reason``.
@@ -51,7 +56,11 @@ def consort_flow(
     """
     labels = dict(reason_labels or {})
     randomized = screening[screening["arm"].notna()]
-    excluded = screening[screening["arm"].isna()]
+    not_randomized = screening[screening["arm"].isna()]
+    awaiting = not_randomized["status"].isin(AWAITING_STATUSES) & (
+        not_randomized["eligible"].map(lambda v: v is not False)
+    )
+    excluded = not_randomized[~awaiting]
     why = excluded.apply(_exclusion_reason, axis=1)
     groups = {"all": randomized} if ctx.pooled else {
         arm: randomized[randomized["arm"] == arm] for arm in ctx.plan.arms
@@ -59,6 +68,7 @@ def consort_flow(
     return {
         "assessed": len(screening),
         "excluded": len(excluded),
+        "awaiting": int(awaiting.sum()),
         "excluded_reasons": _reasons(why, labels) if len(excluded) else [],
         "randomized": len(randomized),
         "arms": {g: _arm_flow(df, labels) for g, df in groups.items()},

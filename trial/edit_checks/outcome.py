@@ -1,4 +1,4 @@
-"""Edit checks of the 3-month outcome: timing, recurrence on MRI, serious complications."""
+"""Edit checks of the 3-month outcome: recurrence on MRI, serious complications."""
 
 from collections.abc import Collection, Mapping
 from datetime import date
@@ -8,24 +8,6 @@ from django.utils.translation import gettext_lazy as _
 
 from .base import Finding
 from .common import days_after, details_needed, hard, soft
-
-ASSESSMENT_WINDOW_DAYS = (60, 120)  # a loose window around 3 months after surgery
-
-
-def _check_timing(
-    answers: Mapping[str, Any], surgery_date: date | None, window: tuple[int, int]
-) -> list[Finding]:
-    days = days_after(answers.get("assessment_date"), surgery_date)
-    if days is None:
-        return []
-    if days < 0:
-        message = _("The 3-month assessment is dated before the surgery.")
-        return [hard("assessment_date", "assessment_before_surgery", message)]
-    if not window[0] <= days <= window[1]:
-        message = _("The assessment is %(days)s days after surgery, outside %(low)s–%(high)s days.")
-        values = {"days": days, "low": window[0], "high": window[1]}
-        return [soft("assessment_date", "assessment_outside_window", message % values)]
-    return []
 
 
 def _check_recurrence(
@@ -80,14 +62,13 @@ def check_outcome(
     admission_date: date | None = None,
     surgery_date: date | None = None,
     complication_codes: Collection[str] | None = None,
-    window: tuple[int, int] = ASSESSMENT_WINDOW_DAYS,
     completing: bool = False,
 ) -> list[Finding]:
-    """Check the assessment's timing, the recurrence MRI and the serious complications.
+    """Check the recurrence MRI and the serious complications (the assessment date is checked
+    against the visit window for every form, in ``timing``).
 
     ``complication_codes`` are the protocol's; None skips the check of the codes.
     """
-    findings = _check_timing(answers, surgery_date, window)
-    findings += _check_recurrence(answers, surgery_date, completing=completing)
+    findings = _check_recurrence(answers, surgery_date, completing=completing)
     findings += _check_complications(answers, complication_codes, completing=completing)
     return findings

@@ -22,21 +22,9 @@ from .registry import register_form
 
 @register_form("trial.BaselineData")
 class BaselineForm(ClinicalForm):
-    required_for_complete = (
-        "sex",
-        "date_of_birth",
-        "height_cm",
-        "weight_kg",
-        "herniation_level",
-        "pfirrmann_grade",
-        "leg_pain_duration_days",
-        "numbness",
-        "weakness",
-        "back_pain",
-        "hypertension",
-        "diabetes",
-    )
+    required_for_complete = BaselineData.required_items
     fieldsets = (
+        (_("Assessment"), ("assessment_date",)),
         (_("Demographics"), ("sex", "date_of_birth", "height_cm", "weight_kg")),
         (_("Disc herniation"), ("herniation_level", "pfirrmann_grade", "leg_pain_duration_days")),
         (_("Accompanying symptoms"), ("numbness", "weakness", "back_pain")),
@@ -50,14 +38,7 @@ class BaselineForm(ClinicalForm):
 
 @register_form("trial.MedicationData")
 class MedicationForm(ClinicalForm):
-    required_for_complete = (
-        "drug",
-        "dose_mg",
-        "frequency_per_day",
-        "route",
-        "start_date",
-        "ongoing",
-    )
+    required_for_complete = MedicationData.required_items
     fieldsets = (
         (_("Drug"), ("drug", "other_drug_name", "dose_mg", "frequency_per_day", "route")),
         (_("When"), ("start_date", "stop_date", "ongoing")),
@@ -69,8 +50,9 @@ class MedicationForm(ClinicalForm):
 
 @register_form("trial.DischargeData")
 class DischargeForm(ClinicalForm):
-    required_for_complete = ("discharge_date", "mri_done")
+    required_for_complete = DischargeData.required_items
     fieldsets = (
+        (_("Assessment"), ("assessment_date",)),
         (_("Discharge"), ("discharge_date",)),
         (_("Post-operative MRI"), ("mri_done", "mri_date", "decompression_complete")),
     )
@@ -84,14 +66,7 @@ class DischargeForm(ClinicalForm):
 class OutcomeForm(ClinicalForm):
     """The 3-month outcome; the complication list comes from the participant's protocol."""
 
-    required_for_complete = (
-        "assessment_date",
-        "residual_low_back_pain",
-        "recurrent_pain",
-        "recurrence_mri_confirmed",
-        "had_serious_complication",
-        "macnab",
-    )
+    required_for_complete = OutcomeData.required_items
     fieldsets = (
         (_("Assessment"), ("assessment_date",)),
         (
@@ -134,15 +109,7 @@ class OutcomeForm(ClinicalForm):
 
 @register_form("trial.AdverseEventData")
 class AdverseEventForm(ClinicalForm):
-    required_for_complete = (
-        "term",
-        "onset_date",
-        "serious",
-        "clavien_dindo",
-        "outcome",
-        "relation",
-        "action_taken",
-    )
+    required_for_complete = AdverseEventData.required_items
     fieldsets = (
         (_("Event"), ("term", "onset_date", "resolution_date", "outcome")),
         (_("Severity"), ("serious", "clavien_dindo")),

@@ -13,11 +13,11 @@ from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from trial.edit_checks import Finding, Severity
+from trial.edit_checks import Severity
 from trial.edit_checks.registry import edit_check_run
 from trial.protocol import Protocol, get_protocol
 
-from .crfs import ANSWER_EXCLUDE, CrfForm
+from .crfs import ANSWER_EXCLUDE, CrfForm, with_not_answered
 
 INLINE_MAX_CHOICES = 4  # radio lists up to this long sit on one line
 
@@ -89,14 +89,16 @@ class ClinicalForm(CrfForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.soft_findings: list[Finding] = []
         fieldsets = [
-            Fieldset(legend, *map(self._layout_item, names)) for legend, names in self.fieldsets
+            Fieldset(legend, *map(self._layout_item, with_not_answered(self, names)))
+            for legend, names in self.fieldsets
         ]
         self.helper.layout = Layout(*fieldsets, "revision", "reason")
 
     def _layout_item(self, name: str) -> str | LayoutObject:
         field = self.fields[name]
+        if name.startswith("na__"):
+            return name
         short = len(getattr(field, "choices", ())) <= INLINE_MAX_CHOICES
         return InlineRadios(name) if isinstance(field.widget, forms.RadioSelect) and short else name
 
@@ -119,5 +121,5 @@ class ClinicalForm(CrfForm):
             if finding.severity is Severity.HARD:
                 error = ValidationError(finding.message, code=finding.code)
                 self.add_error(finding.field, error)
-        self.soft_findings = [f for f in findings if f.severity is Severity.SOFT]
+        self.soft_findings += [f for f in findings if f.severity is Severity.SOFT]
         return cleaned

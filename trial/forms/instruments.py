@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 import scoring
 from trial.models import JoaData, OdiData, PainVasData, Sf36Data
 
-from .crfs import ANSWER_EXCLUDE, CrfForm
+from .crfs import ANSWER_EXCLUDE, DATE_FIELD, CrfForm, with_not_answered
 from .registry import register_form
 
 
@@ -41,7 +41,6 @@ class InstrumentForm(CrfForm):
         language = get_language()
         for item in definition.items:
             field = _choice_field(item, language)
-            field.required = self.fields[item.id].required
             field.widget.choices = [c for c in field.choices if c[0] != ""]
             self.fields[item.id] = field
         fieldsets = []
@@ -49,11 +48,10 @@ class InstrumentForm(CrfForm):
             ids = [i.id for i in definition.items if i.section == section.id]
             note = section.instruction(language)
             parts = [HTML(f'<p class="text-body-secondary">{escape(note)}</p>')] if note else []
-            fieldsets.append(Fieldset(section.title(language), *parts, *ids))
-        self.helper.layout = Layout(*fieldsets, "revision", "reason")
-
-    def completion_fields(self) -> list[str]:
-        return [i.id for i in scoring.INSTRUMENTS[self.instrument].items if i.required]
+            fieldsets.append(
+                Fieldset(section.title(language), *parts, *with_not_answered(self, ids))
+            )
+        self.helper.layout = Layout(DATE_FIELD, *fieldsets, "revision", "reason")
 
 
 @register_form("trial.OdiData")
@@ -87,11 +85,11 @@ class Sf36Form(InstrumentForm):
 class PainVasForm(CrfForm):
     """Leg-pain and back-pain VAS, 0.0–10.0 with one decimal (0 = no pain)."""
 
-    required_for_complete = ("leg_vas", "back_vas")
+    required_for_complete = PainVasData.required_items
 
     class Meta:
         model = PainVasData
-        fields = ("leg_vas", "back_vas")
+        fields = ("assessment_date", "leg_vas", "back_vas")
         help_texts = {
             "leg_vas": _("0 = no pain, 10 = worst imaginable pain; one decimal, e.g. 6.5."),
             "back_vas": _("0 = no pain, 10 = worst imaginable pain; one decimal, e.g. 6.5."),

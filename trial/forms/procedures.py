@@ -15,20 +15,7 @@ def _drug_fields(n: int) -> tuple[str, str, str]:
 
 @register_form("trial.SnrbData")
 class SnrbForm(ClinicalForm):
-    required_for_complete = (
-        "performed_at",
-        "level",
-        "root",
-        "side",
-        "ct_guided",
-        "needle",
-        "local_anaesthetic",
-        "drug_1_name",
-        "drug_1_volume_ml",
-        "volume_injected_ml",
-        "aspiration_negative",
-        "immediate_reaction",
-    )
+    required_for_complete = SnrbData.required_items
     fieldsets = (
         (_("Target"), ("performed_at", "level", "root", "side", "ct_guided")),
         (_("Puncture"), ("needle", "local_anaesthetic")),
@@ -48,17 +35,7 @@ class SnrbForm(ClinicalForm):
 
 @register_form("trial.PeldData")
 class PeldForm(ClinicalForm):
-    required_for_complete = (
-        "surgery_date",
-        "surgeon",
-        "approach",
-        "anaesthesia",
-        "foraminoplasty",
-        "annuloplasty",
-        "duration_minutes",
-        "blood_loss_ml",
-        "intraoperative_events",
-    )
+    required_for_complete = PeldData.required_items
     fieldsets = (
         (_("Surgery"), ("surgery_date", "surgeon", "approach", "anaesthesia")),
         (_("Technique"), ("foraminoplasty", "annuloplasty")),

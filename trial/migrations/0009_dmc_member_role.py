@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('trial', '0007_participant_site_protocol_index'),
+        ('trial', '0008_blinding_reviewed_texts'),
     ]
 
     operations = [

@@ -1,7 +1,7 @@
 from .audit import AuditEvent
 from .clinical import AdverseEventData, BaselineData, DischargeData, MedicationData, OutcomeData
 from .consent import Consent
-from .crfs import CrfData, FormInstance
+from .crfs import CrfData, FormInstance, NotAnswered
 from .dashboard import DashboardSummary
 from .eligibility import EligibilityAssessment
 from .instruments import JoaData, OdiData, PainVasData, Sf36Data
@@ -15,7 +15,7 @@ from .randomization import (
     AllocationStratum,
     UnblindingRequest,
 )
-from .sites import Membership, Role, Site
+from .sites import Membership, Role, Site, site_time_zone, site_today
 from .visits import Visit
 
 __all__ = [
@@ -36,6 +36,7 @@ __all__ = [
     "JoaData",
     "MedicationData",
     "Membership",
+    "NotAnswered",
     "OdiData",
     "OutcomeData",
     "PainVasData",
@@ -49,4 +50,6 @@ __all__ = [
     "UnblindingRequest",
     "SnrbData",
     "Visit",
+    "site_time_zone",
+    "site_today",
 ]

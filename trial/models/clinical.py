@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from scoring import INSTRUMENTS
 
 from .crfs import CrfData
+from .instruments import assessment_date_field
 
 MACNAB_CHOICES = [(c.value, c.label_en) for c in INSTRUMENTS["macnab"].items[0].choices]
 
@@ -53,6 +54,22 @@ def integer(label: str, low: int, high: int) -> models.Field:
 class BaselineData(CrfData):
     """Baseline characteristics at admission (the paper's Table 1)."""
 
+    required_items = (
+        "assessment_date",
+        "sex",
+        "date_of_birth",
+        "height_cm",
+        "weight_kg",
+        "herniation_level",
+        "pfirrmann_grade",
+        "leg_pain_duration_days",
+        "numbness",
+        "weakness",
+        "back_pain",
+        "hypertension",
+        "diabetes",
+    )
+
     class Sex(models.TextChoices):
         MALE = "male", _("Male")
         FEMALE = "female", _("Female")
@@ -70,6 +87,7 @@ class BaselineData(CrfData):
         IV = "IV", _("Grade IV")
         V = "V", _("Grade V")
 
+    assessment_date = assessment_date_field()
     sex = models.CharField(_("sex"), max_length=8, blank=True, choices=Sex.choices)
     date_of_birth = models.DateField(_("date of birth"), null=True, blank=True)
     height_cm = decimal(_("height (cm)"), "100", "230", digits=4)
@@ -103,6 +121,15 @@ class BaselineData(CrfData):
 class MedicationData(CrfData):
     """One concomitant medication (a log entry)."""
 
+    required_items = (
+        "drug",
+        "dose_mg",
+        "frequency_per_day",
+        "route",
+        "start_date",
+        "ongoing",
+    )
+
     class Drug(models.TextChoices):
         ETORICOXIB = "etoricoxib", _("Etoricoxib")
         OTHER = "other", _("Other")
@@ -131,6 +158,9 @@ class MedicationData(CrfData):
 class DischargeData(CrfData):
     """Discharge: the date, the length of stay and the post-operative MRI."""
 
+    required_items = ("assessment_date", "discharge_date", "mri_done")
+
+    assessment_date = assessment_date_field()
     discharge_date = models.DateField(_("discharge date"), null=True, blank=True)
     length_of_stay_days = models.PositiveIntegerField(
         _("length of stay (days)"),
@@ -153,6 +183,15 @@ class OutcomeData(CrfData):
     ``serious_complications`` holds the protocol's complication codes (a list).
     """
 
+    required_items = (
+        "assessment_date",
+        "residual_low_back_pain",
+        "recurrent_pain",
+        "recurrence_mri_confirmed",
+        "had_serious_complication",
+        "macnab",
+    )
+
     assessment_date = models.DateField(_("assessment date"), null=True, blank=True)
     residual_low_back_pain = yes_no(_("residual low back pain"))
     recurrent_pain = yes_no(_("recurrent pain"))
@@ -174,6 +213,16 @@ class OutcomeData(CrfData):
 
 class AdverseEventData(CrfData):
     """One adverse event (a log entry), graded by Clavien-Dindo."""
+
+    required_items = (
+        "term",
+        "onset_date",
+        "serious",
+        "clavien_dindo",
+        "outcome",
+        "relation",
+        "action_taken",
+    )
 
     class ClavienDindo(models.TextChoices):
         I = "I", _("Grade I")  # noqa: E741  (the grade's own name)

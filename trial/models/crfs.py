@@ -64,6 +64,8 @@ class FormInstance(models.Model):
     blinded_texts_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # Dated outside its visit's window and saved with a reason (a query was opened).
+    out_of_window = models.BooleanField(_("outside the visit window"), default=False)
 
     class Meta:
         verbose_name = _("form")
@@ -87,19 +89,34 @@ class FormInstance(models.Model):
         return f"{self.participant.trial_id} {where} {self.form_code} #{self.seq}"
 
 
+class NotAnswered(models.TextChoices):
+    """Why a required item was deliberately left unanswered on a complete form."""
+
+    DECLINED = "declined", _("Declined to answer")
+    NOT_APPLICABLE = "not_applicable", _("Not applicable")
+    UNKNOWN = "unknown", _("Unknown")
+
+
 class CrfData(models.Model):
     """Base of every form's typed data: one row per :class:`FormInstance`.
 
-    Every answer column is nullable so that a form can be saved in progress; which answers
-    a complete form needs is the form's business (``trial.forms``). ``scores`` holds what
-    ``scoring`` computed on save, with ``scorer_version``.
+    Every answer column is nullable so that a form can be saved in progress. A form is
+    complete only when every item of ``required_items`` is answered or listed in
+    ``not_answered`` with a :class:`NotAnswered` code (one rule for every form, checked by
+    ``trial.services.crfs``). ``scores`` holds what ``scoring`` computed on save, with
+    ``scorer_version``.
     """
+
+    required_items: tuple[str, ...] = ()
 
     instance = models.OneToOneField(
         FormInstance, on_delete=models.PROTECT, primary_key=True, related_name="+"
     )
     scores = models.JSONField(_("scores"), default=dict, blank=True)
     scorer_version = models.CharField(_("scorer version"), max_length=40, blank=True)
+    not_answered = models.JSONField(
+        _("items not answered (reason codes)"), default=dict, blank=True
+    )
 
     class Meta:
         abstract = True

@@ -15,6 +15,11 @@ from scoring import INSTRUMENTS
 from .crfs import CrfData
 
 
+def assessment_date_field() -> models.DateField:
+    """Return the day a form's assessment took place (defaults to today at the site)."""
+    return models.DateField(_("assessment date"), null=True, blank=True)
+
+
 def _column(item) -> models.Field:
     label = item.text_en[:200]
     if item.kind == "decimal":
@@ -38,9 +43,15 @@ def _column(item) -> models.Field:
 
 
 def add_instrument_columns(model: type[models.Model], instrument: str) -> None:
-    """Give ``model`` one column per item of ``instrument``, in form order."""
-    for item in INSTRUMENTS[instrument].items:
+    """Give ``model`` one column per item of ``instrument``, in form order.
+
+    Every item is required for a complete form (answered, or marked not answered with a
+    reason); the instrument's own missing-data rule then decides whether it scores.
+    """
+    items = INSTRUMENTS[instrument].items
+    for item in items:
         model.add_to_class(item.id, _column(item))
+    model.required_items = ("assessment_date", *(item.id for item in items))
 
 
 VAS_MAX = Decimal("10.0")
@@ -49,6 +60,9 @@ VAS_MAX = Decimal("10.0")
 class PainVasData(CrfData):
     """Leg-pain and back-pain VAS (0.0–10.0, one decimal) at one visit."""
 
+    required_items = ("assessment_date", "leg_vas", "back_vas")
+
+    assessment_date = assessment_date_field()
     leg_vas = models.DecimalField(
         _("leg pain (VAS)"),
         max_digits=3,
@@ -72,18 +86,24 @@ class PainVasData(CrfData):
 
 
 class OdiData(CrfData):
+    assessment_date = assessment_date_field()
+
     class Meta:
         verbose_name = _("Oswestry Disability Index")
         verbose_name_plural = _("Oswestry Disability Index")
 
 
 class JoaData(CrfData):
+    assessment_date = assessment_date_field()
+
     class Meta:
         verbose_name = _("JOA low back pain score")
         verbose_name_plural = _("JOA low back pain score")
 
 
 class Sf36Data(CrfData):
+    assessment_date = assessment_date_field()
+
     class Meta:
         verbose_name = _("SF-36")
         verbose_name_plural = _("SF-36")

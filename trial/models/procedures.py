@@ -35,6 +35,21 @@ class SnrbData(CrfData):
     4 ml, of which 2 ml are injected at the exit of the root's foramen under CT.
     """
 
+    required_items = (
+        "performed_at",
+        "level",
+        "root",
+        "side",
+        "ct_guided",
+        "needle",
+        "local_anaesthetic",
+        "drug_1_name",
+        "drug_1_volume_ml",
+        "volume_injected_ml",
+        "aspiration_negative",
+        "immediate_reaction",
+    )
+
     Level = BaselineData.Level
 
     class Root(models.TextChoices):
@@ -91,6 +106,18 @@ class SnrbData(CrfData):
 
 class PeldData(CrfData):
     """The percutaneous endoscopic lumbar discectomy."""
+
+    required_items = (
+        "surgery_date",
+        "surgeon",
+        "approach",
+        "anaesthesia",
+        "foraminoplasty",
+        "annuloplasty",
+        "duration_minutes",
+        "blood_loss_ml",
+        "intraoperative_events",
+    )
 
     class Approach(models.TextChoices):
         TRANSFORAMINAL = "transforaminal", _("Transforaminal")

@@ -1,7 +1,26 @@
+from datetime import date
+from zoneinfo import ZoneInfo
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+
+def site_time_zone(site: "Site | None") -> ZoneInfo:
+    """Return the time zone a site keeps its calendar in.
+
+    Sites have no zone of their own yet: every site uses ``settings.TIME_ZONE``. This is
+    the one place a per-site zone plugs in.
+    """
+    zone = getattr(site, "time_zone", "") or settings.TIME_ZONE
+    return ZoneInfo(zone)
+
+
+def site_today(site: "Site | None") -> date:
+    """Return today's date at ``site`` (the default assessment date, the "future" limit)."""
+    return timezone.localdate(timezone=site_time_zone(site))
 
 
 class Role(models.TextChoices):

@@ -11,6 +11,7 @@ from .schema import (
     Protocol,
     StratificationFactor,
     Text,
+    Timing,
     VisitDef,
 )
 
@@ -24,6 +25,7 @@ __all__ = [
     "Protocol",
     "StratificationFactor",
     "Text",
+    "Timing",
     "VisitDef",
     "get_protocol",
     "protocols",

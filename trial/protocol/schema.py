@@ -87,6 +87,8 @@ class FormDef:
     arms: frozenset[str] | None = None
     blinded_fields: tuple[str, ...] = ()
     free_text_fields: tuple[str, ...] = ()
+    # The model field holding the day the form describes (its assessment date).
+    date_field: str = "assessment_date"
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +122,27 @@ class VisitDef:
         return target - timedelta(days=self.window_before), target + timedelta(
             days=self.window_after
         )
+
+    @property
+    def follows_anchor(self) -> bool:
+        """A visit on or after its anchor event: a form dated before that event is wrong."""
+        return self.target_day >= 0
+
+    def timing(self, anchor_date: date | None, day: date | None) -> "Timing":
+        """Return where ``day`` falls for this visit: days from the anchor, in the window."""
+        if anchor_date is None or day is None:
+            return Timing(None, None)
+        start, end = self.window(anchor_date)
+        return Timing((day - anchor_date).days, start <= day <= end)
+
+
+@dataclass(frozen=True, slots=True)
+class Timing:
+    """An assessment's place in its visit: days from the anchor and whether in the window
+    (both None when the assessment date or the anchor date is unknown)."""
+
+    days_from_anchor: int | None
+    in_window: bool | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,6 +182,8 @@ class Protocol:
     # Where an anchor date comes from once the event happened: (anchor, form code, field).
     anchor_sources: tuple[tuple[Anchor, str, str], ...] = ()
     stratification_factors: tuple[StratificationFactor, ...] = ()
+    # A visit overdue this many days after its window closed counts as missed.
+    missed_after_days: int = 28
     # Roles that approve or refuse emergency unblinding.
     unblinding_approver_roles: frozenset[str] = field(
         default_factory=lambda: frozenset({"statistician"})

@@ -109,7 +109,7 @@ def _by_site(scope: DashboardScope, rows: list[dict[str, Any]], keys: Any) -> li
 def enrolment_totals(scope: DashboardScope, data: Rollup) -> dict[str, int]:
     """Return screened, assessed, eligible, consented, randomized and ended counts."""
     keys = ("screened", "assessed", "eligible", "ineligible", "consented", "randomized")
-    keys += ("recent", "not_consented", "not_randomized")
+    keys += ("recent", "not_consented", "not_randomized", "awaiting")
     return _sum(scope.rows(data, "people"), keys)
 
 

@@ -26,17 +26,20 @@ from django.utils import timezone
 from trial.models import AdverseEventData, FormInstance, PainVasData, Participant, Query, Visit
 from trial.protocol import Protocol
 
-ROLLUP_VERSION = 3  # bump whenever the layout changes: older summaries are recomputed
+from .expected import VisitState, expected_q, state_q
+
+ROLLUP_VERSION = 4  # bump whenever the layout changes: older summaries are recomputed
 RECENT_DAYS = 84  # the projection uses the randomization rate of the last 12 weeks
 UPCOMING_DAYS = 14
 LIST_LIMIT = 25
 AGE_BUCKETS = ((0, 7), (8, 30), (31, None))  # days a query has been open: 0–7, 8–30, > 30
-ACTIVE = [
+# Not randomized and still in the journey: awaiting consent or randomization, not excluded.
+AWAITING = [
     Participant.Status.SCREENING,
     Participant.Status.ELIGIBLE,
     Participant.Status.CONSENTED,
-    Participant.Status.RANDOMIZED,
 ]
+LEFT = [Participant.Status.WITHDRAWN, Participant.Status.LOST]
 ARM = "participant__allocation__arm"
 # A visit list row: [site pk, trial id, site code, visit code, target, window start, end]
 LIST_FIELDS = ("participant__site_id", "participant__trial_id", "participant__site__code")
@@ -79,9 +82,9 @@ def dashboard_rollup(
         "people": _people(protocol, where, today),
         "months": _months(where),
         "reasons": _reasons(protocol, where),
-        "visits": _visits(where, today),
-        "open_visits": _open_visit_counts(where, today),
-        "visit_lists": _open_visit_lists(where, today),
+        "visits": _visits(protocol, where, today),
+        "open_visits": _open_visit_counts(protocol, where, today),
+        "visit_lists": _open_visit_lists(protocol, where, today),
         "forms": _forms(where, today),
         "ae": _adverse_events(protocol, where),
         "ae_grades": _adverse_event_grades(protocol, where),
@@ -105,8 +108,18 @@ def _people(protocol: Protocol, where: RollupFilter, today: date) -> list[dict[s
             consented=Count("consent"),
             randomized=Count("allocation"),
             recent=Count("pk", filter=Q(allocation__allocated_at__gte=recent)),
-            not_consented=Count("pk", filter=Q(eligibility__eligible=True, consent__isnull=True)),
-            not_randomized=Count("pk", filter=Q(consent__isnull=False, allocation__isnull=True)),
+            # excluded before randomization: only people who left the journey (CONSORT)
+            not_consented=Count(
+                "pk",
+                filter=Q(eligibility__eligible=True, consent__isnull=True, status__in=LEFT),
+            ),
+            not_randomized=Count(
+                "pk", filter=Q(consent__isnull=False, allocation__isnull=True, status__in=LEFT)
+            ),
+            awaiting=Count(
+                "pk",
+                filter=Q(eligibility__eligible=True, allocation__isnull=True, status__in=AWAITING),
+            ),
             withdrawn=Count("pk", filter=Q(status=Participant.Status.WITHDRAWN)),
             lost=Count("pk", filter=Q(status=Participant.Status.LOST)),
             completed=Count("pk", filter=Q(completed)),
@@ -163,17 +176,15 @@ def _reasons(protocol: Protocol, where: RollupFilter) -> list[dict[str, Any]]:
     return [{"site": site, "criterion": code, "n": n} for (site, code), n in counts.items() if n]
 
 
-def _visits(where: RollupFilter, today: date) -> list[dict[str, Any]]:
-    due = Q(status=SCHEDULED, window_start__lte=today, window_end__gte=today)
+def _visits(protocol: Protocol, where: RollupFilter, today: date) -> list[dict[str, Any]]:
+    """Expected visits per (site, visit, arm) and their states (``trial.selectors.expected``)."""
+    states = (VisitState.DONE, VisitState.MISSED, VisitState.OVERDUE, VisitState.DUE)
     rows = (
-        Visit.objects.filter(where.q("participant"))
+        Visit.objects.filter(where.q("participant"), expected_q())
         .values("participant__site_id", "code", ARM)
         .annotate(
             n=Count("pk"),
-            done=Count("pk", filter=Q(status=DONE)),
-            missed=Count("pk", filter=Q(status=MISSED)),
-            overdue=Count("pk", filter=Q(status=SCHEDULED, window_end__lt=today)),
-            due=Count("pk", filter=due),
+            **{s: Count("pk", filter=state_q(s, protocol, today)) for s in states},
             closed=Count("pk", filter=Q(window_end__lt=today) & ~Q(status=MISSED)),
         )
         .order_by()
@@ -184,37 +195,42 @@ def _visits(where: RollupFilter, today: date) -> list[dict[str, Any]]:
 def _open_visits(where: RollupFilter) -> QuerySet[Visit]:
     return Visit.objects.filter(
         where.q("participant"),
-        participant__status__in=ACTIVE,
+        expected_q(),
         status=SCHEDULED,
         window_start__isnull=False,
     )
 
 
-def _windows(today: date) -> dict[str, Q]:
+def _windows(protocol: Protocol, today: date) -> dict[str, Q]:
+    """Overdue as the worklist has it; upcoming: due now or opening within UPCOMING_DAYS."""
     horizon = today + timedelta(days=UPCOMING_DAYS)
     return {
-        "overdue": Q(window_end__lt=today),
+        "overdue": state_q(VisitState.OVERDUE, protocol, today),
         "upcoming": Q(window_end__gte=today, window_start__lte=horizon),
     }
 
 
-def _open_visit_counts(where: RollupFilter, today: date) -> list[dict[str, Any]]:
+def _open_visit_counts(
+    protocol: Protocol, where: RollupFilter, today: date
+) -> list[dict[str, Any]]:
     rows = (
         _open_visits(where)
         .values("participant__site_id", "code")
-        .annotate(**{k: Count("pk", filter=q) for k, q in _windows(today).items()})
+        .annotate(**{k: Count("pk", filter=q) for k, q in _windows(protocol, today).items()})
         .order_by()
     )
     return [{"site": r.pop("participant__site_id"), **r} for r in rows]
 
 
-def _open_visit_lists(where: RollupFilter, today: date) -> dict[str, list[dict[str, Any]]]:
+def _open_visit_lists(
+    protocol: Protocol, where: RollupFilter, today: date
+) -> dict[str, list[dict[str, Any]]]:
     """The most pressing ``LIST_LIMIT`` overdue and upcoming visits of each (site, visit):
     enough for any subset of sites and visits to find its own first ``LIST_LIMIT``."""
     fields = LIST_FIELDS
     order = [F("window_end").asc(), F("participant__trial_id").asc()]
     lists = {}
-    for name, condition in _windows(today).items():
+    for name, condition in _windows(protocol, today).items():
         rank = Window(
             RowNumber(), partition_by=[F("participant__site_id"), F("code")], order_by=order
         )
@@ -238,7 +254,9 @@ def _plain(value: Any) -> Any:
 def _forms(where: RollupFilter, today: date) -> list[dict[str, Any]]:
     closed = Q(visit__window_end__lt=today) & ~Q(visit__status=MISSED)
     rows = (
-        FormInstance.objects.filter(where.q("participant"), is_voided=False)
+        FormInstance.objects.filter(
+            where.q("participant"), Q(visit__isnull=True) | expected_q("visit"), is_voided=False
+        )
         .values("participant__site_id", "visit__code", "form_code", "status")
         .annotate(
             n=Count("pk"),

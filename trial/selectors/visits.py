@@ -11,24 +11,9 @@ from trial.models import FormInstance, Participant, Visit
 from trial.permissions import Action, sites_for
 from trial.protocol import FormDef, Protocol, VisitDef, get_protocol
 
+from .expected import VisitState, expected_q, visit_is_expected, visit_state
 
-class VisitState:
-    SCHEDULED = "scheduled"  # window not open yet, or no anchor date
-    DUE = "due"  # inside the window
-    OVERDUE = "overdue"  # window closed, not done
-    DONE = "done"
-    MISSED = "missed"
-
-
-def visit_state(visit: Visit, today: date) -> str:
-    """Return the state of a visit on ``today`` from its stored status and its window."""
-    if visit.status == Visit.Status.DONE:
-        return VisitState.DONE
-    if visit.status == Visit.Status.MISSED:
-        return VisitState.MISSED
-    if visit.window_start is None or today < visit.window_start:
-        return VisitState.SCHEDULED
-    return VisitState.DUE if today <= visit.window_end else VisitState.OVERDUE
+__all__ = ["VisitState", "visit_state"]  # re-exported: the grid's states are the expected ones
 
 
 @dataclass
@@ -71,7 +56,9 @@ def participant_grid(user: Any, participant: Participant, today: date) -> list[G
         definition = protocol.visit(visit.code)
         if not policy.shows_visit(definition):
             continue
-        row = GridRow(definition, visit, visit_state(visit, today))
+        expected = visit_is_expected(visit, participant)
+        state = visit_state(visit, today, expected=expected, protocol=protocol)
+        row = GridRow(definition, visit, state)
         for form in visible_forms(protocol, definition, participant, user):
             instance = instances.get((visit.pk, form.code))
             row.cells.append(
@@ -82,6 +69,7 @@ def participant_grid(user: Any, participant: Participant, today: date) -> list[G
 
 
 def participant_next_visit(rows: list[GridRow]) -> GridRow | None:
+    """Return the first visit still to be done (due, overdue or scheduled)."""
     pending = [
         r for r in rows if r.state in (VisitState.DUE, VisitState.OVERDUE, VisitState.SCHEDULED)
     ]
@@ -95,29 +83,28 @@ def participant_logs(participant: Participant, form_code: str) -> QuerySet[FormI
 
 
 def visit_list_worklist(user: Any, today: date, *, upcoming_days: int = 14) -> dict[str, list]:
-    """Return open visits of the user's sites: overdue, due today (in window), upcoming."""
+    """Return the expected open visits of the user's sites: overdue, due (in window) and
+    upcoming; visits overdue for longer than the protocol allows count as missed instead."""
     visits = (
         Visit.objects.filter(
+            expected_q(),
             participant__site__in=sites_for(user, Action.ENTER_DATA),
             status=Visit.Status.SCHEDULED,
             window_start__isnull=False,
             window_start__lte=today + timedelta(days=upcoming_days),
-            participant__status__in=[
-                Participant.Status.CONSENTED,
-                Participant.Status.RANDOMIZED,
-                Participant.Status.ELIGIBLE,
-                Participant.Status.SCREENING,
-            ],
         )
         .select_related("participant", "participant__site")
         .order_by("window_end", "participant__trial_id")
     )
     groups: dict[str, list] = {"overdue": [], "due": [], "upcoming": []}
     for visit in visits:
-        definition = get_protocol(visit.participant.protocol_code).visit(visit.code)
+        protocol = get_protocol(visit.participant.protocol_code)
+        definition = protocol.visit(visit.code)
         if not policy_for(user, visit.participant.protocol_code).shows_visit(definition):
             continue
-        state = visit_state(visit, today)
+        state = visit_state(visit, today, expected=True, protocol=protocol)
+        if state == VisitState.MISSED:
+            continue
         key = {"overdue": "overdue", "due": "due"}.get(state, "upcoming")
         groups[key].append({"visit": visit, "definition": definition, "state": state})
     return groups

@@ -4,17 +4,32 @@ from typing import Any
 
 from django.apps import apps
 from django.db import models, transaction
+from django.utils.translation import gettext as _
 
 import scoring
+from trial.edit_checks import Severity
+from trial.edit_checks.common import as_date, is_blank
+from trial.edit_checks.timing import check_form_timing
 from trial.exceptions import (
+    FormIncomplete,
     FormLocked,
     FormNotApplicable,
     InvalidAnswer,
+    InvalidAssessmentDate,
     ReasonRequired,
     StaleEdit,
 )
 from trial.locks import form_instance_qs_for_update, participant_qs_for_update
-from trial.models import AuditEvent, FormInstance, Participant, Query, Visit
+from trial.models import (
+    AuditEvent,
+    FormInstance,
+    NotAnswered,
+    Participant,
+    Query,
+    Visit,
+    site_time_zone,
+    site_today,
+)
 from trial.protocol import FormDef, Protocol, get_protocol
 from trial.services.audit import audit_record
 from trial.services.derivations import derive
@@ -37,10 +52,11 @@ def crf_score(formdef: FormDef, values: dict[str, Any]) -> tuple[dict[str, Any],
     item_ids = [item.id for item in instrument.items]
     try:
         if len(item_ids) == 1 and item_ids[0] not in values:
+            bookkeeping = {formdef.date_field, "not_answered"}
             scores = {
                 name: scoring.score(formdef.instrument, {item_ids[0]: value})
                 for name, value in values.items()
-                if value is not None
+                if value is not None and name not in bookkeeping
             }
         else:
             # a blank choice ("" in a text column) is a missing answer, not an invalid one
@@ -68,6 +84,52 @@ def _applicable_formdef(
 def _changes(data: models.Model | None, values: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
     old = (lambda name: getattr(data, name)) if data is not None else (lambda name: None)
     return {name: (old(name), new) for name, new in values.items() if old(name) != new}
+
+
+def crf_missing_items(
+    model: type[models.Model], values: dict[str, Any], not_answered: dict[str, str] | None
+) -> tuple[str, ...]:
+    """Return the required items neither answered nor marked not answered (the one rule of
+    completeness for every form; the instrument's missing-data rule then decides scoring)."""
+    marked = not_answered or {}
+    return tuple(
+        name
+        for name in getattr(model, "required_items", ())
+        if is_blank(values.get(name)) and name not in marked
+    )
+
+
+def _check_not_answered(model: type[models.Model], values: dict[str, Any]) -> None:
+    marked = values.get("not_answered") or {}
+    if not isinstance(marked, dict):
+        raise InvalidAnswer(code="invalid_not_answered")
+    required, codes = set(getattr(model, "required_items", ())), set(NotAnswered.values)
+    for name, code in marked.items():
+        if name not in required or code not in codes or not is_blank(values.get(name)):
+            raise InvalidAnswer(code="invalid_not_answered")
+
+
+def _local_day(value: Any, participant: Participant) -> Any:
+    """Return the calendar day of a date or datetime at the participant's site."""
+    if hasattr(value, "tzinfo") and getattr(value, "tzinfo", None) is not None:
+        return value.astimezone(site_time_zone(participant.site)).date()
+    return as_date(value)
+
+
+def _timing_findings(
+    protocol: Protocol, formdef: FormDef, participant: Participant, visit: Visit | None, merged
+) -> list:
+    field = formdef.date_field
+    day = _local_day(merged.get(field), participant)
+    return check_form_timing(
+        protocol,
+        formdef,
+        visit.code if visit is not None else None,
+        {field: day},
+        admission_date=participant.admission_date,
+        surgery_date=participant.surgery_date,
+        today=site_today(participant.site),
+    )
 
 
 def _next_seq(participant: Participant, form_code: str) -> int:
@@ -131,12 +193,31 @@ def crf_save(
     elif base_revision:
         raise StaleEdit()  # the user edited a form that has been created meanwhile
     values = {**answers, **derive(formdef.model, answers, locked)}
+    merged = _merged(model, data, values)
+    _check_not_answered(model, merged)
+    if complete and (missing := crf_missing_items(model, merged, merged.get("not_answered"))):
+        raise FormIncomplete(
+            _("The form cannot be complete: %(items)s not answered and not marked as such.")
+            % {"items": ", ".join(missing)},
+            fields=missing,
+        )
+    findings = _timing_findings(protocol, formdef, locked, visit, merged)
+    if hard := [f for f in findings if f.severity is Severity.HARD]:
+        raise InvalidAssessmentDate(hard[0].message, code=hard[0].code)
+    window = [f for f in findings if f.severity is Severity.SOFT]
+    known = {(field, code) for field, code, _message in check_queries}
+    check_queries = tuple(check_queries) + tuple(
+        (f.field or "", f.code, str(f.message)) for f in window if (f.field, f.code) not in known
+    )
     scores, version = crf_score(formdef, values)
     changes = _changes(data, values)
     new_status = FI.COMPLETE if complete else FI.IN_PROGRESS
     old_status = instance.status if instance is not None else None
     if data is not None and data.scores != scores:
         changes["scores"] = (data.scores, scores)
+    old_flag = instance.out_of_window if instance is not None else False
+    if old_flag != bool(window):
+        changes["out_of_window"] = (old_flag, bool(window))
     if not changes and old_status == new_status:
         return instance
     if (old_status == FI.COMPLETE or check_queries) and not reason.strip():
@@ -146,7 +227,18 @@ def crf_save(
     if old_status != new_status:
         changes["status"] = (old_status, new_status)
     instance = _write(
-        actor, locked, visit, formdef, model, instance, data, values, scores, version, new_status
+        actor,
+        locked,
+        visit,
+        formdef,
+        model,
+        instance,
+        data,
+        values,
+        scores,
+        version,
+        new_status,
+        out_of_window=bool(window),
     )
     audit_record(
         actor=actor,
@@ -167,6 +259,14 @@ def crf_save(
         )
     _after_save(actor, protocol, locked, arm, visit, form_code, values)
     return instance
+
+
+def _merged(model: type[models.Model], data: Any, values: dict[str, Any]) -> dict[str, Any]:
+    """Return the form's answers after this save: stored ones overlaid with the new ones."""
+    if data is None:
+        return dict(values)
+    stored = {f.attname: getattr(data, f.attname) for f in model._meta.concrete_fields}
+    return {**stored, **values}
 
 
 def _clear_review(instance: FormInstance) -> dict[str, tuple[Any, Any]]:
@@ -193,6 +293,8 @@ def _write(
     scores: dict[str, Any],
     version: str,
     status: str,
+    *,
+    out_of_window: bool = False,
 ) -> FormInstance:
     if instance is None:
         seq = _next_seq(participant, formdef.code) if visit is None else 1
@@ -202,6 +304,7 @@ def _write(
             form_code=formdef.code,
             seq=seq,
             status=status,
+            out_of_window=out_of_window,
             created_by=actor,
             updated_by=actor,
         )
@@ -212,10 +315,12 @@ def _write(
     data.scores, data.scorer_version = scores, version
     data.save(update_fields=[*values, "scores", "scorer_version"])
     instance.status, instance.updated_by = status, actor
+    instance.out_of_window = out_of_window
     instance.revision += 1
     instance.save(
         update_fields=[
             "status",
+            "out_of_window",
             "updated_by",
             "revision",
             "updated_at",

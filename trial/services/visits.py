@@ -1,13 +1,15 @@
 """The visit schedule follows the protocol, the allocation and the anchor dates."""
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
+from django.apps import apps
 from django.db import transaction
+from django.utils import timezone
 
 from trial.exceptions import InvalidTransition, ReasonRequired
 from trial.models import Allocation, AuditEvent, FormInstance, Participant, Visit
-from trial.protocol import Anchor, get_protocol
+from trial.protocol import Anchor, Protocol, get_protocol
 from trial.services.audit import audit_record
 
 SCHEDULE_REASON = "schedule follows the anchor dates"
@@ -64,6 +66,9 @@ def visit_schedule_sync(*, actor: Any, participant: Participant) -> list[Visit]:
                 )
                 visit.target_date, visit.window_start, visit.window_end = target, start, end
                 visit.save(update_fields=["target_date", "window_start", "window_end"])
+                if visit.status == Visit.Status.DONE:  # its forms may now lie outside
+                    visit.participant = participant
+                    visit_refresh_status(actor=actor, visit=visit, arm=arm)
             visits.append(visit)
     return visits
 
@@ -71,8 +76,35 @@ def visit_schedule_sync(*, actor: Any, participant: Participant) -> list[Visit]:
 _UNKNOWN: Any = object()
 
 
+def _settled_forms(protocol: Protocol, participant: Participant, visit: Visit) -> set[str]:
+    """Return the codes of the visit's forms that are complete and dated inside the window
+    (or saved outside it with a reason: flagged ``out_of_window``)."""
+    definition = protocol.visit(visit.code)
+    anchor = _anchor_date(participant, definition.anchor)
+    settled = set()
+    for instance in FormInstance.objects.filter(
+        visit=visit, status=FormInstance.Status.COMPLETE, is_voided=False
+    ):
+        formdef = protocol.form(instance.form_code)
+        defines_anchor = any(
+            a is definition.anchor and form == formdef.code
+            for a, form, _f in protocol.anchor_sources
+        )
+        if instance.out_of_window or defines_anchor or anchor is None:
+            settled.add(instance.form_code)
+            continue
+        data = apps.get_model(formdef.model).objects.filter(instance=instance).first()
+        day = getattr(data, formdef.date_field, None)
+        day = timezone.localdate(day) if isinstance(day, datetime) else day
+        if definition.timing(anchor, day).in_window is not False:
+            settled.add(instance.form_code)
+    return settled
+
+
 def visit_refresh_status(*, actor: Any, visit: Visit, arm: str | None = _UNKNOWN) -> Visit:
-    """Mark a visit done when every form it needs is complete (or scheduled again if not).
+    """Mark a visit done when every form it needs is complete and dated inside its window
+    or justified outside it (scheduled again if not). Overdue and missed follow from the
+    window (``trial.selectors.expected``).
 
     ``arm`` is the participant's arm when the caller already read it (None: not allocated).
     """
@@ -81,11 +113,7 @@ def visit_refresh_status(*, actor: Any, visit: Visit, arm: str | None = _UNKNOWN
     if arm is _UNKNOWN:
         arm = participant_arm(participant)
     needed = {f.code for f in protocol.forms_for(protocol.visit(visit.code), arm)}
-    complete = set(
-        FormInstance.objects.filter(
-            visit=visit, status=FormInstance.Status.COMPLETE, is_voided=False
-        ).values_list("form_code", flat=True)
-    )
+    complete = _settled_forms(protocol, participant, visit)
     new = Visit.Status.DONE if needed <= complete else Visit.Status.SCHEDULED
     if visit.status != Visit.Status.MISSED and visit.status != new:
         audit_record(

@@ -122,6 +122,7 @@ class CrfEntryView(CrfMixin, ServiceFormView):
             "completing": self.completing(),
             "participant": self.participant,
             "visit": self.visit,
+            "formdef": self.formdef,
         }
 
     def data_row(self) -> Any:

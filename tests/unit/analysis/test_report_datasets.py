@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime
 import random
 
 import pytest
+from django.utils import timezone
 
 from analysis.datasets.builders import dataset_build
 from analysis.models import ReportRun
@@ -22,8 +24,16 @@ PLAN = get_plan("snrb_peld")
 
 
 def complete_participant(actor, site, arm: str, rng: random.Random):
-    """An allocated participant with every visit form complete (demo answers)."""
-    p = allocated_participant(actor, site, arm=arm)
+    """An allocated participant operated 92 days ago with every visit form complete (demo
+    answers, each dated on its visit's target day)."""
+    surgery = timezone.localdate() - datetime.timedelta(days=92)
+    p = allocated_participant(
+        actor,
+        site,
+        arm=arm,
+        admission_date=surgery - datetime.timedelta(days=3),
+        surgery_date=surgery,
+    )
     protocol = get_protocol(p.protocol_code)
     for visit in Visit.objects.filter(participant=p).order_by("order"):
         for form in protocol.forms_for(protocol.visit(visit.code), arm):

@@ -36,7 +36,9 @@ def make_trial() -> ApiTrial:
     people.append(complete_participant(actor, site_b, "P", rng))
     crf_save(actor=actor, participant=people[0], form_code="adverse_event", complete=True,
              answers={"term": "Dizziness after the block", "serious": False,
-                      "relation": "snrb", "outcome": "recovered"})  # fmt: skip
+                      "relation": "snrb", "outcome": "recovered",
+                      "onset_date": people[0].surgery_date, "clavien_dindo": "I",
+                      "action_taken": "none"})  # fmt: skip
     users = {
         "stat": user_with_role(Role.STATISTICIAN, site=None, username="stat"),
         "assessor": user_with_role(Role.OUTCOME_ASSESSOR, site=site_a, username="assessor"),

@@ -3,6 +3,7 @@ import random
 from decimal import Decimal
 
 import pytest
+from django.utils import timezone
 
 from tests.factories import SiteFactory, allocated_participant, user_with_role
 from trial.demo import sample_answers
@@ -25,9 +26,20 @@ def nurse():
     return user_with_role(Role.RESEARCH_NURSE, site=SiteFactory(code="S01"), username="nurse1")
 
 
+TODAY = timezone.localdate()
+
+
 @pytest.fixture
 def participant(nurse):
-    return allocated_participant(nurse, nurse.memberships.get().site, arm="S")
+    # operated 92 days ago: every visit's window has opened, so each form can be dated in it
+    surgery = TODAY - datetime.timedelta(days=92)
+    return allocated_participant(
+        nurse,
+        nurse.memberships.get().site,
+        arm="S",
+        admission_date=surgery - datetime.timedelta(days=3),
+        surgery_date=surgery,
+    )
 
 
 def _save(nurse, participant, form_code, visit_code=None, **kwargs):
@@ -169,6 +181,7 @@ def test_scores_are_stored_with_the_scorer_version(nurse, participant):
     from trial.models import OdiData
 
     answers = {f"odi_{i}": v for i, v in enumerate([2, 1, 3, 2, 1, 2, 1, 0, 2, 2], start=1)}
+    answers["assessment_date"] = participant.admission_date
     instance, _ = _save(nurse, participant, "odi", "admission", answers=answers)
     data = OdiData.objects.get(instance=instance)
     assert data.scores["percent"] == 32.0
@@ -184,7 +197,11 @@ def test_both_vas_answers_are_scored(nurse, participant):
         participant,
         "vas",
         "preop",
-        answers={"leg_vas": Decimal("6.5"), "back_vas": Decimal("0.0")},
+        answers={
+            "leg_vas": Decimal("6.5"),
+            "back_vas": Decimal("0.0"),
+            "assessment_date": participant.surgery_date,
+        },
     )
     scores = PainVasData.objects.get(instance=instance).scores
     assert scores["leg_vas"]["band"] == "moderate"

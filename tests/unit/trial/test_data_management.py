@@ -162,7 +162,7 @@ def test_query_list_shows_open_queries_of_the_users_sites_with_age(client, vas, 
         participant=other,
         form_code="vas",
         visit=Visit.objects.get(participant=other, code="admission"),
-        answers={"leg_vas": 1, "back_vas": 1},
+        answers={"leg_vas": 1, "back_vas": 1, "assessment_date": other.admission_date},
         complete=True,
     )
     query_raise(actor=manager, form_instance=other_vas, field="", text="Other site")

@@ -254,13 +254,30 @@ def test_discharge_before_admission_is_refused_when_surgery_is_unknown():
     ("assessed", "expected"),
     [
         (date(2024, 6, 2), set()),  # day 90
-        (date(2024, 3, 3), {("assessment_before_surgery", HARD)}),
+        (date(2024, 5, 19), set()),  # day 76: the window opens (90 - 14)
+        (date(2024, 6, 16), set()),  # day 104: the window closes (90 + 14)
+        (date(2024, 5, 18), {("assessment_outside_window", SOFT)}),  # day 75
+        (date(2024, 6, 17), {("assessment_outside_window", SOFT)}),  # day 105
+        (date(2024, 3, 3), {("assessment_before_anchor", HARD)}),  # before the surgery
         (date(2024, 4, 15), {("assessment_outside_window", SOFT)}),  # day 42
         (date(2024, 8, 1), {("assessment_outside_window", SOFT)}),  # day 150
+        (date(2024, 12, 1), {("assessment_in_future", HARD)}),
     ],
 )
-def test_outcome_assessment_timing(assessed, expected):
-    assert codes(check_outcome({"assessment_date": assessed}, **DATES)) == expected
+def test_outcome_assessment_timing_follows_the_protocol_window(assessed, expected):
+    from trial.edit_checks.timing import check_form_timing
+    from trial.protocol import get_protocol
+
+    protocol = get_protocol("snrb_peld")
+    findings = check_form_timing(
+        protocol,
+        protocol.form("outcome"),
+        "month_3",
+        {"assessment_date": assessed},
+        today=date(2024, 9, 1),
+        **DATES,
+    )
+    assert codes(findings) == expected
 
 
 @pytest.mark.parametrize(
