@@ -56,15 +56,25 @@ class DuplicateInstrument(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class Choice:
-    """One allowed answer: the stored value and what the reader sees."""
+    """One allowed answer: the stored value and what the reader sees.
+
+    ``short_en``/``short_zh`` name the answer in a word or two where the label is a whole
+    sentence (value labels of the SPSS/Stata/R release, table rows); empty: the label.
+    """
 
     value: int | str
     label_en: str
     label_zh: str
+    short_en: str = ""
+    short_zh: str = ""
 
     def label(self, lang: str | None = None) -> str:
         """Return the label in ``lang`` (Chinese for any ``zh`` code, else English)."""
         return pick(lang, self.label_en, self.label_zh)
+
+    def short(self, lang: str | None = None) -> str:
+        """Return the short label in ``lang`` (the full label when there is none)."""
+        return pick(lang, self.short_en or self.label_en, self.short_zh or self.label_zh)
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,49 +10,65 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+MEASUREMENT_LEVELS = ("nominal", "ordinal", "scale")
+
 
 @dataclass(frozen=True, slots=True)
 class Column:
-    """One dataset column: name, dtype (``str``, ``float``, ``bool``, ``list``) and meaning."""
+    """One dataset column: name, dtype, meaning and measurement level.
+
+    ``dtype`` is ``str``, ``float``, ``bool``, ``list`` or ``date``. ``description`` is the
+    variable label (no example values: they go stale and may identify someone). ``level``
+    is the measurement level written to SPSS (``nominal``, ``ordinal``, ``scale``); empty
+    means the rule of :attr:`measure`: numbers and dates are scale, everything else nominal.
+    """
 
     name: str
     dtype: str
     description: str
+    level: str = ""
+
+    @property
+    def measure(self) -> str:
+        """The measurement level: ``level`` if given, else scale for float/date, else nominal."""
+        if self.level:
+            return self.level
+        return "scale" if self.dtype in ("float", "date") else "nominal"
 
 
 IDENTITY = (
-    Column("participant_id", "str", "Pseudonymous trial id (S01-0007)"),
-    Column("arm", "str", "Allocated arm (None when not randomized)"),
+    Column("participant_id", "str", "Pseudonymous trial id"),
+    Column("arm", "str", "Allocated arm (empty when not randomized)"),
     Column("site", "str", "Site code"),
-    Column("status", "str", "Participant status (Participant.Status)"),
+    Column("status", "str", "Participant status"),
     Column("end_reason", "str", "Reason follow-up ended (withdrawn / lost)"),
 )
 
 # name, dtype, description, (form code, field in the typed data or "scores:<key>")
 BASELINE = (
-    Column("sex", "str", "Sex (male/female)"),
-    Column("age_years", "float", "Age at admission in years (date of birth to admission)"),
+    Column("sex", "str", "Sex"),
+    Column("age_years", "float", "Age at admission, years"),
     Column("bmi", "float", "Body mass index, kg/m²"),
     Column("leg_pain_duration_days", "float", "Duration of leg pain, days"),
-    Column("pfirrmann_grade", "str", "Pfirrmann grade I–V"),
+    Column("pfirrmann_grade", "str", "Pfirrmann grade of disc degeneration", "ordinal"),
     Column("numbness", "bool", "Numbness"),
     Column("weakness", "bool", "Weakness (the paper's 'fatigue')"),
     Column("back_pain", "bool", "Back pain"),
-    Column("herniation_level", "str", "Herniated level (L2-3 … L5-S1)"),
+    Column("herniation_level", "str", "Herniated lumbar level"),
     Column("hypertension", "bool", "History of hypertension"),
     Column("diabetes", "bool", "History of diabetes"),
 )
 OPERATIVE = (
     Column("surgery_minutes", "float", "Duration of the PELD surgery, minutes"),
     Column("blood_loss_ml", "float", "Intra-operative blood loss, ml"),
-    Column("length_of_stay_days", "float", "Length of stay, days (discharge form)"),
+    Column("length_of_stay_days", "float", "Length of stay, days"),
 )
 OUTCOME = (
     Column("residual_low_back_pain", "bool", "Residual low back pain at 3 months"),
     Column("recurrent_pain", "bool", "Recurrent pain at 3 months"),
     Column("recurrence", "bool", "Recurrence confirmed by MRI"),
     Column("serious_complication", "bool", "Any serious complication"),
-    Column("macnab", "str", "MacNab grade (excellent/good/fair/poor)"),
+    Column("macnab", "str", "MacNab grade at 3 months", "ordinal"),
 )
 FLOW = (
     Column("received_allocated", "bool", "Every treatment form of the arm is complete"),
@@ -61,10 +77,10 @@ FLOW = (
 
 # Long-frame measures: name, form code, how to read it from the form's scores/fields.
 MEASURES = (
-    Column("vas_leg", "float", "Leg-pain VAS 0–10 (form vas, leg_vas)"),
-    Column("vas_back", "float", "Back-pain VAS 0–10 (form vas, back_vas)"),
-    Column("odi", "float", "ODI percent 0–100 (form odi, scores.percent)"),
-    Column("joa", "float", "JOA total 0–29 (form joa, scores.total)"),
+    Column("vas_leg", "float", "Leg-pain VAS 0–10"),
+    Column("vas_back", "float", "Back-pain VAS 0–10"),
+    Column("odi", "float", "ODI percent 0–100"),
+    Column("joa", "float", "JOA total 0–29"),
     Column("sf36_total", "float", "SF-36 raw total of the 8 scales (the paper's 'SF-36 score')"),
     Column("sf36_pcs", "float", "SF-36 physical component summary (1990 norms)"),
     Column("sf36_mcs", "float", "SF-36 mental component summary (1990 norms)"),
@@ -81,14 +97,14 @@ MEASURE_FORM = {
 LONG_IDENTITY = (
     Column("participant_id", "str", "Pseudonymous trial id"),
     Column("arm", "str", "Allocated arm"),
-    Column("visit", "str", "Visit code"),
-    Column("visit_order", "float", "Visit order in the protocol"),
+    Column("visit", "str", "Visit code", "ordinal"),
+    Column("visit_order", "float", "Visit order in the protocol", "ordinal"),
 )
 SCREENING = (
     Column("participant_id", "str", "Pseudonymous trial id"),
-    Column("arm", "str", "Allocated arm (None when not randomized)"),
+    Column("arm", "str", "Allocated arm (empty when not randomized)"),
     Column("status", "str", "Participant status"),
-    Column("eligible", "bool", "Eligibility decision (None: not assessed)"),
+    Column("eligible", "bool", "Eligibility decision (empty: not assessed)"),
     Column("failed_criteria", "list", "Codes of the criteria not met"),
     Column("received_allocated", "bool", "Received the allocated treatment"),
     Column("per_protocol", "bool", "In the per-protocol population"),
@@ -99,7 +115,7 @@ SCREENING = (
 def wide_columns(measure_visits: dict[str, tuple[str, ...]]) -> tuple[Column, ...]:
     """Return the wide frame's columns, with ``<measure>_<visit>`` for each collected visit."""
     per_visit = tuple(
-        Column(f"{m.name}_{v}", m.dtype, f"{m.description} at visit {v}")
+        Column(f"{m.name}_{v}", m.dtype, f"{m.description} at visit {v}", m.level)
         for m in MEASURES
         for v in measure_visits.get(m.name, ())
     )
@@ -119,7 +135,13 @@ def column_dictionary(measure_visits: dict[str, tuple[str, ...]]) -> list[dict[s
         ("screening", SCREENING),
     )
     return [
-        {"frame": f, "name": c.name, "dtype": c.dtype, "description": c.description}
+        {
+            "frame": f,
+            "name": c.name,
+            "dtype": c.dtype,
+            "description": c.description,
+            "level": c.measure,
+        }  # fmt: skip
         for f, cols in frames
         for c in cols
     ]

@@ -82,6 +82,7 @@ def _write_variant(
         W.write_sav(frame, release.variables_of(name), folder / f"{name}.sav")
         W.write_dta(frame, release.variables_of(name), folder / f"{name}.dta")
     W.write_xlsx(release, folder / "dataset.xlsx")
+    W.write_r_script(release, meta["title"], folder / W.R_SCRIPT)
     write_odm(release, protocol, meta, folder / "odm.xml")
     W.write_codebook_csv(release, folder / "codebook.csv")
     W.write_codebook_html(release, f"{meta['title']} — codebook", folder / "codebook.html")

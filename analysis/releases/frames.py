@@ -20,18 +20,25 @@ from django.utils import translation
 
 from analysis.datasets import columns as C
 from analysis.datasets.builders import Dataset, measure_visits
+from scoring import INSTRUMENTS
 from trial.blinding import blinded_policy
 from trial.models import Participant
 from trial.protocol import Protocol
 
 FRAMES = ("wide", "long", "screening")
 YES_NO = (("1", "Yes"), ("0", "No"))
+YES_NO_ZH = (("1", "是"), ("0", "否"))
 SUBJECT_FORM = "subject"  # pseudo-form of the identity and flow columns (ODM)
 
 
 @dataclass(frozen=True, slots=True)
 class Variable:
-    """One released column: label, dtype, value labels and where it was collected."""
+    """One released column: label, dtype, value labels, measurement level and origin.
+
+    ``codes`` are the short English value labels written to SPSS/Stata/R; ``codes_zh`` the
+    same codes with their Chinese labels (codebook, R script); ``level`` is the measurement
+    level from the column definition (``analysis.datasets.columns``).
+    """
 
     frame: str
     name: str
@@ -41,6 +48,8 @@ class Variable:
     form: str = ""  # source form code ("subject" for identity/flow columns)
     visit: str = ""  # visit of a per-visit measure (wide frame), "" otherwise
     item: str = ""  # item name inside the form (the measure name for per-visit columns)
+    level: str = "nominal"  # nominal, ordinal or scale
+    codes_zh: tuple[tuple[str, str], ...] = ()  # (code, Chinese label)
 
 
 @dataclass(frozen=True)
@@ -56,24 +65,40 @@ class ReleaseFrames:
         return tuple(v for v in self.variables if v.frame == frame)
 
 
-def _choice_codes(choices: Any) -> tuple[tuple[str, str], ...]:
-    with translation.override("en"):
+Codes = tuple[tuple[str, str], ...]
+
+
+def _choice_codes(choices: Any, language: str = "en") -> Codes:
+    with translation.override(language):
         return tuple((str(value), str(label)) for value, label in choices)
 
 
-def _field_codes(protocol: Protocol, form: str, field: str) -> tuple[tuple[str, str], ...]:
+def _instrument_codes(instrument: str | None, field: str, language: str) -> Codes | None:
+    """Short labels of an instrument item's choices (MacNab: "Excellent", not a sentence)."""
+    if instrument is None or instrument not in INSTRUMENTS:
+        return None
+    for item in INSTRUMENTS[instrument].items:
+        if item.id == field and item.choices:
+            return tuple((str(c.value), c.short(language)) for c in item.choices)
+    return None
+
+
+def _field_codes(protocol: Protocol, form: str, field: str, language: str = "en") -> Codes:
     formdef = next((f for f in protocol.forms if f.code == form), None)
     if formdef is None or field.startswith("scores."):
         return ()
+    short = _instrument_codes(formdef.instrument, field, language)
+    if short is not None:
+        return short
     model_field = apps.get_model(formdef.model)._meta.get_field(field)
     if isinstance(model_field, models.BooleanField):
-        return YES_NO
-    return _choice_codes(model_field.choices) if model_field.choices else ()
+        return YES_NO_ZH if language.startswith("zh") else YES_NO
+    return _choice_codes(model_field.choices, language) if model_field.choices else ()
 
 
-def arm_codes(protocol: Protocol) -> tuple[tuple[str, str], ...]:
-    """Return the protocol's arms as (code, English label)."""
-    return tuple((arm.code, arm.label.en) for arm in protocol.arms)
+def arm_codes(protocol: Protocol, language: str = "en") -> Codes:
+    """Return the protocol's arms as (code, label in ``language``)."""
+    return tuple((arm.code, arm.label.in_language(language)) for arm in protocol.arms)
 
 
 def _origin(name: str, mv: dict[str, tuple[str, ...]]) -> tuple[str, str, str]:
@@ -89,28 +114,35 @@ def _origin(name: str, mv: dict[str, tuple[str, ...]]) -> tuple[str, str, str]:
     return SUBJECT_FORM, "", name
 
 
-def _codes(protocol: Protocol, frame: str, name: str, dtype: str, arms: Any) -> tuple:
+def _codes(
+    protocol: Protocol, frame: str, name: str, dtype: str, arms: Any, language: str = "en"
+) -> Codes:
     if name == "arm":
         return arms
     if name == "status":
-        return _choice_codes(Participant.Status.choices)
+        return _choice_codes(Participant.Status.choices, language)
     if dtype == "bool":
-        return YES_NO
+        return YES_NO_ZH if language.startswith("zh") else YES_NO
     if frame == "wide" and name in C.SOURCES:
-        return _field_codes(protocol, *C.SOURCES[name])
+        return _field_codes(protocol, *C.SOURCES[name], language=language)
     return ()
 
 
-def release_variables(protocol: Protocol, arms: Any = None) -> tuple[Variable, ...]:
-    """Return every released variable with its label, value labels and origin."""
+def release_variables(
+    protocol: Protocol, arms: Any = None, arms_zh: Any = None
+) -> tuple[Variable, ...]:
+    """Return every released variable with its label, value labels, level and origin."""
     mv = measure_visits(protocol)
     arms = arms if arms is not None else arm_codes(protocol)
+    arms_zh = arms_zh if arms_zh is not None else arm_codes(protocol, "zh-hans")
     out = []
     for entry in C.column_dictionary(mv):
         frame, name, dtype = entry["frame"], entry["name"], entry["dtype"]
         form, visit, item = _origin(name, mv) if frame == "wide" else ("", "", name)
         codes = _codes(protocol, frame, name, dtype, arms)
-        out.append(Variable(frame, name, dtype, entry["description"], codes, form, visit, item))
+        codes_zh = _codes(protocol, frame, name, dtype, arms_zh, "zh-hans")
+        out.append(Variable(frame, name, dtype, entry["description"], codes, form, visit, item,
+                            entry["level"], codes_zh))  # fmt: skip
     return tuple(out)
 
 
@@ -167,7 +199,8 @@ def blinded_frames(
 ) -> ReleaseFrames:
     """Return the blinded variant: arm masked through ``mapping``, revealing columns dropped."""
     masked_arms = tuple((letter, f"Arm {letter}") for letter in sorted(mapping.values()))
-    variables = release_variables(protocol, masked_arms)
+    masked_zh = tuple((letter, f"{letter} 组") for letter in sorted(mapping.values()))
+    variables = release_variables(protocol, masked_arms, masked_zh)
     drop = arm_revealing(protocol, variables)
     frames = {}
     for name, frame in unblinded.frames.items():

@@ -1,8 +1,15 @@
-"""Writers of the release files: CSV, XLSX, SPSS .sav, Stata .dta, codebook and README.
+"""Writers of the release files: CSV, XLSX, SPSS .sav, Stata .dta, an R reader, codebook
+and README.
 
 Memory stays bounded by the frames the dataset builder already holds: CSVs are written in
 chunks of ``CHUNK_ROWS`` rows, the XLSX row by row with XlsxWriter's constant-memory mode,
 and nothing is ever assembled as one big string or byte buffer.
+
+SPSS and Stata get formats that match the data (:func:`variable_formats`): codes ``F1.0``
+/ ``F2.0`` (``%1.0f``), numbers with as many decimals as the values have (at most
+``MAX_DECIMALS``), dates as dates (``DATE11`` / ``%td``), strings as wide as their longest
+value; SPSS also gets the measurement level of every variable (nominal, ordinal, scale) from
+the column definitions (``analysis.datasets.columns``).
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ from itertools import chain
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyreadstat
 import xlsxwriter
@@ -25,6 +33,8 @@ from trial.spreadsheet import spreadsheet_safe
 CHUNK_ROWS = 5000
 FLOAT_FORMAT = "%.10g"
 SPSS_LABEL_MAX, STATA_LABEL_MAX = 256, 80
+MAX_DECIMALS = 3  # display decimals of a number whose values need more (derived scores)
+R_SCRIPT = "read_release.R"
 
 
 def safe_text_columns(frame: pd.DataFrame) -> pd.DataFrame:
@@ -127,6 +137,18 @@ def _encode(value: Any, var: Variable, numbers: dict[str, int]) -> float:
     return float(numbers[key]) if key in numbers else float("nan")
 
 
+def _as_date(value: Any) -> dt.date | None:
+    if value is None or value is pd.NA or value is pd.NaT or value == "":
+        return None
+    if isinstance(value, float) and pd.isna(value):
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value)[:10])
+
+
 def labelled_frame(
     frame: pd.DataFrame, variables: Iterable[Variable]
 ) -> tuple[pd.DataFrame, dict[str, dict[int, str]]]:
@@ -139,6 +161,9 @@ def labelled_frame(
             numbers = _numeric_codes(var)
             out[var.name] = [_encode(v, var, numbers) for v in out[var.name]]
             labels[var.name] = {numbers[code]: label for code, label in var.codes}
+        elif var.dtype == "date":
+            out[var.name] = pd.Series([_as_date(v) for v in out[var.name]], index=out.index,
+                                      dtype=object)  # fmt: skip
         elif var.dtype in ("str", "list"):
             out[var.name] = [("" if v is None or v is pd.NA else str(v)) for v in out[var.name]]
             out[var.name] = out[var.name].astype(object)
@@ -150,34 +175,93 @@ def _column_labels(frame: pd.DataFrame, variables: Iterable[Variable], limit: in
     return [by_name.get(c, c)[:limit] for c in frame.columns]
 
 
+def _decimals(values: np.ndarray) -> int:
+    """The fewest decimals (≤ ``MAX_DECIMALS``) that show every value exactly."""
+    for decimals in range(MAX_DECIMALS):
+        if np.all(np.abs(np.round(values, decimals) - values) <= 1e-9 * np.maximum(1, abs(values))):
+            return decimals
+    return MAX_DECIMALS
+
+
+def _number_format(column: pd.Series) -> tuple[int, int]:
+    """(width, decimals) of a numeric column, sized to its values."""
+    values = pd.to_numeric(column, errors="coerce").to_numpy(float)
+    values = values[np.isfinite(values)]
+    if values.size == 0:
+        return 8, 2  # nothing to size by: SPSS's default
+    decimals = _decimals(values)
+    digits = len(str(int(np.floor(np.abs(values).max()))))
+    width = digits + (decimals + 1 if decimals else 0) + int(bool((values < 0).any()))
+    return min(width, 40), decimals
+
+
+def _text_width(column: pd.Series) -> int:
+    return max([1, *(len(str(v).encode("utf-8")) for v in column if isinstance(v, str))])
+
+
+def variable_formats(
+    coded: pd.DataFrame, variables: Iterable[Variable], value_labels: dict[str, dict[int, str]]
+) -> dict[str, tuple[str, str, int]]:
+    """Return ``name -> (SPSS format, Stata format, display width)`` for a coded frame.
+
+    Codes: ``F<w>.0`` with w the digits of the largest code (F1.0 up to 9 codes, F2.0 up
+    to 99); numbers: width and decimals from the values; dates: ``DATE11`` / ``%td``;
+    text: ``A<bytes of the longest value>`` / ``%-<n>s``.
+    """
+    dtypes = {v.name: v.dtype for v in variables}
+    out = {}
+    for name in coded.columns:
+        dtype = dtypes.get(name, "str")
+        if name in value_labels:
+            width = len(str(max(value_labels[name], default=1)))
+            out[name] = (f"F{width}.0", f"%{width}.0f", max(width, 3))
+        elif dtype == "date":
+            out[name] = ("DATE11", "%td", 11)
+        elif dtype in ("float", "int") or pd.api.types.is_numeric_dtype(coded[name]):
+            width, decimals = _number_format(coded[name])
+            out[name] = (f"F{width}.{decimals}", f"%{width}.{decimals}f", max(width, 3))
+        else:
+            width = _text_width(coded[name])
+            out[name] = (f"A{width}", f"%-{min(width, 2045)}s", min(max(width, 3), 40))
+    return out
+
+
 def write_sav(frame: pd.DataFrame, variables: tuple[Variable, ...], path: Path) -> None:
-    """Write an SPSS .sav with variable labels and value labels."""
+    """Write an SPSS .sav with variable and value labels, formats and measurement levels."""
     coded, value_labels = labelled_frame(frame, variables)
+    formats = variable_formats(coded, variables, value_labels)
+    levels = {v.name: v.level for v in variables if v.name in coded.columns}
     pyreadstat.write_sav(
         coded,
         str(path),
         column_labels=_column_labels(coded, variables, SPSS_LABEL_MAX),
         variable_value_labels=value_labels,
+        variable_format={name: f[0] for name, f in formats.items()},
+        variable_display_width={name: f[2] for name, f in formats.items()},
+        variable_measure={name: levels.get(name, "nominal") for name in coded.columns},
     )
 
 
 def write_dta(frame: pd.DataFrame, variables: tuple[Variable, ...], path: Path) -> None:
-    """Write a Stata .dta (version 15) with variable labels and value labels."""
+    """Write a Stata .dta (version 15) with variable and value labels and display formats."""
     coded, value_labels = labelled_frame(frame, variables)
+    formats = variable_formats(coded, variables, value_labels)
     pyreadstat.write_dta(
         coded,
         str(path),
         column_labels=_column_labels(coded, variables, STATA_LABEL_MAX),
         variable_value_labels=value_labels,
+        variable_format={name: f[1] for name, f in formats.items()},
         version=15,
     )
 
 
-CODEBOOK_HEADER = ["frame", "variable", "type", "label", "values", "n_present", "n_missing"]
+CODEBOOK_HEADER = ["frame", "variable", "type", "label", "values", "n_present", "n_missing",
+                   "level", "values_zh"]  # fmt: skip
 
 
-def _values_text(var: Variable) -> str:
-    return "; ".join(f"{code}={label}" for code, label in var.codes)
+def _values_text(codes: tuple[tuple[str, str], ...]) -> str:
+    return "; ".join(f"{code}={label}" for code, label in codes)
 
 
 def codebook_rows(release: ReleaseFrames) -> list[list[Any]]:
@@ -186,8 +270,8 @@ def codebook_rows(release: ReleaseFrames) -> list[list[Any]]:
     for var in release.variables:
         column = release.frames[var.frame][var.name]
         present = int(column.notna().sum())
-        rows.append([var.frame, var.name, var.dtype, var.label, _values_text(var), present,
-                     len(column) - present])  # fmt: skip
+        rows.append([var.frame, var.name, var.dtype, var.label, _values_text(var.codes), present,
+                     len(column) - present, var.level, _values_text(var.codes_zh)])  # fmt: skip
     return rows
 
 
@@ -236,7 +320,109 @@ def write_readme(meta: dict[str, Any], files: list[str], path: Path) -> None:
     if meta["variant"] == "blinded":
         lines.append("Arms are masked as A/B; columns that could reveal the arm are removed.")
     lines += ["", "Files", "-----", *(f"  {name}" for name in files), "",
+              "Formats", "-------",
+              "  *.csv   UTF-8 text; codes as in codebook.csv (values / values_zh columns).",
+              "  *.sav   SPSS: value labels, formats and measurement levels.",
+              "  *.dta   Stata 15: value labels and display formats.",
+              f"  {R_SCRIPT}   R without packages: source it, then read_release().", "",
               "Verify", "------",
               "  sha256sum -c manifest-sha256.txt   (run inside this folder)",
               "  manifest.json lists the same checksums with file sizes.", ""]  # fmt: skip
     path.write_text("\n".join(lines), encoding="utf-8")
+
+
+def _r_string(text: str) -> str:
+    """An R string literal, ASCII only (non-ASCII as \\u escapes, so any locale reads it)."""
+    out = []
+    for ch in text:
+        if ch in ('"', "\\"):
+            out.append("\\" + ch)
+        elif ch == "\n":
+            out.append("\\n")
+        elif ord(ch) < 128:
+            out.append(ch)
+        elif ord(ch) <= 0xFFFF:
+            out.append(f"\\u{ord(ch):04x}")
+        else:
+            out.append(f"\\U{ord(ch):08x}")
+    return '"' + "".join(out) + '"'
+
+
+def _r_vector(items: Iterable[str]) -> str:
+    return "c(" + ", ".join(_r_string(i) for i in items) + ")"
+
+
+_R_TYPES = {"float": "numeric", "date": "Date"}
+
+_R_READER = """
+.release_folder <- tryCatch(dirname(sys.frame(1)$ofile), error = function(e) ".")
+
+read_release_frame <- function(frame, folder = .release_folder, language = c("en", "zh")) {
+  language <- match.arg(language)
+  spec <- release_spec[[frame]]
+  classes <- vapply(spec, function(v) if (v$type == "numeric") "numeric" else "character", "")
+  data <- utils::read.csv(file.path(folder, paste0(frame, ".csv")), colClasses = classes,
+    na.strings = "", encoding = "UTF-8", check.names = FALSE, stringsAsFactors = FALSE)
+  for (name in intersect(names(spec), names(data))) {
+    v <- spec[[name]]
+    x <- data[[name]]
+    if (length(v$codes)) {
+      labels <- if (language == "zh") v$labels_zh else v$labels
+      x <- factor(x, levels = v$codes, labels = labels, ordered = v$level == "ordinal")
+    } else if (v$type == "Date") {
+      x <- as.Date(x)
+    }
+    attr(x, "label") <- v$label
+    attr(x, "measure") <- v$level
+    data[[name]] <- x
+  }
+  data
+}
+
+read_release <- function(folder = .release_folder, language = c("en", "zh")) {
+  frames <- names(release_spec)
+  present <- frames[file.exists(file.path(folder, paste0(frames, ".csv")))]
+  stats::setNames(lapply(present, read_release_frame, folder = folder, language = language),
+    present)
+}
+"""
+
+
+def write_r_script(release: ReleaseFrames, title: str, path: Path) -> None:
+    """Write ``read_release.R``: base R that reads the CSVs with types and labels.
+
+    For R users without haven: ``source("read_release.R"); d <- read_release()`` returns one
+    data frame per CSV; coded columns become factors (ordered for ordinal variables) with
+    the value labels in English or Chinese (``language = "zh"``), numbers numeric, dates
+    ``Date``, and every column carries its variable label (``attr(x, "label")``) and
+    measurement level (``attr(x, "measure")``).
+    """
+    lines = [
+        f"# {title}: read the CSV files of this release in R with types and labels.",
+        "# Base R only (no packages). Usage, with this folder as the working directory:",
+        '#   source("read_release.R"); d <- read_release()      # d$wide, d$long, d$screening',
+        '#   read_release(language = "zh")                      # Chinese value labels',
+        '#   attr(d$wide$bmi, "label"); attr(d$wide$macnab, "measure")',
+        "# Coded columns become factors (ordered when ordinal), numbers numeric, dates Date.",
+        "",
+        "release_spec <- list(",
+    ]
+    frames = []
+    for frame in release.frames:
+        entries = []
+        for var in release.variables_of(frame):
+            codes = [c for c, _ in var.codes]
+            zh = dict(var.codes_zh)
+            fields = [
+                f"type = {_r_string(_R_TYPES.get(var.dtype, 'character'))}",
+                f"label = {_r_string(var.label)}",
+                f"level = {_r_string(var.level)}",
+                f"codes = {_r_vector(codes)}",
+                f"labels = {_r_vector(label for _, label in var.codes)}",
+                f"labels_zh = {_r_vector(zh.get(c, label) for c, label in var.codes)}",
+            ]
+            entries.append(f"    {_r_string(var.name)} = list({', '.join(fields)})")
+        frames.append(f"  {frame} = list(\n" + ",\n".join(entries) + "\n  )")
+    lines.append(",\n".join(frames))
+    lines.append(")")
+    path.write_text("\n".join(lines) + "\n" + _R_READER, encoding="utf-8")

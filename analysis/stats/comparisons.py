@@ -229,7 +229,8 @@ def compare_continuous(a: Iterable[float], b: Iterable[float]) -> TestResult:
     TestResult
         ``student_t``, ``welch_t`` or ``mann_whitney_u``, with the matching estimate:
         mean difference a − b (pooled or Welch CI) for t tests, Hodges-Lehmann shift a − b
-        for Mann-Whitney (see :func:`~analysis.stats.effect_sizes.hodges_lehmann_shift`).
+        for Mann-Whitney with the interval that inverts the printed (asymptotic,
+        uncorrected) test (see :func:`~analysis.stats.effect_sizes.hodges_lehmann_shift`).
 
     Notes
     -----
@@ -248,7 +249,8 @@ def compare_continuous(a: Iterable[float], b: Iterable[float]) -> TestResult:
     normal_y, p_y = _is_normal(y)
     notes: tuple[str, ...] = (f"Shapiro-Wilk p = {p_x:.4f} / {p_y:.4f}",)
     if not (normal_x and normal_y):
-        return _with_estimate(_mann_whitney(x, y, notes), hodges_lehmann_shift(x, y))
+        hl = hodges_lehmann_shift(x, y, method="asymptotic")  # inverts the printed test
+        return _with_estimate(_mann_whitney(x, y, notes), hl)
     p_lev = float(stats.levene(x, y, center="mean").pvalue)
     equal_var = p_lev >= LEVENE_ALPHA
     notes = (*notes, f"Levene (mean-centred) p = {p_lev:.4f}")
@@ -278,7 +280,8 @@ def compare_paired(before: Iterable[float], after: Iterable[float]) -> TestResul
     -------
     TestResult
         ``paired_t`` (estimate: mean of after − before, paired-t CI) or
-        ``wilcoxon_signed_rank`` (estimate: Hodges-Lehmann pseudo-median of after − before).
+        ``wilcoxon_signed_rank`` (estimate: Hodges-Lehmann pseudo-median of after − before,
+        with the interval that inverts the printed asymptotic, uncorrected test).
 
     Notes
     -----
@@ -326,4 +329,5 @@ def compare_paired(before: Iterable[float], after: Iterable[float]) -> TestResul
             n=(d.size,),
             notes=(*notes, f"{zeros} zero differences dropped"),
         )
-    return _with_estimate(result, hodges_lehmann_paired(b, a))
+    # the interval inverts the printed test: asymptotic, uncorrected, tie-corrected
+    return _with_estimate(result, hodges_lehmann_paired(b, a, method="asymptotic"))

@@ -116,6 +116,12 @@ def _order_stat_ci(
     return Estimate(kind, est, float(low), float(high), conf_level, method)
 
 
+def _tie_sum(values: NDArray[np.float64]) -> float:
+    """Σ(t³ − t) over the groups of equal values (0 without ties)."""
+    t = np.unique(values, return_counts=True)[1].astype(float)
+    return float((t**3 - t).sum())
+
+
 def _resolve_hl_method(method: HLMethod, has_ties: bool, small: bool) -> str:
     if method not in ("auto", "exact", "asymptotic"):
         raise ValueError("method must be 'auto', 'exact' or 'asymptotic'")
@@ -127,18 +133,24 @@ def _resolve_hl_method(method: HLMethod, has_ties: bool, small: bool) -> str:
 def hodges_lehmann_shift(
     a: Iterable[float], b: Iterable[float], *, method: HLMethod = "auto", conf_level: float = 0.95
 ) -> Estimate:
-    """Hodges-Lehmann shift ``a − b`` with the Moses distribution-free CI.
+    """Hodges-Lehmann shift ``a − b`` with the CI that inverts the Mann-Whitney test.
 
     Parameters
     ----------
     a, b : iterable of float
         The two samples (NaN dropped).
     method : {"auto", "exact", "asymptotic"}
-        How the CI rank ``k`` is found. ``exact``: ``k = qwilcox(α/2, n, m)`` (0 → 1) from
-        the exact null distribution of U, as R's ``wilcox.test(exact=TRUE, conf.int=TRUE)``.
-        ``asymptotic``: ``k = ⌊nm/2 − z₁₋α/₂·√(nm(n+m+1)/12) + ½⌋`` (nearest integer;
-        Hollander & Wolfe 1999, §4.3; no tie correction). ``auto`` uses exact when both
-        n < 50 and there are no ties (R's rule), else asymptotic.
+        Which Mann-Whitney test the interval inverts. ``exact``: the exact test,
+        ``k = qwilcox(α/2, n, m)`` (0 → 1), as R's
+        ``wilcox.test(exact=TRUE, conf.int=TRUE)``. ``asymptotic``: the normal
+        approximation **without continuity correction, with the tie correction** — the test
+        :func:`~analysis.stats.comparisons.compare_continuous` prints (SAP) and R's
+        ``wilcox.test(exact=FALSE, correct=FALSE, conf.int=TRUE)``:
+        ``k = ⌊nm/2 − z₁₋α/₂·σ⌋ + 1`` with
+        ``σ² = nm/12·(n + m + 1 − Σ(t³ − t)/((n + m)(n + m − 1)))`` over the groups of tied
+        values *within* each sample (between the jumps of the test statistic no value of
+        ``a − Δ`` ties with one of ``b``). ``auto`` uses exact when both n < 50 and there
+        are no ties (R's rule), else asymptotic.
     conf_level : float
         Confidence level.
 
@@ -146,19 +158,25 @@ def hodges_lehmann_shift(
     -------
     Estimate
         ``value`` is the median of the n·m differences ``a_i − b_j``; the CI is
-        ``(D_(k), D_(nm+1−k))`` of the sorted differences.
+        ``(D_(k), D_(nm+1−k))`` of the sorted differences: the shifts Δ at which the test
+        of ``H0: shift = Δ`` changes its decision at level α. A comparison whose printed P
+        is below α therefore has an interval that excludes 0, except when 0 is itself an
+        end point (the test statistic jumps there).
 
     Notes
     -----
-    R's ``wilcox.test(exact=FALSE, conf.int=TRUE)`` does *not* compute this: it returns the
-    root of the normal-approximation statistic found by ``uniroot(tol = 1e-4)``, which for
-    tied data is a point inside a step of a step function. We report the textbook estimator
-    and interval instead (reproducible, defined with ties) and pin them to R code that
-    implements the same formulas.
+    R finds the same end points by ``uniroot`` on the step function of the statistic; they
+    agree with ours to R's ``tol.root``. R's *asymptotic estimate* is another root of
+    that step function (the statistic equal to its mean), which is the median of the
+    differences when nm is odd and an arbitrary point between the two middle differences
+    when nm is even; we report the median (as R's exact branch does). The continuity-
+    corrected rank ``⌊nm/2 − zσ + ½⌋`` (Hollander & Wolfe) would invert the *corrected*
+    test, which the SAP does not run.
 
     References
     ----------
-    SAP.md "Beyond the paper"; Hodges & Lehmann (1963); Moses (1965).
+    SAP.md "Beyond the paper"; docs/sap-conventions.md; Hodges & Lehmann (1963); Moses
+    (1965); R ``stats:::wilcox.test.default``.
     """
     x = clean_sample(a, name="a")
     y = clean_sample(b, name="b")
@@ -171,7 +189,10 @@ def hodges_lehmann_shift(
         k = _lower_quantile(_mwu_null_counts(n, m), alpha / 2)
     else:
         z = float(stats.norm.ppf(1 - alpha / 2))
-        k = math.floor(n * m / 2 - z * math.sqrt(n * m * (n + m + 1) / 12) + 0.5)
+        ties = _tie_sum(x) + _tie_sum(y)
+        big = n + m
+        sigma = math.sqrt(n * m / 12 * (big + 1 - ties / (big * (big - 1))))
+        k = math.floor(n * m / 2 - z * sigma) + 1
     kind = "hodges_lehmann_shift"
     if n * m > _MAX_PAIRS_IN_MEMORY:
         # x_i − y_j is computed as x_i + (−y_j): IEEE 754 defines both to round alike
@@ -188,16 +209,20 @@ def hodges_lehmann_paired(
     method: HLMethod = "auto",
     conf_level: float = 0.95,
 ) -> Estimate:
-    """Hodges-Lehmann pseudo-median of ``after − before`` with its distribution-free CI.
+    """Hodges-Lehmann pseudo-median of ``after − before`` with the CI inverting Wilcoxon's test.
 
     Parameters
     ----------
     before, after : iterable of float
         Paired values; pairs with a NaN on either side are dropped.
     method : {"auto", "exact", "asymptotic"}
-        ``exact``: ``k = qsignrank(α/2, n)`` (0 → 1), as R's
-        ``wilcox.test(after, before, paired=TRUE, exact=TRUE, conf.int=TRUE)``;
-        ``asymptotic``: ``k = ⌊N/2 − z·√(n(n+1)(2n+1)/24) + ½⌋`` with N = n(n+1)/2.
+        Which signed-rank test the interval inverts. ``exact``: ``k = qsignrank(α/2, n)``
+        (0 → 1), as R's ``wilcox.test(after, before, paired=TRUE, exact=TRUE,
+        conf.int=TRUE)``; ``asymptotic``: the normal approximation **without continuity
+        correction, with the tie correction** (the test
+        :func:`~analysis.stats.comparisons.compare_paired` prints; R's
+        ``exact=FALSE, correct=FALSE``): ``k = ⌊N/2 − z·σ⌋ + 1`` with N = n(n+1)/2 and
+        ``σ² = n(n+1)(2n+1)/24 − Σ(t³ − t)/48`` over the groups of equal differences.
         ``auto``: exact when n < 50 with no ties and no zero differences.
     conf_level : float
         Confidence level.
@@ -205,22 +230,31 @@ def hodges_lehmann_paired(
     Returns
     -------
     Estimate
-        Median of the n(n+1)/2 Walsh averages of the differences and the CI
-        ``(W_(k), W_(N+1−k))``.
+        Median of the N = n(n+1)/2 Walsh averages of the n non-zero differences and the CI
+        ``(W_(k), W_(N+1−k))``: the shifts at which the test changes its decision. When
+        every difference is zero: 0 (0, 0), ``method="none"``, with a note.
 
     Notes
     -----
-    All differences, zeros included, enter the Walsh averages (R does the same when it
-    computes the interval on data without zeros; with zeros R's exact method is unavailable).
+    Zero differences are dropped first (Wilcoxon's method), as the printed test drops
+    them and as R's ``wilcox.test`` does before it computes the interval; the interval is
+    then the inversion of that test (at Δ = 0 it *is* the printed test). R's asymptotic
+    *estimate* is a root of a step function; we report the median of the Walsh averages
+    (see :func:`hodges_lehmann_shift`).
 
     References
     ----------
-    SAP.md "Beyond the paper"; Hollander & Wolfe (1999), §3.2.
+    SAP.md "Beyond the paper"; docs/sap-conventions.md; Hollander & Wolfe (1999), §3.2.
     """
     b, a = clean_pairs(before, after)
     d = a - b
+    zeros = bool((d == 0).any())
+    if zeros and not (d != 0).any():
+        note = ("all differences are zero",)
+        return Estimate("hodges_lehmann_pseudomedian", 0.0, 0.0, 0.0, conf_level, "none", note)
+    d = d[d != 0]  # Wilcoxon's method, as the test (and R) do
     n = d.size
-    has_ties = np.unique(np.abs(d)).size < n or bool((d == 0).any())
+    has_ties = np.unique(np.abs(d)).size < n or zeros
     chosen = _resolve_hl_method(method, has_ties, n < 50)
     alpha = 1 - conf_level
     if chosen == "exact":
@@ -228,7 +262,8 @@ def hodges_lehmann_paired(
     else:
         z = float(stats.norm.ppf(1 - alpha / 2))
         big_n = n * (n + 1) / 2
-        k = math.floor(big_n / 2 - z * math.sqrt(n * (n + 1) * (2 * n + 1) / 24) + 0.5)
+        sigma = math.sqrt(n * (n + 1) * (2 * n + 1) / 24 - _tie_sum(d) / 48)
+        k = math.floor(big_n / 2 - z * sigma) + 1
     kind = "hodges_lehmann_pseudomedian"
     if n * (n + 1) // 2 > _MAX_PAIRS_IN_MEMORY:
         pairs = PairSums(d, d, triangle=True)

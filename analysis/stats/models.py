@@ -2,7 +2,9 @@
 
 * :func:`ancova` — OLS of a follow-up outcome on arm, adjusted for its baseline value.
 * :func:`mixed_model_repeated` — linear mixed model ``value ~ arm * visit`` with a random
-  intercept per participant, fitted by REML (statsmodels ``MixedLM``; R ``nlme::lme``).
+  intercept per participant, fitted by REML as R's ``nlme::lme`` fits it, with lme's
+  covariance of the fixed effects ``σ̂²(X'V̂⁻¹X)⁻¹`` (:class:`RandomInterceptREML`, one
+  definition for every trial size).
 
 Design matrices are built explicitly with treatment coding so that coefficient names and
 reference levels are fixed and documented: ``arm[T.<level>]``, ``visit[T.<level>]`` and
@@ -165,11 +167,19 @@ def mixed_model_repeated(
 
     Notes
     -----
-    Fitted by REML with statsmodels ``MixedLM`` (random intercept per participant,
-    independent homoscedastic residuals), equivalent to
-    ``nlme::lme(value ~ arm * visit, random = ~ 1 | participant_id, method = "REML")``.
-    Wald tests use the normal distribution (statsmodels), whereas ``lme`` uses t with
-    between/within df; P values therefore differ slightly from R's.
+    Fitted by REML (random intercept per participant, independent homoscedastic
+    residuals) by :class:`RandomInterceptREML` for every number of participants. The
+    estimates, variance components, REML log-likelihood and the covariance of the fixed
+    effects ``σ̂²(X'V̂⁻¹X)⁻¹`` are those of
+    ``nlme::lme(value ~ arm * visit, random = ~ 1 | participant_id, method = "REML")``
+    (``fixef``, ``VarCorr``, ``logLik``, ``vcov``); tests pin them to R
+    (tests/reference/analysis/r_conventions.R). statsmodels ``MixedLM`` is *not* used: its
+    ``cov_params`` is the inverse of the full observed information (cross terms with the
+    variance parameters included), which differs from lme's by up to a few tenths of a
+    percent. ``interaction_chi2`` equals ``numDF × F`` of
+    ``anova(fit, Terms = "arm:visit")``. Wald CIs and P use the normal distribution,
+    whereas ``lme`` uses t with between/within df; P values therefore differ slightly from
+    R's (the standard errors do not).
 
     References
     ----------
@@ -185,10 +195,7 @@ def mixed_model_repeated(
         raise ValueError("at least two visits are required")
     x = _mixed_design(df, arms, visits, between, within)
     names = list(x.columns)
-    if df[subject].nunique() > _STATSMODELS_MAX_GROUPS:
-        fit = RandomInterceptREML(df[dv].astype(float), x, df[subject].astype(str)).fit()
-    else:
-        fit = sm.MixedLM(df[dv].astype(float), x, groups=df[subject].astype(str)).fit(reml=True)
+    fit = RandomInterceptREML(df[dv].astype(float), x, df[subject].astype(str)).fit()
     params = fit.fe_params
     cov = fit.cov_params().loc[names, names]
     se = np.sqrt(np.diag(cov))
@@ -221,15 +228,14 @@ def mixed_model_repeated(
     )
 
 
-# Above this many participants the random-intercept model is fitted by
-# :class:`RandomInterceptREML` (statsmodels loops over the groups in Python at every
-# likelihood evaluation: minutes and gigabytes at 70,000 participants).
-_STATSMODELS_MAX_GROUPS = 2_000
+# The REML profile over log γ is searched on a grid first (a local optimiser alone could
+# stop on a shoulder), then refined between the grid points around the best one.
+_LOG_GAMMA_GRID = np.linspace(-30.0, 15.0, 46)
 
 
 @dataclass(frozen=True)
 class _Fit:
-    """The parts of a statsmodels ``MixedLMResults`` that ``mixed_model_repeated`` reads."""
+    """The fit that ``mixed_model_repeated`` reads (named as statsmodels' ``MixedLMResults``)."""
 
     fe_params: pd.Series
     covariance: pd.DataFrame
@@ -246,18 +252,19 @@ class _Fit:
 class RandomInterceptREML:
     """REML fit of ``y = Xβ + b_subject + e`` (one random intercept per subject).
 
-    The model statsmodels ``MixedLM(y, X, groups).fit(reml=True)`` and
-    ``nlme::lme(random = ~ 1 | subject, method = "REML")`` fit, computed from per-subject
-    sums: with ``γ = τ²/σ²`` and ``w_i = γ / (1 + n_i γ)``, ``V_i⁻¹ = (I − w_i J)/σ²``, so
+    The model ``nlme::lme(random = ~ 1 | subject, method = "REML")`` (and statsmodels
+    ``MixedLM(y, X, groups).fit(reml=True)``) fits, computed from per-subject sums: with
+    ``γ = τ²/σ²`` and ``w_i = γ / (1 + n_i γ)``, ``V_i⁻¹ = (I − w_i J)/σ²``, so
 
     * ``X'V⁻¹X = (X'X − Σ_i w_i s_i s_i')/σ²`` with ``s_i`` subject i's column sums of X,
     * ``X'V⁻¹y`` and ``y'V⁻¹y`` likewise from the subject sums of y,
     * ``log|V| = N log σ² + Σ_i log(1 + n_i γ)``.
 
     σ² is profiled out (``σ̂² = r'V⁻¹r σ² / (N − p)``) and the REML log-likelihood is
-    maximised over ``log γ`` (bounded scalar search; ``γ = 0`` is tried as well). Each
-    evaluation costs O(subjects × p²) array arithmetic, none of it in a Python loop.
-    ``cov_params`` is ``σ̂² (X'V⁻¹X)⁻¹`` at the estimate, as in statsmodels.
+    maximised over ``log γ`` (a grid over [−30, 15], then a bounded scalar search between
+    the grid points next to the best; ``γ = 0`` is tried as well). Each evaluation costs
+    O(subjects × p²) array arithmetic, none of it in a Python loop. ``cov_params`` is
+    ``σ̂² (X'V̂⁻¹X)⁻¹`` at the estimate, as ``vcov`` of ``lme``.
     """
 
     def __init__(self, y: pd.Series, x: pd.DataFrame, groups: pd.Series) -> None:
@@ -288,9 +295,12 @@ class RandomInterceptREML:
         return -0.5 * (dof * math.log(2 * math.pi * sigma2) + logdet_i + logdet_a + dof)
 
     def fit(self) -> _Fit:
+        grid = _LOG_GAMMA_GRID
+        best = int(np.argmax([self.loglik(math.exp(t)) for t in grid]))
+        bounds = (float(grid[max(best - 1, 0)]), float(grid[min(best + 1, grid.size - 1)]))
         result = optimize.minimize_scalar(
-            lambda t: -self.loglik(math.exp(t)), bounds=(-30.0, 15.0), method="bounded",
-            options={"xatol": 1e-10},
+            lambda t: -self.loglik(math.exp(t)), bounds=bounds, method="bounded",
+            options={"xatol": 1e-12},
         )  # fmt: skip
         gamma, converged = math.exp(result.x), bool(result.success)
         if self.loglik(0.0) >= self.loglik(gamma):

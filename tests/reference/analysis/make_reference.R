@@ -32,6 +32,8 @@ levene_mean <- function(x, y) {  # Levene centred on the mean = one-way ANOVA of
   g <- factor(rep(c("a", "b"), c(length(x), length(y))))
   anova(lm(d ~ g))[["Pr(>F)"]][1]
 }
+# hl_asym / walsh_asym: the continuity-corrected rank (Hollander & Wolfe). Since issue 18 the
+# product inverts the uncorrected test instead; see r_conventions.R (these rows stay for history).
 hl_asym <- function(x, y, conf = 0.95) {  # Moses CI, normal-approximation rank, no ties corr.
   d <- sort(outer(x, y, "-")); n <- length(x); m <- length(y)
   k <- floor(n * m / 2 - qnorm(1 - (1 - conf) / 2) * sqrt(n * m * (n + m + 1) / 12) + 0.5)

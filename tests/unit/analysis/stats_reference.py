@@ -29,8 +29,34 @@ def ref(case: str, quantity: str) -> float:
 
 
 @cache
+def r_conventions() -> dict[tuple[str, str], float]:
+    """(case, quantity) -> value computed by r_conventions.R (HL inverting the uncorrected
+    test; nlme::lme covariance)."""
+    with (REF_DIR / "r_conventions_values.csv").open(encoding="utf-8") as fh:
+        rows = [line for line in fh if not line.startswith("#")]
+    return {(r["case"], r["quantity"]): float(r["value"]) for r in csv.DictReader(rows)}
+
+
+def rconv(case: str, quantity: str) -> float:
+    return r_conventions()[(case, quantity)]
+
+
+@cache
 def two_sample() -> dict[str, tuple[np.ndarray, np.ndarray]]:
     df = _read("data_two_sample.csv")
+    return {
+        case: (
+            g.loc[g.arm == "a", "value"].to_numpy(float),
+            g.loc[g.arm == "b", "value"].to_numpy(float),
+        )
+        for case, g in df.groupby("case", sort=False)
+    }
+
+
+@cache
+def hl_ties() -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """The tied two-sample data sets of r_conventions.R."""
+    df = _read("data_hl_ties.csv")
     return {
         case: (
             g.loc[g.arm == "a", "value"].to_numpy(float),
@@ -86,3 +112,7 @@ def ancova_data() -> pd.DataFrame:
 
 def vas_long() -> pd.DataFrame:
     return _read("data_vas_long.csv")
+
+
+def mixed_unbalanced() -> pd.DataFrame:
+    return _read("data_mixed_unbalanced.csv")

@@ -99,7 +99,7 @@ def test_dta_reads_back_with_variable_and_value_labels(release, tmp_path) -> Non
     frame, meta_ = pyreadstat.read_dta(str(path))
     labels = dict(zip(meta_.column_names, meta_.column_labels, strict=True))
     assert len(frame) == N
-    assert labels["herniation_level"] == "Herniated level (L2-3 … L5-S1)"
+    assert labels["herniation_level"] == "Herniated lumbar level"
     assert meta_.variable_value_labels["pfirrmann_grade"][3] == "Grade III"
     assert meta_.variable_value_labels["hypertension"] == {1: "Yes", 0: "No"}
     read_back = pyreadstat.read_dta(str(path), apply_value_formats=True)[0]

@@ -34,4 +34,4 @@ def test_workbook_keeps_values_and_never_makes_formulas(tmp_path) -> None:
     codebook = list(book["codebook"].iter_rows(values_only=True))
     assert codebook[0][:3] == ("frame", "variable", "type")
     assert codebook[4][1] == "vas"
-    assert codebook[4][5:] == (2, 1)  # present, missing
+    assert codebook[4][5:7] == (2, 1)  # present, missing
