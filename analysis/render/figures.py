@@ -103,6 +103,12 @@ def _save(fig, fmt: str) -> bytes | str:
     return buffer.getvalue()
 
 
+def vas_figure(figure: dict, language: str = "en"):
+    """Return the VAS-over-time matplotlib figure (the caller closes it)."""
+    with plt.rc_context(_rc()):
+        return _vas_axes(figure, language)
+
+
 def figure_png(figure: dict, language: str = "en") -> bytes:
     """Return the VAS-over-time figure as 300 dpi PNG bytes."""
     with plt.rc_context(_rc()):
