@@ -14,6 +14,12 @@ class ReportStartForm(forms.Form):
         label=_("Population"), choices=ReportRun.Population.choices, initial="itt"
     )
     mode = forms.ChoiceField(label=_("Mode"), choices=ReportRun.Mode.choices, initial="correct")
+    language = forms.ChoiceField(
+        label=_("Language of the files"),
+        choices=ReportRun.Language.choices,
+        required=False,
+        help_text=_("DOCX, PDF and XLSX; the page itself follows your interface language."),
+    )
     sites = forms.ModelMultipleChoiceField(
         label=_("Sites"),
         queryset=Site.objects.filter(is_active=True),

@@ -26,6 +26,11 @@ class ReportRun(models.Model):
         ITT = "itt", _("Intention-to-treat")
         PP = "pp", _("Per-protocol")
 
+    class Language(models.TextChoices):
+        EN = "en", _("English")
+        ZH = "zh", _("Chinese")
+        ZH_EN = "zh_en", _("Chinese, tables titled in both languages (as the paper)")
+
     class Mode(models.TextChoices):
         CORRECT = "correct", _("Correct (SAP, two-sided)")
         PAPER = "paper", _("Paper-compatible")
@@ -56,6 +61,7 @@ class ReportRun(models.Model):
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     xlsx = models.FileField(_("XLSX file"), upload_to="reports/", blank=True)
     docx = models.FileField(_("DOCX file"), upload_to="reports/", blank=True)
+    pdf = models.FileField(_("PDF file"), upload_to="reports/", blank=True)
 
     class Meta:
         verbose_name = _("report run")

@@ -60,12 +60,19 @@ def report_run_create(
             blinded_view=blinded,
             data_source=data_source,
             sites=sorted(sites),
-            language="zh" if language.startswith("zh") else "en",
+            language=report_language(language),
             progress_message=_("Waiting for a worker"),
         )
         transaction.on_commit(lambda: _enqueue(run.pk))
     run.refresh_from_db()
     return run
+
+
+def report_language(language: str) -> str:
+    """Return the files' language: ``en``, ``zh`` or ``zh_en`` (Chinese, bilingual titles)."""
+    if language in ReportRun.Language.values:
+        return language
+    return "zh" if language.startswith("zh") else "en"
 
 
 def report_run_rerun(*, actor: Any, run_id: int, blinded: bool) -> ReportRun:
@@ -223,8 +230,9 @@ def _claim(run_id: int) -> ReportRun:
 
 
 def report_run_execute(*, run_id: int) -> ReportRun:
-    """Build the dataset, compute the tables, render XLSX and DOCX; fail with the reason."""
+    """Build the dataset, compute the tables, render XLSX, DOCX and PDF; fail with the reason."""
     from analysis.render.docx import render_docx
+    from analysis.render.pdf import render_pdf
     from analysis.render.xlsx import render_xlsx
 
     run = _claim(run_id)
@@ -239,11 +247,12 @@ def report_run_execute(*, run_id: int) -> ReportRun:
         inputs = _inputs(run, data)
         ctx = TableContext(plan, mode=run.mode, pooled=run.blinded_view)
         result = build_result(data, plan, ctx, lambda p, m: _progress(run_id, p, m))
-        _progress(run_id, 88, _("Writing the XLSX and DOCX files"))
+        _progress(run_id, 88, _("Writing the XLSX, DOCX and PDF files"))
         job_checkpoint(f"report-{run_id}-computed")
         inputs, result = json_safe(inputs), json_safe(result)
         meta = {"run_id": run.pk, "inputs": inputs, "language": run.language}
         xlsx, docx = render_xlsx(result, meta), render_docx(result, meta)
+        pdf = render_pdf(result, meta)
     except Exception as exc:
         log.exception("report run %s failed", run_id)
         return report_run_fail(run_id=run_id, reason=f"{type(exc).__name__}: {exc}")
@@ -251,8 +260,9 @@ def report_run_execute(*, run_id: int) -> ReportRun:
     run.inputs, run.result = inputs, result
     run.xlsx.save(f"report-{run.pk}.xlsx", ContentFile(xlsx), save=False)
     run.docx.save(f"report-{run.pk}.docx", ContentFile(docx), save=False)
+    run.pdf.save(f"report-{run.pk}.pdf", ContentFile(pdf), save=False)
     run.status, run.progress, run.finished_at = ReportRun.Status.SUCCEEDED, 100, timezone.now()
     run.progress_message = _("Done")
-    run.save(update_fields=["inputs", "result", "xlsx", "docx", "status", "progress",
+    run.save(update_fields=["inputs", "result", "xlsx", "docx", "pdf", "status", "progress",
                             "finished_at", "progress_message"])  # fmt: skip
     return run

@@ -46,6 +46,9 @@ class ReportListView(ActionRequiredMixin, FormView):
     template_name = "analysis/report_list.html"
     form_class = ReportStartForm
 
+    def get_initial(self) -> dict[str, Any]:
+        return {"language": "zh" if (get_language() or "").startswith("zh") else "en"}
+
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         context["runs"] = runs_for(self.request.user).select_related("created_by")[:50]
@@ -63,7 +66,7 @@ class ReportListView(ActionRequiredMixin, FormView):
             population=form.cleaned_data["population"],
             mode=form.cleaned_data["mode"],
             blinded=not sees_comparative(self.request.user),
-            language=get_language() or "en",
+            language=form.cleaned_data.get("language") or get_language() or "en",
             sites=form.report_sites(),
         )
         if run.status == ReportRun.Status.FAILED:
@@ -120,6 +123,7 @@ class ReportDownloadView(ActionRequiredMixin, View):
     FORMATS = {
         "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "pdf": "application/pdf",
     }
 
     def get(self, request: HttpRequest, pk: int, fmt: str) -> FileResponse:

@@ -70,6 +70,8 @@ class AnalysisPlan:
     ``treatment_forms`` maps each arm to the forms that show it received its allocated
     treatment; ``per_protocol_form`` is the (visit, form) whose completion, with the
     treatment, puts a participant in the per-protocol population.
+    ``baseline_p_values``: ``"paper"`` tests every Table 1 row as the published paper does;
+    ``"omit"`` prints Table 1 without P values, as CONSORT 2010 (item 15) advises.
     """
 
     protocol_code: str
@@ -88,6 +90,7 @@ class AnalysisPlan:
     per_protocol_form: tuple[str, str] = ("", "")
     sample_size_inputs: dict[str, float] = field(default_factory=dict)
     alpha: float = 0.05
+    baseline_p_values: Literal["paper", "omit"] = "paper"
 
     @property
     def reference_arm(self) -> str:

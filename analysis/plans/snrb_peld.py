@@ -96,6 +96,7 @@ SNRB_PELD_PLAN = register_plan(
                 "Complete pain relief at post-op day 3 (VAS = 0)", "术后 3 天疼痛完全缓解 (VAS = 0)"
             ),
         ),  # fmt: skip
+        baseline_p_values="paper",  # the published layout; "omit" follows CONSORT item 15
         sample_size_inputs={
             "p1": 0.43,
             "p2": 0.80,

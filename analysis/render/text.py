@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 
@@ -67,3 +68,76 @@ def inputs_rows(meta: dict) -> list[tuple[str, str]]:
         else:
             rows.append((key, str(value)))
     return rows
+
+
+NBSP = "\u00a0"
+
+
+def keep_n(text: str) -> str:
+    """Keep "(n = 38)" on one line: its spaces become no-break spaces."""
+    return re.sub(r"\(n = (\d+)\)", lambda m: f"(n{NBSP}={NBSP}{m.group(1)})", text)
+
+
+def caption_lines(table: dict, language: str) -> list[str]:
+    """Return the table's numbered caption: one line, or Chinese then English (``zh_en``).
+
+    The seed paper is bilingual: a Chinese body with each table titled in both languages.
+    """
+    if language == "zh_en":
+        return [cell_text(table["title"], "zh"), cell_text(table["title"], "en")]
+    return [cell_text(table["title"], language)]
+
+
+def header_cells(table: dict, language: str) -> tuple[list[str], list[str] | None]:
+    """Return the header as (top row, second row or None).
+
+    Columns with a ``group`` (Table 3: arm, then visit) share a top cell spanning them; the
+    second row holds their ``sub`` labels and is empty under the one-level columns.
+    """
+    columns = table["columns"]
+    if not any("group" in c for c in columns):
+        return [keep_n(cell_text(c["label"], language)) for c in columns], None
+    top = [keep_n(cell_text(c.get("group", c["label"]), language)) for c in columns]
+    sub = [cell_text(c["sub"], language) if "sub" in c else "" for c in columns]
+    return top, sub
+
+
+def header_spans(table: dict, language: str) -> list[tuple[int, int]]:
+    """Return (first, last) column index of each grouped top header cell spanning columns."""
+    top, sub = header_cells(table, language)
+    if sub is None:
+        return []
+    spans, start = [], None
+    for i, column in enumerate(table["columns"] + [{}]):
+        grouped = "group" in column
+        if start is not None and (not grouped or top[i] != top[start]):
+            spans.append((start, i - 1))
+            start = None
+        if grouped and start is None:
+            start = i
+    return spans
+
+
+def body_rows(table: dict, language: str) -> list[tuple[list[str], int]]:
+    """Return each body row as (cell texts, indent level); "†" marks disagreeing modes."""
+    rows = []
+    for row in table["rows"]:
+        cells = [cell_text(row["cells"].get(c["key"], ""), language) for c in table["columns"]]
+        if row.get("disagree"):
+            cells[0] += " †"
+        rows.append((cells, int(row.get("level") or 0)))
+    return rows
+
+
+DISAGREE_NOTE = {
+    "en": "† The two modes disagree about significance at 0.05.",
+    "zh": "† 两种模式在 0.05 水平上的结论不一致。",
+}
+
+
+def note_lines(table: dict, language: str) -> list[str]:
+    """Return the table's footnotes, with the "†" note when a row carries the mark."""
+    notes = [cell_text(n, language) for n in table.get("notes", [])]
+    if any(r.get("disagree") for r in table["rows"]):
+        notes.append(cell_text(DISAGREE_NOTE, language))
+    return notes

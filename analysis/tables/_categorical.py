@@ -7,6 +7,7 @@ from analysis.tables._common import (
     Row,
     TableContext,
     categorical_test,
+    count_values,
     counts,
     label_cell,
     merge,
@@ -26,6 +27,7 @@ def binary_row(wide, var: Variable, ctx: TableContext, *, marker: bool = False) 
     row: Row = {"cells": {"label": label_cell(var.label)}, "level": 0}
     for g, c in per_group.items():
         row["cells"][g] = pct_cell(c[event], sum(c.values()))
+    row["values"] = {g: count_values(c[event], sum(c.values())) for g, c in per_group.items()}
     if ctx.pooled:
         return row
     table = [[per_group[a][event], sum(per_group[a].values()) - per_group[a][event]]
@@ -48,6 +50,7 @@ def categorical_rows(wide, var: Variable, ctx: TableContext) -> list[Row]:
         row: Row = {"cells": {"label": label_cell(label)}, "level": 1}
         for g, c in per_group.items():
             row["cells"][g] = pct_cell(c[code], sum(c.values()))
+        row["values"] = {g: count_values(c[code], sum(c.values())) for g, c in per_group.items()}
         rows.append(row)
     if ctx.pooled:
         return rows

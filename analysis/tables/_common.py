@@ -98,6 +98,31 @@ def fmt_effect(result: TestResult | None) -> str:
     return f"{prefix} {est:.2f}{unit} ({lo:.2f}{unit}, {hi:.2f}{unit})"
 
 
+def summary_values(desc: Any, group: str) -> dict[str, Any]:
+    """Return the numbers behind a continuous cell: n and mean, SD or median, Q1, Q3."""
+    g = desc.groups[group]
+    if desc.kind == "mean_sd":
+        return {"kind": "mean_sd", "n": g.n, "mean": g.mean, "sd": g.sd}
+    return {"kind": "median_iqr", "n": g.n, "median": g.median, "q1": g.q1, "q3": g.q3}
+
+
+def count_values(n: int, total: int) -> dict[str, Any]:
+    """Return the numbers behind an "n (%)" cell (percent of the non-missing total)."""
+    pct = 100.0 * n / total if total > 0 else None
+    return {"kind": "n_pct", "n": int(n), "total": int(total), "pct": pct}
+
+
+def effect_values(result: TestResult | None) -> dict[str, Any] | None:
+    """Return the effect as numbers (RD in percentage points), or None."""
+    if result is None or result.estimate is None or not math.isfinite(result.estimate):
+        return None
+    scale = 100.0 if result.estimate_kind == "risk_difference" else 1.0
+    return {"label": L.EFFECT_LABELS.get(result.estimate_kind or "", result.estimate_kind or ""),
+            "estimate": result.estimate * scale,
+            "low": None if result.ci_low is None else result.ci_low * scale,
+            "high": None if result.ci_high is None else result.ci_high * scale}  # fmt: skip
+
+
 def p_cells(result: TestResult | None, other: TestResult | None = None) -> Row:
     """Return the P, test, other-mode P and effect cells plus raw values of one test."""
     if result is None:
@@ -106,12 +131,44 @@ def p_cells(result: TestResult | None, other: TestResult | None = None) -> Row:
     disagree = other is not None and (result.p_value < 0.05) != (other.p_value < 0.05)
     cells = {
         "p": format_p(result.p_value),
-        "test": L.TEST_LABELS.get(result.test, L.bi(result.test, result.test)),
+        "test": L.method_label(result.test),
         "p_other": format_p(other.p_value) if other is not None else "",
         "effect": fmt_effect(result),
     }
     return {"cells": cells, "test_code": result.test, "p_value": result.p_value,
-            "disagree": bool(disagree)}  # fmt: skip
+            "p_other_value": other.p_value if other is not None else None,
+            "effect_value": effect_values(result), "disagree": bool(disagree)}  # fmt: skip
+
+
+TEST_KEYS = ("p", "test", "p_other", "effect")
+
+
+def finish_table(table: dict, ctx: TableContext) -> dict:
+    """Explain or drop the other-mode P column: it only applies to count data.
+
+    A table whose rows never have an other-mode P (continuous scores) loses the column; a
+    table that has one for some rows gets a footnote saying why the others are blank.
+    """
+    keys = [c["key"] for c in table["columns"]]
+    if "p_other" not in keys:
+        return table
+    if any(r["cells"].get("p_other") for r in table["rows"]):
+        table["notes"] = [*table["notes"], L.NOTE_OTHER[ctx.mode]]
+    else:
+        table["columns"] = [c for c in table["columns"] if c["key"] != "p_other"]
+    return table
+
+
+def without_tests(table: dict) -> dict:
+    """Return the table with no P, test or effect columns (baseline table, CONSORT item 15)."""
+    table["columns"] = [c for c in table["columns"] if c["key"] not in TEST_KEYS]
+    for row in table["rows"]:
+        row["cells"] = {k: v for k, v in row["cells"].items() if k not in TEST_KEYS}
+        row.update(
+            p_value=None, test_code="", disagree=False, p_other_value=None, effect_value=None
+        )
+    table["notes"] = [*table["notes"], L.NOTE_NO_BASELINE_P]
+    return table
 
 
 def merge(row: Row, extra: Row) -> Row:
@@ -133,6 +190,7 @@ def continuous_row(wide: pd.DataFrame, var: Variable, ctx: TableContext) -> Row:
     try:
         desc = describe_continuous(groups, decimals=var.decimals)
         row["cells"].update({g: desc.groups[g].text for g in ctx.groups})
+        row["values"] = {g: summary_values(desc, g) for g in ctx.groups}
     except ValueError:
         row["cells"].update({g: L.NOT_AVAILABLE for g in ctx.groups})
     if ctx.pooled:

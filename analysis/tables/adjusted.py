@@ -19,13 +19,13 @@ from analysis.stats import (
 )
 from analysis.stats.results import Estimate
 from analysis.tables import _labels as L
-from analysis.tables._common import Row, TableContext, numeric, split
+from analysis.tables._common import Row, TableContext, count_values, numeric, split
 
 COLUMNS = [
     {"key": "label", "label": L.bi("Analysis", "分析")},
     {"key": "estimate", "label": L.bi("Estimate (95% CI)", "估计值 (95% CI)")},
     {"key": "p", "label": L.COL_P},
-    {"key": "test", "label": L.COL_TEST},
+    {"key": "test", "label": L.bi("Method", "方法")},
 ]
 
 
@@ -42,15 +42,24 @@ def _model_row(label: dict, run) -> Row:
         return {"cells": {"label": label, "estimate": L.NOT_AVAILABLE, "p": L.NOT_AVAILABLE,
                           "test": str(exc)[:80]}, "level": 0, "p_value": None}  # fmt: skip
     return {
+        "effect_value": _numbers(res.estimate, res.ci_low, res.ci_high),
         "cells": {"label": label, "estimate": _ci(res.estimate, res.ci_low, res.ci_high),
-                  "p": format_p(res.p_value), "test": L.TEST_LABELS[res.model]},
+                  "p": format_p(res.p_value), "test": L.method_label(res.model)},
         "level": 0, "p_value": res.p_value, "test_code": res.model,
     }  # fmt: skip
 
 
+def _numbers(value: float, low: float, high: float, scale: float = 1.0) -> dict | None:
+    if not all(math.isfinite(v) for v in (value, low, high)):
+        return None
+    return {"label": "", "estimate": value * scale, "low": low * scale, "high": high * scale}
+
+
 def _estimate_row(label: dict, est: Estimate, scale: float = 1.0) -> Row:
-    return {"cells": {"label": label, "estimate": _ci(est.value, est.ci_low, est.ci_high, scale),
-                      "p": "", "test": est.method}, "level": 1}  # fmt: skip
+    cells = {"label": label, "estimate": _ci(est.value, est.ci_low, est.ci_high, scale),
+             "p": "", "test": L.method_label(est.method)}  # fmt: skip
+    return {"cells": cells, "level": 1,
+            "effect_value": _numbers(est.value, est.ci_low, est.ci_high, scale)}  # fmt: skip
 
 
 def primary_rows(wide: pd.DataFrame, ctx: TableContext) -> list[Row]:
@@ -59,18 +68,19 @@ def primary_rows(wide: pd.DataFrame, ctx: TableContext) -> list[Row]:
     col = f"{primary.measure}_{primary.visit}"
     groups = {g: numeric(v) for g, v in split(wide, col, ctx).items()}
     cells = {"label": primary.label.as_dict()}
-    table = []
+    table, values = [], {}
     for g, x in groups.items():
         x = x[~pd.isna(x)]
         events = int((x <= primary.threshold).sum())
         table.append([events, int(x.size) - events])
         cells[g] = format_n_pct(events, x.size) if x.size else L.NOT_AVAILABLE
+        values[g] = count_values(events, int(x.size))
     cells.update(estimate="", p="", test="")
-    rows: list[Row] = [{"cells": cells, "level": 0}]
+    rows: list[Row] = [{"cells": cells, "level": 0, "values": values}]
     if ctx.pooled or any(sum(r) == 0 for r in table):
         return rows
     res = compare_categorical(table, mode=ctx.mode)
-    rows[0]["cells"].update(p=format_p(res.p_value), test=L.TEST_LABELS[res.test])
+    rows[0]["cells"].update(p=format_p(res.p_value), test=L.method_label(res.test))
     rows[0].update(p_value=res.p_value, test_code=res.test, counts=table)
     rd = risk_difference(table)
     rows += [

@@ -6,7 +6,14 @@ import pandas as pd
 
 from analysis.tables import _labels as L
 from analysis.tables._categorical import binary_row, categorical_rows
-from analysis.tables._common import Row, TableContext, columns, continuous_row
+from analysis.tables._common import (
+    Row,
+    TableContext,
+    columns,
+    continuous_row,
+    finish_table,
+    without_tests,
+)
 
 
 def table1_baseline(wide: pd.DataFrame, ctx: TableContext) -> dict:
@@ -23,7 +30,7 @@ def table1_baseline(wide: pd.DataFrame, ctx: TableContext) -> dict:
             rows.append(binary_row(wide, var, ctx))
         else:
             rows.extend(categorical_rows(wide, var, ctx))
-    return {
+    table = {
         "key": "table1",
         "title": L.bi("Table 1. General data of patients in the two groups",
                       "表 1 两组病人一般资料"),
@@ -31,6 +38,10 @@ def table1_baseline(wide: pd.DataFrame, ctx: TableContext) -> dict:
         "rows": rows,
         "notes": _notes(ctx),
     }  # fmt: skip
+    if ctx.plan.baseline_p_values == "omit" and not ctx.pooled:
+        table["notes"] = table["notes"][:1]
+        return without_tests(table)
+    return finish_table(table, ctx)
 
 
 def _notes(ctx: TableContext) -> list[dict[str, str]]:

@@ -6,7 +6,7 @@ import pandas as pd
 
 from analysis.tables import _labels as L
 from analysis.tables._categorical import binary_row
-from analysis.tables._common import TableContext, columns
+from analysis.tables._common import TableContext, columns, finish_table
 from analysis.tables.table1 import mode_note
 
 
@@ -19,7 +19,7 @@ def table4_complications(wide: pd.DataFrame, ctx: TableContext) -> dict:
              "*P < 0.05，**P < 0.01，与对照组相比。"),
         mode_note(ctx),
     ]  # fmt: skip
-    return {
+    table = {
         "key": "table4",
         "title": L.bi("Table 4. The incidence of postoperative complications in the two groups",
                       "表 4 两组术后并发症发生率"),
@@ -27,3 +27,4 @@ def table4_complications(wide: pd.DataFrame, ctx: TableContext) -> dict:
         "rows": rows,
         "notes": notes,
     }  # fmt: skip
+    return finish_table(table, ctx)

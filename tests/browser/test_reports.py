@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 
 import openpyxl
+import pypdfium2 as pdfium
 import pytest
 from docx import Document
 
@@ -49,6 +50,12 @@ def test_statistician_runs_a_report_and_downloads_both_files(
     docx_path = tmp_path / "report.docx"
     docx_info.value.save_as(docx_path)
     assert any("Table 1" in p.text for p in Document(docx_path).paragraphs)
+    with page.expect_download() as pdf_info:
+        page.get_by_test_id("download-pdf").click()
+    pdf_path = tmp_path / "report.pdf"
+    pdf_info.value.save_as(pdf_path)
+    pdf = pdfium.PdfDocument(pdf_path.read_bytes())
+    assert sorted(round(v) for v in pdf[0].get_size()) == [595, 842]  # A4
 
 
 def test_sample_size_page_shows_33_and_37_for_the_paper_inputs(page) -> None:

@@ -6,6 +6,7 @@ import random
 import time
 
 import openpyxl
+import pypdfium2 as pdfium
 import pytest
 from docx import Document
 
@@ -54,6 +55,9 @@ def test_report_runs_through_a_real_worker(celery_worker) -> None:
     assert wb["table1"]["B2"].value.startswith("S group (n = 10)")
     doc = Document(run.docx.open("rb"))
     assert any("Table 1" in p.text for p in doc.paragraphs)
+    pdf = pdfium.PdfDocument(run.pdf.open("rb").read())
+    assert round(pdf[0].get_size()[0]) in (595, 842)  # A4, portrait or landscape
+    assert "Table 1." in "".join(page.get_textpage().get_text_range() for page in pdf)
 
 
 def test_report_with_an_empty_population_fails_with_the_reason(celery_worker) -> None:
