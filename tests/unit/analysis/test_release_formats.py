@@ -21,7 +21,7 @@ from analysis.datasets.builders import measure_visits
 from analysis.releases.builder import release_build_files
 from analysis.releases.frames import Variable, unblinded_frames
 from analysis.releases.writers import R_SCRIPT, variable_formats, write_dta, write_sav
-from tests.unit.analysis.test_release_writers import N, PROTOCOL, meta, synthetic_dataset
+from tests.unit.analysis.test_release_writers import PROTOCOL, N, meta, synthetic_dataset
 
 MACNAB_EN = {1.0: "Excellent", 2.0: "Good", 3.0: "Fair", 4.0: "Poor"}
 
