@@ -89,6 +89,8 @@ class Recorder:
 
     def __init__(self) -> None:
         self.started_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        # The code under test is the checkout at the start (a commit made meanwhile is not).
+        self.commit, self.dirty = git_commit(), git_dirty()
         self.requirements: dict[str, list[str]] = {}
         self.outcomes: dict[str, str] = {}
         self.messages: dict[str, str] = {}
@@ -136,8 +138,8 @@ class Recorder:
             for nodeid, ids in self.requirements.items()
         ]
         return {
-            "commit": git_commit(),
-            "working_tree_dirty": git_dirty(),
+            "commit": self.commit,
+            "working_tree_dirty": self.dirty,
             "started_at": self.started_at,
             "finished_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "exit_status": exitstatus,

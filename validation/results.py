@@ -27,6 +27,7 @@ def results_write(path: Path, results: dict[str, Any]) -> None:
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         json.dump({"format": FORMAT, **results}, fh, indent=1)
         fh.write("\n")
+    os.chmod(tmp, 0o644)  # mkstemp makes it private; the report is for everyone
     os.replace(tmp, path)
 
 

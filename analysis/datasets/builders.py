@@ -221,9 +221,15 @@ def _everyone(people: list[dict], frames: dict[str, pd.DataFrame], mv: dict,
     return columns
 
 
+def long_frame_visits(protocol: Protocol, mv: dict | None = None) -> list:
+    """The visits of the long frame: those collecting any measure, in protocol order."""
+    mv = measure_visits(protocol) if mv is None else mv
+    return [v for v in protocol.visits if any(v.code in vs for vs in mv.values())]
+
+
 def _long_frame(wide: pd.DataFrame, protocol: Protocol, mv: dict) -> pd.DataFrame:
     """One row per participant × visit collecting any measure, participants in wide order."""
-    visits = [v for v in protocol.visits if any(v.code in vs for vs in mv.values())]
+    visits = long_frame_visits(protocol, mv)
     n = len(wide)
     parts = []
     for order, visit in enumerate(visits):

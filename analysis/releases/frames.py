@@ -19,7 +19,7 @@ from django.db import models
 from django.utils import translation
 
 from analysis.datasets import columns as C
-from analysis.datasets.builders import Dataset, measure_visits
+from analysis.datasets.builders import Dataset, long_frame_visits, measure_visits
 from scoring import INSTRUMENTS
 from trial.blinding import blinded_policy
 from trial.models import Participant
@@ -119,6 +119,8 @@ def _codes(
 ) -> Codes:
     if name == "arm":
         return arms
+    if name == "visit":  # the long frame's visits in time order: code i = visit_order + 1
+        return tuple((v.code, v.label.in_language(language)) for v in long_frame_visits(protocol))
     if name == "status":
         return _choice_codes(Participant.Status.choices, language)
     if dtype == "bool":

@@ -159,8 +159,13 @@ def labelled_frame(
             continue
         if var.codes:
             numbers = _numeric_codes(var)
+            names = dict(var.codes)
+            for value in out[var.name].dropna().unique():  # a value without a code keeps
+                key = str(int(bool(value))) if var.dtype == "bool" else str(value)
+                if key not in numbers:  # its own: never dropped, labelled with itself
+                    numbers[key], names[key] = max(numbers.values(), default=0) + 1, key
             out[var.name] = [_encode(v, var, numbers) for v in out[var.name]]
-            labels[var.name] = {numbers[code]: label for code, label in var.codes}
+            labels[var.name] = {numbers[code]: label for code, label in names.items()}
         elif var.dtype == "date":
             out[var.name] = pd.Series([_as_date(v) for v in out[var.name]], index=out.index,
                                       dtype=object)  # fmt: skip

@@ -17,11 +17,11 @@ import pyreadstat
 import pytest
 
 from analysis.datasets import columns as C
-from analysis.datasets.builders import measure_visits
+from analysis.datasets.builders import long_frame_visits, measure_visits
 from analysis.releases.builder import release_build_files
 from analysis.releases.frames import Variable, unblinded_frames
 from analysis.releases.writers import R_SCRIPT, variable_formats, write_dta, write_sav
-from tests.unit.analysis.test_release_writers import N, PROTOCOL, meta, synthetic_dataset
+from tests.unit.analysis.test_release_writers import PROTOCOL, N, meta, synthetic_dataset
 
 MACNAB_EN = {1.0: "Excellent", 2.0: "Good", 3.0: "Fair", 4.0: "Poor"}
 
@@ -85,6 +85,15 @@ def test_long_frame_levels_and_visit_order_format(release, tmp_path) -> None:
     _frame, meta_ = pyreadstat.read_sav(str(path))
     assert meta_.variable_measure["visit"] == meta_.variable_measure["visit_order"] == "ordinal"
     assert meta_.original_variable_types["visit_order"] == "F1.0"
+    # the long frame's visits are coded 1..k in time order (= visit_order + 1), with names
+    visits = long_frame_visits(PROTOCOL)
+    assert meta_.variable_value_labels["visit"] == {
+        float(i + 1): v.label.en for i, v in enumerate(visits)
+    }
+    assert meta_.original_variable_types["visit"] == f"F{len(str(len(visits)))}.0"
+    order = {v.code: i + 1 for i, v in enumerate(visits)}
+    assert _frame["visit"].tolist() == [order[v] for v in release.frames["long"]["visit"]]
+    assert (_frame["visit"] == _frame["visit_order"] + 1).all()
 
 
 def test_macnab_value_labels_are_short_in_both_languages(release, sav) -> None:
@@ -92,7 +101,7 @@ def test_macnab_value_labels_are_short_in_both_languages(release, sav) -> None:
     assert meta_.variable_value_labels["macnab"] == MACNAB_EN
     macnab = next(v for v in release.variables if v.name == "macnab")
     assert dict(macnab.codes_zh) == {"excellent": "优", "good": "良", "fair": "可", "poor": "差"}
-    assert all(len(label) <= 20 for v in release.variables for _, label in v.codes), "short"
+    assert all(len(label) <= 30 for v in release.variables for _, label in v.codes), "short"
 
 
 def test_variable_labels_hold_no_example_values(release) -> None:
@@ -234,6 +243,8 @@ cat("bmi_label", attr(w$bmi, "label"), "\\n")
 cat("bmi_measure", attr(w$bmi, "measure"), "\\n")
 cat("id_class", class(w$participant_id), "\\n")
 cat("visit_order", class(d$long$visit_order), attr(d$long$visit_order, "measure"), "\\n")
+cat("visits", paste(unique(as.character(d$long$visit[order(d$long$visit)])), collapse = "|"), "\\n")
+cat("visit_ordered", is.ordered(d$long$visit), "\\n")
 cat("rows", nrow(w), nrow(d$long), nrow(d$screening), "\\n")
 cat("macnab_na", sum(is.na(w$macnab)), "\\n")
 cat("bmi_sum", format(sum(w$bmi, na.rm = TRUE), digits = 15), "\\n")
@@ -256,6 +267,10 @@ def test_the_r_script_reads_the_csvs_with_types_and_labels(rscript, built, relea
     assert out["bmi_measure"] == "scale"
     assert out["id_class"] == "character"
     assert out["visit_order"] == "numeric ordinal"
+    assert out["visit_ordered"] == "TRUE"
+    in_data = set(release.frames["long"]["visit"])
+    assert out["visits"] == "|".join(v.label.en for v in PROTOCOL.visits if v.code in in_data)
+    assert len(in_data) == len(long_frame_visits(PROTOCOL))
     assert out["rows"] == f"{N} {N * 4} {N}"
     wide = release.frames["wide"]
     assert int(out["macnab_na"]) == int(wide["macnab"].isna().sum())
@@ -268,3 +283,13 @@ def test_the_blinded_r_script_knows_only_the_masked_arms(rscript, built) -> None
     assert "SNRB" not in text
     out = rscript('source("read_release.R"); cat(levels(read_release()$wide$arm))', cwd=folder)
     assert out == "Arm A Arm B"
+
+
+def test_a_value_without_a_code_is_kept_with_its_own_label(tmp_path) -> None:
+    variables = (Variable("x", "grade", "str", "Grade", (("a", "Alpha"), ("b", "Beta"))),)
+    frame = pd.DataFrame({"grade": ["a", "legacy", None, "b"]})
+    write_sav(frame, variables, tmp_path / "x.sav")
+    data, meta_ = pyreadstat.read_sav(str(tmp_path / "x.sav"), apply_value_formats=True)
+    assert data["grade"].tolist()[:2] == ["Alpha", "legacy"]  # nothing silently dropped
+    assert data["grade"].tolist()[3] == "Beta"
+    assert meta_.variable_value_labels["grade"] == {1.0: "Alpha", 2.0: "Beta", 3.0: "legacy"}

@@ -118,7 +118,6 @@ def test_every_item_belongs_to_a_declared_section(name):
     assert {item.section for item in instrument.items} <= section_ids
 
 
-@pytest.mark.requirement("SCO-004")
 def test_versions_are_distinct_and_non_empty():
     versions = [instrument.version for instrument in INSTRUMENTS.values()]
     assert all(versions)
