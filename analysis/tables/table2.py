@@ -15,6 +15,7 @@ from analysis.stats import compare_paired, describe_continuous
 from analysis.tables import _labels as L
 from analysis.tables._categorical import between_marker, within_marker
 from analysis.tables._common import (
+    CENTRE_NOTE,
     Row,
     TableContext,
     columns,
@@ -23,7 +24,9 @@ from analysis.tables._common import (
     merge,
     numeric,
     p_cells,
+    paper_means,
     split,
+    summary_texts,
 )
 
 MARKER_NOTE = L.bi(
@@ -48,7 +51,7 @@ def measure_cells(
     base = {g: numeric(v) for g, v in split(wide, measure.column(measure.visits[0]), ctx).items()}
     try:
         desc = describe_continuous(values, decimals=measure.decimals)
-        cells = {g: desc.groups[g].text for g in values}
+        cells = summary_texts(desc, ctx, measure.decimals)
     except ValueError:
         return {g: L.NOT_AVAILABLE for g in values}, values
     if visit != measure.visits[0]:
@@ -84,7 +87,8 @@ def table2_vas(wide: pd.DataFrame, ctx: TableContext) -> dict:
         ),
         "columns": columns(wide, ctx, first=L.bi("Time of recording", "记录时间")),
         "rows": rows,
-        "notes": [MARKER_NOTE, measure.label.as_dict()],
+        "notes": [MARKER_NOTE, measure.label.as_dict()]
+        + ([CENTRE_NOTE] if paper_means(ctx) else []),
     }
 
 
@@ -122,5 +126,5 @@ def table3_function(wide: pd.DataFrame, ctx: TableContext) -> dict:
                       "the two groups", "表 3 两组腰椎功能障碍及生活质量改善情况"),
         "columns": _table3_columns(wide, ctx, visits),
         "rows": rows,
-        "notes": [MARKER_NOTE],
+        "notes": [MARKER_NOTE] + ([CENTRE_NOTE] if paper_means(ctx) else []),
     }  # fmt: skip
