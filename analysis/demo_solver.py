@@ -15,6 +15,7 @@ so what the solver accepts is what the report prints.
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass, field
 
@@ -279,7 +280,7 @@ def solve(row: Row, sizes: dict[str, int]) -> Solution:
     return refine(row, first)
 
 
-def refine(row: Row, sol: Solution, rounds: int = 40) -> Solution:
+def refine(row: Row, sol: Solution, rounds: int = 80) -> Solution:
     """Nudge free values one grid step at a time while the P value moves toward the paper's.
 
     A move keeps the order, the anchored order statistics and the printed mean (re-fixed);
@@ -297,17 +298,16 @@ def refine(row: Row, sol: Solution, rounds: int = 40) -> Solution:
             for i in range(n):
                 if i in locked:
                     continue
-                for direction in (1, -1):
-                    y = x.copy()
-                    pos = int(np.searchsorted(grid, y[i] - 1e-9)) + direction
-                    if not 0 <= pos < grid.size:
+                for direction, spread in itertools.product((1, -1, 3, -3, 10, -10), (False, True)):
+                    y = _moved(grid, x, i, direction, row)
+                    j = n - 1 - i  # a spread move: the mirrored value the other way
+                    if spread:
+                        if y is None or j in locked or j == i:
+                            continue
+                        y = _moved(grid, y, j, -direction, row)
+                    if y is None:
                         continue
-                    y[i] = grid[pos]
-                    if (i > 0 and y[i] < y[i - 1]) or (i < n - 1 and y[i] > y[i + 1]):
-                        continue
-                    if not (row.low - 1e-9 <= y[i] <= row.high + 1e-9):
-                        continue
-                    y = fix_mean(row, arm, y, row.arms[arm].centre, locked | {i})
+                    y = fix_mean(row, arm, y, row.arms[arm].centre, locked | {i, j})
                     values = {**best.values, arm: y}
                     if not any(s.sd for s in row.arms.values()):
                         n_missed, p = _fast(row, values)
@@ -331,6 +331,21 @@ def refine(row: Row, sol: Solution, rounds: int = 40) -> Solution:
         if not improved:
             break
     return best
+
+
+def _moved(grid: np.ndarray, x: np.ndarray, i: int, steps: int, row: Row) -> np.ndarray | None:
+    """Return ``x`` with value ``i`` moved ``steps`` grid steps, or None if order breaks."""
+    pos = int(np.searchsorted(grid, x[i] - 1e-9)) + steps
+    if not 0 <= pos < grid.size:
+        return None
+    y = x.copy()
+    y[i] = grid[pos]
+    n = y.size
+    if (i > 0 and y[i] < y[i - 1]) or (i < n - 1 and y[i] > y[i + 1]):
+        return None
+    if not (row.low - 1e-9 <= y[i] <= row.high + 1e-9):
+        return None
+    return y
 
 
 def _unreachable(sol: Solution) -> int:
