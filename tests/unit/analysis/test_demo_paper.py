@@ -86,11 +86,6 @@ def _load(site_code: str) -> tuple[dict, dict, pd.DataFrame]:
     return correct, paper, data.wide
 
 
-@pytest.fixture
-def loader(db):
-    return get_user_model().objects.create_user("demo-loader", password="x")
-
-
 def _check_continuous(correct: dict, paper: dict) -> None:
     ours, theirs = _cells(correct), _cells(paper)
     for ref in read_csv(REFERENCE / "paper_continuous.csv"):
@@ -120,8 +115,10 @@ def _check_continuous(correct: dict, paper: dict) -> None:
                 assert abs(float(got) - want) <= P_GAP.get(col, 0.0), (ref["source"], got)
 
 
-def test_demo_report_reproduces_the_papers_tables_and_loads_identically(loader) -> None:
+@pytest.mark.django_db
+def test_demo_report_reproduces_the_papers_tables_and_loads_identically() -> None:
     # given the paper-like demo loaded through the trial services
+    get_user_model().objects.create_user("demo-loader", password="x")
     correct, paper, wide = _load("RPT")
 
     # then every published continuous cell, P value and marker of Tables 1–3 is printed
