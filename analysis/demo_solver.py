@@ -43,6 +43,9 @@ class Row:
     ``grid`` is every value a participant can have (sorted); ``low``/``high`` bound the
     free tails; ``p`` is the published P value ("" when the paper gives only a marker;
     then ``p_aim`` is aimed at); ``zeros`` fixes leading values at the grid's minimum.
+    When the centre cannot be a median on the grid (a mean), the median is placed as near
+    it as the grid allows, unless ``median_near_mean`` is False (the tails could not then
+    give the mean).
     """
 
     key: str
@@ -54,6 +57,7 @@ class Row:
     high: float = math.inf
     zeros: dict[str, int] = field(default_factory=dict)
     decimals: int = 1
+    median_near_mean: bool = True
 
     @property
     def target_p(self) -> float:
@@ -150,7 +154,10 @@ def build_arm(row: Row, arm: str, n: int, shape: float) -> tuple[np.ndarray, lis
         else:
             a, b, ok = anchor(grid, w, text, row.decimals)
         if name == "median" and not ok:
-            median_fixed = False  # a mean printed beside quartiles: the median is free
+            median_fixed = False  # a mean printed beside quartiles: the median as near it
+            if not row.median_near_mean or lo_i in fixed or hi_i in fixed:
+                continue  # as the grid allows (unless the tails cannot then give the mean)
+            fixed[lo_i], fixed[hi_i] = a, b
             continue
         if not ok:
             missed.append(name)
