@@ -83,6 +83,31 @@ def _reachable(name: str) -> tuple[dict[str, Any], list[dict[float, tuple[float,
     return base, layers
 
 
+def ladder(name: str, rng: random.Random) -> list[tuple[float, dict[str, Any]]]:
+    """Answer sets from the lowest to the highest score, one item step at a time.
+
+    (The synthetic benchmark data, ``bench/synthetic.py``, draws its answer pools from it.)
+    """
+    items = scoring.INSTRUMENTS[name].items
+    key = SCORE_KEY[name]
+    middle = {i.id: list(i.allowed_values)[len(i.allowed_values) // 2] for i in items}
+    order = {}
+    for item in items:
+        values = list(item.allowed_values)
+        scores = [scoring.score(name, {**middle, item.id: v})[key] for v in values]
+        order[item.id] = [v for _, v in sorted(zip(scores, values, strict=True))]
+    position = dict.fromkeys(order, 0)
+    steps = [i for i, vs in order.items() for _ in range(len(vs) - 1)]
+    rng.shuffle(steps)
+    out = []
+    for item_id in [None, *steps]:
+        if item_id is not None:
+            position[item_id] += 1
+        answers = {i: order[i][p] for i, p in position.items()}
+        out.append((float(scoring.score(name, answers)[key]), answers))
+    return out
+
+
 def score_grid(name: str) -> tuple[float, ...]:
     """Every score of instrument ``name`` that some complete answer set has."""
     return tuple(sorted(_reachable(name)[1][-1]))
