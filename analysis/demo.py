@@ -1,21 +1,35 @@
-"""Synthetic trial data resembling the paper (77 participants: 38 S, 39 P), seeded.
+"""The paper-like demo trial (77 participants: 38 S, 39 P) whose report reproduces the paper.
 
 Everything goes through the trial services (registration, eligibility, consent, allocation,
-CRF saves), so the scores are computed by ``scoring`` from item-level answers chosen to hit
-per-participant targets drawn around the paper's medians and quartiles; Table 1, 4 and 5
-counts are the paper's exact counts. A few ineligible screenings feed the CONSORT diagram.
+CRF saves), so every score is computed by ``scoring`` from item-level answers. The values
+are constructed, not drawn: ``analysis.demo_solver`` places each continuous row's order
+statistics so that the report prints the paper's quartiles and centre and its test gives the
+paper's P value (``analysis.demo_targets``); Table 1, 4 and 5 counts are the paper's exact
+counts. The seed (``demo_targets.SEED``) only orders who gets which value, how a
+participant's scores line up across visits and the free text; two loads with the same seed
+give identical data. Dates run from May 2023 to July 2024 as in the paper: consent and
+randomization on the admission day, surgery after it, visits from the surgery date.
+A few ineligible screenings feed the CONSORT diagram.
 """
 
 from __future__ import annotations
 
+import functools
+import itertools
 import random
-from datetime import date, timedelta
+from dataclasses import replace
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
+import numpy as np
+from django.utils import timezone
+
 import scoring
 from analysis import demo_targets as T
+from analysis.demo_solver import Row, Solution, solve, solve_mean_sd
 from trial.demo import assessment_day, sample_answers
+from trial.edit_checks.baseline import compute_bmi
 from trial.models import Participant, Site, Visit
 from trial.protocol import get_protocol
 from trial.services.consent import consent_record
@@ -26,19 +40,54 @@ from trial.services.randomization import allocation_record
 
 PROTOCOL = "snrb_peld"
 FIRST_ADMISSION = date(2023, 5, 4)
+LAST_ADMISSION = date(2024, 7, 19)
 INELIGIBLE = 6
 SCORE_KEY = {"odi": "percent", "joa": "total", "sf36": "raw_total_8scales"}
+# Items whose contributions to the score interact (bodily pain: item 22's recode depends on
+# item 21); they are enumerated together, every other item adds its own contribution.
+JOINT = {"sf36": (("sf36_21", "sf36_22"),)}
+# Repeated measures: the dataset column prefix, the form, and whether a higher value is worse.
+MEASURES = {"vas_leg": ("vas", True), "joa": ("joa", False), "odi": ("odi", True),
+            "sf36_total": ("sf36", False)}  # fmt: skip
 
 
-def draw(rng: random.Random, q: T.Quartiles) -> float:
-    """Draw from the piecewise-linear distribution through (min, Q1, median, Q3, max)."""
-    u = rng.random() * 4
-    i = min(int(u), 3)
-    return q[i] + (q[i + 1] - q[i]) * (u - i)
+@functools.cache
+def _reachable(name: str) -> tuple[dict[str, Any], list[dict[float, tuple[float, dict]]]]:
+    """Return the base answers and, per item group, score → (previous score, change).
+
+    Dynamic programming over the items: every score a complete answer set can reach is a
+    key of the last layer; walking the layers back gives its answers.
+    """
+    items = scoring.INSTRUMENTS[name].items
+    key = SCORE_KEY[name]
+    base = {i.id: list(i.allowed_values)[0] for i in items}
+    base_score = float(scoring.score(name, base)[key])
+    joint = JOINT.get(name, ())
+    grouped = {i for group in joint for i in group}
+    groups = [*joint, *((i.id,) for i in items if i.id not in grouped)]
+    allowed = {i.id: list(i.allowed_values) for i in items}
+    layers: list[dict[float, tuple[float, dict]]] = []
+    states = [round(base_score, 6)]
+    for group in groups:
+        options = []
+        for combo in itertools.product(*(allowed[i] for i in group)):
+            change = dict(zip(group, combo, strict=True))
+            options.append((float(scoring.score(name, {**base, **change})[key]) - base_score,
+                            change))  # fmt: skip
+        layer: dict[float, tuple[float, dict]] = {}
+        for value in states:
+            for delta, change in options:
+                layer.setdefault(round(value + delta, 6), (value, change))
+        layers.append(layer)
+        states = sorted(layer)
+    return base, layers
 
 
 def ladder(name: str, rng: random.Random) -> list[tuple[float, dict[str, Any]]]:
-    """Answer sets from the lowest to the highest score, one item step at a time."""
+    """Answer sets from the lowest to the highest score, one item step at a time.
+
+    (The synthetic benchmark data, ``bench/synthetic.py``, draws its answer pools from it.)
+    """
     items = scoring.INSTRUMENTS[name].items
     key = SCORE_KEY[name]
     middle = {i.id: list(i.allowed_values)[len(i.allowed_values) // 2] for i in items}
@@ -59,9 +108,40 @@ def ladder(name: str, rng: random.Random) -> list[tuple[float, dict[str, Any]]]:
     return out
 
 
-def answers_for(name: str, target: float, rng: random.Random) -> dict[str, Any]:
-    """Return item answers whose score is the closest reachable to ``target``."""
-    return min(ladder(name, rng), key=lambda pair: abs(pair[0] - target))[1]
+def score_grid(name: str) -> tuple[float, ...]:
+    """Every score of instrument ``name`` that some complete answer set has."""
+    return tuple(sorted(_reachable(name)[1][-1]))
+
+
+def answers_for(name: str, target: float) -> dict[str, Any]:
+    """Return complete item answers whose score is exactly ``target`` (a grid value)."""
+    base, layers = _reachable(name)
+    answers, value = dict(base), round(float(target), 6)
+    for layer in reversed(layers):
+        value, change = layer[value]
+        answers.update(change)
+    got = float(scoring.score(name, answers)[SCORE_KEY[name]])
+    if abs(got - target) > 1e-6:
+        raise ValueError(f"{name}: answers score {got}, not {target}")
+    return answers
+
+
+def _rows() -> tuple[Row, ...]:
+    rows = []
+    for row in (*T.TABLE1, *T.TABLE2, *T.TABLE3):
+        if not row.grid:  # a score whose grid is what the instrument's items can reach
+            row = replace(row, grid=score_grid(MEASURES[_measure_key(row.key)][0]))
+        rows.append(row)
+    return tuple(rows)
+
+
+@functools.cache
+def solved() -> dict[str, Solution]:
+    """The constructed values of every continuous row (deterministic, cached)."""
+    out = {}
+    for row in _rows():
+        out[row.key] = (solve_mean_sd if row.arms["S"].sd else solve)(row, T.N)
+    return out
 
 
 def _assigned(rng: random.Random, arm: str) -> dict[str, list[Any]]:
@@ -73,42 +153,83 @@ def _assigned(rng: random.Random, arm: str) -> dict[str, list[Any]]:
     return out
 
 
-def _vas(rng: random.Random, arm: str, visit: str) -> dict[str, Decimal]:
-    leg = draw(rng, T.CONTINUOUS[f"vas:{visit}"][arm])
-    back = max(0.0, leg * rng.uniform(0.4, 0.9))
-    return {"leg_vas": Decimal(f"{leg:.1f}"), "back_vas": Decimal(f"{back:.1f}")}
+def _measure_key(column: str) -> str:
+    for prefix in MEASURES:
+        if column.startswith(prefix + "_"):
+            return prefix
+    return ""
 
 
-def _baseline(rng: random.Random, arm: str, k: int, cats: dict, admission: date) -> dict:
-    mean, sd = T.BMI[arm]
-    bmi = min(29.9, max(18.6, rng.gauss(mean, sd)))
-    height = rng.uniform(1.55, 1.82)
-    age = draw(rng, T.CONTINUOUS["age"][arm])
+def _per_participant(rng: random.Random) -> dict[str, dict[str, list[float]]]:
+    """Spread each row's sorted values over the participants of each arm.
+
+    Table 1 rows are shuffled. A repeated measure follows one latent severity per
+    participant (with some noise per visit), so a participant's pain falls after treatment
+    and the scales agree with each other.
+    """
+    solution = solved()
+    severity = {arm: [rng.random() for _ in range(n)] for arm, n in T.N.items()}
+    out: dict[str, dict[str, list[float]]] = {arm: {} for arm in T.N}
+    for key, sol in solution.items():
+        prefix = _measure_key(key)
+        for arm, values in sol.values.items():
+            n = T.N[arm]
+            if not prefix:
+                order = list(range(n))
+                rng.shuffle(order)
+            else:
+                worse = MEASURES[prefix][1]
+                noisy = [s + rng.gauss(0, 0.12) for s in severity[arm]]
+                order = sorted(range(n), key=lambda k: noisy[k], reverse=not worse)
+            column = [0.0] * n
+            for value, k in zip(np.sort(values), order, strict=True):
+                column[k] = float(value)
+            out[arm][key] = column
+    return out
+
+
+def _height_weight(rng: random.Random, bmi: float) -> tuple[Decimal, Decimal]:
+    """Return a height and weight whose BMI (as the EDC computes it) is ``bmi``."""
+    start = rng.randint(1550, 1820)
+    for tenth in itertools.chain(range(start, 1900), range(start, 1450, -1)):
+        height = Decimal(tenth) / 10
+        weight = Decimal(f"{bmi * float(height / 100) ** 2:.1f}")
+        if compute_bmi(height, weight) == Decimal(f"{bmi:.1f}"):
+            return height, weight
+    raise ValueError(f"no height and weight for BMI {bmi}")
+
+
+def _baseline(ctx: dict, admission: date) -> dict:
+    rng, cats, k, v = ctx["rng"], ctx["cats"], ctx["k"], ctx["values"]
+    height, weight = _height_weight(rng, v["bmi"][k])
     return {
         "sex": cats["sex"][k],
-        "date_of_birth": admission - timedelta(days=int(age * 365.25)),
-        "height_cm": Decimal(f"{height * 100:.1f}"),
-        "weight_kg": Decimal(f"{bmi * height * height:.1f}"),
+        "date_of_birth": admission - timedelta(days=round(v["age_years"][k] * 365.25)),
+        "height_cm": height,
+        "weight_kg": weight,
         "herniation_level": cats["herniation_level"][k],
         "pfirrmann_grade": cats["pfirrmann_grade"][k],
-        "leg_pain_duration_days": int(draw(rng, T.CONTINUOUS["duration"][arm])),
+        "leg_pain_duration_days": int(v["leg_pain_duration_days"][k]),
         **{f: cats[f][k] for f in ("numbness", "weakness", "back_pain", "hypertension",
                                    "diabetes")},
     }  # fmt: skip
 
 
-def _answers(form: str, visit: str, arm: str, k: int, ctx: dict) -> dict[str, Any]:
-    rng, cats, p = ctx["rng"], ctx["cats"][arm], ctx["participant"]
+def _answers(form: str, visit: str, ctx: dict) -> dict[str, Any]:
+    rng, cats, p, k, v = ctx["rng"], ctx["cats"], ctx["participant"], ctx["k"], ctx["values"]
     if form == "vas":
-        return _vas(rng, arm, visit)
-    if form in SCORE_KEY:
-        return answers_for(form, draw(rng, T.CONTINUOUS[f"{form}:{visit}"][arm]), rng)
+        leg = v[f"vas_leg_{visit}"][k]
+        back = round(leg * rng.uniform(0.4, 0.9), 1)
+        return {"leg_vas": Decimal(f"{leg:.1f}"), "back_vas": Decimal(f"{back:.1f}")}
+    column = {"odi": "odi", "joa": "joa", "sf36": "sf36_total"}.get(form)
+    if column:
+        return answers_for(form, v[f"{column}_{visit}"][k])
     if form == "baseline":
-        return _baseline(rng, arm, k, cats, p.admission_date)
+        return _baseline(ctx, p.admission_date)
     answers = sample_answers(form, p, visit_code=visit, rng=rng)
     if form == "peld":
-        answers["duration_minutes"] = int(draw(rng, T.CONTINUOUS["surgery_minutes"][arm]))
-        answers["blood_loss_ml"] = int(round(draw(rng, T.CONTINUOUS["blood_loss"][arm]), -1))
+        answers["duration_minutes"] = int(v["surgery_minutes"][k])
+        answers["blood_loss_ml"] = int(v["blood_loss_ml"][k])
     elif form == "discharge":
         answers["discharge_date"] = p.admission_date + timedelta(days=ctx["stay"])
         answers["mri_date"] = answers["discharge_date"] - timedelta(days=1)
@@ -130,7 +251,7 @@ def _outcome(cats: dict, k: int, answers: dict) -> dict[str, Any]:
     }
 
 
-def _fill(actor: Any, participant: Participant, arm: str | None, k: int, ctx: dict,
+def _fill(actor: Any, participant: Participant, arm: str | None, ctx: dict,
           *, before_randomization: bool) -> None:  # fmt: skip
     protocol = get_protocol(participant.protocol_code)
     ctx["participant"] = participant
@@ -139,7 +260,7 @@ def _fill(actor: Any, participant: Participant, arm: str | None, k: int, ctx: di
         if definition.before_randomization != before_randomization:
             continue
         for form in protocol.forms_for(definition, arm):
-            answers = _answers(form.code, visit.code, arm or ctx["arm"], k, ctx)
+            answers = _answers(form.code, visit.code, ctx)
             answers.setdefault(form.date_field, assessment_day(participant, visit.code))
             crf_save(actor=actor, participant=participant, form_code=form.code, visit=visit,
                      complete=True, answers=answers)  # fmt: skip
@@ -156,7 +277,19 @@ def _enrol(actor: Any, site: Site, number: int, admission: date, answers: dict) 
     return participant
 
 
-def demo_report_trial_load(*, actor: Any, site: Site, seed: int = 20230504) -> list[Participant]:
+def admission_dates(count: int) -> list[date]:
+    """Admissions spread evenly from May 2023 to July 2024 (the paper's enrolment period)."""
+    span = (LAST_ADMISSION - FIRST_ADMISSION).days
+    return [FIRST_ADMISSION + timedelta(days=round(i * span / (count - 1))) for i in range(count)]
+
+
+def surgery_day(admission: date, stay: int) -> date:
+    """PELD 1–4 days after admission (the S group's SNRB the day before), ≥ 3 days before
+    discharge (the post-op day 3 visit is in hospital)."""
+    return admission + timedelta(days=min(max(1, stay - 3), 4))
+
+
+def demo_report_trial_load(*, actor: Any, site: Site, seed: int = T.SEED) -> list[Participant]:
     """Create the paper-like demo trial at ``site`` (77 randomized + a few ineligible)."""
     rng = random.Random(seed)
     protocol = get_protocol(PROTOCOL)
@@ -164,26 +297,29 @@ def demo_report_trial_load(*, actor: Any, site: Site, seed: int = 20230504) -> l
     arms = ["S"] * T.N["S"] + ["P"] * T.N["P"]
     rng.shuffle(arms)
     cats = {arm: _assigned(rng, arm) for arm in T.N}
+    values = _per_participant(rng)
     seen = dict.fromkeys(T.N, 0)
     created = []
-    for number, arm in enumerate(arms, start=1):
-        admission = FIRST_ADMISSION + timedelta(days=int(number * 5.3))
+    local = timezone.get_current_timezone()
+    for number, (arm, admission) in enumerate(zip(arms, admission_dates(len(arms)),
+                                                  strict=True), start=1):  # fmt: skip
         k, seen[arm] = seen[arm], seen[arm] + 1
-        stay = int(round(draw(rng, T.CONTINUOUS["stay"][arm])))
-        ctx = {"rng": rng, "cats": cats, "arm": arm, "stay": max(stay, 4)}
+        stay = int(values[arm]["length_of_stay_days"][k])
+        ctx = {"rng": rng, "cats": cats[arm], "values": values[arm], "k": k, "stay": stay}
         p = _enrol(actor, site, number, admission, yes)
         consent_record(actor=actor, participant=p, version=protocol.consent_versions[-1],
                        consent_date=admission, obtained_by=actor)  # fmt: skip
-        surgery = admission + timedelta(days=max(1, ctx["stay"] - 3))
         p = participant_set_dates(actor=actor, participant=p, admission_date=admission,
-                                  surgery_date=surgery)  # fmt: skip
-        _fill(actor, p, None, k, ctx, before_randomization=True)
-        allocation_record(actor=actor, participant=p, arm=arm, randomization_number=f"{number:03d}")
+                                  surgery_date=surgery_day(admission, stay))  # fmt: skip
+        _fill(actor, p, None, ctx, before_randomization=True)
+        randomized = datetime.combine(admission, time(16, 0), tzinfo=local)
+        allocation_record(actor=actor, participant=p, arm=arm, allocated_at=randomized,
+                          randomization_number=f"{number:03d}")  # fmt: skip
         p.refresh_from_db()
-        _fill(actor, p, arm, k, ctx, before_randomization=False)
+        _fill(actor, p, arm, ctx, before_randomization=False)
         created.append(p)
     exclusions = [c.code for c in protocol.criteria if c.kind == "exclusion"]
-    for i in range(INELIGIBLE):
+    for i, day in enumerate(admission_dates(INELIGIBLE + 2)[1:-1]):
         answers = {**yes, exclusions[i % len(exclusions)]: True}
-        _enrol(actor, site, len(arms) + i + 1, FIRST_ADMISSION + timedelta(days=7 * i), answers)
+        _enrol(actor, site, len(arms) + i + 1, day + timedelta(days=2), answers)
     return created

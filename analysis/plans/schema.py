@@ -87,6 +87,9 @@ class AnalysisPlan:
     excellent_good: tuple[str, ...]
     primary: PrimaryOutcome
     treatment_forms: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # The centre the paper prints beside "(Q1, Q3)": "median", or "mean" (paper mode prints
+    # it so; the correct mode always prints the median).
+    paper_iqr_centre: Literal["median", "mean"] = "median"
     per_protocol_form: tuple[str, str] = ("", "")
     sample_size_inputs: dict[str, float] = field(default_factory=dict)
     alpha: float = 0.05

@@ -88,6 +88,7 @@ SNRB_PELD_PLAN = register_plan(
         excellent_good=("excellent", "good"),
         treatment_forms={"S": ("snrb", "peld"), "P": ("peld",)},
         per_protocol_form=("month_3", "outcome"),
+        paper_iqr_centre="mean",  # SAP: the paper prints means in its "(Q1, Q3)" rows
         primary=PrimaryOutcome(
             "vas_leg",
             "postop_day_3",

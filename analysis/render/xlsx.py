@@ -39,6 +39,9 @@ STATISTICS: dict[str, list[tuple[str, dict[str, str], str]]] = {
     "median_iqr": [("median", {"en": "Median", "zh": "中位数"}, ONE_DECIMAL),
                    ("q1", {"en": "Q1", "zh": "Q1"}, ONE_DECIMAL),
                    ("q3", {"en": "Q3", "zh": "Q3"}, ONE_DECIMAL)],
+    "mean_iqr": [("mean", {"en": "Mean", "zh": "均数"}, ONE_DECIMAL),
+                 ("q1", {"en": "Q1", "zh": "Q1"}, ONE_DECIMAL),
+                 ("q3", {"en": "Q3", "zh": "Q3"}, ONE_DECIMAL)],
 }  # fmt: skip
 MARK = {"en": "Mark", "zh": "标记"}
 EFFECT_PARTS = [("label", {"en": "Effect", "zh": "效应量"}, None),

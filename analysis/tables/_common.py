@@ -22,10 +22,12 @@ import pandas as pd
 
 from analysis.plans.schema import AnalysisPlan, Label, Variable
 from analysis.stats import (
+    ContinuousDescription,
     TestResult,
     compare_categorical_both,
     compare_continuous,
     describe_continuous,
+    format_median_iqr,
     format_n_pct,
     format_p,
 )
@@ -98,11 +100,16 @@ def fmt_effect(result: TestResult | None) -> str:
     return f"{prefix} {est:.2f}{unit} ({lo:.2f}{unit}, {hi:.2f}{unit})"
 
 
-def summary_values(desc: Any, group: str) -> dict[str, Any]:
-    """Return the numbers behind a continuous cell: n and mean, SD or median, Q1, Q3."""
+def summary_values(desc: Any, group: str, *, means: bool = False) -> dict[str, Any]:
+    """Return the numbers behind a continuous cell: n and mean, SD or median, Q1, Q3.
+
+    ``means``: the cell prints the mean beside (Q1, Q3) (paper mode, ``paper_means``).
+    """
     g = desc.groups[group]
     if desc.kind == "mean_sd":
         return {"kind": "mean_sd", "n": g.n, "mean": g.mean, "sd": g.sd}
+    if means:
+        return {"kind": "mean_iqr", "n": g.n, "mean": g.mean, "q1": g.q1, "q3": g.q3}
     return {"kind": "median_iqr", "n": g.n, "median": g.median, "q1": g.q1, "q3": g.q3}
 
 
@@ -183,14 +190,34 @@ def numeric(series: pd.Series) -> np.ndarray:
     return pd.to_numeric(series, errors="coerce").to_numpy(dtype=float)
 
 
+CENTRE_NOTE = L.bi(
+    "Paper mode: the centre beside (Q1, Q3) is the mean, as the paper prints it.",
+    "论文模式：(Q1, Q3) 前的数值为均数，与原文一致。",
+)
+
+
+def paper_means(ctx: TableContext) -> bool:
+    """Whether this table prints means beside (Q1, Q3) (paper mode of a plan that says so)."""
+    return ctx.mode == "paper" and ctx.plan.paper_iqr_centre == "mean"
+
+
+def summary_texts(desc: ContinuousDescription, ctx: TableContext, decimals: int) -> dict:
+    """Return each group's cell: the SAP's format, or the paper's "mean (Q1, Q3)"."""
+    if desc.kind != "median_iqr" or not paper_means(ctx):
+        return {g: s.text for g, s in desc.groups.items()}
+    return {g: format_median_iqr(s.mean, s.q1, s.q3, decimals=decimals)
+            for g, s in desc.groups.items()}  # fmt: skip
+
+
 def continuous_row(wide: pd.DataFrame, var: Variable, ctx: TableContext) -> Row:
     """One row: mean ± SD or median (Q1, Q3) per group, and the SAP's two-arm test."""
     groups = {g: numeric(v) for g, v in split(wide, var.column, ctx).items()}
     row: Row = {"cells": {"label": label_cell(var.label)}, "level": 0}
     try:
         desc = describe_continuous(groups, decimals=var.decimals)
-        row["cells"].update({g: desc.groups[g].text for g in ctx.groups})
-        row["values"] = {g: summary_values(desc, g) for g in ctx.groups}
+        texts = summary_texts(desc, ctx, var.decimals)
+        row["cells"].update({g: texts[g] for g in ctx.groups})
+        row["values"] = {g: summary_values(desc, g, means=paper_means(ctx)) for g in ctx.groups}
     except ValueError:
         row["cells"].update({g: L.NOT_AVAILABLE for g in ctx.groups})
     if ctx.pooled:

@@ -7,12 +7,14 @@ import pandas as pd
 from analysis.tables import _labels as L
 from analysis.tables._categorical import binary_row, categorical_rows
 from analysis.tables._common import (
+    CENTRE_NOTE,
     Row,
     TableContext,
     columns,
     continuous_row,
     finish_table,
     without_tests,
+    paper_means,
 )
 
 
@@ -52,6 +54,7 @@ def _notes(ctx: TableContext) -> list[dict[str, str]]:
              "(Q1, Q3).", "计量资料：两组 Shapiro-Wilk 检验 P > 0.05 时以均数 ± 标准差表示，"
              "否则以中位数 (Q1, Q3) 表示。"),
         mode_note(ctx),
+        *([CENTRE_NOTE] if paper_means(ctx) else []),
     ]  # fmt: skip
 
 

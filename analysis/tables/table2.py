@@ -15,6 +15,7 @@ from analysis.stats import compare_paired, describe_continuous
 from analysis.tables import _labels as L
 from analysis.tables._categorical import between_marker, within_marker
 from analysis.tables._common import (
+    CENTRE_NOTE,
     Row,
     TableContext,
     columns,
@@ -24,8 +25,10 @@ from analysis.tables._common import (
     merge,
     numeric,
     p_cells,
+    paper_means,
     split,
     summary_values,
+    summary_texts,
 )
 
 MARKER_NOTE = L.bi(
@@ -66,9 +69,9 @@ def measure_cells(
     base = {g: numeric(v) for g, v in split(wide, measure.column(measure.visits[0]), ctx).items()}
     try:
         desc = describe_continuous(values, decimals=measure.decimals)
-        cells = {g: desc.groups[g].text for g in values}
+        cells = summary_texts(desc, ctx, measure.decimals)
         if summaries is not None:
-            summaries.update({g: summary_values(desc, g) for g in values})
+            summaries.update({g: summary_values(desc, g, means=paper_means(ctx)) for g in values})
     except ValueError:
         return {g: L.NOT_AVAILABLE for g in values}, values
     if visit != measure.visits[0]:
@@ -107,7 +110,8 @@ def table2_vas(wide: pd.DataFrame, ctx: TableContext) -> dict:
             ),
             "columns": columns(wide, ctx, first=L.bi("Time of recording", "记录时间")),
             "rows": rows,
-            "notes": [_values_note(measure.label.as_dict()), MARKER_NOTE],
+            "notes": [_values_note(measure.label.as_dict()), MARKER_NOTE]
+            + ([CENTRE_NOTE] if paper_means(ctx) else []),
         },
         ctx,
     )
@@ -151,5 +155,5 @@ def table3_function(wide: pd.DataFrame, ctx: TableContext) -> dict:
                       "the two groups", "表 3 两组腰椎功能障碍及生活质量改善情况"),
         "columns": _table3_columns(wide, ctx, visits),
         "rows": rows,
-        "notes": [MARKER_NOTE],
+        "notes": [MARKER_NOTE] + ([CENTRE_NOTE] if paper_means(ctx) else []),
     }, ctx)  # fmt: skip

@@ -2,6 +2,7 @@
 
 import random
 import secrets
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -368,12 +369,19 @@ def participant_randomize(*, actor: Any, participant: Participant) -> Allocation
 
 
 def allocation_record(
-    *, actor: Any, participant: Participant, arm: str, randomization_number: str, **source: Any
+    *,
+    actor: Any,
+    participant: Participant,
+    arm: str,
+    randomization_number: str,
+    allocated_at: datetime | None = None,
+    **source: Any,
 ) -> Allocation:
     """Write the allocation of a consented participant and schedule the arm's visits.
 
     Called by ``participant_randomize`` inside its transaction; tests and data migration
-    of a trial randomized elsewhere call it directly to place a participant in an arm.
+    of a trial randomized elsewhere call it directly to place a participant in an arm,
+    with ``allocated_at`` the time it was randomized there (audited; default: now).
     """
     with transaction.atomic():
         locked = participant_qs_for_update(participant.pk).get()
@@ -394,6 +402,9 @@ def allocation_record(
                 )
         except IntegrityError as exc:  # the one-to-one backstops
             raise AlreadyAllocated() from exc
+        if allocated_at is not None:  # auto_now_add ignores a value given to create()
+            Allocation.objects.filter(pk=allocation.pk).update(allocated_at=allocated_at)
+            allocation.allocated_at = allocated_at
         locked.status = Participant.Status.RANDOMIZED
         locked.revision += 1
         locked.save(update_fields=["status", "revision", "updated_at"])
@@ -405,6 +416,7 @@ def allocation_record(
             changes={
                 "arm": (None, arm),
                 "randomization_number": (None, randomization_number),
+                **({"allocated_at": (None, allocated_at.isoformat())} if allocated_at else {}),
                 "status": (Participant.Status.CONSENTED, Participant.Status.RANDOMIZED),
             },
         )

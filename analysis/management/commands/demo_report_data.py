@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from analysis.demo import demo_report_trial_load
+from analysis.demo_targets import SEED
 from trial.models import Site
 
 
@@ -16,7 +17,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--site", default="RPT", help="Site code (created if missing)")
         parser.add_argument("--user", default="", help="Acting username (default: first superuser)")
-        parser.add_argument("--seed", type=int, default=20230504)
+        parser.add_argument("--seed", type=int, default=SEED, help="Generator seed (stored)")
 
     def handle(self, *args: Any, **options: Any) -> None:
         users = get_user_model().objects
