@@ -171,6 +171,20 @@ class BlindingPolicy:
         return ~Q(form_code__in=hidden) if hidden else Q()
 
     # AUDIT
+    def audit_rows(self, qs: QuerySet) -> QuerySet:
+        """Return audit rows without those about hidden visits, forms and their queries."""
+        if not self.blinded:
+            return qs
+        hidden = Q()
+        for code in self.hidden_form_codes():  # "<trial id> <visit|log> <form> #<seq>"
+            hidden |= Q(
+                object_type__in=("trial.forminstance", "trial.query"),
+                object_repr__contains=f" {code} #",
+            )
+        for code in self.hidden_visit_codes():  # "<trial id> <visit>"
+            hidden |= Q(object_type="trial.visit", object_repr__endswith=f" {code}")
+        return qs.exclude(hidden) if hidden else qs
+
     def audit_changes(self, event: Any, form: FormDef | None = None) -> dict[str, Any]:
         """Return the event's changes as the user may read them (masked, never altered)."""
         changes = event.changes or {}

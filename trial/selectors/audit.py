@@ -43,6 +43,7 @@ def audit_event_list(user: Any, filters: AuditFilter) -> QuerySet[AuditEvent]:
     qs = AuditEvent.objects.filter(
         Q(site__isnull=True) | Q(site__in=sites_for(user, Action.VIEW_AUDIT))
     )
+    qs = policy_for(user).audit_rows(qs)  # no row about what blinding hides
     if filters.participant:
         qs = qs.filter(_participant_condition(filters.participant.strip()))
     if filters.form:

@@ -36,7 +36,12 @@ def crf_blinded_texts_review(
     wording = {}
     for name in formdef.free_text_fields:
         stored = getattr(data, name, "") or ""
-        given = (texts.get(name) or "").strip()[:MAX_TEXT]
+        given = (texts.get(name) or "").strip()
+        if len(given) > MAX_TEXT:
+            raise TrialError(
+                _("The wording is too long: at most %(n)s characters.") % {"n": MAX_TEXT},
+                code="too_long",
+            )
         wording[name] = given if stored else ""
     old = (dict(locked.blinded_texts or {}), locked.blinded_texts_revision)
     locked.blinded_texts, locked.blinded_texts_revision = wording, locked.revision
