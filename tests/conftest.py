@@ -122,7 +122,7 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
             continue
         if services_required():
             pytest.fail(f"EDC_REQUIRE_SERVICES=1 but {reason} (needed: {name})")
-        # reported at the test's own line, as a skip marker would be
+        # reported at the test's own line, as a skip marker would be (pytest's own switch)
         raise pytest.skip.Exception(f"{reason} (needed: {name})", _use_item_location=True)
 
 

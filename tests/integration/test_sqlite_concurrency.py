@@ -59,7 +59,7 @@ def sqlite_demo_server(tmp_path):
                             cwd=REPO, env=env, stdout=log.open("wb"),
                             stderr=subprocess.STDOUT)  # fmt: skip
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 120  # a loaded machine starts Django slowly
     while True:
         try:
             urllib.request.urlopen(f"{base}/healthz", timeout=5).read()
