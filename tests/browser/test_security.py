@@ -32,8 +32,7 @@ def _run(creator, sites: list[str]) -> ReportRun:
 
 
 @pytest.mark.parametrize("language", ["en", "zh-hans"])
-def test_site_investigator_reports_on_own_site_only(page, language, settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path
+def test_site_investigator_reports_on_own_site_only(page, language):
     s01 = SiteFactory(code="S01")
     SiteFactory(code="S02")
     statistician = user_with_role(Role.STATISTICIAN, site=None, username="stat")
