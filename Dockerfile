@@ -7,7 +7,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     DJANGO_SETTINGS_MODULE=config.settings
 
 RUN apt-get update \
- && apt-get install -y --no-install-recommends curl \
+ && apt-get install -y --no-install-recommends curl fonts-liberation2 fonts-droid-fallback \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --create-home --uid 10001 edc
 
