@@ -124,7 +124,7 @@ def body_rows(table: dict, language: str) -> list[tuple[list[str], int]]:
     for row in table["rows"]:
         cells = [cell_text(row["cells"].get(c["key"], ""), language) for c in table["columns"]]
         if row.get("disagree"):
-            cells[0] += " †"
+            cells[0] += NBSP + "†"
         rows.append((cells, int(row.get("level") or 0)))
     return rows
 
