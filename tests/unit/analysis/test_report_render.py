@@ -320,3 +320,33 @@ def test_the_plan_can_omit_baseline_p_values() -> None:
     assert [c["key"] for c in table["columns"]] == ["label", "S", "P"]
     assert all(r.get("p_value") is None for r in table["rows"])
     assert any("CONSORT" in n["en"] for n in table["notes"])
+
+
+def test_xlsx_keeps_formula_like_text_as_text() -> None:
+    result = report_result()
+    result["tables"][3]["rows"][0]["cells"]["label"] = {"en": "=1+1", "zh": "=1+1"}
+    result["tables"][3]["notes"].append({"en": "=HYPERLINK(1)", "zh": "=HYPERLINK(1)"})
+    wb = openpyxl.load_workbook(io.BytesIO(render_xlsx(result, meta("en"))))
+    ws = wb["table4"]
+    assert all(c.data_type != "f" for row in ws.iter_rows() for c in row)
+    assert ws["A4"].value == "=1+1 †"
+
+
+def test_docx_in_the_papers_layout_has_chinese_body_and_bilingual_captions() -> None:
+    doc = Document(io.BytesIO(render_docx(report_result(), meta("zh_en"))))
+    texts = [p.text for p in doc.paragraphs]
+    at = texts.index("表 1 两组病人一般资料")
+    assert texts[at + 1] == "Table 1. General data of patients in the two groups"
+    assert doc.tables[0].rows[0].cells[0].text == "特征"
+    fonts = doc.styles["Normal"].element.rPr.find(qn("w:rFonts"))
+    assert fonts.get(qn("w:eastAsia")) == "SimSun"
+
+
+@pytest.mark.parametrize(
+    ("asked", "stored"),
+    [("en-us", "en"), ("zh-hans", "zh"), ("zh", "zh"), ("zh_en", "zh_en"), ("fr", "en")],
+)
+def test_report_language_option(asked, stored) -> None:
+    from analysis.services import report_language
+
+    assert report_language(asked) == stored
