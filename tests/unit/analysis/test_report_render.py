@@ -350,3 +350,16 @@ def test_report_language_option(asked, stored) -> None:
     from analysis.services import report_language
 
     assert report_language(asked) == stored
+
+
+def test_the_screen_header_of_table3_has_two_levels() -> None:
+    from analysis.templatetags.analysis_tags import header_rows
+
+    table3 = report_result()["tables"][2]
+    top, sub = header_rows(table3)
+    assert [(h["text"], h["colspan"], h["rowspan"]) for h in top[:3]] == [
+        ("Rating scale", 1, 2),
+        ("S group (n = 38)", 2, 1),
+        ("P group (n = 39)", 2, 1),
+    ]
+    assert [h["text"] for h in sub] == ["On admission", "3 months after surgery"] * 2
