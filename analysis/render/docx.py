@@ -249,9 +249,9 @@ def render_docx(result: dict, meta: dict) -> bytes:
     if fitted_tables and fitted_tables[0][4].landscape:
         _page(doc.sections[0], landscape=True)
         sections.landscape = True
-    for table, header, rows, spans, fitted in fitted_tables:
+    for number, (table, header, rows, spans, fitted) in enumerate(fitted_tables, start=1):
         sections.use(fitted.landscape)
-        for line in caption_lines(table, language):
+        for line in caption_lines(table, language, number):
             _caption(doc, line)
         add_table(doc, header, rows, spans, fitted)
         _notes(doc, note_lines(table, body), language)

@@ -218,12 +218,12 @@ def render_pdf(result: dict, meta: dict) -> bytes:
     story: list = [Paragraph(markup(f"{cell_text(TITLE, body)} #{meta['run_id']}"), st["title"])]
     fitted_tables = [(table, *fitted_table(table, language)) for table in result["tables"]]
     current = "landscape" if fitted_tables and fitted_tables[0][4].landscape else "portrait"
-    for table, header, rows, spans, fitted in fitted_tables:
+    for number, (table, header, rows, spans, fitted) in enumerate(fitted_tables, start=1):
         wanted = "landscape" if fitted.landscape else "portrait"
         if wanted != current:
             story += [NextPageTemplate(wanted), PageBreak()]
             current = wanted
-        story += [_caption(line, st["caption"]) for line in caption_lines(table, language)]
+        story += [_caption(line, st["caption"]) for line in caption_lines(table, language, number)]
         story.append(_table(header, rows, spans, fitted))
         prefix = "注：" if body == "zh" else "Note: "
         notes = note_lines(table, body)

@@ -186,7 +186,8 @@ def test_docx_has_numbered_captions_no_headings_and_no_stray_lines(docx_en) -> N
         p.style.name for p in doc.paragraphs if p.style.name.startswith(("Heading", "Title"))
     ]
     captions = [t for t in texts if t.startswith("Table ")]
-    assert [c.split(".")[0] for c in captions] == [f"Table {i}" for i in range(1, 6)]
+    assert [c.split(".")[0] for c in captions] == [f"Table {i}" for i in range(1, 7)]
+    assert captions[5] == "Table 6. Primary outcome and adjusted analyses (beyond the paper)"
     first = next(p for p in doc.paragraphs if p.text.startswith("Table 1."))
     assert first.runs[0].text == "Table 1."
     assert first.runs[0].bold
