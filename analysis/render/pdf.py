@@ -40,6 +40,7 @@ from analysis.render.docx import (
     CAPTION_NUMBER,
     CONSORT_TITLE,
     FIGURE,
+    INPUT_HEADER,
     INPUTS,
     TITLE,
     body_language,
@@ -242,8 +243,9 @@ def render_pdf(result: dict, meta: dict) -> bytes:
                                    *[_caption(c, st["caption"]) for c in captions]]))  # fmt: skip
     story.append(_caption(cell_text(INPUTS, body), st["caption"]))
     inputs = [([k, v], 0) for k, v in inputs_rows(meta)]
-    fitted = layout.fit_columns([["", ""]], inputs, font_size=8)
-    story.append(_table([["", ""]], inputs, [], fitted))
+    head = [[cell_text(INPUT_HEADER[0], body), cell_text(INPUT_HEADER[1], body)]]
+    fitted = layout.fit_columns(head, inputs, font_size=8)
+    story.append(_table(head, inputs, [], fitted))
     buffer = io.BytesIO()
     doc = BaseDocTemplate(buffer, pagesize=A4, title=cell_text(TITLE, body),
                           author="EDC report", leftMargin=layout.MARGIN,
