@@ -33,6 +33,7 @@ from analysis.render.text import (
 
 TITLE = {"en": "Statistical report", "zh": "统计分析报告"}
 INPUTS = {"en": "Inputs (for reproduction)", "zh": "输入（用于重现）"}
+INPUT_HEADER = ({"en": "Input", "zh": "输入项"}, {"en": "Value", "zh": "值"})
 CONSORT_TITLE = {"en": "CONSORT 2010 flow diagram", "zh": "CONSORT 2010 流程图"}
 FIGURE = {"en": "Figure {n}. {title}", "zh": "图 {n} {title}"}
 RULE_HEAVY, RULE_LIGHT = 12, 6  # eighths of a point: 1.5 pt and 0.75 pt
@@ -249,9 +250,9 @@ def render_docx(result: dict, meta: dict) -> bytes:
     if fitted_tables and fitted_tables[0][4].landscape:
         _page(doc.sections[0], landscape=True)
         sections.landscape = True
-    for table, header, rows, spans, fitted in fitted_tables:
+    for number, (table, header, rows, spans, fitted) in enumerate(fitted_tables, start=1):
         sections.use(fitted.landscape)
-        for line in caption_lines(table, language):
+        for line in caption_lines(table, language, number):
             _caption(doc, line)
         add_table(doc, header, rows, spans, fitted)
         _notes(doc, note_lines(table, body), language)
@@ -271,8 +272,9 @@ def render_docx(result: dict, meta: dict) -> bytes:
             _caption(doc, template.format(n=n, title=text))
     _caption(doc, cell_text(INPUTS, body))
     inputs = [([k, v], 0) for k, v in inputs_rows(meta)]
-    fitted = layout.fit_columns([["", ""]], inputs, font_size=8)
-    add_table(doc, [["", ""]], inputs, [], fitted)
+    head = [[cell_text(INPUT_HEADER[0], body), cell_text(INPUT_HEADER[1], body)]]
+    fitted = layout.fit_columns(head, inputs, font_size=8)
+    add_table(doc, head, inputs, [], fitted)
     buffer = io.BytesIO()
     doc.save(buffer)
     return buffer.getvalue()

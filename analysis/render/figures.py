@@ -141,14 +141,19 @@ def _wrap(text: str, width: int, bullet: str = "") -> list[str]:
     return [(bullet if i == 0 else " " * 2 * len(bullet)) + line for i, line in enumerate(lines)]
 
 
+FLOW_SIZE = (7.0, 8.2)
+
+
 def _consort_axes(consort: dict, language: str):
     t = lambda key: cell_text(CONSORT_LABELS[key], language)  # noqa: E731
     zh = language.startswith("zh")
     chars = 22 if zh else 44
     n = lambda v: f"(n = {v})"  # noqa: E731
     arms = list(consort["arms"].items())
-    fig, ax = plt.subplots(figsize=(7.0, 8.2))
+    fig = plt.figure(figsize=FLOW_SIZE)
+    ax = fig.add_axes((0, 0, 1, 1))
     ax.set_axis_off()
+    lowest = 1.0
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1)
     x0 = 0.5
@@ -189,8 +194,12 @@ def _consort_axes(consort: dict, language: str):
         analysed = _wrap(f"{t('analysed_itt')} {n(flow['analysed_itt'])}", per_chars)
         analysed += _wrap(f"{t('analysed_pp')} {n(flow['analysed_pp'])}", per_chars)
         _arrow(ax, (cx, b2), (cx, b2 - 0.04))
-        _box(ax, cx, b2 - 0.04, box_w, analysed)
-    fig.tight_layout(pad=0.2)
+        _, _, b3 = _box(ax, cx, b2 - 0.04, box_w, analysed)
+        lowest = min(lowest, b3)
+    # crop the empty bottom: same scale (inches per unit), shorter figure
+    bottom = max(lowest - 0.01, 0.0)
+    ax.set_ylim(bottom, 1)
+    fig.set_size_inches(FLOW_SIZE[0], FLOW_SIZE[1] * (1 - bottom))
     return fig
 
 

@@ -73,10 +73,11 @@ def fit_columns(
     """Return the orientation and column widths that fit every cell without breaking a word.
 
     ``header`` is one or two header rows of texts (empty texts under spanning cells);
-    ``rows`` are (cells, indent level). A column gets at least its longest word and at most
-    its longest line; the rest of the text width is shared in proportion to what each column
-    still lacks. A table whose words or lines do not fit portrait goes landscape, and its
-    font shrinks (to 7 pt at least) only if even landscape is too narrow.
+    ``rows`` are (cells, indent level). Every column but the first (the row labels) keeps
+    each cell on one line; the label column gets at least its longest word, and the spare
+    width is shared in proportion to what each column still lacks. A table that does not
+    fit portrait goes landscape; only then may other columns wrap (never inside a word),
+    and the font shrinks (to 7 pt at least) only if even landscape is too narrow.
     """
     ncols = len(header[0])
     pad = 2 * CELL_PADDING
@@ -92,11 +93,14 @@ def fit_columns(
                 extra = INDENT * level if j == 0 else 0.0
                 low[j] = max(low[j], longest_token(text, size) + pad + extra)
                 high[j] = max(high[j], text_width(text, size) + pad + extra)
-        portrait = available_width(False)
-        landscape = sum(low) > portrait or sum(high) > 1.25 * portrait
-        width = available_width(landscape)
+        for landscape in (False, True):
+            width = available_width(landscape)
+            # numbers and short headers on one line; only the label column may wrap
+            one_line = [low[0], *high[1:]]
+            if sum(one_line) <= width:
+                return TableLayout(landscape, tuple(_share(one_line, high, width)), size)
         if sum(low) <= width:
-            return TableLayout(landscape, tuple(_share(low, high, width)), size)
+            return TableLayout(True, tuple(_share(low, high, width)), size)
     return TableLayout(True, tuple(w * width / sum(low) for w in low), size)
 
 

@@ -40,6 +40,7 @@ from analysis.render.docx import (
     CAPTION_NUMBER,
     CONSORT_TITLE,
     FIGURE,
+    INPUT_HEADER,
     INPUTS,
     TITLE,
     body_language,
@@ -218,12 +219,12 @@ def render_pdf(result: dict, meta: dict) -> bytes:
     story: list = [Paragraph(markup(f"{cell_text(TITLE, body)} #{meta['run_id']}"), st["title"])]
     fitted_tables = [(table, *fitted_table(table, language)) for table in result["tables"]]
     current = "landscape" if fitted_tables and fitted_tables[0][4].landscape else "portrait"
-    for table, header, rows, spans, fitted in fitted_tables:
+    for number, (table, header, rows, spans, fitted) in enumerate(fitted_tables, start=1):
         wanted = "landscape" if fitted.landscape else "portrait"
         if wanted != current:
             story += [NextPageTemplate(wanted), PageBreak()]
             current = wanted
-        story += [_caption(line, st["caption"]) for line in caption_lines(table, language)]
+        story += [_caption(line, st["caption"]) for line in caption_lines(table, language, number)]
         story.append(_table(header, rows, spans, fitted))
         prefix = "注：" if body == "zh" else "Note: "
         notes = note_lines(table, body)
@@ -242,8 +243,9 @@ def render_pdf(result: dict, meta: dict) -> bytes:
                                    *[_caption(c, st["caption"]) for c in captions]]))  # fmt: skip
     story.append(_caption(cell_text(INPUTS, body), st["caption"]))
     inputs = [([k, v], 0) for k, v in inputs_rows(meta)]
-    fitted = layout.fit_columns([["", ""]], inputs, font_size=8)
-    story.append(_table([["", ""]], inputs, [], fitted))
+    head = [[cell_text(INPUT_HEADER[0], body), cell_text(INPUT_HEADER[1], body)]]
+    fitted = layout.fit_columns(head, inputs, font_size=8)
+    story.append(_table(head, inputs, [], fitted))
     buffer = io.BytesIO()
     doc = BaseDocTemplate(buffer, pagesize=A4, title=cell_text(TITLE, body),
                           author="EDC report", leftMargin=layout.MARGIN,

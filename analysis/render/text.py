@@ -78,14 +78,26 @@ def keep_n(text: str) -> str:
     return re.sub(r"\(n = (\d+)\)", lambda m: f"(n{NBSP}={NBSP}{m.group(1)})", text)
 
 
-def caption_lines(table: dict, language: str) -> list[str]:
+NUMBERED = {"en": re.compile(r"^Table \d+\."), "zh": re.compile(r"^表 ?\d+")}
+NUMBER = {"en": "Table {n}. {title}", "zh": "表 {n} {title}"}
+
+
+def caption_lines(table: dict, language: str, number: int | None = None) -> list[str]:
     """Return the table's numbered caption: one line, or Chinese then English (``zh_en``).
 
     The seed paper is bilingual: a Chinese body with each table titled in both languages.
+    A title without its number (the analyses beyond the paper) is given ``number``.
     """
-    if language == "zh_en":
-        return [cell_text(table["title"], "zh"), cell_text(table["title"], "en")]
-    return [cell_text(table["title"], language)]
+    languages = (
+        ["zh", "en"] if language == "zh_en" else ["zh" if language.startswith("zh") else "en"]
+    )
+    lines = []
+    for lang in languages:
+        title = cell_text(table["title"], lang)
+        if number is not None and not NUMBERED[lang].match(title):
+            title = NUMBER[lang].format(n=number, title=title)
+        lines.append(title)
+    return lines
 
 
 def header_cells(table: dict, language: str) -> tuple[list[str], list[str] | None]:
@@ -124,7 +136,7 @@ def body_rows(table: dict, language: str) -> list[tuple[list[str], int]]:
     for row in table["rows"]:
         cells = [cell_text(row["cells"].get(c["key"], ""), language) for c in table["columns"]]
         if row.get("disagree"):
-            cells[0] += " †"
+            cells[0] += NBSP + "†"
         rows.append((cells, int(row.get("level") or 0)))
     return rows
 

@@ -72,6 +72,15 @@ def safe_row(sheet: Any, row: Any) -> list[Any]:
     return [text_cell(sheet, value) for value in row]
 
 
+def put(sheet: Any, row: int, column: int, value: Any) -> Any:
+    """Set one cell; text that looks like a formula is stored as that text (never run)."""
+    cell = sheet.cell(row=row, column=column)
+    cell.value = value
+    if is_formula(value):
+        cell.data_type = "s"
+    return cell
+
+
 @dataclass(frozen=True, slots=True)
 class Column:
     """One worksheet column: its header path, where its value comes from, its format."""
@@ -159,7 +168,7 @@ def _write_header(ws: Any, cols: list[Column], first_row: int) -> int:
                    and cols[k + 1].path[: level + 1] == path[: level + 1]):  # fmt: skip
                 k += 1
             bottom = row if level < len(path) - 1 else first_row + depth - 1
-            cell = ws.cell(row=row, column=j + 1, value=text_cell(ws, path[level]))
+            cell = put(ws, row, j + 1, path[level])
             cell.font = BOLD
             cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
             if k > j or bottom > row:
@@ -174,14 +183,14 @@ def _write_header(ws: Any, cols: list[Column], first_row: int) -> int:
 
 def _table_sheet(wb: Workbook, table: dict, language: str) -> None:
     ws = wb.create_sheet(table["key"][:31])
-    ws.cell(row=1, column=1, value=text_cell(ws, cell_text(table["title"], language))).font = BOLD
+    put(ws, 1, 1, cell_text(table["title"], language)).font = BOLD
     cols = sheet_columns(table, language)
     depth = _write_header(ws, cols, 2)
     r = 2 + depth
     for row in table["rows"]:
         for j, col in enumerate(cols, start=1):
             value, fmt = _value(col, row, language)
-            cell = ws.cell(row=r, column=j, value=text_cell(ws, value))
+            cell = put(ws, r, j, value)
             if fmt and isinstance(value, int | float):
                 cell.number_format = fmt
             if j == 1 and row.get("level"):
@@ -191,7 +200,7 @@ def _table_sheet(wb: Workbook, table: dict, language: str) -> None:
         ws.cell(row=r - 1, column=j).border = Border(bottom=RULE)
     for note in note_lines(table, language):
         r += 1
-        ws.cell(row=r, column=1, value=text_cell(ws, note))
+        put(ws, r, 1, note)
     ws.freeze_panes = ws.cell(row=2 + depth, column=2)
     ws.column_dimensions["A"].width = 44
     for j, col in enumerate(cols[1:], start=2):

@@ -92,20 +92,21 @@ def test_pdf_repeats_the_header_row_on_a_continued_page() -> None:
     assert all(t.count(header) == 1 for t in with_rows)
 
 
-def rules(image: np.ndarray) -> int:
-    """Count the horizontal rules: unbroken dark runs over 60 % of the page's text width.
+def rules(image: np.ndarray, *, landscape: bool) -> int:
+    """Count the horizontal rules: unbroken dark runs over 75 % of the page's text width.
 
     A rule under a spanning header (Table 3's arms) covers its arm's columns only.
     """
     dark = image < 200  # a 0.5 pt rule is one grey pixel wide at this scale
-    text_width = layout.available_width(False) / A4_PT[0] * image.shape[1]
+    page_width = A4_PT[1] if landscape else A4_PT[0]
+    text_width = layout.available_width(landscape) / page_width * image.shape[1]
     padded = np.pad(dark, ((0, 0), (1, 1))).astype(np.int8)
     longest = []
     for row in padded:
         edges = np.flatnonzero(np.diff(row))
         runs = edges[1::2] - edges[::2]
         longest.append(runs.max() if runs.size else 0)
-    full = np.array(longest) > 0.6 * text_width
+    full = np.array(longest) > 0.75 * text_width
     return int(np.sum(full[1:] & ~full[:-1]) + full[0])
 
 
@@ -123,7 +124,8 @@ def test_pdf_tables_have_three_rules_only() -> None:
         assert found is not None
         top = textpage.get_charbox(found[0])[3]
         image = image[: int((page.get_size()[1] - top) * 2)]
-        assert rules(image) == 3, result["tables"][index]["key"]
+        width, height = page.get_size()
+        assert rules(image, landscape=width > height) == 3, table["key"]
 
 
 def test_pdf_in_chinese_has_chinese_body_and_bilingual_captions() -> None:
@@ -184,7 +186,8 @@ def test_docx_has_numbered_captions_no_headings_and_no_stray_lines(docx_en) -> N
         p.style.name for p in doc.paragraphs if p.style.name.startswith(("Heading", "Title"))
     ]
     captions = [t for t in texts if t.startswith("Table ")]
-    assert [c.split(".")[0] for c in captions] == [f"Table {i}" for i in range(1, 6)]
+    assert [c.split(".")[0] for c in captions] == [f"Table {i}" for i in range(1, 7)]
+    assert captions[5] == "Table 6. Primary outcome and adjusted analyses (beyond the paper)"
     first = next(p for p in doc.paragraphs if p.text.startswith("Table 1."))
     assert first.runs[0].text == "Table 1."
     assert first.runs[0].bold
@@ -318,3 +321,46 @@ def test_the_plan_can_omit_baseline_p_values() -> None:
     assert [c["key"] for c in table["columns"]] == ["label", "S", "P"]
     assert all(r.get("p_value") is None for r in table["rows"])
     assert any("CONSORT" in n["en"] for n in table["notes"])
+
+
+def test_xlsx_keeps_formula_like_text_as_text() -> None:
+    result = report_result()
+    result["tables"][3]["rows"][0]["cells"]["label"] = {"en": "=1+1", "zh": "=1+1"}
+    result["tables"][3]["notes"].append({"en": "=HYPERLINK(1)", "zh": "=HYPERLINK(1)"})
+    wb = openpyxl.load_workbook(io.BytesIO(render_xlsx(result, meta("en"))))
+    ws = wb["table4"]
+    assert all(c.data_type != "f" for row in ws.iter_rows() for c in row)
+    assert ws["A4"].value == "=1+1 †"
+
+
+def test_docx_in_the_papers_layout_has_chinese_body_and_bilingual_captions() -> None:
+    doc = Document(io.BytesIO(render_docx(report_result(), meta("zh_en"))))
+    texts = [p.text for p in doc.paragraphs]
+    at = texts.index("表 1 两组病人一般资料")
+    assert texts[at + 1] == "Table 1. General data of patients in the two groups"
+    assert doc.tables[0].rows[0].cells[0].text == "特征"
+    fonts = doc.styles["Normal"].element.rPr.find(qn("w:rFonts"))
+    assert fonts.get(qn("w:eastAsia")) == "SimSun"
+
+
+@pytest.mark.parametrize(
+    ("asked", "stored"),
+    [("en-us", "en"), ("zh-hans", "zh"), ("zh", "zh"), ("zh_en", "zh_en"), ("fr", "en")],
+)
+def test_report_language_option(asked, stored) -> None:
+    from analysis.services import report_language
+
+    assert report_language(asked) == stored
+
+
+def test_the_screen_header_of_table3_has_two_levels() -> None:
+    from analysis.templatetags.analysis_tags import header_rows
+
+    table3 = report_result()["tables"][2]
+    top, sub = header_rows(table3)
+    assert [(h["text"], h["colspan"], h["rowspan"]) for h in top[:3]] == [
+        ("Rating scale", 1, 2),
+        ("S group (n = 38)", 2, 1),
+        ("P group (n = 39)", 2, 1),
+    ]
+    assert [h["text"] for h in sub] == ["On admission", "3 months after surgery"] * 2
