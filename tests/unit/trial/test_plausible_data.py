@@ -274,3 +274,22 @@ def test_the_demo_is_plausible_dates_follow_the_journey_and_pain_falls_after_tre
             assert vas["month_3"].leg_vas < vas["admission"].leg_vas
         if person.allocation.arm == "S" and "preop" in vas:
             assert vas["preop"].leg_vas < vas["admission"].leg_vas  # the block works
+
+
+def test_editing_a_justified_form_again_opens_no_second_window_query(nurse, participant):
+    early = participant.surgery_date + 60 * DAY
+    instance = _save_vas(nurse, participant, "month_3", early, reason="travelled")
+    crf_save(
+        actor=nurse,
+        participant=participant,
+        form_code="vas",
+        visit=instance.visit,
+        instance=instance,
+        answers=_vas(early, leg_vas=Decimal("3.0")),
+        complete=True,
+        base_revision=instance.revision,
+        reason="typo in the leg VAS",
+    )
+    instance.refresh_from_db()
+    assert instance.out_of_window is True
+    assert Query.objects.filter(form_instance=instance).count() == 1
