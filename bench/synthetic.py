@@ -381,6 +381,8 @@ class Generator:
             status = "complete" if draw > 0.7 else "in_progress"
         iid = self._instance(pid, vid, code, status, when, seq)
         values = getattr(self, f"_{code}")(visit, arm, profile, when)
+        if "assessment_date" in self.sinks[DATA[code]].attnames:  # every form is dated
+            values.setdefault("assessment_date", when)
         if status == "in_progress":
             values = self._partial(code, values)
         self.sinks[DATA[code]].add(instance_id=iid, **values)
