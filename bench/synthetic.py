@@ -418,7 +418,9 @@ class Generator:
             given["bmi"] = compute_bmi(given.get("height_cm"), given.get("weight_kg"))
         elif code == "discharge" and "discharge_date" not in given:
             given["length_of_stay_days"] = None
-        answers = {k: (Decimal(v) if code == "vas" else v) for k, v in given.items()}
+        answers = {
+            k: (Decimal(v) if code == "vas" and isinstance(v, str) else v) for k, v in given.items()
+        }
         meta = ("scores", "scorer_version")
         blank = {k: None for k in values if k not in given and k not in meta}
         scores, version = crf_score(self.protocol.form(code), {**answers, **blank})
