@@ -25,7 +25,8 @@ from trial.forms.registry import form_class_for
 from trial.models import Participant
 from trial.protocol import FormDef, Protocol
 
-SKIP = ("instance", "scores", "scorer_version")
+SKIP = ("instance", "scores", "scorer_version", "not_answered")
+TIMING = "timing."  # source prefix of the computed timing fields (days from anchor, in window)
 
 
 def _bounds(db_field: models.Field) -> tuple[str, str]:
@@ -101,7 +102,42 @@ def _form_fields(formdef: FormDef, protocol: Protocol, taken: set[str], blinded:
         taken.add(name)
     if formdef.instrument:
         out += _score_fields(formdef, model, taken)
+    if not formdef.repeating:
+        out += _timing_fields(formdef, taken)
     return out
+
+
+def _timing_fields(formdef: FormDef, taken: set[str]) -> list[Field]:
+    """Return the form's days from its visit's anchor event and whether it lies in the
+    visit's window (computed from the protocol and the form's own date)."""
+    note = _("Computed from the form's date (%(field)s) and the protocol's visit window") % {
+        "field": formdef.date_field
+    }
+    fields = [
+        Field(
+            name=f"{formdef.code}_days_from_anchor",
+            form=formdef.code,
+            field_type="calc",
+            kind="int",
+            label=_("Days from the visit's anchor event"),
+            source=f"{TIMING}days_from_anchor",
+            note=note,
+        ),
+        Field(
+            name=f"{formdef.code}_in_window",
+            form=formdef.code,
+            field_type="yesno",
+            kind="bool",
+            label=_("Dated inside the visit window"),
+            source=f"{TIMING}in_window",
+            note=note,
+        ),
+    ]
+    for f in fields:
+        if f.name in taken:
+            raise ValueError(f"timing field {f.name} clashes with another field")
+        taken.add(f.name)
+    return fields
 
 
 def _score_fields(formdef: FormDef, model: Any, taken: set[str]) -> list[Field]:
@@ -113,7 +149,11 @@ def _score_fields(formdef: FormDef, model: Any, taken: set[str]) -> list[Field]:
     (``<column>_score_<key>``).
     """
     instrument = INSTRUMENTS[formdef.instrument]
-    columns = [f.name for f in model._meta.concrete_fields if f.name not in SKIP]
+    columns = [
+        f.name
+        for f in model._meta.concrete_fields
+        if f.name not in SKIP and f.name != formdef.date_field
+    ]
     flat = set(instrument.item_ids) <= set(columns)
     prefixes = [(formdef.code, "")] if flat else [(c, f"{c}.") for c in columns]
     note = _("Computed on save by scorer %(name)s %(version)s") % {

@@ -14,19 +14,24 @@ from typing import Any
 
 from django.apps import apps
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
+from api.live_dictionary import TIMING
 from api.project import ENROLMENT, Project
 from trial.blinding import BlindingPolicy
+from trial.edit_checks.timing import anchor_date_of
 from trial.models import FormInstance, Participant
 from trial.protocol import get_protocol
 
 PARTICIPANT_VALUES = (
     "pk",
+    "protocol_code",
     "trial_id",
     "site__code",
     "status",
     "screening_date",
     "admission_date",
+    "surgery_date",
     "allocation__arm",
 )
 
@@ -92,12 +97,30 @@ def _data_by_instance(project: Project, instances: list[dict]) -> dict[int, dict
     return out
 
 
-def _values(project: Project, form: str, data: dict | None) -> dict[str, Any]:
+def _timing(form: str, visit: str | None, person: dict, data: dict) -> dict[str, Any]:
+    """Return the form's days from its visit's anchor and whether it lies in the window."""
+    if not visit:
+        return {}
+    protocol = get_protocol(person["protocol_code"])
+    definition, formdef = protocol.visit(visit), protocol.form(form)
+    anchor = anchor_date_of(definition.anchor, person["admission_date"], person["surgery_date"])
+    day = data.get(formdef.date_field)
+    if isinstance(day, datetime):
+        day = timezone.localdate(day) if timezone.is_aware(day) else day.date()
+    timing = definition.timing(anchor, day)
+    return {"days_from_anchor": timing.days_from_anchor, "in_window": timing.in_window}
+
+
+def _values(
+    project: Project, form: str, data: dict | None, timing: dict | None = None
+) -> dict[str, Any]:
     if data is None:
         return {}
     out = {}
     for f in project.instrument(form).fields:
-        if f.source.startswith("scores."):
+        if f.source.startswith(TIMING):
+            out[f.name] = (timing or {}).get(f.source.removeprefix(TIMING))
+        elif f.source.startswith("scores."):
             value: Any = data.get("scores") or {}
             for part in f.source.split(".")[1:]:
                 value = value.get(part) if isinstance(value, dict) else None
@@ -125,11 +148,15 @@ def _participant_rows(
         if event is None or inst["form_code"] not in event.forms:
             continue  # a visit or form this user may not see
         done = "2" if inst["status"] == FormInstance.Status.COMPLETE else "0"
-        values = _values(project, inst["form_code"], data.get(inst["pk"]))
+        row_data = data.get(inst["pk"])
+        timing = _timing(inst["form_code"], inst["visit__code"], person, row_data or {})
+        values = _values(project, inst["form_code"], row_data, timing)
         if policy is not None:  # free text as the blinded reader may read it
             formdef, entry = policy.protocol.form(inst["form_code"]), SimpleNamespace(**inst)
             source = {f.name: f.source for f in instrument.fields}
-            values = {k: policy.text(formdef, entry, source[k], v) for k, v in values.items()}
+            values = {
+                k: policy.text(formdef, entry, source.get(k, k), v) for k, v in values.items()
+            }
         if instrument.repeating:
             row = RawRow(
                 person["trial_id"],

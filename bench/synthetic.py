@@ -381,6 +381,8 @@ class Generator:
             status = "complete" if draw > 0.7 else "in_progress"
         iid = self._instance(pid, vid, code, status, when, seq)
         values = getattr(self, f"_{code}")(visit, arm, profile, when)
+        if "assessment_date" in self.sinks[DATA[code]].attnames:  # every form is dated
+            values.setdefault("assessment_date", when)
         if status == "in_progress":
             values = self._partial(code, values)
         self.sinks[DATA[code]].add(instance_id=iid, **values)
@@ -416,7 +418,9 @@ class Generator:
             given["bmi"] = compute_bmi(given.get("height_cm"), given.get("weight_kg"))
         elif code == "discharge" and "discharge_date" not in given:
             given["length_of_stay_days"] = None
-        answers = {k: (Decimal(v) if code == "vas" else v) for k, v in given.items()}
+        answers = {
+            k: (Decimal(v) if code == "vas" and isinstance(v, str) else v) for k, v in given.items()
+        }
         meta = ("scores", "scorer_version")
         blank = {k: None for k in values if k not in given and k not in meta}
         scores, version = crf_score(self.protocol.form(code), {**answers, **blank})

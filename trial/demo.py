@@ -15,7 +15,14 @@ from django.utils import timezone
 
 import scoring
 from trial.edit_checks.timing import anchor_date_of as check_anchor_date
-from trial.models import AllocationList, FormInstance, Participant, Site, Visit, site_today
+from trial.models import (
+    AllocationList,
+    FormInstance,
+    Participant,
+    Site,
+    Visit,
+    site_today,
+)
 from trial.protocol import get_protocol
 from trial.services.consent import consent_record
 from trial.services.crfs import crf_save
@@ -70,16 +77,50 @@ def sample_answers(
     if form_code in ("odi", "joa", "sf36"):
         return {**_instrument_answers(form_code, rng, better), **dated}
     if form_code == "vas":
-        high = 2.5 if late else 8.0
-        return {
-            "leg_vas": Decimal(f"{rng.uniform(0, high):.1f}"),
-            "back_vas": Decimal(f"{rng.uniform(0, high):.1f}"),
-            **dated,
-        }
+        return {**pain_trajectory(participant, visit_code, rng), **dated}
     answers = _CLINICAL[form_code](rng, admission, surgery)
     if form_code in ("baseline", "discharge", "outcome") and day is not None:
         answers["assessment_date"] = day
     return answers
+
+
+# Leg and back pain fall after treatment, never before it: each participant has an
+# admission level; the SNRB arm's block lowers the pre-op level; surgery lowers it further
+# by day 3 and more by 3 months. Fractions of the admission level, (low, high) per visit.
+PAIN_AT_ADMISSION = {"leg_vas": (6.0, 8.8), "back_vas": (2.5, 6.0)}
+PAIN_FRACTION = {
+    "admission": (1.0, 1.0),
+    "preop": (0.9, 1.0),
+    "postop_day_3": (0.2, 0.45),
+    "month_3": (0.05, 0.3),
+}
+BLOCK_FRACTION = (0.45, 0.7)  # pre-op pain after the nerve root block (arm-only SNRB visit)
+
+
+def pain_trajectory(
+    participant: Participant, visit_code: str | None, rng: random.Random
+) -> dict[str, Decimal]:
+    """Return a participant's leg and back VAS at a visit, on a plausible course.
+
+    The admission level is the participant's own (seeded by the participant), so every visit
+    of one participant follows one course whatever order the forms are entered in.
+    """
+    own = random.Random(participant.pk or 0)
+    protocol = get_protocol(participant.protocol_code)
+    allocation = getattr(participant, "allocation", None) if participant.pk else None
+    arm = allocation.arm if allocation is not None else None
+    blocked = arm is not None and any(
+        v.arms and arm in v.arms and v.target_day < 0 for v in protocol.visits_for(arm)
+    )
+    low, high = PAIN_FRACTION.get(visit_code or "", (1.0, 1.0))
+    if visit_code == "preop" and blocked:
+        low, high = BLOCK_FRACTION
+    out = {}
+    for name, (lowest, highest) in PAIN_AT_ADMISSION.items():
+        level = own.uniform(lowest, highest)
+        value = min(max(level * rng.uniform(low, high), 0.0), 10.0)
+        out[name] = Decimal(f"{value:.1f}")
+    return out
 
 
 def _baseline(rng: random.Random, admission: date, surgery: date) -> dict[str, Any]:
@@ -289,7 +330,10 @@ def demo_trial_load(*, actor: Any, site: Site, seed: int = 2024) -> list[Partici
             surgery_date=admitted + timedelta(days=SURGERY_AFTER_ADMISSION),
         )
         _fill_visits(actor, participant, rng, visits[0].code)
-        participant_randomize(actor=actor, participant=participant)
+        # the demo's history: randomized on the day of admission, after consent and the
+        # admission forms, days before the surgery (not on the day the demo was loaded)
+        randomized_at = timezone.make_aware(datetime.combine(admitted, time(16, 0)))
+        participant_randomize(actor=actor, participant=participant, allocated_at=randomized_at)
         participant.refresh_from_db()
         _fill_visits(actor, participant, rng, until.code)
     return created

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any, Literal
 
 import numpy as np
@@ -19,13 +19,16 @@ from django.db import connection
 from django.db.models import DecimalField, FloatField, Q
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
+from django.utils import timezone
 
 from analysis.datasets import columns as C
 from analysis.plans import AnalysisPlan
+from trial.edit_checks.timing import anchor_date_of
 from trial.models import FormInstance, Participant
 from trial.protocol import Protocol, get_protocol
 
 Population = Literal["itt", "pp"]
+DATE = "assessment_date"  # each form frame's own date, whatever the form's date field is called
 
 
 @dataclass(frozen=True)
@@ -88,7 +91,7 @@ def _read_forms(
         if formdef.repeating:
             continue
         model = apps.get_model(formdef.model)
-        fields, scores = _needed(formdef.code, model)
+        fields, scores = _needed(formdef.code, model, formdef.date_field)
         query = (
             model.objects.filter(
                 *([Q(instance__participant__site__code__in=sites)] if sites else []),
@@ -108,6 +111,7 @@ def _read_forms(
         frame = pd.DataFrame.from_records(rows, columns=names)
         del rows
         frame["visit"] = frame["visit"].fillna("")
+        frame[DATE] = _days(frame[formdef.date_field]) if formdef.date_field in frame else None
         frames[formdef.code] = frame
         found = sorted({v for v in frame["scorer_version"] if v})
         if found:
@@ -135,10 +139,24 @@ def _plain_fields(form: str) -> set[str]:
     return {s for f, s in C.SOURCES.values() if f == form and not s.startswith("scores.")}
 
 
-def _needed(form: str, model: Any) -> tuple[list[str], dict[str, Any]]:
+def _days(values: pd.Series) -> list[date | None]:
+    """Return calendar days: dates as they are, aware datetimes on the local calendar."""
+    out = []
+    for value in values.tolist():
+        if value is None or (isinstance(value, float) and value != value):
+            out.append(None)
+        elif isinstance(value, datetime):
+            out.append(timezone.localdate(value) if timezone.is_aware(value) else value.date())
+        else:
+            out.append(value)
+    return out
+
+
+def _needed(form: str, model: Any, date_field: str = "") -> tuple[list[str], dict[str, Any]]:
     """The plain columns and the score annotations of ``form`` that the datasets read."""
     wanted = _plain_fields(form) | {"scorer_version"} | ({"date_of_birth"} if form == "baseline"
                                                          else set())  # fmt: skip
+    wanted |= {date_field} if date_field else set()
     fields = [f.attname for f in model._meta.concrete_fields if f.attname in wanted]
     casts = {f.attname for f in model._meta.concrete_fields
              if f.attname in wanted and isinstance(f, DecimalField)}  # fmt: skip
@@ -162,12 +180,41 @@ def _participant_rows(protocol: Protocol, sites: tuple[str, ...]) -> list[dict[s
         .filter(*([Q(site__code__in=sites)] if sites else []))
         .order_by("trial_id")
         .values("pk", "trial_id", "site__code", "status", "end_reason", "admission_date",
-                "allocation__arm", "eligibility__eligible", "eligibility__failed_criteria")
+                "surgery_date", "allocation__arm", "eligibility__eligible",
+                "eligibility__failed_criteria")
     )  # fmt: skip
 
 
+def _timing_columns(people: list[dict], frames: dict[str, pd.DataFrame], mv: dict,
+                    protocol: Protocol) -> dict[str, list[Any]]:  # fmt: skip
+    """Per timed visit: the assessment date (earliest of its complete forms), the days from
+    the visit's anchor event and whether every form lies in the protocol's window."""
+    dated = [f[["pk", "visit", DATE]] for f in frames.values() if DATE in f and len(f)]
+    rows = pd.concat(dated) if dated else pd.DataFrame(columns=["pk", "visit", DATE])
+    rows = rows[rows[DATE].notna() & (rows["visit"] != "")]
+    by_key: dict[tuple[int, str], list[date]] = {}
+    for pk, visit, day in rows.itertuples(index=False):
+        by_key.setdefault((pk, visit), []).append(day)
+    columns: dict[str, list[Any]] = {}
+    for code in C.timed_visits(mv):
+        definition = protocol.visit(code)
+        days_col, gap_col, window_col = [], [], []
+        for p in people:
+            anchor = anchor_date_of(definition.anchor, p["admission_date"], p["surgery_date"])
+            days = by_key.get((p["pk"], code), [])
+            first = min(days) if days else None
+            flags = [definition.timing(anchor, d).in_window for d in days]
+            days_col.append(first.isoformat() if first else None)
+            gap_col.append(definition.timing(anchor, first).days_from_anchor)
+            window_col.append(None if not days or None in flags else all(flags))
+        columns[f"assessment_date_{code}"] = days_col
+        columns[f"days_from_anchor_{code}"] = gap_col
+        columns[f"in_window_{code}"] = window_col
+    return columns
+
+
 def _everyone(people: list[dict], frames: dict[str, pd.DataFrame], mv: dict,
-              plan: AnalysisPlan) -> dict[str, Any]:  # fmt: skip
+              plan: AnalysisPlan, protocol: Protocol) -> dict[str, Any]:  # fmt: skip
     """The wide frame's columns for every registered participant, column by column.
 
     Each source column is the participant's value in the frame of its form (at its visit
@@ -199,6 +246,7 @@ def _everyone(people: list[dict], frames: dict[str, pd.DataFrame], mv: dict,
                 columns[f"{name}_{visit}"] = lookup(form, source, visit)
         else:
             columns[name] = lookup(form, source)
+    columns.update(_timing_columns(people, frames, mv, protocol))
     births = lookup("baseline", "date_of_birth")
     columns["age_years"] = [
         _age(None if pd.isna(dob) else dob, p["admission_date"])
@@ -239,7 +287,7 @@ def _long_frame(wide: pd.DataFrame, protocol: Protocol, mv: dict) -> pd.DataFram
             "visit": [visit.code] * n,
             "visit_order": np.full(n, float(order)),
         }
-        for m in C.MEASURES:
+        for m in (*C.TIMING, *C.MEASURES):
             column = f"{m.name}_{visit.code}"
             part[m.name] = wide[column].to_numpy() if column in wide else [None] * n
         parts.append(pd.DataFrame(part, index=np.arange(n) * len(visits) + order))
@@ -263,7 +311,7 @@ def dataset_build(
     frames, versions = _read_forms(protocol, sites)
     people = _participant_rows(protocol, sites)
     all_cols = [c.name for c in C.wide_columns(mv)]
-    everyone = pd.DataFrame(_everyone(people, frames, mv, plan), columns=all_cols)
+    everyone = pd.DataFrame(_everyone(people, frames, mv, plan, protocol), columns=all_cols)
     del frames
     screening = _screening(everyone, people)
     wide = everyone[everyone["arm"].notna()]

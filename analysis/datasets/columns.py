@@ -100,6 +100,24 @@ LONG_IDENTITY = (
     Column("visit", "str", "Visit code", "ordinal"),
     Column("visit_order", "float", "Visit order in the protocol", "ordinal"),
 )
+# When each visit's assessment took place, against the protocol's visit window.
+TIMING = (
+    Column(
+        "assessment_date",
+        "str",
+        "Assessment date of the visit (YYYY-MM-DD): the earliest date of its complete forms",
+    ),
+    Column(
+        "days_from_anchor",
+        "float",
+        "Days from the visit's anchor event (admission or surgery) to the assessment date",
+    ),
+    Column(
+        "in_window",
+        "bool",
+        "Every complete form of the visit is dated inside the protocol's visit window",
+    ),
+)
 SCREENING = (
     Column("participant_id", "str", "Pseudonymous trial id"),
     Column("arm", "str", "Allocated arm (empty when not randomized)"),
@@ -112,19 +130,30 @@ SCREENING = (
 )
 
 
+def timed_visits(measure_visits: dict[str, tuple[str, ...]]) -> tuple[str, ...]:
+    """Return the visits of the long frame (those collecting a measure), in first-seen order."""
+    return tuple(dict.fromkeys(v for visits in measure_visits.values() for v in visits))
+
+
 def wide_columns(measure_visits: dict[str, tuple[str, ...]]) -> tuple[Column, ...]:
-    """Return the wide frame's columns, with ``<measure>_<visit>`` for each collected visit."""
+    """Return the wide frame's columns, with ``<measure>_<visit>`` for each collected visit
+    and ``<timing>_<visit>`` (assessment date, days from anchor, in window) per visit."""
     per_visit = tuple(
         Column(f"{m.name}_{v}", m.dtype, f"{m.description} at visit {v}", m.level)
         for m in MEASURES
         for v in measure_visits.get(m.name, ())
     )
-    return (*IDENTITY, *BASELINE, *OPERATIVE, *per_visit, *OUTCOME, *FLOW)
+    timing = tuple(
+        Column(f"{t.name}_{v}", t.dtype, f"{t.description}, visit {v}")
+        for v in timed_visits(measure_visits)
+        for t in TIMING
+    )
+    return (*IDENTITY, *BASELINE, *OPERATIVE, *per_visit, *timing, *OUTCOME, *FLOW)
 
 
 def long_columns() -> tuple[Column, ...]:
     """Return the long frame's columns."""
-    return (*LONG_IDENTITY, *MEASURES)
+    return (*LONG_IDENTITY, *TIMING, *MEASURES)
 
 
 def column_dictionary(measure_visits: dict[str, tuple[str, ...]]) -> list[dict[str, str]]:

@@ -107,6 +107,10 @@ def _origin(name: str, mv: dict[str, tuple[str, ...]]) -> tuple[str, str, str]:
         for visit in visits:
             if name == f"{measure}_{visit}":
                 return C.MEASURE_FORM[measure], visit, measure
+    for visit in C.timed_visits(mv):
+        for timing in C.TIMING:
+            if name == f"{timing.name}_{visit}":
+                return SUBJECT_FORM, visit, timing.name
     if name in C.SOURCES:
         return C.SOURCES[name][0], "", name
     if name == "age_years":

@@ -163,7 +163,7 @@ def test_form_history_shows_old_and_new_values_with_the_reason(page):
     participant = allocated_participant(nurse, site, arm="P")
     login(page, "nurse1", "en")
     page.goto(f"/participants/{participant.trial_id}/visits/admission/vas/")
-    fill(page, {"leg_vas": "6.5", "back_vas": "2.0"})
+    fill(page, {"assessment_date": participant.admission_date, "leg_vas": "6.5", "back_vas": "2.0"})
     submit(page, "Save as complete", "en")
     page.fill("input[name=leg_vas]", "5.5")
     submit(page, "Save changes", "en")

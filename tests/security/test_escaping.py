@@ -55,8 +55,9 @@ def world(db):
         hospital_number=FORMULAS[0],
     )
     visit = Visit.objects.get(participant=participant, code="admission")
+    answers = {"leg_vas": Decimal("3.5"), "back_vas": 2, "assessment_date": visit.target_date}
     vas = crf_save(actor=nurse, participant=participant, form_code="vas", visit=visit,
-                   complete=True, answers={"leg_vas": Decimal("3.5"), "back_vas": 2})  # fmt: skip
+                   complete=True, answers=answers)  # fmt: skip
     ae = crf_save(actor=nurse, participant=participant, form_code="adverse_event", visit=None,
                   complete=False, answers={"term": SCRIPT, "description": FORMULAS[0]})  # fmt: skip
     query_raise(actor=manager, form_instance=vas, field="leg_vas", text=SCRIPT + FORMULAS[2])

@@ -88,7 +88,8 @@ class FormFuzz(TestCase):
         cls.allocated = allocated.trial_id
         visit = Visit.objects.get(participant=allocated, code="admission")
         vas = crf_save(actor=nurse, participant=allocated, form_code="vas", visit=visit,
-                       complete=True, answers={"leg_vas": 7, "back_vas": 3})  # fmt: skip
+                       complete=True, answers={"leg_vas": 7, "back_vas": 3,
+                                               "assessment_date": visit.target_date})  # fmt: skip
         query_raise(actor=cls.users["manager"], form_instance=vas, field="leg_vas", text="?")
         crf_save(actor=nurse, participant=allocated, form_code="adverse_event", visit=None,
                  complete=False, answers={})  # fmt: skip

@@ -205,9 +205,20 @@ def crf_save(
     if hard := [f for f in findings if f.severity is Severity.HARD]:
         raise InvalidAssessmentDate(hard[0].message, code=hard[0].code)
     window = [f for f in findings if f.severity is Severity.SOFT]
+    if window and instance is not None and instance.out_of_window and data is not None:
+        field = formdef.date_field
+        if getattr(data, field) == merged.get(field):  # justified before: no second query
+            check_queries = tuple(q for q in check_queries if q[1] != window[0].code)
+            window_queries: list = []
+        else:
+            window_queries = window
+    else:
+        window_queries = window
     known = {(field, code) for field, code, _message in check_queries}
     check_queries = tuple(check_queries) + tuple(
-        (f.field or "", f.code, str(f.message)) for f in window if (f.field, f.code) not in known
+        (f.field or "", f.code, str(f.message))
+        for f in window_queries
+        if (f.field, f.code) not in known
     )
     scores, version = crf_score(formdef, values)
     changes = _changes(data, values)

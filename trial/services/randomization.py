@@ -314,8 +314,13 @@ def _minimize(allocation_list: AllocationList, levels: dict[str, str]) -> dict[s
 
 
 @transaction.atomic(durable=True)
-def participant_randomize(*, actor: Any, participant: Participant) -> Allocation:
+def participant_randomize(
+    *, actor: Any, participant: Participant, allocated_at: datetime | None = None
+) -> Allocation:
     """Allocate a consented participant from the active list; a repeat returns the same.
+
+    ``allocated_at``: when it happened, for a history loaded after the fact (the demo);
+    audited as ``allocation_record`` records it. Pages never pass it.
 
     Locks the participant, then the stratum row, then takes the first free slot by
     sequence, so concurrent randomizations never share or skip a slot.
@@ -355,6 +360,7 @@ def participant_randomize(*, actor: Any, participant: Participant) -> Allocation
             allocation_list=allocation_list,
             stratum_key=key,
             details=choice["details"],
+            allocated_at=allocated_at,
         )
     slot = _take_slot(allocation_list, key, locked)
     return allocation_record(
@@ -365,6 +371,7 @@ def participant_randomize(*, actor: Any, participant: Participant) -> Allocation
         allocation_list=allocation_list,
         slot=slot,
         stratum_key=key,
+        allocated_at=allocated_at,
     )
 
 

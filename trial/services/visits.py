@@ -68,7 +68,7 @@ def visit_schedule_sync(*, actor: Any, participant: Participant) -> list[Visit]:
                 visit.save(update_fields=["target_date", "window_start", "window_end"])
                 if visit.status == Visit.Status.DONE:  # its forms may now lie outside
                     visit.participant = participant
-                    visit_refresh_status(actor=actor, visit=visit, arm=arm)
+                    visit_refresh_status(actor=actor, visit=visit, arm=arm, recheck_dates=True)
             visits.append(visit)
     return visits
 
@@ -76,15 +76,24 @@ def visit_schedule_sync(*, actor: Any, participant: Participant) -> list[Visit]:
 _UNKNOWN: Any = object()
 
 
-def _settled_forms(protocol: Protocol, participant: Participant, visit: Visit) -> set[str]:
+def _settled_forms(
+    protocol: Protocol, participant: Participant, visit: Visit, *, recheck_dates: bool
+) -> set[str]:
     """Return the codes of the visit's forms that are complete and dated inside the window
-    (or saved outside it with a reason: flagged ``out_of_window``)."""
+    (or saved outside it with a reason: flagged ``out_of_window``).
+
+    Every save checks its own date (``crf_save``), so the dates are read again only when
+    ``recheck_dates``: after the anchor moved.
+    """
+    complete = FormInstance.objects.filter(
+        visit=visit, status=FormInstance.Status.COMPLETE, is_voided=False
+    )
+    if not recheck_dates:
+        return set(complete.values_list("form_code", flat=True))
     definition = protocol.visit(visit.code)
     anchor = _anchor_date(participant, definition.anchor)
     settled = set()
-    for instance in FormInstance.objects.filter(
-        visit=visit, status=FormInstance.Status.COMPLETE, is_voided=False
-    ):
+    for instance in complete:
         formdef = protocol.form(instance.form_code)
         defines_anchor = any(
             a is definition.anchor and form == formdef.code
@@ -101,7 +110,9 @@ def _settled_forms(protocol: Protocol, participant: Participant, visit: Visit) -
     return settled
 
 
-def visit_refresh_status(*, actor: Any, visit: Visit, arm: str | None = _UNKNOWN) -> Visit:
+def visit_refresh_status(
+    *, actor: Any, visit: Visit, arm: str | None = _UNKNOWN, recheck_dates: bool = False
+) -> Visit:
     """Mark a visit done when every form it needs is complete and dated inside its window
     or justified outside it (scheduled again if not). Overdue and missed follow from the
     window (``trial.selectors.expected``).
@@ -113,7 +124,7 @@ def visit_refresh_status(*, actor: Any, visit: Visit, arm: str | None = _UNKNOWN
     if arm is _UNKNOWN:
         arm = participant_arm(participant)
     needed = {f.code for f in protocol.forms_for(protocol.visit(visit.code), arm)}
-    complete = _settled_forms(protocol, participant, visit)
+    complete = _settled_forms(protocol, participant, visit, recheck_dates=recheck_dates)
     new = Visit.Status.DONE if needed <= complete else Visit.Status.SCHEDULED
     if visit.status != Visit.Status.MISSED and visit.status != new:
         audit_record(

@@ -242,3 +242,54 @@ def test_demo_answers_are_dated_inside_their_window(nurse, participant):
             day = answers.get(form.date_field)
             day = day.date() if isinstance(day, datetime.datetime) else day
             assert visit.window_start <= day <= visit.window_end, (visit.code, form.code)
+
+
+# --- the S01/S02 demo ---------------------------------------------------------------------
+
+
+def test_the_demo_is_plausible_dates_follow_the_journey_and_pain_falls_after_treatment():
+    from trial.demo import demo_allocation_list, demo_trial_load
+    from trial.models import Participant
+
+    statistician = user_with_role(Role.STATISTICIAN, site=None, username="stat")
+    site = SiteFactory(code="S01")  # the list is stratified by site: the site comes first
+    demo_allocation_list(actor=statistician)
+    demo_trial_load(actor=statistician, site=site)
+    randomized = Participant.objects.filter(site=site, allocation__isnull=False)
+    assert randomized.count() >= 3
+    for person in randomized.select_related("allocation", "consent"):
+        allocated = timezone.localdate(person.allocation.allocated_at)
+        assert person.consent.consent_date <= allocated <= person.surgery_date
+        vas = {
+            i.visit.code: PainVasData.objects.get(instance=i)
+            for i in FormInstance.objects.filter(participant=person, form_code="vas")
+        }
+        for code, row in vas.items():
+            visit = Visit.objects.get(participant=person, code=code)
+            assert visit.window_start <= row.assessment_date <= visit.window_end
+        if "postop_day_3" in vas:
+            assert vas["postop_day_3"].leg_vas < vas["admission"].leg_vas
+            assert vas["postop_day_3"].leg_vas <= vas["preop"].leg_vas
+        if "month_3" in vas:
+            assert vas["month_3"].leg_vas < vas["admission"].leg_vas
+        if person.allocation.arm == "S" and "preop" in vas:
+            assert vas["preop"].leg_vas < vas["admission"].leg_vas  # the block works
+
+
+def test_editing_a_justified_form_again_opens_no_second_window_query(nurse, participant):
+    early = participant.surgery_date + 60 * DAY
+    instance = _save_vas(nurse, participant, "month_3", early, reason="travelled")
+    crf_save(
+        actor=nurse,
+        participant=participant,
+        form_code="vas",
+        visit=instance.visit,
+        instance=instance,
+        answers=_vas(early, leg_vas=Decimal("3.0")),
+        complete=True,
+        base_revision=instance.revision,
+        reason="typo in the leg VAS",
+    )
+    instance.refresh_from_db()
+    assert instance.out_of_window is True
+    assert Query.objects.filter(form_instance=instance).count() == 1
