@@ -237,8 +237,12 @@ CHROMIUM_ARGS = [
 def browser():
     path = chromium_path()
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's loop + ORM
+    from django.urls import get_resolver
     from playwright.sync_api import sync_playwright
 
+    # Import every view now (scipy, pandas, matplotlib, reportlab: about 10 s on this machine),
+    # not in the live server's first request, which a page's 10 s time-out would not survive.
+    get_resolver().url_patterns  # noqa: B018
     with sync_playwright() as pw:
         instance = pw.chromium.launch(executable_path=path, args=CHROMIUM_ARGS, headless=True)
         yield instance
