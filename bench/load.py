@@ -79,11 +79,16 @@ class Result:
 
 @dataclass
 class User:
-    """A bench user: credentials and the form URLs it saves (its own participants)."""
+    """A bench user: credentials and the form URLs it saves (its own participants).
+
+    ``form_fields`` holds, per form URL, the answers that belong to that one form and go with
+    every save of it (its assessment date, inside the participant's visit window).
+    """
 
     username: str
     password: str
     form_urls: list[str] = field(default_factory=list)
+    form_fields: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 class Session:
@@ -136,6 +141,7 @@ class Session:
         match = REVISION.search(page.text)
         revision = next(g for g in match.groups() if g is not None) if match else "0"
         data = {**{k: str(v) for k, v in answers.items()}, "revision": revision}
+        data.update(self.user.form_fields.get(url, {}))
         data.update(csrfmiddlewaretoken=self.csrf(), reason="benchmark save", complete="")
         started = time.perf_counter()
         response = self.client.post(url, data=data, headers={"Referer": str(page.url)})

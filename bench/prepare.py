@@ -31,6 +31,7 @@ from django.contrib.auth import get_user_model  # noqa: E402
 from django.db.models import Count  # noqa: E402
 
 import scoring  # noqa: E402
+from trial.demo import assessment_day  # noqa: E402
 from trial.models import (  # noqa: E402
     FormInstance,
     Membership,
@@ -114,6 +115,12 @@ def assign(users: int, forms: int, by_site: dict[int, list[tuple[int, str]]]) ->
     return out
 
 
+def form_date(url: str) -> str:
+    """The assessment date a save of this form URL gives: its visit's day, inside the window."""
+    trial_id = url.split("/participants/", 1)[1].split("/", 1)[0]
+    return assessment_day(Participant.objects.get(trial_id=trial_id), VISIT).isoformat()
+
+
 def busiest_participant() -> str:
     """The randomized participant with the most form instances (the heaviest page)."""
     row = (
@@ -140,7 +147,10 @@ def main() -> None:
     plan = assign(args.users, args.forms, form_targets(args.forms * args.users))
     for number, (site_id, urls) in enumerate(plan, start=1):
         name = bench_user(f"bench-nurse-{number:02d}", Role.RESEARCH_NURSE, sites[site_id])
-        nurses.append({"username": name, "password": BENCH_PASSWORD, "form_urls": urls})
+        fields = {url: {"assessment_date": form_date(url)} for url in urls}
+        nurses.append(
+            {"username": name, "password": BENCH_PASSWORD, "form_urls": urls, "form_fields": fields}
+        )
     investigator = bench_user("bench-investigator", Role.INVESTIGATOR, None)
     clear_lockouts()
     participant = busiest_participant()

@@ -1,7 +1,7 @@
 """In the browser: report site scoping, the query filter's message, the e-signature lockout and
 the security headers (every browser test also fails on a CSP refusal: tests/conftest.py)."""
 
-from decimal import Decimal
+from random import Random
 
 import pytest
 from django.core.files.base import ContentFile
@@ -10,6 +10,7 @@ from django.utils import translation
 from analysis.models import ReportRun
 from tests.browser.test_participant_journey import login
 from tests.factories import SiteFactory, allocated_participant, user_with_role
+from trial.demo import sample_answers
 from trial.forms.queries import OLDER_THAN_MAX_DAYS
 from trial.models import Role, Visit
 from trial.services.crfs import crf_save
@@ -84,8 +85,9 @@ def test_signature_password_failures_lock_the_investigator_out(page, settings):
     investigator = user_with_role(Role.INVESTIGATOR, site=site, username="inv")
     participant = allocated_participant(investigator, site, arm="S")
     visit = Visit.objects.get(participant=participant, code="admission")
+    answers = sample_answers("vas", participant, visit_code="admission", rng=Random(1))
     form = crf_save(actor=investigator, participant=participant, form_code="vas", visit=visit,
-                    complete=True, answers={"leg_vas": Decimal("3"), "back_vas": 2})  # fmt: skip
+                    complete=True, answers=answers)  # fmt: skip
     login(page, "inv", "en")
     url = f"/participants/{participant.trial_id}/visits/admission/vas/"
     for _ in range(settings.AXES_FAILURE_LIMIT):

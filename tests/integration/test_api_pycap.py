@@ -43,8 +43,9 @@ def read_csv(path: Path) -> list[dict[str, str]]:
 def expected_cells(project: Project, rows: list[dict[str, str]]) -> dict[tuple, str]:
     """Map the release CSV to (record, event, field) -> value, from what PyCap read.
 
-    A field whose form is collected at several events is a per-visit measure, released as
-    ``<field>_<visit>``; any other field is released under its own name at its one event.
+    A per-visit measure is released as ``<field>_<visit>`` and read at that visit's event; any
+    other field is released under its own name at the first event of its form (the enrolment
+    form also carries the per-visit timing columns, so it is mapped to every visit's event).
     """
     mapping = project.export_instrument_event_mappings()
     events_of: dict[str, list[str]] = {}
@@ -58,9 +59,11 @@ def expected_cells(project: Project, rows: list[dict[str, str]]) -> dict[tuple, 
         for field in project.metadata[1:]:
             name, form = field["field_name"], field["form_name"]
             for event in events_of[form]:
-                visit = event.removesuffix("_arm_1")
-                column = f"{name}_{visit}" if len(events_of[form]) > 1 else name
-                out[(row["participant_id"], event, name)] = row[column]
+                per_visit = f"{name}_{event.removesuffix('_arm_1')}"
+                if per_visit in row:
+                    out[(row["participant_id"], event, name)] = row[per_visit]
+                elif event == events_of[form][0]:
+                    out[(row["participant_id"], event, name)] = row[name]
     return out
 
 

@@ -4,6 +4,7 @@ import pytest
 
 from bench.load import User, form_save_action, page_action, run
 from tests.factories import DEFAULT_PASSWORD, SiteFactory, allocated_participant, user_with_role
+from trial.demo import assessment_day
 from trial.models import AuditEvent, FormInstance, Role, Sf36Data
 
 # PostgreSQL, as `make bench` runs: the driver's users save at the same time, and the test
@@ -36,7 +37,10 @@ def test_load_driver_saves_forms_and_loads_pages(live_server) -> None:
         nurse = user_with_role(Role.RESEARCH_NURSE, site=site, username=f"bench-nurse-{n}")
         participant = allocated_participant(nurse, site)
         url = f"/participants/{participant.trial_id}/visits/admission/sf36/"
-        nurses.append(User(nurse.username, DEFAULT_PASSWORD, [url]))
+        day = assessment_day(participant, "admission").isoformat()  # inside the window
+        nurses.append(
+            User(nurse.username, DEFAULT_PASSWORD, [url], {url: {"assessment_date": day}})
+        )
     # when both save their SF-36 for one second, then load the account page for one second
     saves = run(live_server.url, nurses, form_save_action(answer_sets()), name="save",
                 duration=1.0)  # fmt: skip

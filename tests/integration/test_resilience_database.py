@@ -18,6 +18,7 @@ from django.utils import translation
 
 import trial.services.crfs as crfs_service
 from tests.factories import SiteFactory, allocated_participant, user_with_role
+from trial.demo import assessment_day
 from trial.models import AuditEvent, FormInstance, PainVasData, Query, Role, Visit
 from trial.services.crfs import crf_save
 
@@ -74,7 +75,9 @@ def test_connection_lost_mid_save_changes_nothing_and_says_so(
     url = reverse("trial:crf-entry", args=[participant.trial_id, visit.code, "vas"])
     instance = FormInstance.objects.get(participant=participant, form_code="vas")
     before = snapshot(participant)
-    post = {"leg_vas": "2.0", "back_vas": "1.0", "revision": instance.revision, "complete": "1"}
+    day = assessment_day(participant, visit.code).isoformat()  # inside the visit's window
+    post = {"leg_vas": "2.0", "back_vas": "1.0", "assessment_date": day,
+            "revision": instance.revision, "complete": "1"}  # fmt: skip
     # and a database that goes away after the data row is written, before the audit row
     real_audit_record = crfs_service.audit_record
     written = {}
@@ -169,8 +172,9 @@ def test_database_down_for_the_whole_server_answers_503_then_recovers(
     assert status == 200
     token = page.split('name="csrfmiddlewaretoken" value="', 1)[1].split('"', 1)[0]
     instance = FormInstance.objects.get(participant=participant, form_code="vas")
+    day = assessment_day(participant, visit.code).isoformat()  # inside the visit's window
     post = {"csrfmiddlewaretoken": token, "leg_vas": "1.5", "back_vas": "1.0",
-            "revision": instance.revision, "complete": "1"}  # fmt: skip
+            "assessment_date": day, "revision": instance.revision, "complete": "1"}  # fmt: skip
     before = snapshot(participant)
     # when the database goes away for the server
     database_proxy.cut()

@@ -17,6 +17,7 @@ from django.utils import translation
 from analysis.jobs import job_queue_available
 from analysis.models import DatasetRelease, ReportRun
 from tests.factories import DEFAULT_PASSWORD, SiteFactory, allocated_participant, user_with_role
+from trial.demo import assessment_day
 from trial.models import AuditEvent, FormInstance, PainVasData, Role
 
 # A queue that can go down: REDIS_URL configures Celery with a broker (without it, tasks run
@@ -67,9 +68,12 @@ def test_data_entry_keeps_working_while_redis_is_down(redis_to_stop, client) -> 
     assert detail.status_code == 200
     url = reverse("trial:crf-entry", args=[participant.trial_id, "preop", "vas"])
     assert client.get(url).status_code == 200
+    day = assessment_day(participant, "preop").isoformat()  # inside the visit's window
     response = client.post(
-        url, {"leg_vas": "6.5", "back_vas": "2.0", "revision": 0, "complete": "1"}
-    )
+        url,
+        {"leg_vas": "6.5", "back_vas": "2.0", "assessment_date": day, "revision": 0,
+         "complete": "1"},
+    )  # fmt: skip
     assert response.status_code == 302
     elapsed = time.monotonic() - started
     instance = FormInstance.objects.get(participant=participant, form_code="vas")

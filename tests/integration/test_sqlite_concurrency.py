@@ -26,10 +26,12 @@ NURSES = 3
 SETUP = f"""
 from trial.models import Role
 from tests.factories import SiteFactory, allocated_participant, user_with_role
+from trial.demo import assessment_day
 site = SiteFactory(code="C01")
 for n in range({NURSES}):
     nurse = user_with_role(Role.RESEARCH_NURSE, site=site, username=f"nurse-{{n}}")
-    print("TRIAL-ID", allocated_participant(nurse, site).trial_id)
+    participant = allocated_participant(nurse, site)
+    print("TRIAL-ID", participant.trial_id, assessment_day(participant, "admission"))
 """
 
 
@@ -49,8 +51,8 @@ def sqlite_demo_server(tmp_path):
     subprocess.run([*manage, "migrate", "--noinput", "-v0"], cwd=REPO, env=env, check=True)
     made = subprocess.run([*manage, "shell", "-c", SETUP], cwd=REPO, env=env, check=True,
                           capture_output=True, text=True)  # fmt: skip
-    trial_ids = [
-        line.split()[1] for line in made.stdout.splitlines() if line.startswith("TRIAL-ID")
+    trial_ids = [  # (trial id, admission assessment date inside the window)
+        tuple(line.split()[1:3]) for line in made.stdout.splitlines() if line.startswith("TRIAL-ID")
     ]
     port = free_port()
     log = ARTIFACTS / "sqlite-runserver.log"
@@ -86,9 +88,11 @@ def test_nurses_saving_at_once_on_the_sqlite_demo_all_succeed_and_are_audited(
 ) -> None:
     # given three nurses, each with a randomized participant, on the demo's server
     base, trial_ids, database = sqlite_demo_server
-    users = [User(f"nurse-{n}", DEFAULT_PASSWORD,
-                  [f"/participants/{trial_id}/visits/admission/sf36/"])
-             for n, trial_id in enumerate(trial_ids)]  # fmt: skip
+    urls = [
+        (f"/participants/{trial_id}/visits/admission/sf36/", day) for trial_id, day in trial_ids
+    ]
+    users = [User(f"nurse-{n}", DEFAULT_PASSWORD, [url], {url: {"assessment_date": day}})
+             for n, (url, day) in enumerate(urls)]  # fmt: skip
     assert len(users) == NURSES
     # when they all save their SF-36 again and again at the same time
     saves = run(base, users, form_save_action(answer_sets()), name="save", duration=3.0)

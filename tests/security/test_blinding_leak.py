@@ -187,6 +187,7 @@ class _Page(HTMLParser):
 NUMBER = re.compile(r"\d+(?:\.\d+)?")
 TOKEN = re.compile(r"[^\W\d_]+|[\u4e00-\u9fff]", re.UNICODE)
 CSRF = re.compile(r"[A-Za-z0-9]{32,}")  # CSRF tokens (in forms and in hx-headers)
+NONCE = re.compile(r'nonce="[^"]*"')  # the CSP nonce of inline scripts, fresh in every response
 
 
 @dataclass
@@ -203,7 +204,7 @@ class Features:
         self.add_text(tid, key, body, response.get("Location", ""))
 
     def add_text(self, tid: str, key: str, body: str, location: str = "") -> None:
-        body = CSRF.sub("", body).replace(tid, "{ID}")
+        body = CSRF.sub("", NONCE.sub("", body)).replace(tid, "{ID}")
         features = self.binary[tid]
         if location:
             features.add(f"{key}|location={NUMBER.sub('#', location.replace(tid, '{ID}'))}")
@@ -298,7 +299,7 @@ class Sweep:
 
 
 def _shape(response: Any, tid: str) -> tuple[int, str]:
-    body = CSRF.sub("", _body(response)).replace(tid, "{ID}")
+    body = CSRF.sub("", NONCE.sub("", _body(response))).replace(tid, "{ID}")
     return response.status_code, NUMBER.sub("#", body)
 
 

@@ -11,8 +11,8 @@ import csv
 import io
 import json
 import re
-from decimal import Decimal
 from pathlib import Path
+from random import Random
 
 import pytest
 from django.conf import settings as django_settings
@@ -23,6 +23,7 @@ from django.utils import translation
 from analysis.models import ReportRun
 from tests.factories import DEFAULT_PASSWORD, SiteFactory, allocated_participant, user_with_role
 from tests.unit.api.fixtures import make_trial, post
+from trial.demo import sample_answers
 from trial.forms.queries import OLDER_THAN_MAX_DAYS
 from trial.models import FormInstance, Query, Role, Visit
 from trial.services.crfs import crf_save
@@ -31,6 +32,11 @@ from trial.services.queries import query_raise
 pytestmark = pytest.mark.django_db
 HYPERLINK = '=HYPERLINK("http://evil.example","x")'
 TEMPLATES = Path(django_settings.BASE_DIR) / "templates"
+
+
+def _vas(participant) -> dict:
+    """Complete admission VAS answers, dated inside the visit window."""
+    return sample_answers("vas", participant, visit_code="admission", rng=Random(1))
 
 
 def t(language: str, message: str) -> str:
@@ -42,9 +48,9 @@ def t(language: str, message: str) -> str:
 def test_api_csv_neutralises_formulas_and_json_keeps_the_text(client):
     trial = make_trial()
     nurse = trial.users["stat"]
+    event = sample_answers("adverse_event", trial.people[1], visit_code=None, rng=Random(1))
     crf_save(actor=nurse, participant=trial.people[1], form_code="adverse_event", complete=True,
-             answers={"term": HYPERLINK, "description": "-1+1", "serious": False,
-                      "outcome": "recovered"})  # fmt: skip
+             answers={**event, "term": HYPERLINK, "description": "-1+1"})  # fmt: skip
     status, body = post(client, trial.tokens["stat"], content="record", format="csv")
     assert status == 200
     cells = [cell for row in csv.reader(io.StringIO(body)) for cell in row]
@@ -69,7 +75,7 @@ def queries_world(db):
     participant = allocated_participant(nurse, site, arm="S")
     visit = Visit.objects.get(participant=participant, code="admission")
     form = crf_save(actor=nurse, participant=participant, form_code="vas", visit=visit,
-                    complete=True, answers={"leg_vas": Decimal("3"), "back_vas": 2})  # fmt: skip
+                    complete=True, answers=_vas(participant))  # fmt: skip
     query_raise(actor=manager, form_instance=form, field="leg_vas", text="check")
     return manager
 
@@ -142,7 +148,7 @@ def signer(db):
     participant = allocated_participant(investigator, site, arm="S")
     visit = Visit.objects.get(participant=participant, code="admission")
     form = crf_save(actor=investigator, participant=participant, form_code="vas", visit=visit,
-                    complete=True, answers={"leg_vas": Decimal("3"), "back_vas": 2})  # fmt: skip
+                    complete=True, answers=_vas(participant))  # fmt: skip
     return investigator, form
 
 
