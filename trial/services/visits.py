@@ -113,7 +113,13 @@ def visit_refresh_status(*, actor: Any, visit: Visit, arm: str | None = _UNKNOWN
     if arm is _UNKNOWN:
         arm = participant_arm(participant)
     needed = {f.code for f in protocol.forms_for(protocol.visit(visit.code), arm)}
-    complete = _settled_forms(protocol, participant, visit)
+    complete = set(
+        FormInstance.objects.filter(
+            visit=visit, status=FormInstance.Status.COMPLETE, is_voided=False
+        ).values_list("form_code", flat=True)
+    )
+    if needed <= complete:  # every form is complete: are they dated inside the window?
+        complete = _settled_forms(protocol, participant, visit)
     new = Visit.Status.DONE if needed <= complete else Visit.Status.SCHEDULED
     if visit.status != Visit.Status.MISSED and visit.status != new:
         audit_record(
