@@ -368,6 +368,7 @@ def _outcome(cats: dict, k: int, answers: dict) -> dict[str, Any]:
 def _fill(actor: Any, participant: Participant, arm: str | None, ctx: dict,
           *, before_randomization: bool) -> None:  # fmt: skip
     protocol = get_protocol(participant.protocol_code)
+    dating = {form for _anchor, form, _field in protocol.anchor_sources}  # move the anchors
     ctx["participant"] = participant
     for visit in Visit.objects.filter(participant=participant).order_by("order"):
         definition = protocol.visit(visit.code)
@@ -378,8 +379,9 @@ def _fill(actor: Any, participant: Participant, arm: str | None, ctx: dict,
             answers.setdefault(form.date_field, assessment_day(participant, visit.code))
             crf_save(actor=actor, participant=participant, form_code=form.code, visit=visit,
                      complete=True, answers=answers)  # fmt: skip
-            participant.refresh_from_db()
-            ctx["participant"] = participant
+            if form.code in dating:  # the form recorded an anchor date: read it back
+                participant.refresh_from_db()
+                ctx["participant"] = participant
 
 
 def _enrol(actor: Any, site: Site, number: int, admission: date, answers: dict) -> Participant:

@@ -13,8 +13,8 @@ from analysis.tables._common import (
     columns,
     continuous_row,
     finish_table,
-    without_tests,
     paper_means,
+    without_tests,
 )
 
 

@@ -27,8 +27,8 @@ from analysis.tables._common import (
     p_cells,
     paper_means,
     split,
-    summary_values,
     summary_texts,
+    summary_values,
 )
 
 MARKER_NOTE = L.bi(

@@ -76,14 +76,16 @@ def visit_schedule_sync(*, actor: Any, participant: Participant) -> list[Visit]:
 _UNKNOWN: Any = object()
 
 
-def _settled_forms(protocol: Protocol, participant: Participant, visit: Visit) -> set[str]:
-    """Return the codes of the visit's forms that are complete and dated inside the window
-    (or saved outside it with a reason: flagged ``out_of_window``)."""
+def _settled_forms(
+    protocol: Protocol, participant: Participant, visit: Visit, codes: set[str]
+) -> set[str]:
+    """Return the codes among ``codes`` of the visit's forms that are complete and dated
+    inside the window (or saved outside it with a reason: flagged ``out_of_window``)."""
     definition = protocol.visit(visit.code)
     anchor = _anchor_date(participant, definition.anchor)
     settled = set()
     for instance in FormInstance.objects.filter(
-        visit=visit, status=FormInstance.Status.COMPLETE, is_voided=False
+        visit=visit, status=FormInstance.Status.COMPLETE, is_voided=False, form_code__in=codes
     ):
         formdef = protocol.form(instance.form_code)
         defines_anchor = any(
@@ -119,7 +121,7 @@ def visit_refresh_status(*, actor: Any, visit: Visit, arm: str | None = _UNKNOWN
         ).values_list("form_code", flat=True)
     )
     if needed <= complete:  # every form is complete: are they dated inside the window?
-        complete = _settled_forms(protocol, participant, visit)
+        complete = _settled_forms(protocol, participant, visit, needed)
     new = Visit.Status.DONE if needed <= complete else Visit.Status.SCHEDULED
     if visit.status != Visit.Status.MISSED and visit.status != new:
         audit_record(
