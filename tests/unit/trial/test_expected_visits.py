@@ -166,7 +166,8 @@ def test_a_screen_failure_is_never_due(trial):
     failure = trial["people"]["screen_failure"]
     failure.refresh_from_db()
     rows = participant_grid(trial["nurse"], failure, TODAY)
-    assert rows and {r.state for r in rows} == {VisitState.NOT_EXPECTED}
+    assert rows
+    assert {r.state for r in rows} == {VisitState.NOT_EXPECTED}
     worklist = visit_list_worklist(trial["nurse"], TODAY)
     listed = {i["visit"].participant_id for g in worklist.values() for i in g}
     assert failure.pk not in listed
