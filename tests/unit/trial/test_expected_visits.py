@@ -153,9 +153,7 @@ def test_dashboard_completeness_expects_the_forms_of_expected_visits_only(trial)
     matrix = {v["visit"].code: v for v in completeness_matrix(scope, data)}
     admission = matrix["admission"]
     expected_admissions = sum(
-        n
-        for (code, s), n in grid.items()
-        if code == "admission" and s != VisitState.NOT_EXPECTED
+        n for (code, s), n in grid.items() if code == "admission" and s != VisitState.NOT_EXPECTED
     )
     for cell in admission["cells"]:
         assert cell["expected"] == expected_admissions
