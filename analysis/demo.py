@@ -15,17 +15,23 @@ A few ineligible screenings feed the CONSORT diagram.
 from __future__ import annotations
 
 import functools
+import hashlib
+import inspect
 import itertools
+import json
+import math
 import random
 from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 from django.utils import timezone
 
 import scoring
+from analysis import demo_solver
 from analysis import demo_targets as T
 from analysis.demo_solver import Row, Solution, solve, solve_mean_sd
 from trial.demo import assessment_day, sample_answers
@@ -49,6 +55,10 @@ JOINT = {"sf36": (("sf36_21", "sf36_22"),)}
 # Repeated measures: the dataset column prefix, the form, and whether a higher value is worse.
 MEASURES = {"vas_leg": ("vas", True), "joa": ("joa", False), "odi": ("odi", True),
             "sf36_total": ("sf36", False)}  # fmt: skip
+# The solver's output, stored so that a load does not recompute it (``solved()``,
+# ``answers_for``); regenerate with ``manage.py demo_report_data --store-solution``.
+SOLUTION_FILE = Path(__file__).with_name("demo_solution.json")
+STORE_COMMAND = "python manage.py demo_report_data --store-solution"
 
 
 @functools.cache
@@ -115,15 +125,28 @@ def score_grid(name: str) -> tuple[float, ...]:
 
 def answers_for(name: str, target: float) -> dict[str, Any]:
     """Return complete item answers whose score is exactly ``target`` (a grid value)."""
+    stored = _stored()
+    answers = stored["answers"].get(name, {}).get(_score_key(target)) if stored else None
+    if answers is None:
+        answers = _walk_back(name, target)
+    answers = dict(answers)
+    got = float(scoring.score(name, answers)[SCORE_KEY[name]])
+    if abs(got - target) > 1e-6:
+        raise ValueError(f"{name}: answers score {got}, not {target}")
+    return answers
+
+
+def _walk_back(name: str, target: float) -> dict[str, Any]:
     base, layers = _reachable(name)
     answers, value = dict(base), round(float(target), 6)
     for layer in reversed(layers):
         value, change = layer[value]
         answers.update(change)
-    got = float(scoring.score(name, answers)[SCORE_KEY[name]])
-    if abs(got - target) > 1e-6:
-        raise ValueError(f"{name}: answers score {got}, not {target}")
     return answers
+
+
+def _score_key(value: float) -> str:
+    return repr(round(float(value), 6))
 
 
 def _rows() -> tuple[Row, ...]:
@@ -135,13 +158,104 @@ def _rows() -> tuple[Row, ...]:
     return tuple(rows)
 
 
-@functools.cache
-def solved() -> dict[str, Solution]:
-    """The constructed values of every continuous row (deterministic, cached)."""
+def _solve_all() -> dict[str, Solution]:
     out = {}
     for row in _rows():
         out[row.key] = (solve_mean_sd if row.arms["S"].sd else solve)(row, T.N)
     return out
+
+
+@functools.cache
+def solved() -> dict[str, Solution]:
+    """The constructed values of every continuous row (deterministic, cached).
+
+    Read from ``SOLUTION_FILE`` when its fingerprint is that of today's inputs, else solved.
+    """
+    stored = _stored()
+    if stored is None:
+        return _solve_all()
+    return {
+        key: Solution(
+            values={arm: np.array(v, dtype=float) for arm, v in row["values"].items()},
+            p_value=math.nan if row["p_value"] is None else row["p_value"],
+            test=row["test"],
+            mismatches=tuple(row["mismatches"]),
+        )
+        for key, row in stored["rows"].items()
+    }
+
+
+def solution_fingerprint() -> str:
+    """sha256 of everything the solved values and answers depend on: the targets, the
+    solver, the report's statistics, the scoring instruments and this module's solving code."""
+    digest = hashlib.sha256()
+    root = Path(__file__).resolve().parent.parent
+    files = [Path(T.__file__), Path(demo_solver.__file__),
+             *sorted((root / "analysis" / "stats").glob("*.py")),
+             *sorted((root / "scoring").glob("*.py")),
+             *sorted((root / "scoring" / "instruments").glob("*.py"))]  # fmt: skip
+    for path in files:
+        digest.update(path.resolve().relative_to(root).as_posix().encode())
+        digest.update(path.read_bytes())
+    for function in (_reachable, _walk_back, _score_key, score_grid, _rows, _solve_all,
+                     _measure_key, solution_data):  # fmt: skip
+        digest.update(inspect.getsource(function).encode())
+    digest.update(repr((SCORE_KEY, JOINT, MEASURES, T.N)).encode())
+    return digest.hexdigest()
+
+
+def solution_data() -> dict[str, Any]:
+    """Solve afresh and return what ``SOLUTION_FILE`` stores (JSON-ready)."""
+    solution = _solve_all()
+    rows, answers = {}, {}
+    for key, sol in solution.items():
+        rows[key] = {
+            "values": {arm: [float(v) for v in vs] for arm, vs in sol.values.items()},
+            "p_value": None if math.isnan(sol.p_value) else float(sol.p_value),
+            "test": sol.test,
+            "mismatches": list(sol.mismatches),
+        }
+        name = MEASURES.get(_measure_key(key), ("",))[0]
+        if name in SCORE_KEY:  # a score built from item answers: the answers of its values
+            per = answers.setdefault(name, {})
+            for vs in sol.values.values():
+                for v in vs:
+                    per.setdefault(_score_key(v), _walk_back(name, float(v)))
+    answers = {name: dict(sorted(per.items(), key=lambda kv: float(kv[0])))
+               for name, per in sorted(answers.items())}  # fmt: skip
+    return {"fingerprint": solution_fingerprint(), "rows": rows, "answers": answers}
+
+
+def solution_json(data: dict[str, Any]) -> str:
+    """``data`` as JSON with one row (or one instrument's score) per line."""
+
+    def block(mapping: dict[str, Any], indent: str) -> str:
+        inner = ",\n".join(f"{indent} {json.dumps(k)}: {json.dumps(v)}" for k, v in mapping.items())
+        return "{\n" + inner + "\n" + indent + "}"
+
+    answers = {name: block(per, "  ") for name, per in data["answers"].items()}
+    answers_text = "{\n" + ",\n".join(f"  {json.dumps(k)}: {v}" for k, v in answers.items())
+    return (f'{{\n "fingerprint": {json.dumps(data["fingerprint"])},\n'
+            f' "rows": {block(data["rows"], " ")},\n'
+            f' "answers": {answers_text}\n }}\n}}\n')  # fmt: skip
+
+
+def store_solution(path: Path = SOLUTION_FILE) -> Path:
+    """Solve and write ``SOLUTION_FILE`` (``manage.py demo_report_data --store-solution``)."""
+    path.write_text(solution_json(solution_data()))
+    _stored.cache_clear()
+    solved.cache_clear()
+    return path
+
+
+@functools.cache
+def _stored() -> dict[str, Any] | None:
+    """The stored solution, or None when missing or made from other inputs."""
+    try:
+        data = json.loads(SOLUTION_FILE.read_text())
+    except (OSError, ValueError):
+        return None
+    return data if data.get("fingerprint") == solution_fingerprint() else None
 
 
 def _assigned(rng: random.Random, arm: str) -> dict[str, list[Any]]:
@@ -254,6 +368,7 @@ def _outcome(cats: dict, k: int, answers: dict) -> dict[str, Any]:
 def _fill(actor: Any, participant: Participant, arm: str | None, ctx: dict,
           *, before_randomization: bool) -> None:  # fmt: skip
     protocol = get_protocol(participant.protocol_code)
+    dating = {form for _anchor, form, _field in protocol.anchor_sources}  # move the anchors
     ctx["participant"] = participant
     for visit in Visit.objects.filter(participant=participant).order_by("order"):
         definition = protocol.visit(visit.code)
@@ -264,8 +379,9 @@ def _fill(actor: Any, participant: Participant, arm: str | None, ctx: dict,
             answers.setdefault(form.date_field, assessment_day(participant, visit.code))
             crf_save(actor=actor, participant=participant, form_code=form.code, visit=visit,
                      complete=True, answers=answers)  # fmt: skip
-            participant.refresh_from_db()
-            ctx["participant"] = participant
+            if form.code in dating:  # the form recorded an anchor date: read it back
+                participant.refresh_from_db()
+                ctx["participant"] = participant
 
 
 def _enrol(actor: Any, site: Site, number: int, admission: date, answers: dict) -> Participant:

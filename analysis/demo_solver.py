@@ -21,7 +21,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from analysis.stats import compare_continuous, describe_continuous, format_p
+# analysis.stats (scipy, statsmodels: ≈ 5 s to import) is imported where a solve needs it,
+# so that a demo load reading the stored solution (analysis/demo_solution.json) does not.
 
 SHAPES = tuple(np.round(np.linspace(-2.4, 2.4, 13), 2))
 
@@ -225,6 +226,8 @@ def _locked(n: int, zeros: int) -> set[int]:
 
 def evaluate(row: Row, values: dict[str, np.ndarray]) -> tuple[list[str], float, str]:
     """Return the printed cells that differ from the paper, the P value and the test."""
+    from analysis.stats import compare_continuous, describe_continuous
+
     desc = describe_continuous(values, decimals=row.decimals)
     missed = []
     for arm, s in row.arms.items():
@@ -360,6 +363,8 @@ def _unreachable(sol: Solution) -> int:
 
 
 def _p_distance(row: Row, p: float) -> float:
+    from analysis.stats import format_p
+
     if row.p and format_p(p) == ("< 0.001" if float(row.p) == 0 else row.p):
         return 0.0
     target = row.target_p

@@ -6,7 +6,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from analysis.demo import demo_report_trial_load
+from analysis.demo import demo_report_trial_load, store_solution
 from analysis.demo_targets import SEED
 from trial.models import Site
 
@@ -18,8 +18,20 @@ class Command(BaseCommand):
         parser.add_argument("--site", default="RPT", help="Site code (created if missing)")
         parser.add_argument("--user", default="", help="Acting username (default: first superuser)")
         parser.add_argument("--seed", type=int, default=SEED, help="Generator seed (stored)")
+        parser.add_argument(
+            "--store-solution",
+            action="store_true",
+            help="Solve the demo's constructed values afresh, write analysis/demo_solution.json "
+            "(read by every later load) and exit.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["store_solution"]:
+            start = time.monotonic()
+            path = store_solution()
+            seconds = time.monotonic() - start
+            self.stdout.write(f"Wrote {path.name} in {seconds:.1f} s.")
+            return
         users = get_user_model().objects
         actor = (
             users.filter(username=options["user"]).first()
