@@ -80,6 +80,7 @@ def test_overflowing_query_filter_shows_a_message(page, language):
     assert page.get_by_test_id("query-table").is_visible()  # the list is still shown
 
 
+@pytest.mark.requirement("SIG-003")
 def test_signature_password_failures_lock_the_investigator_out(page, settings):
     site = SiteFactory(code="S01")
     investigator = user_with_role(Role.INVESTIGATOR, site=site, username="inv")

@@ -152,6 +152,7 @@ def signer(db):
     return investigator, form
 
 
+@pytest.mark.requirement("SIG-003")
 def test_wrong_signature_passwords_lock_the_user_out_like_logins(client, signer, settings):
     investigator, form = signer
     client.force_login(investigator)
@@ -173,6 +174,7 @@ def test_wrong_signature_passwords_lock_the_user_out_like_logins(client, signer,
     assert login.status_code == 429
 
 
+@pytest.mark.requirement("SIG-003")
 def test_casebook_signature_passwords_count_too(client, signer, settings):
     investigator, form = signer
     client.force_login(investigator)
