@@ -12,7 +12,8 @@ PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check --no-com
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install translations migrate lint worker messages clean-demo bench validation
+.PHONY: run test install translations migrate lint worker messages clean-demo bench validation \
+	docs-screens
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is needed, found " + sys.version)'
@@ -75,3 +76,15 @@ bench: install translations
 validation: export DJANGO_SECRET_KEY := $(or $(DJANGO_SECRET_KEY),test-only-key-not-for-production)
 validation: install
 	$(BIN)/python manage.py validation_report $(VALIDATION_ARGS)
+
+# The user guide's screenshots (docs/user-guide/img/*.png, docs/user-guide/README.md): the
+# browser test photographs every screen of the guide in English and Chinese at a fixed
+# viewport, with the demo data loaded under a frozen clock. Needs Chromium. Leaves the
+# validation results of the last `make test` alone (-p no:validation-recorder).
+docs-screens: export EDC_DOCS_SCREENS := 1
+docs-screens: export DJANGO_SECRET_KEY := $(or $(DJANGO_SECRET_KEY),test-only-key-not-for-production)
+docs-screens: export EDC_HTTPS := 0
+docs-screens: export EDC_MEDIA_ROOT := $(or $(EDC_MEDIA_ROOT),$(CURDIR)/var/test-media)
+docs-screens: install translations
+	$(BIN)/python manage.py collectstatic --noinput -v0
+	$(BIN)/pytest tests/browser/test_docs_screens.py -q -p no:validation-recorder

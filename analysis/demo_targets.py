@@ -3,7 +3,7 @@
 Continuous rows are the paper's printed cells (``Summary``: centre, Q1, Q3, or mean ± SD)
 with the grid of values a participant can have in this EDC and the published P value;
 ``analysis.demo_solver`` constructs values that print them. Counts are the paper's exact
-counts (Tables 1, 4, 5). Sources: /work/shared/seed/snrb-peld-trial-paper.txt.
+counts (Tables 1, 4, 5). Sources: the seed trial's paper (docs/design.md, "The seed trial").
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Validated scoring of the trial's outcome instruments: VAS, ODI, JOA, SF-36, MacNab.
 
 Pure Python (no Django, Celery or ORM import; enforced by import-linter). The scoring
-rules follow ``shared/reference/INSTRUMENTS.md``; every instrument module documents its
+rules follow ``docs/instruments.md``; every instrument module documents its
 source, its missing-data rule and its ``VERSION``, which is stored beside each score.
 
 Public interface::

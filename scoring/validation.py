@@ -1,4 +1,4 @@
-"""Answer validation shared by all scorers (INSTRUMENTS.md Decision 6).
+"""Answer validation shared by all scorers (docs/instruments.md, Decision 6).
 
 Every answer is checked before anything is scored; nothing is ever silently treated as
 missing. Missing means ``None`` or an absent key, and nothing else (a NaN is an error).

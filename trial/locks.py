@@ -1,4 +1,4 @@
-"""Row locks, always taken in primary-key order (STYLE.md §3)."""
+"""Row locks, always taken in primary-key order (docs/style.md §3)."""
 
 from django.db.models import QuerySet
 

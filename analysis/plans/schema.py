@@ -65,7 +65,7 @@ class PrimaryOutcome:
 
 @dataclass(frozen=True, slots=True)
 class AnalysisPlan:
-    """The SAP of one protocol (SAP.md): tables 1–5, models, primary outcome, sample size.
+    """The SAP of one protocol (docs/sap.md): tables 1–5, models, primary outcome, sample size.
 
     ``treatment_forms`` maps each arm to the forms that show it received its allocated
     treatment; ``per_protocol_form`` is the (visit, form) whose completion, with the

@@ -1,4 +1,4 @@
-"""The SAP of the SNRB-before-PELD trial (SAP.md; the paper's Tables 1–5).
+"""The SAP of the SNRB-before-PELD trial (docs/sap.md; the paper's Tables 1–5).
 
 Columns refer to the wide dataset (``analysis.datasets.columns``). Visit codes are those of
 the protocol ``snrb_peld`` (``trial.protocol.snrb_peld``), repeated here as plain strings so

@@ -1,6 +1,6 @@
 """Pure statistics for the trial reports (no Django, no ORM, no file I/O).
 
-Public interface (SAP.md): test selection for categorical, continuous and paired data in
+Public interface (docs/sap.md): test selection for categorical, continuous and paired data in
 "correct" and "paper" modes, exact tests, effect sizes with CIs, ANCOVA, the mixed model
 for repeated VAS, sample size for two proportions, descriptive summaries and P formatting.
 """

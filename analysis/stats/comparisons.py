@@ -1,7 +1,7 @@
 """Between-arm and within-arm comparisons with the SAP's test selection.
 
 Every function validates its input, drops missing values (NaN) explicitly, chooses the test
-by the rules of SAP.md "Test selection" (or "Paper-compatible mode" when asked), and
+by the rules of docs/sap.md "Test selection" (or "Paper-compatible mode" when asked), and
 returns a :class:`~analysis.stats.results.TestResult` naming the test used.
 
 scipy settings (never the defaults, SAP): ``mannwhitneyu(method="asymptotic",
@@ -172,7 +172,7 @@ def compare_categorical(
 
     References
     ----------
-    SAP.md "Test selection" and "Paper-compatible mode"; paper Methods "统计学分析".
+    docs/sap.md "Test selection" and "Paper-compatible mode"; paper Methods "统计学分析".
     """
     if mode not in ("correct", "paper"):
         raise ValueError("mode must be 'correct' or 'paper'")
@@ -200,7 +200,7 @@ def compare_categorical_both(
 
     References
     ----------
-    SAP.md "Paper-compatible mode" (flag rows where the modes disagree on significance).
+    docs/sap.md "Paper-compatible mode" (flag rows where the modes disagree on significance).
     """
     correct = compare_categorical(table, ordinal=ordinal, mode="correct")
     paper = compare_categorical(table, ordinal=ordinal, mode="paper")
@@ -241,7 +241,7 @@ def compare_continuous(a: Iterable[float], b: Iterable[float]) -> TestResult:
 
     References
     ----------
-    SAP.md "Test selection"; paper Methods "统计学分析".
+    docs/sap.md "Test selection"; paper Methods "统计学分析".
     """
     x = clean_sample(a, name="a", min_n=2)
     y = clean_sample(b, name="b", min_n=2)
@@ -292,7 +292,7 @@ def compare_paired(before: Iterable[float], after: Iterable[float]) -> TestResul
 
     References
     ----------
-    SAP.md "Test selection" (within an arm); paper Methods "统计学分析".
+    docs/sap.md "Test selection" (within an arm); paper Methods "统计学分析".
     """
     b, a = clean_pairs(before, after, min_n=2)
     d = a - b

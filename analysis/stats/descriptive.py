@@ -86,7 +86,7 @@ def describe_continuous(
 
     References
     ----------
-    SAP.md "Descriptive statistics".
+    docs/sap.md "Descriptive statistics".
     """
     if not groups:
         raise ValueError("groups must not be empty")
@@ -138,7 +138,7 @@ def describe_categorical(
 
     References
     ----------
-    SAP.md "Descriptive statistics".
+    docs/sap.md "Descriptive statistics".
     """
     if any(int(v) < 0 for v in counts.values()) or n_missing < 0:
         raise ValueError("counts must be non-negative")

@@ -43,7 +43,7 @@ def mean_difference(
 
     References
     ----------
-    SAP.md "Beyond the paper"; R ``t.test(var.equal=)``.
+    docs/sap.md "Beyond the paper"; R ``t.test(var.equal=)``.
     """
     x = clean_sample(a, name="a", min_n=2)
     y = clean_sample(b, name="b", min_n=2)
@@ -175,7 +175,7 @@ def hodges_lehmann_shift(
 
     References
     ----------
-    SAP.md "Beyond the paper"; docs/sap-conventions.md; Hodges & Lehmann (1963); Moses
+    docs/sap.md "Beyond the paper"; docs/sap-conventions.md; Hodges & Lehmann (1963); Moses
     (1965); R ``stats:::wilcox.test.default``.
     """
     x = clean_sample(a, name="a")
@@ -244,7 +244,7 @@ def hodges_lehmann_paired(
 
     References
     ----------
-    SAP.md "Beyond the paper"; docs/sap-conventions.md; Hollander & Wolfe (1999), §3.2.
+    docs/sap.md "Beyond the paper"; docs/sap-conventions.md; Hollander & Wolfe (1999), §3.2.
     """
     b, a = clean_pairs(before, after)
     d = a - b

@@ -101,7 +101,7 @@ def fisher_2x2(table: Sequence[Sequence[int]]) -> FisherResult:
 
     References
     ----------
-    SAP.md "Test selection" and "Paper-compatible mode".
+    docs/sap.md "Test selection" and "Paper-compatible mode".
     """
     t = clean_table(table)
     if t.shape != (2, 2):
@@ -209,7 +209,7 @@ def ffh_exact(table: Sequence[Sequence[int]]) -> FFHResult:
 
     References
     ----------
-    SAP.md "Test selection" (r×c nominal); Freeman & Halton (1951); Mehta & Patel (1983).
+    docs/sap.md "Test selection" (r×c nominal); Freeman & Halton (1951); Mehta & Patel (1983).
     """
     t = _drop_empty(clean_table(table))
     if t.shape[0] < 2 or t.shape[1] < 2:
@@ -393,7 +393,7 @@ def ffh_monte_carlo(
 
     References
     ----------
-    SAP.md "Test selection".
+    docs/sap.md "Test selection".
     """
     if n_samples < 100_000:
         raise ValueError("the SAP requires at least 100,000 Monte Carlo samples")

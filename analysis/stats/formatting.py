@@ -32,7 +32,7 @@ def format_p(p: float | None, *, decimals: int = 3) -> str:
 
     References
     ----------
-    SAP.md, "Descriptive statistics".
+    docs/sap.md, "Descriptive statistics".
     """
     if p is None or (isinstance(p, float) and math.isnan(p)):
         return "—"

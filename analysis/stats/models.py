@@ -84,7 +84,7 @@ def ancova(
 
     References
     ----------
-    SAP.md "Beyond the paper"; R ``lm(dv ~ arm + baseline)``.
+    docs/sap.md "Beyond the paper"; R ``lm(dv ~ arm + baseline)``.
     """
     _require_columns(data, [dv, covariate, between])
     df = data[[dv, covariate, between]].dropna()
@@ -183,7 +183,7 @@ def mixed_model_repeated(
 
     References
     ----------
-    SAP.md "Beyond the paper"; paper Table 2 (VAS at four visits).
+    docs/sap.md "Beyond the paper"; paper Table 2 (VAS at four visits).
     """
     _require_columns(data, [dv, between, within, subject])
     df = data[[dv, between, within, subject]].dropna(subset=[dv]).copy()

@@ -1,7 +1,7 @@
 """Frozen result records returned by :mod:`analysis.stats`.
 
 Every public statistic returns one of these dataclasses so that the table builders can rely
-on fixed, documented fields (STYLE.md §5 "Result columns are fixed and documented").
+on fixed, documented fields (docs/style.md §5 "Result columns are fixed and documented").
 ``as_dict()`` gives a flat mapping suitable for a DataFrame row.
 """
 

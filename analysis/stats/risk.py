@@ -52,7 +52,7 @@ def risk_difference(table: Sequence[Sequence[int]], *, conf_level: float = 0.95)
 
     References
     ----------
-    SAP.md "Beyond the paper"; Newcombe, Stat Med 1998;17:873-890.
+    docs/sap.md "Beyond the paper"; Newcombe, Stat Med 1998;17:873-890.
     """
     a, b, c, d = _two_by_two(table)
     n1, n2 = a + b, c + d
@@ -103,7 +103,7 @@ def risk_ratio(table: Sequence[Sequence[int]], *, conf_level: float = 0.95) -> E
 
     References
     ----------
-    SAP.md "Beyond the paper"; Katz et al., Biometrics 1978;34:469-474.
+    docs/sap.md "Beyond the paper"; Katz et al., Biometrics 1978;34:469-474.
     """
     cells = _two_by_two(table)
     if cells[0] + cells[2] == 0 or cells[1] + cells[3] == 0:
@@ -126,7 +126,7 @@ def odds_ratio(table: Sequence[Sequence[int]], *, conf_level: float = 0.95) -> E
 
     References
     ----------
-    SAP.md "Beyond the paper"; Woolf, Ann Hum Genet 1955;19:251-253.
+    docs/sap.md "Beyond the paper"; Woolf, Ann Hum Genet 1955;19:251-253.
     """
     cells = _two_by_two(table)
     if cells[0] + cells[2] == 0 or cells[1] + cells[3] == 0:
@@ -160,7 +160,7 @@ def number_needed_to_treat(rd: Estimate, *, event_is_harmful: bool = True) -> Es
 
     References
     ----------
-    SAP.md "Beyond the paper"; Altman, BMJ 1998;317:1309-1312.
+    docs/sap.md "Beyond the paper"; Altman, BMJ 1998;317:1309-1312.
     """
     if rd.kind != "risk_difference":
         raise ValueError("number_needed_to_treat needs a risk_difference estimate")

@@ -110,7 +110,7 @@ def sample_size_two_proportions(
 
     References
     ----------
-    SAP.md "Sample size"; paper Methods "样本量计算"; Fleiss, Tytun & Ury, Biometrics
+    docs/sap.md "Sample size"; paper Methods "样本量计算"; Fleiss, Tytun & Ury, Biometrics
     1980;36:343-346; Chernick & Liu, Am Stat 2002;56:149-155 (saw-tooth power).
     """
     p1 = check_probability(p1, name="p1")

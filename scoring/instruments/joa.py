@@ -2,7 +2,7 @@
 
 Source: Japanese Orthopaedic Association, 1986 (Izumida S, Inoue S. Assessment of
 treatment for low back pain. J Jpn Orthop Assoc 1986;60:391-4), as reproduced in the
-Chinese tables cited in INSTRUMENTS.md §3; Decision 2. Clinician-rated. Items are stored
+Chinese tables cited in docs/instruments.md §3; Decision 2. Clinician-rated. Items are stored
 as the point value itself; the wording below is this project's own.
 
 Scores: ``subjective`` = lbp + leg + gait (0–9); ``signs`` = slr + sens + motor (0–6);
@@ -186,5 +186,5 @@ JOA = Instrument(
     ),
     score_keys=("subjective", "signs", "adl", "bladder", "total"),
     scorer=score_joa,
-    source="JOA 1986 (Izumida & Inoue, J Jpn Orthop Assoc 1986;60:391-4); INSTRUMENTS.md §3",
+    source="JOA 1986 (Izumida & Inoue, J Jpn Orthop Assoc 1986;60:391-4); docs/instruments.md §3",
 )

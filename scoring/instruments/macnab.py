@@ -2,7 +2,7 @@
 
 Source: Macnab I. Negative disc exploration. J Bone Joint Surg Am 1971;53:891-903 (as
 modified); the definitions on the form are the trial paper's own, Methods (5), and
-INSTRUMENTS.md §5. Graded once per patient at 3 months; item ``macnab`` stores one of
+docs/instruments.md §5. Graded once per patient at 3 months; item ``macnab`` stores one of
 ``excellent``, ``good``, ``fair``, ``poor`` (exact lower-case codes).
 
 Scores: ``grade`` (the code) and ``excellent_good`` (grade is excellent or good).

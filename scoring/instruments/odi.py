@@ -1,7 +1,7 @@
 """Oswestry Disability Index v2.1a (Oswestry功能障碍指数, ODI).
 
 Source: Fairbank JCT, Pynsent PB. The Oswestry Disability Index. Spine 2000;25:2940-53;
-the AO ``odi`` scoring program for v2.1a (Blauth & Daigl 2012); INSTRUMENTS.md §2.
+the AO ``odi`` scoring program for v2.1a (Blauth & Daigl 2012); docs/instruments.md §2.
 
 Items ``odi_1`` … ``odi_10`` in the v2.1a section order, each stored as the position of the
 ticked statement, 0 (least disability) … 5 (most). The statements below are this project's
@@ -189,5 +189,5 @@ ODI = Instrument(
     ),
     score_keys=("raw_sum", "answered", "percent", "band"),
     scorer=score_odi,
-    source="Fairbank & Pynsent, Spine 2000;25:2940-53; AO odi program; INSTRUMENTS.md §2",
+    source="Fairbank & Pynsent, Spine 2000;25:2940-53; AO odi program; docs/instruments.md §2",
 )

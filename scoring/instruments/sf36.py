@@ -1,6 +1,6 @@
 """SF-36 v1 (SF-36健康调查简表): RAND-36 scales, standard v1 scales, PCS/MCS (1990 norms).
 
-Sources (INSTRUMENTS.md §4 and Decisions 3–4):
+Sources (docs/instruments.md §4 and Decisions 3–4):
 
 * RAND-36: Hays RD, Sherbourne CD, Mazel RM. The RAND 36-Item Health Survey 1.0. Health
   Econ 1993;2:217-27, and RAND's scoring instructions ("Scoring Instructions for the 36-Item
@@ -237,6 +237,6 @@ SF36 = Instrument(
     scorer=score_sf36,
     source=(
         "RAND 36-Item Health Survey 1.0 (Hays 1993); Ware 1993 SF-36 manual; "
-        "Ware, Kosinski & Keller 1994 (1990 US norms); INSTRUMENTS.md §4"
+        "Ware, Kosinski & Keller 1994 (1990 US norms); docs/instruments.md §4"
     ),
 )

@@ -2,7 +2,7 @@
 
 English wording: RAND 36-Item Health Survey 1.0 (public domain; RAND Health, "36-Item
 Short Form Survey Instrument"). Chinese wording: the Chinese (mainland) SF-36 v1 as
-reproduced in INSTRUMENTS.md §4.1 and its sources. Answers are stored as the precoded
+reproduced in docs/instruments.md §4.1 and its sources. Answers are stored as the precoded
 value printed on the form (1 = first option …); :mod:`scoring.instruments.sf36` recodes.
 """
 

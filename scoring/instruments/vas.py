@@ -1,6 +1,6 @@
 """Visual analogue scale for pain, 0–10 (视觉模拟评分法, VAS).
 
-Source: INSTRUMENTS.md §1 and Decision 1; the trial paper, Methods (1): "0代表无痛，10代表最
+Source: docs/instruments.md §1 and Decision 1; the trial paper, Methods (1): "0代表无痛，10代表最
 剧烈的疼痛". The trial records leg-pain VAS (the paper's primary VAS) and back-pain VAS
 separately at every visit; both use this one definition, and which pain a form records is
 an attribute of the form, not of the item id (``vas``).
@@ -84,5 +84,5 @@ VAS = Instrument(
     ),
     score_keys=("vas", "band"),
     scorer=score_vas,
-    source="INSTRUMENTS.md §1; trial paper Methods (1)",
+    source="docs/instruments.md §1; trial paper Methods (1)",
 )

@@ -1,7 +1,7 @@
 """The first protocol shipped: selective nerve root block the day before PELD (arm S) versus
 PELD alone (arm P), 1:1, single-level lumbar disc herniation with radicular pain.
 
-Source: the trial paper (shared/seed/snrb-peld-trial-paper.txt), Methods 1–5: eligibility
+Source: the trial paper (docs/design.md, "The seed trial"), Methods 1–5: eligibility
 criteria, the SNRB the day before surgery, VAS at admission, pre-op, post-op day 3 and
 3 months; JOA, ODI and SF-36 at admission and 3 months; complications and MacNab grade
 at 3 months; sample size 74 (37 per arm).

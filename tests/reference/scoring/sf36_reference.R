@@ -1,7 +1,7 @@
 # Independent reference scores for the scoring library (SF-36, ODI, JOA).
 #
 # Written in base R directly from the published rules as tabulated in
-# shared/reference/INSTRUMENTS.md (RAND-36 step 1/step 2 tables; Ware 1993 recodes with
+# docs/instruments.md (RAND-36 step 1/step 2 tables; Ware 1993 recodes with
 # the SAS-algorithm mean substitution; Ware, Kosinski & Keller 1994 1990-norm PCS/MCS;
 # Fairbank & Pynsent ODI; JOA 1986 and Hirabayashi recovery rate) -- not translated from
 # the Python code. Missing answers are NA. Only base R is used (no CRAN on this host).

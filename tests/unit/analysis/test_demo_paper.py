@@ -1,7 +1,7 @@
 """The paper-like demo trial (site RPT): its report reproduces the paper's Tables 1–5.
 
 Published values: tests/reference/analysis/paper_continuous.csv (Tables 1–3, continuous
-rows) and paper_tables.csv (counts), typed from seed/snrb-peld-trial-paper.txt with their
+rows) and paper_tables.csv (counts), typed from the seed trial's paper (docs/design.md) with their
 table and row. The demo is loaded through the trial services, the report tables are built
 as a report run builds them, and every published cell is checked: exactly where a data set
 on the EDC's value grid can print it, else within the gap listed below with its reason.

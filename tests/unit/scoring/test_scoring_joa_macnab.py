@@ -1,4 +1,4 @@
-"""JOA scorer, Hirabayashi recovery rate and MacNab (INSTRUMENTS.md §3, §5)."""
+"""JOA scorer, Hirabayashi recovery rate and MacNab (docs/instruments.md §3, §5)."""
 
 import math
 

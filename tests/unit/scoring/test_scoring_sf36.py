@@ -1,4 +1,4 @@
-"""SF-36 scorer: INSTRUMENTS.md §4 worked examples, BP rules and missing-data rules."""
+"""SF-36 scorer: docs/instruments.md §4 worked examples, BP rules and missing-data rules."""
 
 import pytest
 
@@ -27,7 +27,7 @@ def worked():
     ("key", "expected"),
     [
         # standard: PF 21 -> 55, RP 6 -> 50, RE 4 -> 33.3, SF 5 -> 37.5, BP 8.2 -> 62,
-        # GH 16 -> 55, VT 14 -> 50, MH 15 -> 40 (INSTRUMENTS.md §4.3)
+        # GH 16 -> 55, VT 14 -> 50, MH 15 -> 40 (docs/instruments.md §4.3)
         ("pf", 55.0),
         ("rp", 50.0),
         ("re", 100 / 3),

@@ -1,4 +1,4 @@
-"""VAS and ODI scorers: INSTRUMENTS.md §1, §2 worked examples and missing-data rules."""
+"""VAS and ODI scorers: docs/instruments.md §1, §2 worked examples and missing-data rules."""
 
 import pytest
 
@@ -34,7 +34,7 @@ def test_vas_missing_gives_no_score(answers):
 
 @pytest.mark.requirement("SCO-001")
 def test_odi_worked_example_all_sections():
-    # given: INSTRUMENTS.md §2.4 worked example
+    # given: docs/instruments.md §2.4 worked example
     answers = odi(2, 1, 3, 2, 1, 2, 1, 0, 2, 2)
     # when
     result = scoring.score("odi", answers)
