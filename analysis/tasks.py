@@ -16,10 +16,50 @@ def report_run_execute_task(self, run_id: int) -> str:
 
 @shared_task(bind=True, acks_late=True, ignore_result=True)
 def dataset_release_build_task(self, release_id: int) -> str:
-    """Build the dataset release ``release_id``; the service records readiness or failure."""
-    from analysis.releases.services import dataset_release_build
+    """Start the release workflow: extract once here, then one task per format and variant
+    in parallel (a chord) whose callback publishes (docs/releases.md).
 
-    return dataset_release_build(release_id=release_id).status
+    The parts go to the queue this task came from, so whichever workers serve it share them.
+    """
+    from celery import chord
+
+    from analysis.releases.services import release_extract
+
+    staged = release_extract(release_id=release_id)
+    if staged is None:
+        return "not built"
+    staging, parts = staged
+    queue = (self.request.delivery_info or {}).get("routing_key")
+    options = {"queue": queue} if queue else {}
+    header = [
+        dataset_release_part_task.signature((release_id, str(staging), variant, part), **options)
+        for variant, part in parts
+    ]
+    body = dataset_release_publish_task.signature((release_id, str(staging)), **options)
+    chord(header, body).apply_async(**options)
+    return "extracted"
+
+
+@shared_task(bind=True, acks_late=True)
+def dataset_release_part_task(self, release_id: int, staging: str, variant: str, part: str) -> str:
+    """Write one file format of one variant of a release (a chord member: its result counts)."""
+    from pathlib import Path
+
+    from analysis.releases.services import release_write_part
+
+    return release_write_part(release_id=release_id, staging=Path(staging), variant=variant,
+                              part=part)  # fmt: skip
+
+
+@shared_task(bind=True, acks_late=True, ignore_result=True)
+def dataset_release_publish_task(self, _results: list[str] | None, release_id: int,
+                                 staging: str) -> str:  # fmt: skip
+    """The chord's callback: manifests, zips and the atomic publish, then the row is ready."""
+    from pathlib import Path
+
+    from analysis.releases.services import release_publish
+
+    return release_publish(release_id=release_id, staging=Path(staging)).status
 
 
 @shared_task(ignore_result=True)

@@ -11,9 +11,11 @@ Celery worker) and waits until the release is ready: it prints the wall time fro
 declaration to "ready" and the worker's own started → finished time. The worker's peak
 memory is read by ``bench/run.py`` from ``/proc`` (the worker runs with the solo pool).
 
-``phases`` runs the same build code in this process with a timer around each step:
-extraction (``dataset_build``: the SQL reads and the wide/long frames), the release
-frames, every writer, the zips; it writes into a throw-away folder and publishes nothing.
+``phases`` runs the same build code in this process (the workflow's steps in a row) with a
+timer around each step: extraction (``dataset_build``: the SQL reads and the wide/long
+frames), the release frames (the blinded transform is made once per blinded part), the
+staging pickle, every writer, the zips; it writes into a throw-away folder and publishes
+nothing.
 It then runs the very SQL statements the extraction ran (captured) as
 ``COPY (…) TO STDOUT WITH (FORMAT csv, HEADER)`` and reads every byte: that is the time
 PostgreSQL needs to hand over the same rows, the floor of any extraction. "CSV extraction"
@@ -126,9 +128,11 @@ def phases() -> dict:
     protocol = get_protocol(settings.EDC_PROTOCOL)
     for label, module, name in (
         ("csv", W, "write_csv"), ("sav", W, "write_sav"), ("dta", W, "write_dta"),
+        ("parquet", W, "write_parquet"),
         ("xlsx", W, "write_xlsx"), ("codebook", W, "write_codebook_csv"),
         ("codebook", W, "write_codebook_html"), ("odm", B, "write_odm"),
-        ("frames", B, "_variants"), ("checksum", B, "_frames_checksum"),
+        ("frames", B, "unblinded_frames"), ("frames", B, "blinded_frames"),
+        ("checksum", B, "_frames_checksum"),
         ("manifest", B, "manifest_write"), ("diff", B, "release_diff"), ("zip", B, "_zip"),
     ):  # fmt: skip
         timed(module, name, label)

@@ -200,15 +200,67 @@ class Bench:
         return out
 
     def release(self, db: str, worker: subprocess.Popen) -> dict:
-        status = Path(f"/proc/{worker.pid}/status")
-        Path(f"/proc/{worker.pid}/clear_refs").write_text("5")  # reset the peak (VmHWM)
-        log("  release through the worker")
-        job = json.loads(self.py(db, "bench/release.py", "job"))
-        hwm = next(line for line in status.read_text().splitlines() if line.startswith("VmHWM"))
-        job["worker_peak_rss_mib"] = round(int(hwm.split()[1]) / 1024, 1)
+        log("  release through the worker (one process)")
+        job = self.release_job(db, [worker.pid])
+        log("  release through the worker (two processes)")
+        two = self.restart_worker(db, worker, processes=2)
+        job["two_processes"] = self.release_job(db, self.children(two))
+        job["speed_up"] = round(job["wall_s"] / max(job["two_processes"]["wall_s"], 0.01), 2)
         log("  release phase by phase, and COPY")
         phases = json.loads(self.py(db, "bench/release.py", "phases"))
         return {"job": job, "phases": phases}
+
+    def release_job(self, db: str, pids: list[int]) -> dict:
+        """The release through the running worker; peak memory: the largest VmHWM of ``pids``
+        (the solo worker, or each pool process), reset before the job."""
+        for pid in pids:
+            Path(f"/proc/{pid}/clear_refs").write_text("5")
+        job = json.loads(self.py(db, "bench/release.py", "job"))
+        peaks = []
+        for pid in pids:
+            status = Path(f"/proc/{pid}/status").read_text().splitlines()
+            hwm = next(line for line in status if line.startswith("VmHWM"))
+            peaks.append(int(hwm.split()[1]) / 1024)
+        job["worker_peak_rss_mib"] = round(max(peaks), 1)
+        job["worker_processes"] = len(pids)
+        return job
+
+    @staticmethod
+    def children(worker: subprocess.Popen) -> list[int]:
+        path = Path(f"/proc/{worker.pid}/task/{worker.pid}/children")
+        for _ in range(100):
+            pids = [int(pid) for pid in path.read_text().split()]
+            if pids:
+                return pids
+            time.sleep(0.2)
+        raise RuntimeError("the prefork worker started no pool process")
+
+    def restart_worker(self, db: str, worker: subprocess.Popen, processes: int) -> subprocess.Popen:
+        """Replace the solo worker by a prefork worker with ``processes`` pool processes."""
+        os.killpg(worker.pid, signal.SIGTERM)
+        worker.wait(timeout=60)
+        self.processes.remove(worker)
+        logs = ROOT / "var" / "bench"
+        new = subprocess.Popen(
+            [str(BIN / "celery"), "-A", "config", "worker", "--pool=prefork",
+             f"--concurrency={processes}", "--loglevel=WARNING", "--without-gossip",
+             "--without-mingle", "--without-heartbeat",
+             "--hostname", f"bench2-{self.args.port}@%h"],
+            cwd=ROOT, env=self.env(db), start_new_session=True,
+            stdout=(logs / "worker2.log").open("w"), stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        self.processes.append(new)
+        name = f"bench2-{self.args.port}@{os.uname().nodename}"
+        for _ in range(60):
+            ping = subprocess.run(
+                [str(BIN / "celery"), "-A", "config", "inspect", "ping", "-d", name, "-t", "2"],
+                cwd=ROOT, env=self.env(db), check=False, capture_output=True, text=True,
+            )  # fmt: skip
+            if ping.returncode == 0 and "pong" in ping.stdout:
+                break
+        else:
+            raise RuntimeError(f"the two-process worker did not answer; see {logs}/worker2.log")
+        return new
 
     def report_job(self) -> dict | None:
         script = ROOT / "bench" / "report_job.py"
@@ -346,7 +398,10 @@ def render(results: dict) -> str:
             f"Through the Celery worker: **{job['wall_s']:.1f} s** from the data cut to "
             f'"ready" (worker {job["worker_s"]:.1f} s), {number(job["participants_in_release"])} '
             f"randomized participants, worker peak memory **{job['worker_peak_rss_mib']:,.0f} "
-            "MiB** (VmHWM of the solo-pool worker, reset before the job).",
+            "MiB** (VmHWM of the solo-pool worker, reset before the job). With two worker "
+            f"processes (prefork, concurrency 2): **{job['two_processes']['wall_s']:.1f} s** "
+            f"(speed-up {job['speed_up']:.2f}×), peak memory of a pool process "
+            f"{job['two_processes']['worker_peak_rss_mib']:,.0f} MiB.",
             f"Phase by phase in a separate process (`bench/release.py phases`, peak memory "
             f"{ph['peak_rss_mib']:,.0f} MiB): extraction (SQL + frames) {ph['extract_s']:.1f} s, "
             f"files {ph['files_s']:.1f} s, total {ph['total_s']:.1f} s.",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
 import shutil
 import stat
 import tempfile
@@ -30,7 +31,7 @@ from analysis.releases.frames import (
     release_variables,
     unblinded_frames,
 )
-from analysis.releases.manifest import manifest_write, sha256_file
+from analysis.releases.manifest import MANIFEST_JSON, MANIFEST_TXT, manifest_write, sha256_file
 from analysis.releases.odm import write_odm
 from trial.protocol import Protocol
 
@@ -73,26 +74,6 @@ def _frames_checksum(release: ReleaseFrames) -> str:
     return digest.hexdigest()
 
 
-def _write_variant(
-    release: ReleaseFrames, protocol: Protocol, meta: dict[str, Any], folder: Path
-) -> dict[str, Any]:
-    folder.mkdir(parents=True)
-    for name, frame in release.frames.items():
-        W.write_csv(frame, folder / f"{name}.csv")
-        W.write_sav(frame, release.variables_of(name), folder / f"{name}.sav")
-        W.write_dta(frame, release.variables_of(name), folder / f"{name}.dta")
-    W.write_xlsx(release, folder / "dataset.xlsx")
-    W.write_r_script(release, meta["title"], folder / W.R_SCRIPT)
-    write_odm(release, protocol, meta, folder / "odm.xml")
-    W.write_codebook_csv(release, folder / "codebook.csv")
-    W.write_codebook_html(release, f"{meta['title']} — codebook", folder / "codebook.html")
-    (folder / RELEASE_JSON).write_text(json.dumps(meta, indent=2, default=str) + "\n", "utf-8")
-    files = sorted(p.name for p in folder.iterdir()) + ["README.txt"]
-    W.write_readme(meta, [*sorted(files), "manifest.json", "manifest-sha256.txt"],
-                   folder / "README.txt")  # fmt: skip
-    return manifest_write(folder, about={k: meta[k] for k in MANIFEST_ABOUT if k in meta})
-
-
 def _zip(folder: Path, archive: Path, top: str) -> None:
     with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         for path in sorted(folder.rglob("*")):
@@ -106,54 +87,186 @@ def _read_only(root: Path) -> None:
             path.chmod(stat.S_IRUSR | stat.S_IRGRP)
 
 
-def _variants(data: Dataset, protocol: Protocol, previous: Path | None) -> tuple[Any, ...]:
+# The staged build (docs/releases.md "How a release is built"). One staging folder
+# ``releases/.building-v<N>-*`` holds the extract, the parts as they are written, and
+# ``out/``: the tree that is published by one rename once every part is there.
+EXTRACT, WORK, DONE, OUT = "_extract", "_work", "_done", "out"
+FRAMES_FILE, METAS_FILE = "frames.pickle", "metas.json"
+PARTS = ("csv", "sav", "dta", "parquet", "xlsx", "odm", "meta")  # slowest near the front
+
+
+def staging_open(media_root: Path, version: int) -> Path:
+    """Create the hidden staging folder of release ``version`` and return it."""
+    final = release_folder(media_root, version)
+    if final.exists():
+        raise FileExistsError(f"{final} already exists; a release is never overwritten")
+    final.parent.mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(prefix=f".building-v{version}-", dir=final.parent))
+
+
+def stage_extract(
+    staging: Path, *, data: Dataset, protocol: Protocol, meta: dict[str, Any],
+    previous: Path | None,
+) -> list[tuple[str, str]]:  # fmt: skip
+    """Write the unblinded frames and both variants' metadata once; return the parts to write.
+
+    The blinded variant is not stored: each part derives it from the unblinded rows
+    (``blinded_frames``: a column transform).
+    """
     unblinded = unblinded_frames(data, protocol)
     mapping = previous_mapping(previous) or blinding_mapping(protocol)
-    return unblinded, blinded_frames(unblinded, protocol, mapping), mapping
+    hidden = sorted(arm_revealing(protocol, release_variables(protocol)))
+    metas = {
+        "unblinded": {**meta, "variant": "unblinded", "blinding_key": mapping},
+        "blinded": {**meta, "variant": "blinded", "removed_columns": hidden},
+    }
+    folder = staging / EXTRACT
+    folder.mkdir(exist_ok=True)
+    with (folder / FRAMES_FILE).open("wb") as fh:  # our own file, read back only by us
+        pickle.dump(unblinded.frames, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    (folder / METAS_FILE).write_text(json.dumps(metas, default=str), encoding="utf-8")
+    for sub in (WORK, DONE, OUT):
+        (staging / sub).mkdir(exist_ok=True)
+    job_checkpoint(f"release-v{meta['version']}-extracted")
+    return [(variant, part) for part in PARTS for variant in VARIANTS]
+
+
+def staged_metas(staging: Path) -> dict[str, dict[str, Any]]:
+    """Return both variants' metadata as staged by :func:`stage_extract`."""
+    return json.loads((staging / EXTRACT / METAS_FILE).read_text(encoding="utf-8"))
+
+
+def staged_frames(staging: Path, protocol: Protocol, variant: str) -> ReleaseFrames:
+    """Return one variant's frames: the staged unblinded rows, or their blinded transform."""
+    with (staging / EXTRACT / FRAMES_FILE).open("rb") as fh:
+        frames = pickle.load(fh)  # noqa: S301 - written by stage_extract into our own folder
+    unblinded = ReleaseFrames("unblinded", frames, release_variables(protocol))
+    if variant == "unblinded":
+        return unblinded
+    mapping = staged_metas(staging)["unblinded"]["blinding_key"]
+    return blinded_frames(unblinded, protocol, mapping)
+
+
+def _write_part(
+    release: ReleaseFrames, part: str, protocol: Protocol, meta: dict[str, Any], folder: Path
+) -> None:
+    if part in ("csv", "sav", "dta", "parquet"):
+        write = {"csv": lambda f, _v, p: W.write_csv(f, p), "sav": W.write_sav,
+                 "dta": W.write_dta, "parquet": W.write_parquet}[part]  # fmt: skip
+        for name, frame in release.frames.items():
+            write(frame, release.variables_of(name), folder / f"{name}.{part}")
+    elif part == "xlsx":
+        W.write_xlsx(release, folder / "dataset.xlsx")
+    elif part == "odm":
+        write_odm(release, protocol, meta, folder / "odm.xml")
+    elif part == "meta":
+        if release.variant == "blinded":  # the checksum of the data this variant holds
+            meta["data_checksum"] = _frames_checksum(release)
+        W.write_r_script(release, meta["title"], folder / W.R_SCRIPT)
+        W.write_codebook_csv(release, folder / "codebook.csv")
+        W.write_codebook_html(release, f"{meta['title']} — codebook", folder / "codebook.html")
+        (folder / RELEASE_JSON).write_text(json.dumps(meta, indent=2, default=str) + "\n",
+                                           "utf-8")  # fmt: skip
+    else:
+        raise ValueError(f"unknown release part {part!r}")
+
+
+def stage_part(staging: Path, protocol: Protocol, variant: str, part: str) -> None:
+    """Write one format of one variant into ``out/<variant>/`` (safe to run again).
+
+    The files are written into a work folder of their own and moved into place only when
+    all are complete, then the part is marked done; a part killed midway leaves no file in
+    ``out/`` that a later attempt would not replace.
+    """
+    meta = staged_metas(staging)[variant]
+    work = staging / WORK / f"{variant}-{part}"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    _write_part(staged_frames(staging, protocol, variant), part, protocol, meta, work)
+    target = staging / OUT / variant
+    target.mkdir(parents=True, exist_ok=True)
+    for path in sorted(work.iterdir()):
+        os.replace(path, target / path.name)
+    work.rmdir()
+    job_checkpoint(f"release-v{meta['version']}-{variant}-{part}-written")
+    (staging / DONE / f"{variant}-{part}").touch()
+
+
+def staged_missing(staging: Path) -> list[str]:
+    """Return the parts not yet written (empty when the release can be published)."""
+    names = [f"{variant}-{part}" for part in PARTS for variant in VARIANTS]
+    return [name for name in names if not (staging / DONE / name).exists()]
+
+
+def _archive_name(base: str, variant: str) -> str:
+    return f"{base}.zip" if variant == "unblinded" else f"{base}-blinded.zip"
+
+
+def stage_publish(staging: Path, *, protocol_code: str, previous: Path | None) -> BuiltRelease:
+    """Write README, manifests and zips, then publish ``out/`` by one rename.
+
+    Refuses (``RuntimeError``) when a part is missing: nothing partial is ever published.
+    Safe to run again: a run killed after the rename finds the folder published and only
+    describes it.
+    """
+    metas = staged_metas(staging)
+    version = metas["unblinded"]["version"]
+    base, out = f"{protocol_code}-release-v{version}", staging / OUT
+    final = release_folder(staging.parent.parent, version)
+    if out.is_dir() or not final.is_dir():
+        missing = staged_missing(staging)
+        if missing:
+            raise RuntimeError(f"release parts missing: {', '.join(missing)}")
+        _publish(out, final, base)
+    job_checkpoint(f"release-v{version}-published")
+    diff: dict[str, Any] = {"previous_version": metas["unblinded"].get("previous")}
+    manifest, archives, sums = {}, {}, {}
+    for variant in VARIANTS:
+        manifest[variant] = json.loads((final / variant / MANIFEST_JSON).read_text("utf-8"))
+        old = previous / variant / "wide.csv" if previous else None
+        diff[variant] = release_diff(old, final / variant / "wide.csv", ignore=("arm",))
+        archives[variant] = f"releases/v{version}/{_archive_name(base, variant)}"
+        sums[variant] = sha256_file(final / _archive_name(base, variant))
+    shutil.rmtree(staging, ignore_errors=True)
+    return BuiltRelease(f"releases/v{version}", archives, sums, manifest, diff)
+
+
+def _publish(out: Path, final: Path, base: str) -> None:
+    for path in out.rglob("*"):  # an earlier attempt of this step may have made them read-only
+        path.chmod(0o755 if path.is_dir() else 0o644)
+    for variant in VARIANTS:
+        folder = out / variant
+        meta = json.loads((folder / RELEASE_JSON).read_text(encoding="utf-8"))
+        files = sorted(p.name for p in folder.iterdir()
+                       if p.name not in ("README.txt", MANIFEST_JSON, MANIFEST_TXT))  # fmt: skip
+        W.write_readme(meta, [*sorted([*files, "README.txt"]), MANIFEST_JSON, MANIFEST_TXT],
+                       folder / "README.txt")  # fmt: skip
+        manifest_write(folder, about={k: meta[k] for k in MANIFEST_ABOUT if k in meta})
+        top = base if variant == "unblinded" else f"{base}-blinded"
+        _zip(folder, out / _archive_name(base, variant), top)
+        job_checkpoint(f"release-v{meta['version']}-{variant}-written")
+    _read_only(out)
+    out.chmod(0o755)
+    os.rename(out, final)  # atomic on one file system; fails if ``final`` appeared
 
 
 def release_build_files(
     *, data: Dataset, protocol: Protocol, meta: dict[str, Any], media_root: Path,
     previous: Path | None,
 ) -> BuiltRelease:  # fmt: skip
-    """Write both variants of release ``meta['version']`` and publish the folder atomically."""
-    version, base = meta["version"], f"{protocol.code}-release-v{meta['version']}"
-    final = release_folder(media_root, version)
-    if final.exists():
-        raise FileExistsError(f"{final} already exists; a release is never overwritten")
-    final.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".building-v{version}-", dir=final.parent))
+    """Write both variants of release ``meta['version']`` in this process, publish atomically.
+
+    The same steps as the Celery workflow (``analysis.releases.services``), one after another.
+    """
+    staging = staging_open(media_root, meta["version"])
     try:
-        unblinded, blinded, mapping = _variants(data, protocol, previous)
-        hidden = sorted(arm_revealing(protocol, release_variables(protocol)))
-        metas = {
-            "unblinded": {**meta, "variant": "unblinded", "blinding_key": mapping},
-            "blinded": {
-                **meta,
-                "variant": "blinded",
-                "data_checksum": _frames_checksum(blinded),
-                "removed_columns": hidden,
-            },  # fmt: skip
-        }
-        manifest, archives, sums, diff = {}, {}, {}, {"previous_version": meta.get("previous")}
-        for variant, release in (("unblinded", unblinded), ("blinded", blinded)):
-            manifest[variant] = _write_variant(release, protocol, metas[variant], tmp / variant)
-            old = previous / variant / "wide.csv" if previous else None
-            diff[variant] = release_diff(old, tmp / variant / "wide.csv", ignore=("arm",))
-            name = f"{base}.zip" if variant == "unblinded" else f"{base}-blinded.zip"
-            top = base if variant == "unblinded" else f"{base}-blinded"
-            _zip(tmp / variant, tmp / name, top)
-            archives[variant] = f"releases/v{version}/{name}"
-            sums[variant] = sha256_file(tmp / name)
-            job_checkpoint(f"release-v{version}-{variant}-written")
-        _read_only(tmp)
-        tmp.chmod(0o755)
-        os.rename(tmp, final)  # atomic on one file system; fails if ``final`` appeared
+        parts = stage_extract(staging, data=data, protocol=protocol, meta=meta, previous=previous)
+        for variant, part in parts:
+            stage_part(staging, protocol, variant, part)
+        return stage_publish(staging, protocol_code=protocol.code, previous=previous)
     except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+        shutil.rmtree(staging, ignore_errors=True)
         raise
-    job_checkpoint(f"release-v{version}-published")
-    return BuiltRelease(f"releases/v{version}", archives, sums, manifest, diff)
 
 
 def release_unpublish(media_root: Path, version: int) -> None:

@@ -8,6 +8,7 @@ published atomically by ``analysis.releases.builder``. A ready release is never 
 from __future__ import annotations
 
 import logging
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -22,10 +23,15 @@ from analysis.jobs import attempts_exhausted_reason, job_send
 from analysis.models import DatasetRelease
 from analysis.plans import get_plan
 from analysis.releases.builder import (
-    release_build_files,
+    EXTRACT,
     release_discard_unpublished,
     release_folder,
     release_unpublish,
+    stage_extract,
+    stage_part,
+    stage_publish,
+    staged_metas,
+    staging_open,
 )
 from analysis.services import json_safe, software_versions
 from trial.models import AuditEvent
@@ -181,26 +187,103 @@ def _claim(release_id: int) -> DatasetRelease:
     return release
 
 
-def dataset_release_build(*, release_id: int) -> DatasetRelease:
-    """Build and publish the release's files; record checksums and the diff, or the failure."""
+def release_extract(*, release_id: int) -> tuple[Path, list[tuple[str, str]]] | None:
+    """First step of a build: claim the release, read the data once, stage the extract.
+
+    Returns the staging folder and the parts still to write, or None when there is nothing
+    to build (already finished, attempts used up, or failed: the reason is recorded).
+    """
     release = _claim(release_id)
     if release.status != S.BUILDING:
-        return release  # finished, or failed for good: a redelivered task never rebuilds it
+        return None  # finished, or failed for good: a redelivered task never rebuilds it
     media_root = Path(settings.MEDIA_ROOT)
     if release.attempts > 1:  # an earlier attempt died with its worker: drop its leftovers
         release_discard_unpublished(media_root, release.version, release.cut_at.isoformat())
+    staging = None
     try:
         previous = _previous(release)
         data = dataset_build(plan=get_plan(release.protocol_code), population=release.population)
         meta = _meta(release, data, previous)
-        built = release_build_files(
-            data=data, protocol=get_protocol(release.protocol_code), meta=meta,
-            media_root=media_root,
+        staging = staging_open(media_root, release.version)
+        parts = stage_extract(
+            staging, data=data, protocol=get_protocol(release.protocol_code), meta=meta,
             previous=release_folder(media_root, previous.version) if previous else None,
         )  # fmt: skip
     except Exception as exc:
         log.exception("release %s failed", release_id)
-        return dataset_release_fail(release_id=release_id, reason=f"{type(exc).__name__}: {exc}")
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)
+        dataset_release_fail(release_id=release_id, reason=f"{type(exc).__name__}: {exc}")
+        return None
+    return staging, parts
+
+
+def _current(release_id: int, staging: Path) -> DatasetRelease | None:
+    """The release if ``staging`` is still its live build (not failed, not superseded)."""
+    release = DatasetRelease.objects.get(pk=release_id)
+    if release.status != S.BUILDING or not (staging / EXTRACT).is_dir():
+        return None
+    return release
+
+
+def _part_attempt(staging: Path, variant: str, part: str) -> int:
+    counter = staging / "_attempts" / f"{variant}-{part}"
+    counter.parent.mkdir(exist_ok=True)
+    attempt = int(counter.read_text() or 0) + 1 if counter.exists() else 1
+    counter.write_text(str(attempt))
+    return attempt
+
+
+def _fail_staged(release_id: int, staging: Path, reason: str) -> DatasetRelease:
+    shutil.rmtree(staging, ignore_errors=True)
+    return dataset_release_fail(release_id=release_id, reason=reason)
+
+
+def release_write_part(*, release_id: int, staging: Path, variant: str, part: str) -> str:
+    """Write one format of one variant; on failure fail the release and drop its staging.
+
+    A part whose worker died is delivered again and written again alone (at most
+    ``EDC_JOB_MAX_ATTEMPTS`` times, counted in the staging folder). A part of a build that
+    is no longer live (failed, or replaced by a later attempt) does nothing.
+    """
+    release = _current(release_id, staging)
+    if release is None:
+        return "skipped"
+    attempt = _part_attempt(staging, variant, part)
+    if attempt > settings.EDC_JOB_MAX_ATTEMPTS:
+        _fail_staged(release_id, staging, attempts_exhausted_reason(attempt - 1))
+        return "failed"
+    try:
+        stage_part(staging, get_protocol(release.protocol_code), variant, part)
+    except Exception as exc:
+        if _current(release_id, staging) is None:
+            return "skipped"  # the build was dropped under us; the live one carries on
+        log.exception("release %s part %s/%s failed", release_id, variant, part)
+        _fail_staged(release_id, staging, f"{variant} {part}: {type(exc).__name__}: {exc}")
+        return "failed"
+    return "written"
+
+
+def release_publish(*, release_id: int, staging: Path) -> DatasetRelease:
+    """Last step: manifests, diffs and zips, the atomic publish, then the row is made ready.
+
+    Publishes only when every part is written (``stage_publish`` refuses otherwise).
+    """
+    release = _current(release_id, staging)
+    if release is None:
+        return DatasetRelease.objects.get(pk=release_id)
+    media_root = Path(settings.MEDIA_ROOT)
+    try:
+        previous = _previous(release)
+        metas = staged_metas(staging)
+        built = stage_publish(
+            staging, protocol_code=release.protocol_code,
+            previous=release_folder(media_root, previous.version) if previous else None,
+        )  # fmt: skip
+    except Exception as exc:
+        log.exception("release %s failed", release_id)
+        return _fail_staged(release_id, staging, f"{type(exc).__name__}: {exc}")
+    meta = metas["unblinded"]
     try:
         updated = DatasetRelease.objects.filter(pk=release_id, status=S.BUILDING).update(
             status=S.READY, finished_at=timezone.now(), progress_message=_("Ready"),
@@ -218,6 +301,19 @@ def dataset_release_build(*, release_id: int) -> DatasetRelease:
     if not updated:  # failed meanwhile (e.g. marked failed by an operator): do not publish
         release_unpublish(media_root, release.version)
     return DatasetRelease.objects.get(pk=release_id)
+
+
+def dataset_release_build(*, release_id: int) -> DatasetRelease:
+    """Build and publish the release in this process: the workflow's steps in a row."""
+    staged = release_extract(release_id=release_id)
+    if staged is None:
+        return DatasetRelease.objects.get(pk=release_id)
+    staging, parts = staged
+    for variant, part in parts:
+        if release_write_part(release_id=release_id, staging=staging, variant=variant,
+                              part=part) != "written":  # fmt: skip
+            return DatasetRelease.objects.get(pk=release_id)
+    return release_publish(release_id=release_id, staging=staging)
 
 
 def release_list_for(user: Any) -> QuerySet[DatasetRelease]:

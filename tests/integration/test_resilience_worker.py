@@ -150,19 +150,18 @@ def test_report_killed_on_every_attempt_fails_and_runs_again_from_the_page(
 
 
 @pytest.mark.requirement("JOB-002")
-def test_release_whose_worker_process_is_killed_publishes_nothing_then_succeeds(
+def test_release_whose_extraction_is_killed_publishes_nothing_then_succeeds(
     job_worker, releases_root
 ) -> None:
-    # given a release paused with its first variant written in the hidden build folder
+    # given a release paused with its extract staged in the hidden build folder
     actor = user_with_role(Role.DATA_MANAGER, site=None)
     small_trial(actor, per_arm=3)
-    point = "release-v{version}-unblinded-written"
+    point = "release-v{version}-extracted"
     release = queue_release(actor, job_worker, point)
     checkpoint = point.format(version=release.version)
     job_worker.wait_reached(checkpoint)
     (building,) = releases_root.glob(f".building-v{release.version}-*")
-    assert (building / "unblinded" / "wide.csv").is_file()
-    assert not (building / "blinded").exists()
+    assert (building / "_extract").is_dir()
     # when the pool process is killed there
     job_worker.kill_child()
     # then the second attempt starts with the half-built folder gone and nothing published
@@ -181,6 +180,64 @@ def test_release_whose_worker_process_is_killed_publishes_nothing_then_succeeds(
     assert manifest_verify(folder / "unblinded") == []
     assert manifest_verify(folder / "blinded") == []
     assert sha256_file(Path(settings.MEDIA_ROOT) / release.archive) == release.archive_sha256
+    assert not list(releases_root.glob(".building-*"))
+
+
+@pytest.mark.requirement("WFL-002")
+def test_release_part_whose_worker_is_killed_is_retried_alone(job_worker, releases_root) -> None:
+    # given a release workflow paused inside one part (the unblinded XLSX), its file written
+    actor = user_with_role(Role.DATA_MANAGER, site=None)
+    small_trial(actor, per_arm=3)
+    point = "release-v{version}-unblinded-xlsx-written"
+    release = queue_release(actor, job_worker, point)
+    checkpoint = point.format(version=release.version)
+    job_worker.wait_reached(checkpoint)
+    (building,) = releases_root.glob(f".building-v{release.version}-*")
+    done_before = {p.name for p in (building / "_done").iterdir()}
+    assert {"unblinded-csv", "blinded-csv"} <= done_before
+    assert "unblinded-xlsx" not in done_before
+    # when the pool process running that part is killed
+    job_worker.kill_child()
+    # then only that part runs again: same extract, same build folder, the other parts kept
+    job_worker.wait_reached(checkpoint)
+    release.refresh_from_db()
+    assert (release.status, release.attempts) == (DatasetRelease.Status.BUILDING, 1)
+    assert list(releases_root.glob(".building-*")) == [building]
+    assert done_before <= {p.name for p in (building / "_done").iterdir()}
+    assert (building / "_attempts" / "unblinded-xlsx").read_text() == "2"
+    assert not (releases_root / f"v{release.version}").exists()
+    # and once let go the callback publishes a complete, verified release
+    job_worker.release(checkpoint)
+    release = wait_for(DatasetRelease, release.pk, finished)
+    assert release.status == DatasetRelease.Status.READY, release.error
+    folder = Path(settings.MEDIA_ROOT) / release.folder
+    for variant in ("unblinded", "blinded"):
+        assert manifest_verify(folder / variant) == []
+        assert (folder / variant / "dataset.xlsx").is_file()
+        assert (folder / variant / "wide.parquet").is_file()
+    assert not list(releases_root.glob(".building-*"))
+
+
+@pytest.mark.requirement("WFL-002")
+def test_release_part_killed_on_every_attempt_fails_the_release_and_publishes_nothing(
+    job_worker, releases_root
+) -> None:
+    # given a release part whose worker process dies on each attempt
+    actor = user_with_role(Role.DATA_MANAGER, site=None)
+    small_trial(actor, per_arm=2)
+    point = "release-v{version}-blinded-odm-written"
+    release = queue_release(actor, job_worker, point)
+    checkpoint = point.format(version=release.version)
+    for _attempt in range(settings.EDC_JOB_MAX_ATTEMPTS):
+        job_worker.wait_reached(checkpoint)
+        job_worker.kill_child()
+    # then the release is failed with the reason and nothing is published or left behind
+    release = wait_for(DatasetRelease, release.pk, finished)
+    job_worker.release(checkpoint)
+    assert release.status == DatasetRelease.Status.FAILED
+    assert release.error == attempts_exhausted_reason(settings.EDC_JOB_MAX_ATTEMPTS)
+    assert release.archive == ""
+    assert not (releases_root / f"v{release.version}").exists()
     assert not list(releases_root.glob(".building-*"))
 
 
