@@ -229,19 +229,16 @@ def query_field_label(query: Query) -> str:
 
 def audit_rows(
     events: Iterable[Any], changes_of: Callable[[Any], Mapping[str, Any]]
-) -> list[tuple[Any, Mapping[str, Any], str, FormDef | None]]:
-    """Return (event, readable changes, object label, form definition) per audit event."""
+) -> list[tuple[Any, Mapping[str, Any]]]:
+    """Return (event, readable changes) per audit event; each event gets, in memory only,
+    ``object_label`` (in the reader's language) and ``formdef`` (its form's definition)."""
     events = list(events)
     labels, forms = object_labels(events)
-    return [
-        (
-            event,
-            changes_of(event),
-            labels.get((event.object_type, event.object_id), event.object_repr),
-            forms.get((event.object_type, event.object_id)),
-        )
-        for event in events
-    ]
+    for event in events:
+        key = (event.object_type, event.object_id)
+        event.object_label = labels.get(key, event.object_repr)
+        event.formdef = forms.get(key)
+    return [(event, changes_of(event)) for event in events]
 
 
 def object_labels(
