@@ -1,16 +1,7 @@
-"""Simplified Chinese formats: ISO 8601 dates (YYYY-MM-DD), 24-hour times, the zone shown."""
+"""Simplified Chinese formats: the EDC's ISO 8601 dates and 24-hour times (as in English,
+config/formats/en/formats.py), Chinese month names in the month-and-day formats."""
 
-DATE_FORMAT = "Y-m-d"
-SHORT_DATE_FORMAT = "Y-m-d"
-DATETIME_FORMAT = "Y-m-d H:i T"
-SHORT_DATETIME_FORMAT = "Y-m-d H:i"
-TIME_FORMAT = "H:i"
+from config.formats.en.formats import *  # noqa: F403  (one place for the shared formats)
+
 MONTH_DAY_FORMAT = "n月j日"
 YEAR_MONTH_FORMAT = "Y年n月"
-DATE_INPUT_FORMATS = ["%Y-%m-%d"]
-DATETIME_INPUT_FORMATS = ["%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M"]
-TIME_INPUT_FORMATS = ["%H:%M:%S", "%H:%M"]
-FIRST_DAY_OF_WEEK = 1
-DECIMAL_SEPARATOR = "."
-THOUSAND_SEPARATOR = ","
-NUMBER_GROUPING = 3
