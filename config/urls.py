@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("analysis.urls")),
     path("", include("api.urls")),
     path("data/releases/", include("analysis.urls_releases")),
+    path("data/imports/", include("imports.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),

@@ -32,6 +32,8 @@ class Action(StrEnum):
     VIEW_AUDIT = "view_audit"
     VIEW_SITE_STAFF = "view_site_staff"
     MANAGE_USERS = "manage_users"
+    IMPORT_DATA = "import_data"
+    LOAD_HISTORICAL_ALLOCATIONS = "load_historical_allocations"
 
 
 A = Action
@@ -71,6 +73,7 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
             A.VIEW_AUDIT,
             A.VIEW_SITE_STAFF,
             A.DOWNLOAD_RELEASES,
+            A.IMPORT_DATA,
         }
     ),
     Role.STATISTICIAN: frozenset(
@@ -83,7 +86,9 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
         }
     ),
     Role.OUTCOME_ASSESSOR: frozenset({A.VIEW_PARTICIPANTS, A.ENTER_DATA, A.ANSWER_QUERY}),
-    Role.ADMINISTRATOR: frozenset({A.MANAGE_USERS, A.VIEW_AUDIT, A.VIEW_SITE_STAFF}),
+    Role.ADMINISTRATOR: frozenset(
+        {A.MANAGE_USERS, A.VIEW_AUDIT, A.VIEW_SITE_STAFF, A.LOAD_HISTORICAL_ALLOCATIONS}
+    ),
     # The data monitoring committee reviews the accumulating results (dashboard, reports).
     Role.DMC_MEMBER: frozenset({A.VIEW_DASHBOARD, A.RUN_REPORTS}),
 }
