@@ -64,7 +64,7 @@ from trial.exceptions import TrialError
 from trial.forms.crfs import NA_PREFIX, na_name
 from trial.forms.registry import form_class_for
 from trial.models import Allocation, FormInstance, Participant, Site, Visit
-from trial.permissions import Action, is_blinded, may
+from trial.permissions import is_blinded, may_import
 from trial.protocol import FormDef, Protocol, get_protocol
 from trial.services.audit import audit_origin
 from trial.services.crfs import crf_save_step
@@ -407,7 +407,7 @@ class _Importer:
                 self.error(record, event, name, values[name], message)
         if person is None:
             return self._register(item, event)
-        if not may(self.user, Action.ENTER_DATA, site=person.site):
+        if not may_import(self.user, site=person.site):
             self.error(
                 record, event, RECORD_ID, record, _("You may not enter data for this record.")
             )
@@ -487,7 +487,7 @@ class _Importer:
                 _("The site does not match the record id."),
             )
             return None
-        if not may(self.user, Action.ENTER_DATA, site=site):
+        if not may_import(self.user, site=site):
             self.error(record, event, RECORD_ID, record, _("You may not enter data at this site."))
             return None
         screening = self._date(record, event, "screening_date", values)
@@ -807,7 +807,7 @@ def import_records(
     options = options or ImportOptions()
     if options.kind not in ("flat", "eav") or options.date_format not in DATE_FORMATS:
         raise ImportRefused(_("Unknown import type or date format."))
-    if not may(user, Action.ENTER_DATA):
+    if not may_import(user):
         raise ImportRefused(_("You do not have permission to import data."))
     importer = _Importer(get_protocol(protocol_code), user, options)
     records = importer.group(rows)

@@ -217,7 +217,7 @@ def _enrolment(protocol: Protocol, blinded: bool) -> Instrument:
             Field(
                 "arm_historical",
                 ENROLMENT,
-                "yesno",
+                "calc",  # derived from the allocation: exported, never imported
                 _("Allocated before the trial used this system (historical)"),
                 "bool",
                 "allocation_historical",

@@ -120,6 +120,12 @@ def may(user: Any, action: Action, *, site: Site | None = None) -> bool:
     return False
 
 
+def may_import(user: Any, *, site: Site | None = None) -> bool:
+    """Return whether the user may bring data in at ``site`` (anywhere, when no site):
+    whoever enters data (the API) or imports it (the data manager's import page)."""
+    return may(user, Action.ENTER_DATA, site=site) or may(user, Action.IMPORT_DATA, site=site)
+
+
 def may_trial_wide(user: Any, action: Action) -> bool:
     """Return whether a trial-wide membership (no site) grants ``action``.
 
