@@ -42,6 +42,8 @@ ACTION_LABELS: dict[Action, Any] = {
     Action.VIEW_AUDIT: _("Read the audit trail"),
     Action.VIEW_SITE_STAFF: _("See sites and their staff"),
     Action.MANAGE_USERS: _("Manage users and sites"),
+    Action.IMPORT_DATA: _("Import data from files"),
+    Action.LOAD_HISTORICAL_ALLOCATIONS: _("Load historical allocations"),
 }
 
 

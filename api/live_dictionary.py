@@ -213,6 +213,16 @@ def _enrolment(protocol: Protocol, blinded: bool) -> Instrument:
         fields.append(
             Field("arm", ENROLMENT, "radio", _("Allocated arm"), "choice", "allocation__arm", arms)
         )
+        fields.append(
+            Field(
+                "arm_historical",
+                ENROLMENT,
+                "calc",  # derived from the allocation: exported, never imported
+                _("Allocated before the trial used this system (historical)"),
+                "bool",
+                "allocation_historical",
+            )
+        )
     return Instrument(ENROLMENT, str(_("Enrolment")), tuple(fields))
 
 

@@ -33,6 +33,7 @@ PARTICIPANT_VALUES = (
     "admission_date",
     "surgery_date",
     "allocation__arm",
+    "allocation__historical_load",
 )
 
 
@@ -200,6 +201,11 @@ def live_rows(
         if not page:
             return
         last = page[-1]["trial_id"]
+        for p in page:  # historical: allocated before the trial used this system
+            allocated = p["allocation__arm"] is not None
+            p["allocation_historical"] = (
+                (p["allocation__historical_load"] is not None) if allocated else None
+            )
         instances = list(
             FormInstance.objects.filter(
                 participant_id__in=[p["pk"] for p in page], is_voided=False, form_code__in=forms

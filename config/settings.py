@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "trial",
     "analysis",
     "api",
+    "imports",
     "validation",
 ]
 

@@ -20,6 +20,7 @@ urlpatterns = [
     path("", include("api.urls")),
     path("data/releases/", include("analysis.urls_releases")),
     path("i18n/setlang/", set_language, name="set_language"),
+    path("data/imports/", include("imports.urls")),
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
 ]

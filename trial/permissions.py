@@ -33,6 +33,8 @@ class Action(StrEnum):
     VIEW_AUDIT = "view_audit"
     VIEW_SITE_STAFF = "view_site_staff"
     MANAGE_USERS = "manage_users"
+    IMPORT_DATA = "import_data"
+    LOAD_HISTORICAL_ALLOCATIONS = "load_historical_allocations"
 
 
 A = Action
@@ -72,6 +74,7 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
             A.VIEW_AUDIT,
             A.VIEW_SITE_STAFF,
             A.DOWNLOAD_RELEASES,
+            A.IMPORT_DATA,
         }
     ),
     Role.STATISTICIAN: frozenset(
@@ -84,7 +87,9 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
         }
     ),
     Role.OUTCOME_ASSESSOR: frozenset({A.VIEW_PARTICIPANTS, A.ENTER_DATA, A.ANSWER_QUERY}),
-    Role.ADMINISTRATOR: frozenset({A.MANAGE_USERS, A.VIEW_AUDIT, A.VIEW_SITE_STAFF}),
+    Role.ADMINISTRATOR: frozenset(
+        {A.MANAGE_USERS, A.VIEW_AUDIT, A.VIEW_SITE_STAFF, A.LOAD_HISTORICAL_ALLOCATIONS}
+    ),
     # The data monitoring committee reviews the accumulating results (dashboard, reports).
     Role.DMC_MEMBER: frozenset({A.VIEW_DASHBOARD, A.RUN_REPORTS}),
 }
@@ -125,6 +130,12 @@ def may(user: Any, action: Action, *, site: Site | None = None) -> bool:
         if site is None or membership.site_id is None or membership.site_id == site.pk:
             return True
     return False
+
+
+def may_import(user: Any, *, site: Site | None = None) -> bool:
+    """Return whether the user may bring data in at ``site`` (anywhere, when no site):
+    whoever enters data (the API) or imports it (the data manager's import page)."""
+    return may(user, Action.ENTER_DATA, site=site) or may(user, Action.IMPORT_DATA, site=site)
 
 
 def may_trial_wide(user: Any, action: Action) -> bool:

@@ -1,6 +1,16 @@
 from django.urls import path
 
-from .views import audit, crfs, dashboard, locks, participants, queries, randomization, visits
+from .views import (
+    audit,
+    crfs,
+    dashboard,
+    historical,
+    locks,
+    participants,
+    queries,
+    randomization,
+    visits,
+)
 
 app_name = "trial"
 
@@ -49,6 +59,11 @@ urlpatterns = [
     path("allocation/", randomization.AllocationOverviewView.as_view(), name="allocation"),
     path(
         "allocation/generate/", randomization.GenerateListView.as_view(), name="allocation-generate"
+    ),
+    path(
+        "allocation/historical/",
+        historical.HistoricalAllocationsView.as_view(),
+        name="historical-allocations",
     ),
     path("allocation/upload/", randomization.UploadListView.as_view(), name="allocation-upload"),
     path(

@@ -180,7 +180,8 @@ def _participant_rows(protocol: Protocol, sites: tuple[str, ...]) -> list[dict[s
         .filter(*([Q(site__code__in=sites)] if sites else []))
         .order_by("trial_id")
         .values("pk", "trial_id", "site__code", "status", "end_reason", "admission_date",
-                "surgery_date", "allocation__arm", "eligibility__eligible",
+                "surgery_date", "allocation__arm", "allocation__historical_load",
+                "eligibility__eligible",
                 "eligibility__failed_criteria")
     )  # fmt: skip
 
@@ -236,6 +237,10 @@ def _everyone(people: list[dict], frames: dict[str, pd.DataFrame], mv: dict,
     columns: dict[str, Any] = {
         "participant_id": [p["trial_id"] for p in people],
         "arm": [p["allocation__arm"] for p in people],
+        "arm_historical": [
+            None if p["allocation__arm"] is None else p["allocation__historical_load"] is not None
+            for p in people
+        ],
         "site": [p["site__code"] for p in people],
         "status": [p["status"] for p in people],
         "end_reason": [p["end_reason"] for p in people],

@@ -39,6 +39,7 @@ class Column:
 IDENTITY = (
     Column("participant_id", "str", "Pseudonymous trial id"),
     Column("arm", "str", "Allocated arm (empty when not randomized)"),
+    Column("arm_historical", "bool", "Allocated before the trial used this system (historical)"),
     Column("site", "str", "Site code"),
     Column("status", "str", "Participant status"),
     Column("end_reason", "str", "Reason follow-up ended (withdrawn / lost)"),

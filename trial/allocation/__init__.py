@@ -5,6 +5,7 @@ Nothing here imports Django; the services store and lock what these functions co
 
 from .blocks import generate_permuted_blocks
 from .commitment import canonical_form, commitment, verify
+from .historical import HistoricalLine, historical_commitment, parse_historical_csv
 from .minimization import MinimizationDecision, minimization_assign, minimization_sequence
 from .spec import AllocationListSpec, Slot
 from .upload import (
@@ -19,6 +20,7 @@ __all__ = [
     "UPLOAD_PROBLEM_CODES",
     "AllocationListSpec",
     "AllocationUploadError",
+    "HistoricalLine",
     "MinimizationDecision",
     "Slot",
     "UploadProblem",
@@ -26,8 +28,10 @@ __all__ = [
     "canonical_form",
     "commitment",
     "generate_permuted_blocks",
+    "historical_commitment",
     "minimization_assign",
     "minimization_sequence",
     "parse_allocation_csv",
+    "parse_historical_csv",
     "verify",
 ]

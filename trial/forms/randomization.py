@@ -169,3 +169,47 @@ class UnblindingDecisionForm(forms.Form):
     note = forms.CharField(
         label=_("Note"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
     )
+
+
+HISTORICAL_PROBLEMS = {
+    **UPLOAD_PROBLEMS,
+    "missing_column": _("A required column is missing (participant, arm, date)."),
+    "missing_participant": _("The participant is empty."),
+    "duplicate_participant": _("The same participant appears twice."),
+    "bad_date": _("The date is not YYYY-MM-DD or lies in the future."),
+    "unknown_participant": _("No participant with this identifier is registered."),
+    "not_consented": _(
+        "The participant is not in the consented status (already allocated, ended or "
+        "not yet consented)."
+    ),
+}
+
+
+def historical_problem_message(problem: Any) -> str:
+    message = HISTORICAL_PROBLEMS.get(problem.code, problem.message)
+    if problem.line:
+        return _("Line %(line)s: %(message)s") % {"line": problem.line, "message": message}
+    return str(message)
+
+
+class HistoricalAllocationsForm(EdcForm):
+    submit_label = _("Load and seal")
+
+    file = forms.FileField(
+        label=_("CSV file"),
+        help_text=_(
+            "Columns: participant, arm, date (YYYY-MM-DD); stratum and randomization_number "
+            "optional. Every participant must be registered and consented."
+        ),
+    )
+    reason = forms.CharField(
+        label=_("Reason"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Why these allocations are loaded, e.g. the trial was randomized elsewhere."),
+    )
+
+    def clean_file(self) -> tuple[str, bytes]:
+        upload = self.cleaned_data["file"]
+        if upload.size > 5_000_000:
+            raise forms.ValidationError(_("The file is larger than 5 MB."))
+        return upload.name, upload.read()

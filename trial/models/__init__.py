@@ -4,6 +4,7 @@ from .consent import Consent
 from .crfs import CrfData, FormInstance, NotAnswered
 from .dashboard import DashboardSummary
 from .eligibility import EligibilityAssessment
+from .historical import HistoricalAllocationLoad
 from .instruments import JoaData, OdiData, PainVasData, Sf36Data
 from .participants import Participant, PersonalData
 from .procedures import PeldData, SnrbData
@@ -35,6 +36,7 @@ __all__ = [
     "DischargeData",
     "EligibilityAssessment",
     "FormInstance",
+    "HistoricalAllocationLoad",
     "JoaData",
     "MedicationData",
     "Membership",

@@ -3,6 +3,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from .historical import HistoricalAllocationLoad
 from .participants import Participant
 
 
@@ -121,6 +122,15 @@ class Allocation(models.Model):
     )
     stratum_key = models.CharField(_("stratum"), max_length=200, blank=True)
     details = models.JSONField(_("details"), default=dict, blank=True)
+    historical_load = models.ForeignKey(
+        HistoricalAllocationLoad,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="allocations",
+        verbose_name=_("historical load"),
+        help_text=_("Set when the allocation was made before the trial used this system."),
+    )
     allocated_at = models.DateTimeField(_("allocated at"), auto_now_add=True)
     allocated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"

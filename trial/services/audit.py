@@ -1,11 +1,27 @@
 """The one writer of the audit trail."""
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from django.db import models, transaction
 
 from trial.models import AuditEvent, Site
+
+_ORIGIN: ContextVar[str] = ContextVar("audit_origin", default="")
+ORIGIN_KEY = "origin"
+
+
+@contextmanager
+def audit_origin(label: str) -> Iterator[None]:
+    """Name where the writes inside come from (an import: user, token, call, file checksum):
+    every audit row written meanwhile carries it under ``changes["origin"]``."""
+    token = _ORIGIN.set(label)
+    try:
+        yield
+    finally:
+        _ORIGIN.reset(token)
 
 
 def _plain(value: Any) -> Any:
@@ -32,6 +48,8 @@ def audit_record(
 
     No savepoint: if the row cannot be written, the write it records must not commit either.
     """
+    if origin := _ORIGIN.get():
+        changes = {**(changes or {}), ORIGIN_KEY: (None, origin)}
     authenticated = actor is not None and getattr(actor, "is_authenticated", False)
     with transaction.atomic(savepoint=False):
         return AuditEvent.objects.create(

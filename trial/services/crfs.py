@@ -143,8 +143,7 @@ def _next_seq(participant: Participant, form_code: str) -> int:
     return (last or 0) + 1
 
 
-@transaction.atomic(durable=True)
-def crf_save(
+def _crf_save(
     *,
     actor: Any,
     participant: Participant,
@@ -271,6 +270,11 @@ def crf_save(
         )
     _after_save(actor, protocol, locked, arm, visit, form_code, values)
     return instance
+
+
+crf_save = transaction.atomic(durable=True)(_crf_save)
+# The same save as one step of a larger transaction (an import: all rows or none).
+crf_save_step = transaction.atomic(_crf_save)
 
 
 def _merged(model: type[models.Model], data: Any, values: dict[str, Any]) -> dict[str, Any]:

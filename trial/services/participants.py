@@ -25,8 +25,7 @@ def _trial_id(site: Site, sequence: int) -> str:
     return f"{site.code}-{sequence:04d}"
 
 
-@transaction.atomic(durable=True)
-def participant_register(
+def _participant_register(
     *,
     actor: Any,
     site: Site,
@@ -36,13 +35,23 @@ def participant_register(
     phone: str = "",
     hospital_number: str = "",
     protocol_code: str | None = None,
+    site_sequence: int | None = None,
 ) -> Participant:
-    """Register a patient for screening under the next trial id of the site."""
+    """Register a patient for screening under the next trial id of the site.
+
+    ``site_sequence`` keeps a number given from elsewhere (an import keeps the record's own
+    trial id); a number already taken at the site is refused.
+    """
     if database_state(protocol_code or settings.EDC_PROTOCOL) != "open":
         raise DatabaseClosed()
     locked_site = site_qs_for_update(site.pk).get()
-    last = locked_site.participants.order_by("-site_sequence").first()
-    sequence = (last.site_sequence if last else 0) + 1
+    if site_sequence is not None:
+        if locked_site.participants.filter(site_sequence=site_sequence).exists():
+            raise InvalidTransition()
+        sequence = site_sequence
+    else:
+        last = locked_site.participants.order_by("-site_sequence").first()
+        sequence = (last.site_sequence if last else 0) + 1
     participant = Participant.objects.create(
         trial_id=_trial_id(locked_site, sequence),
         site=locked_site,
@@ -82,6 +91,11 @@ def participant_register(
     return participant
 
 
+participant_register = transaction.atomic(durable=True)(_participant_register)
+# Registration as one step of a larger transaction (an import: all rows or none).
+participant_register_step = transaction.atomic(_participant_register)
+
+
 @transaction.atomic(durable=True)
 def participant_update_identity(
     *, actor: Any, participant: Participant, reason: str, **values: str
@@ -112,8 +126,7 @@ def participant_update_identity(
     return identity
 
 
-@transaction.atomic(durable=True)
-def participant_set_dates(
+def _participant_set_dates(
     *,
     actor: Any,
     participant: Participant,
@@ -147,6 +160,10 @@ def participant_set_dates(
     )
     visit_schedule_sync(actor=actor, participant=locked)
     return locked
+
+
+participant_set_dates = transaction.atomic(durable=True)(_participant_set_dates)
+participant_set_dates_step = transaction.atomic(_participant_set_dates)
 
 
 @transaction.atomic(durable=True)

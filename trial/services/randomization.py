@@ -284,6 +284,21 @@ def _take_slot(
     return slot
 
 
+def _historical_levels(allocation_list: AllocationList) -> list[tuple[dict[str, str], str]]:
+    """Historical allocations count in the imbalance with their participants' levels
+    (they do not advance the list's own numbering or draws)."""
+    protocol = get_protocol(allocation_list.protocol_code)
+    return [
+        (participant_levels(protocol, a.participant, allocation_list.factors), a.arm)
+        for a in Allocation.objects.filter(
+            participant__protocol_code=allocation_list.protocol_code,
+            historical_load__isnull=False,
+        )
+        .select_related("participant__site")
+        .order_by("pk")
+    ]
+
+
 def _minimize(allocation_list: AllocationList, levels: dict[str, str]) -> dict[str, Any]:
     locked = allocation_list_qs_for_update(allocation_list.pk).get()
     existing = [
@@ -295,7 +310,7 @@ def _minimize(allocation_list: AllocationList, levels: dict[str, str]) -> dict[s
         arms=locked.arms,
         ratio=locked.ratio,
         factors=locked.factors,
-        existing=existing,
+        existing=_historical_levels(locked) + existing,
         new_levels=levels,
         p_best=locked.p_best,
         weights=None,
