@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "analysis",
     "api",
     "validation",
+    "epro",
 ]
 
 MIDDLEWARE = [

@@ -143,7 +143,13 @@ def _next_seq(participant: Participant, form_code: str) -> int:
 
 
 @transaction.atomic(durable=True)
-def crf_save(
+def crf_save(**kwargs: Any) -> FormInstance:
+    """Create or change one form's answers in a transaction of its own (see ``crf_write``)."""
+    return crf_write(**kwargs)
+
+
+@transaction.atomic
+def crf_write(
     *,
     actor: Any,
     participant: Participant,
@@ -158,6 +164,8 @@ def crf_save(
 ) -> FormInstance:
     """Create or change one form's answers, score them, and audit every changed field.
 
+    Runs inside the caller's transaction (a service that writes several forms at once,
+    e.g. an ePRO submission); ``crf_save`` is the entry point with its own transaction.
     ``base_revision`` is the revision the user's copy started from: a save on a stale copy
     raises ``StaleEdit`` and changes nothing. Changing a complete form needs a ``reason``.
     Saving a log entry without ``instance`` adds a new entry. A locked form refuses any
