@@ -184,6 +184,29 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(minutes=5),
     },
 }
+# E-MAIL (ePRO invitations and reminders, epro/): SMTP when EMAIL_HOST is set, else every
+# mail is printed on the console (the demo). EDC_EPRO_REMINDER_HOURS before an invitation
+# expires, its participant gets one reminder (beat job every EDC_EPRO_REMINDER_EVERY_MINUTES).
+EMAIL_HOST = env.str("EMAIL_HOST", default="")
+EMAIL_BACKEND = env.str(
+    "EMAIL_BACKEND",
+    default="django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend",
+)
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=False)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="trial-edc@localhost")
+EDC_EPRO_REMINDER_HOURS = env.int("EDC_EPRO_REMINDER_HOURS", default=48)
+EDC_EPRO_REMINDER_EVERY_MINUTES = env.int("EDC_EPRO_REMINDER_EVERY_MINUTES", default=15)
+CELERY_BEAT_SCHEDULE["epro-reminders"] = {
+    "task": "epro.tasks.invitation_reminders_task",
+    "schedule": timedelta(minutes=EDC_EPRO_REMINDER_EVERY_MINUTES),
+}
 # JOBS (report runs, dataset releases): see docs/resilience.md.
 # A job killed with its worker process is retried this many times in all, then failed.
 EDC_JOB_MAX_ATTEMPTS = env.int("EDC_JOB_MAX_ATTEMPTS", default=2)

@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("trial.urls")),
     path("", include("analysis.urls")),
     path("", include("api.urls")),
+    path("", include("epro.staff_urls")),
     path("data/releases/", include("analysis.urls_releases")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", healthz, name="healthz"),

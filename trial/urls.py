@@ -1,6 +1,16 @@
 from django.urls import path
 
-from .views import audit, crfs, dashboard, locks, participants, queries, randomization, visits
+from .views import (
+    audit,
+    crfs,
+    dashboard,
+    locks,
+    participant_entries,
+    participants,
+    queries,
+    randomization,
+    visits,
+)
 
 app_name = "trial"
 
@@ -75,6 +85,11 @@ urlpatterns = [
     path("forms/<int:pk>/lock/", queries.LockView.as_view(), name="crf-lock"),
     path("forms/<int:pk>/unlock/", queries.UnlockView.as_view(), name="crf-unlock"),
     path("forms/<int:pk>/sign/", queries.SignView.as_view(), name="crf-sign"),
+    path(
+        "forms/<int:pk>/invalid/",
+        participant_entries.MarkInvalidView.as_view(),
+        name="crf-mark-invalid",
+    ),
     path("forms/<int:pk>/blinded-text/", queries.TextReviewView.as_view(), name="crf-text-review"),
     path("audit/", audit.AuditListView.as_view(), name="audit"),
     path("audit/export.csv", audit.AuditExportView.as_view(), name="audit-export"),

@@ -76,6 +76,13 @@ class FormInstance(models.Model):
     source = models.CharField(
         _("source"), max_length=8, choices=Source.choices, default=Source.STAFF
     )
+    # A participant's ePRO entry site staff marked invalid (its answers stay as entered;
+    # the datasets leave it out): trial.services.participant_entries.
+    invalid_at = models.DateTimeField(_("marked invalid at"), null=True, blank=True)
+    invalid_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    invalid_reason = models.TextField(_("reason marked invalid"), blank=True)
 
     class Meta:
         verbose_name = _("form")

@@ -34,6 +34,7 @@ from trial.protocol import FormDef, Protocol, get_protocol
 from trial.services.audit import audit_record
 from trial.services.derivations import derive
 from trial.services.locks import data_entry_allowed
+from trial.services.participant_entries import crf_refuse_participant_entry
 from trial.services.queries import query_open
 from trial.services.visits import participant_arm, visit_refresh_status, visit_schedule_sync
 
@@ -144,7 +145,17 @@ def _next_seq(participant: Participant, form_code: str) -> int:
 
 @transaction.atomic(durable=True)
 def crf_save(**kwargs: Any) -> FormInstance:
-    """Create or change one form's answers in a transaction of its own (see ``crf_write``)."""
+    """Create or change one form's answers in a transaction of its own (see ``crf_write``).
+
+    This is the staff's entry point: it refuses a participant's own ePRO entry.
+    """
+    participant = participant_qs_for_update(kwargs["participant"].pk).get()
+    crf_refuse_participant_entry(
+        participant=participant,
+        form_code=kwargs["form_code"],
+        visit=kwargs.get("visit"),
+        instance=kwargs.get("instance"),
+    )
     return crf_write(**kwargs)
 
 

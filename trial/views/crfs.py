@@ -78,6 +78,9 @@ class CrfEntryView(CrfMixin, ServiceFormView):
     participant_action = Action.VIEW_PARTICIPANTS
 
     def may_enter(self) -> bool:
+        instance = getattr(self, "instance", None)
+        if instance is not None and instance.source == FormInstance.Source.EPRO:
+            return False  # the participant's own answers (trial.services.participant_entries)
         return may(self.request.user, Action.ENTER_DATA, site=self.participant.site)
 
     def get(self, request, *args, **kwargs):
@@ -196,6 +199,7 @@ class CrfEntryView(CrfMixin, ServiceFormView):
             text_review=self._text_review(data),
             review=self._review_rights(),
             may_enter=self.may_enter(),
+            may_mark_invalid=may(self.request.user, Action.ENTER_DATA, site=self.participant.site),
             signature_meaning=SIGNATURE_MEANING,
             **kwargs,
         )
