@@ -52,6 +52,10 @@ EDC_DASHBOARD_MAX_AGE_SECONDS = env.int(
 EDC_API_RATE_LIMIT = env.int("EDC_API_RATE_LIMIT", default=600)
 EDC_API_PAGE_SIZE = env.int("EDC_API_PAGE_SIZE", default=500)
 
+# ePRO (docs/epro.md): failed token or identity attempts per client address and window.
+EPRO_FAILURE_LIMIT = env.int("EPRO_FAILURE_LIMIT", default=10)
+EPRO_FAILURE_WINDOW_SECONDS = env.int("EPRO_FAILURE_WINDOW_SECONDS", default=15 * 60)
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",

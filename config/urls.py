@@ -21,6 +21,7 @@ urlpatterns = [
     path("", include("epro.staff_urls")),
     path("data/releases/", include("analysis.urls_releases")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("p/", include("epro.urls")),  # the patient's ePRO pages (no account)
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
 ]

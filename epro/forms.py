@@ -9,8 +9,10 @@ answered" reasons are for staff, the revision and reason of a change too).
 from typing import Any
 
 from django import forms
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+import scoring
 from epro.models import Invitation
 from trial.forms.crfs import NA_PREFIX, CrfForm
 from trial.forms.registry import form_class_for
@@ -73,6 +75,22 @@ def patient_form(
     return form
 
 
+def _widget_attrs(form: CrfForm, name: str) -> None:
+    """Large, labelled inputs; errors and hints tied to the input for screen readers."""
+    widget = form.fields[name].widget
+    described = f"{form.auto_id % name}-hint"
+    if form.is_bound and name in form.errors:
+        described = f"{form.auto_id % name}-error {described}"
+        widget.attrs["aria-invalid"] = "true"
+    if isinstance(widget, forms.RadioSelect):
+        widget.attrs["class"] = "form-check-input"
+    else:
+        widget.attrs.update(
+            {"class": "form-control form-control-lg epro-vas-input", "inputmode": "decimal"}
+        )
+        widget.attrs["aria-describedby"] = described
+
+
 def page_data(form: CrfForm, data: Any) -> dict[str, str]:
     """Return the raw answers of the patient's fields in ``data`` (a QueryDict or dict)."""
     out = {}
@@ -81,3 +99,27 @@ def page_data(form: CrfForm, data: Any) -> dict[str, str]:
         if isinstance(value, str) and value.strip() != "":
             out[name] = value.strip()[:40]
     return out
+
+
+def page_sections(form: CrfForm) -> list[dict[str, Any]]:
+    """Return the page's questions in the instrument's sections: [{title, instruction,
+    fields}] (one untitled section when the instrument has only one, or none)."""
+    language = get_language()
+    names = patient_fields(form)
+    for name in names:
+        _widget_attrs(form, name)
+    instrument = scoring.INSTRUMENTS.get(form.formdef.instrument or "")
+    if instrument is None or len(instrument.sections) < 2 or names[0] not in instrument.item_ids:
+        return [{"title": "", "instruction": "", "fields": [form[n] for n in names]}]
+    sections = []
+    for section in instrument.sections:
+        ids = [i.id for i in instrument.section_items(section.id) if i.id in names]
+        if ids:
+            sections.append(
+                {
+                    "title": section.title(language),
+                    "instruction": section.instruction(language),
+                    "fields": [form[n] for n in ids],
+                }
+            )
+    return sections
