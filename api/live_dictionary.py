@@ -18,6 +18,8 @@ from django.db import models
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
+from analysis.datasets.columns import source_column
+from analysis.releases.frames import source_codes
 from api.project import ENROLMENT, RECORD_ID, Event, Field, Instrument, Project, event_name
 from scoring import INSTRUMENTS
 from trial.blinding import BlindingPolicy
@@ -27,6 +29,7 @@ from trial.protocol import FormDef, Protocol
 
 SKIP = ("instance", "scores", "scorer_version", "not_answered")
 TIMING = "timing."  # source prefix of the computed timing fields (days from anchor, in window)
+ENTRY = "entry."  # source prefix of facts about the entry itself (who entered it)
 
 
 def _bounds(db_field: models.Field) -> tuple[str, str]:
@@ -104,7 +107,27 @@ def _form_fields(formdef: FormDef, protocol: Protocol, taken: set[str], blinded:
         out += _score_fields(formdef, model, taken)
     if not formdef.repeating:
         out += _timing_fields(formdef, taken)
+        out.append(_source_field(formdef, taken))
     return out
+
+
+def _source_field(formdef: FormDef, taken: set[str]) -> Field:
+    """Return ``<form>_source``: who entered the form (staff, the participant through ePRO,
+    or an ePRO entry marked invalid): the same field and codes as the release's."""
+    name = source_column(formdef.code)
+    if name in taken:
+        raise ValueError(f"source field {name} clashes with another field")
+    taken.add(name)
+    return Field(
+        name=name,
+        form=formdef.code,
+        field_type="radio",
+        kind="choice",
+        label=_("Entered by"),
+        source=f"{ENTRY}source",
+        choices=source_codes(),
+        note=_("staff: site staff; epro: the participant (ePRO); epro_invalid: marked invalid"),
+    )
 
 
 def _timing_fields(formdef: FormDef, taken: set[str]) -> list[Field]:

@@ -16,7 +16,7 @@ from django.apps import apps
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from api.live_dictionary import TIMING
+from api.live_dictionary import ENTRY, TIMING
 from api.project import ENROLMENT, Project
 from trial.blinding import BlindingPolicy
 from trial.edit_checks.timing import anchor_date_of
@@ -112,8 +112,17 @@ def _timing(form: str, visit: str | None, person: dict, data: dict) -> dict[str,
     return {"days_from_anchor": timing.days_from_anchor, "in_window": timing.in_window}
 
 
+def entry_source(inst: dict) -> str:
+    """Return who entered an entry: staff, epro, or epro_invalid (marked invalid)."""
+    return "epro_invalid" if inst.get("invalid_at") is not None else inst.get("source") or ""
+
+
 def _values(
-    project: Project, form: str, data: dict | None, timing: dict | None = None
+    project: Project,
+    form: str,
+    data: dict | None,
+    timing: dict | None = None,
+    entry: dict | None = None,
 ) -> dict[str, Any]:
     if data is None:
         return {}
@@ -121,6 +130,8 @@ def _values(
     for f in project.instrument(form).fields:
         if f.source.startswith(TIMING):
             out[f.name] = (timing or {}).get(f.source.removeprefix(TIMING))
+        elif f.source.startswith(ENTRY):
+            out[f.name] = (entry or {}).get(f.source.removeprefix(ENTRY))
         elif f.source.startswith("scores."):
             value: Any = data.get("scores") or {}
             for part in f.source.split(".")[1:]:
@@ -151,7 +162,8 @@ def _participant_rows(
         done = "2" if inst["status"] == FormInstance.Status.COMPLETE else "0"
         row_data = data.get(inst["pk"])
         timing = _timing(inst["form_code"], inst["visit__code"], person, row_data or {})
-        values = _values(project, inst["form_code"], row_data, timing)
+        entry = {"source": entry_source(inst)}
+        values = _values(project, inst["form_code"], row_data, timing, entry)
         if policy is not None:  # free text as the blinded reader may read it
             formdef, entry = policy.protocol.form(inst["form_code"]), SimpleNamespace(**inst)
             source = {f.name: f.source for f in instrument.fields}
@@ -221,6 +233,8 @@ def live_rows(
                 "revision",
                 "blinded_texts",
                 "blinded_texts_revision",
+                "source",
+                "invalid_at",
             )
         )
         data = _data_by_instance(project, instances)

@@ -52,6 +52,10 @@ EDC_DASHBOARD_MAX_AGE_SECONDS = env.int(
 EDC_API_RATE_LIMIT = env.int("EDC_API_RATE_LIMIT", default=600)
 EDC_API_PAGE_SIZE = env.int("EDC_API_PAGE_SIZE", default=500)
 
+# ePRO (docs/epro.md): failed token or identity attempts per client address and window.
+EPRO_FAILURE_LIMIT = env.int("EPRO_FAILURE_LIMIT", default=10)
+EPRO_FAILURE_WINDOW_SECONDS = env.int("EPRO_FAILURE_WINDOW_SECONDS", default=15 * 60)
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -71,6 +75,7 @@ INSTALLED_APPS = [
     "api",
     "imports",
     "validation",
+    "epro",
 ]
 
 MIDDLEWARE = [
@@ -186,6 +191,29 @@ CELERY_BEAT_SCHEDULE = {
         "task": "analysis.tasks.jobs_fail_stale_task",
         "schedule": timedelta(minutes=5),
     },
+}
+# E-MAIL (ePRO invitations and reminders, epro/): SMTP when EMAIL_HOST is set, else every
+# mail is printed on the console (the demo). EDC_EPRO_REMINDER_HOURS before an invitation
+# expires, its participant gets one reminder (beat job every EDC_EPRO_REMINDER_EVERY_MINUTES).
+EMAIL_HOST = env.str("EMAIL_HOST", default="")
+EMAIL_BACKEND = env.str(
+    "EMAIL_BACKEND",
+    default="django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend",
+)
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=False)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=20)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="trial-edc@localhost")
+EDC_EPRO_REMINDER_HOURS = env.int("EDC_EPRO_REMINDER_HOURS", default=48)
+EDC_EPRO_REMINDER_EVERY_MINUTES = env.int("EDC_EPRO_REMINDER_EVERY_MINUTES", default=15)
+CELERY_BEAT_SCHEDULE["epro-reminders"] = {
+    "task": "epro.tasks.invitation_reminders_task",
+    "schedule": timedelta(minutes=EDC_EPRO_REMINDER_EVERY_MINUTES),
 }
 # JOBS (report runs, dataset releases): see docs/resilience.md.
 # A job killed with its worker process is retried this many times in all, then failed.

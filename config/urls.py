@@ -18,9 +18,11 @@ urlpatterns = [
     path("", include("trial.urls")),
     path("", include("analysis.urls")),
     path("", include("api.urls")),
+    path("", include("epro.staff_urls")),
     path("data/releases/", include("analysis.urls_releases")),
     path("i18n/setlang/", set_language, name="set_language"),
     path("data/imports/", include("imports.urls")),
+    path("p/", include("epro.urls")),  # the patient's ePRO pages (no account)
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
 ]

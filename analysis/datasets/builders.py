@@ -98,6 +98,7 @@ def _read_forms(
                 instance__participant__protocol_code=protocol.code,
                 instance__form_code=formdef.code,
                 instance__is_voided=False,
+                instance__invalid_at__isnull=True,  # an ePRO entry marked invalid stays out
                 instance__status=FormInstance.Status.COMPLETE,
             )
             .annotate(**scores)
@@ -117,6 +118,23 @@ def _read_forms(
         if found:
             versions[formdef.code] = found
     return frames, versions
+
+
+def _read_sources(protocol: Protocol, sites: tuple[str, ...]) -> dict[tuple, str]:
+    """Return (participant pk, visit, form) -> who entered the complete form: ``staff``,
+    ``epro`` or ``epro_invalid`` (one query over the forms whose source is released)."""
+    rows = FormInstance.objects.filter(
+        *([Q(participant__site__code__in=sites)] if sites else []),
+        participant__protocol_code=protocol.code,
+        form_code__in=C.source_forms(),
+        visit__isnull=False,
+        is_voided=False,
+        status=FormInstance.Status.COMPLETE,
+    ).values_list("participant_id", "visit__code", "form_code", "source", "invalid_at")
+    return {
+        (pk, visit, form): "epro_invalid" if invalid_at is not None else source
+        for pk, visit, form, source, invalid_at in rows
+    }
 
 
 def _column_name(annotation: str) -> str:
@@ -215,7 +233,8 @@ def _timing_columns(people: list[dict], frames: dict[str, pd.DataFrame], mv: dic
 
 
 def _everyone(people: list[dict], frames: dict[str, pd.DataFrame], mv: dict,
-              plan: AnalysisPlan, protocol: Protocol) -> dict[str, Any]:  # fmt: skip
+              plan: AnalysisPlan, protocol: Protocol,
+              sources: dict[tuple, str]) -> dict[str, Any]:  # fmt: skip
     """The wide frame's columns for every registered participant, column by column.
 
     Each source column is the participant's value in the frame of its form (at its visit
@@ -252,6 +271,11 @@ def _everyone(people: list[dict], frames: dict[str, pd.DataFrame], mv: dict,
         else:
             columns[name] = lookup(form, source)
     columns.update(_timing_columns(people, frames, mv, protocol))
+    for form in C.source_forms():
+        for visit in C.form_visits(mv, form):
+            columns[f"{C.source_column(form)}_{visit}"] = [
+                sources.get((p["pk"], visit, form)) for p in people
+            ]
     births = lookup("baseline", "date_of_birth")
     columns["age_years"] = [
         _age(None if pd.isna(dob) else dob, p["admission_date"])
@@ -295,6 +319,10 @@ def _long_frame(wide: pd.DataFrame, protocol: Protocol, mv: dict) -> pd.DataFram
         for m in (*C.TIMING, *C.MEASURES):
             column = f"{m.name}_{visit.code}"
             part[m.name] = wide[column].to_numpy() if column in wide else [None] * n
+        for form in C.source_forms():
+            name = C.source_column(form)
+            column = f"{name}_{visit.code}"
+            part[name] = wide[column].to_numpy() if column in wide else [None] * n
         parts.append(pd.DataFrame(part, index=np.arange(n) * len(visits) + order))
     columns = [c.name for c in C.long_columns()]
     if not parts:
@@ -316,7 +344,10 @@ def dataset_build(
     frames, versions = _read_forms(protocol, sites)
     people = _participant_rows(protocol, sites)
     all_cols = [c.name for c in C.wide_columns(mv)]
-    everyone = pd.DataFrame(_everyone(people, frames, mv, plan, protocol), columns=all_cols)
+    sources = _read_sources(protocol, sites)
+    everyone = pd.DataFrame(
+        _everyone(people, frames, mv, plan, protocol, sources), columns=all_cols
+    )
     del frames
     screening = _screening(everyone, people)
     wide = everyone[everyone["arm"].notna()]

@@ -131,6 +131,36 @@ SCREENING = (
 )
 
 
+# Who entered each measure's form (ePRO, docs/epro-staff.md): one column per form and visit in
+# the wide frame (``<form>_source_<visit>``), one per form in the long frame.
+SOURCE = Column(
+    "source",
+    "str",
+    "Who entered the form: staff, or the participant through ePRO "
+    "(epro_invalid: an ePRO entry marked invalid, its values left out)",
+)
+# The codes of the source columns, in the order written to SPSS/Stata/R.
+SOURCE_CODES = ("staff", "epro", "epro_invalid")
+
+
+def source_forms() -> tuple[str, ...]:
+    """Return the forms whose source is released: those of the measures, in measure order."""
+    return tuple(dict.fromkeys(MEASURE_FORM[m.name] for m in MEASURES))
+
+
+def form_visits(measure_visits: dict[str, tuple[str, ...]], form: str) -> tuple[str, ...]:
+    """Return the visits collecting ``form`` (those of its measures), in first-seen order."""
+    return tuple(
+        dict.fromkeys(v for m, visits in measure_visits.items() if MEASURE_FORM[m] == form
+                      for v in visits)
+    )  # fmt: skip
+
+
+def source_column(form: str) -> str:
+    """Return the long frame's source column of ``form`` (``<form>_source``)."""
+    return f"{form}_{SOURCE.name}"
+
+
 def timed_visits(measure_visits: dict[str, tuple[str, ...]]) -> tuple[str, ...]:
     """Return the visits of the long frame (those collecting a measure), in first-seen order."""
     return tuple(dict.fromkeys(v for visits in measure_visits.values() for v in visits))
@@ -149,12 +179,20 @@ def wide_columns(measure_visits: dict[str, tuple[str, ...]]) -> tuple[Column, ..
         for v in timed_visits(measure_visits)
         for t in TIMING
     )
-    return (*IDENTITY, *BASELINE, *OPERATIVE, *per_visit, *timing, *OUTCOME, *FLOW)
+    sources = tuple(
+        Column(f"{source_column(f)}_{v}", SOURCE.dtype, f"{SOURCE.description}: {f} at visit {v}")
+        for f in source_forms()
+        for v in form_visits(measure_visits, f)
+    )
+    return (*IDENTITY, *BASELINE, *OPERATIVE, *per_visit, *timing, *sources, *OUTCOME, *FLOW)
 
 
 def long_columns() -> tuple[Column, ...]:
     """Return the long frame's columns."""
-    return (*LONG_IDENTITY, *TIMING, *MEASURES)
+    sources = tuple(
+        Column(source_column(f), SOURCE.dtype, f"{SOURCE.description}: {f}") for f in source_forms()
+    )
+    return (*LONG_IDENTITY, *TIMING, *MEASURES, *sources)
 
 
 def column_dictionary(measure_visits: dict[str, tuple[str, ...]]) -> list[dict[str, str]]:

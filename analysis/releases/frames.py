@@ -17,6 +17,7 @@ import pandas as pd
 from django.apps import apps
 from django.db import models
 from django.utils import translation
+from django.utils.translation import gettext_lazy
 
 from analysis.datasets import columns as C
 from analysis.datasets.builders import Dataset, long_frame_visits, measure_visits
@@ -96,6 +97,16 @@ def _field_codes(protocol: Protocol, form: str, field: str, language: str = "en"
     return _choice_codes(model_field.choices, language) if model_field.choices else ()
 
 
+def source_codes(language: str = "en") -> Codes:
+    """Return the codes of the ePRO/staff source columns with their labels in ``language``."""
+    labels = {
+        "staff": gettext_lazy("Staff"),
+        "epro": gettext_lazy("ePRO (the participant)"),
+        "epro_invalid": gettext_lazy("ePRO, marked invalid"),
+    }
+    return _choice_codes(((code, labels[code]) for code in C.SOURCE_CODES), language)
+
+
 def arm_codes(protocol: Protocol, language: str = "en") -> Codes:
     """Return the protocol's arms as (code, label in ``language``)."""
     return tuple((arm.code, arm.label.in_language(language)) for arm in protocol.arms)
@@ -111,6 +122,10 @@ def _origin(name: str, mv: dict[str, tuple[str, ...]]) -> tuple[str, str, str]:
         for timing in C.TIMING:
             if name == f"{timing.name}_{visit}":
                 return SUBJECT_FORM, visit, timing.name
+    for form in C.source_forms():
+        for visit in C.form_visits(mv, form):
+            if name == f"{C.source_column(form)}_{visit}":
+                return form, visit, C.source_column(form)
     if name in C.SOURCES:
         return C.SOURCES[name][0], "", name
     if name == "age_years":
@@ -127,6 +142,8 @@ def _codes(
         return tuple((v.code, v.label.in_language(language)) for v in long_frame_visits(protocol))
     if name == "status":
         return _choice_codes(Participant.Status.choices, language)
+    if name.startswith(tuple(C.source_column(f) for f in C.source_forms())):
+        return source_codes(language)
     if dtype == "bool":
         return YES_NO_ZH if language.startswith("zh") else YES_NO
     if frame == "wide" and name in C.SOURCES:

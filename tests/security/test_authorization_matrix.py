@@ -225,6 +225,17 @@ RULES: dict[str, Rule] = {
         name: Rule(participant(), post=participant(A.ENTER_DATA, ALLOWED), site_bound=True)
         for name in ("trial:crf-entry", "trial:log-new", "trial:log-edit")
     },
+    # ePRO invitations, issued and revoked by site staff from the participant page (POST only)
+    **{
+        name: Rule(
+            participant(A.ENTER_DATA, 405),
+            post=participant(A.ENTER_DATA, ALLOWED),
+            site_bound=True,
+            kwargs=({"visit_code": "month_3"},),
+        )
+        for name in ("epro_staff:invitation-issue", "epro_staff:invitation-revoke")
+    },
+    "trial:crf-mark-invalid": Rule(POST_ONLY, post=on_object(A.ENTER_DATA), site_bound=True),
     "trial:crf-history": Rule(participant(), site_bound=True),
     "trial:log-list": Rule(participant(), site_bound=True),
     "trial:log-history": Rule(participant(), site_bound=True),

@@ -34,6 +34,7 @@ from django.utils import timezone
 from scipy.stats import fisher_exact
 
 import tests.security.test_authorization_matrix as matrix
+from epro.models import Invitation
 from tests.security.leak_world import PER_ARM, PROTOCOL, LeakWorld, build_leak_world
 from trial.models import FormInstance, Query, Visit
 
@@ -44,9 +45,16 @@ FAKE_PK = 10**9  # an object that does not exist: what a participant without it 
 BAD_POST = {"revision": "999", "reason": "", "text": "", "password": "wrong", "note": ""}
 # Pages that only show (a POST answers 405 for everyone, so it is not sent).
 READ_ONLY = {"trial:participant-detail", "trial:crf-history", "trial:log-list", "trial:log-history"}
-INSTANCE_PATTERNS = ("crf-verify", "crf-lock", "crf-unlock", "crf-sign", "query-raise")
+INSTANCE_PATTERNS = ("crf-verify", "crf-lock", "crf-unlock", "crf-sign", "query-raise",
+                     "crf-mark-invalid")  # fmt: skip
 INSTANCE_PATTERNS = tuple(f"trial:{n}" for n in (*INSTANCE_PATTERNS, "crf-text-review"))
-POST_ONLY = {*INSTANCE_PATTERNS, "trial:query-action", "trial:casebook"}  # a GET is 405
+POST_ONLY = {
+    *INSTANCE_PATTERNS,
+    "trial:query-action",
+    "trial:casebook",
+    "epro_staff:invitation-issue",
+    "epro_staff:invitation-revoke",
+}  # a GET is 405
 GLOBAL_QUERIES = {"trial:query-list": ("?status=all", "?status=open", "?status=answered")}
 
 
@@ -97,10 +105,18 @@ def participant_slots(person: Any, names: dict[str, tuple[str, ...]]) -> Iterato
         (i.visit.code if i.visit_id else "log", i.form_code, i.seq): i.pk
         for i in FormInstance.objects.filter(participant=person).select_related("visit")
     }
+    invitations = dict(
+        Invitation.objects.filter(participant=person).values_list("visit__code", "pk")
+    )
     for name, params in names.items():
         if "trial_id" not in params:
             continue
-        if "visit_code" in params and "form_code" in params:
+        if "visit_code" in params and "pk" in params:  # an ePRO invitation of the visit
+            for visit in VISITS:
+                pk = invitations.get(visit, FAKE_PK)
+                url = reverse(name, kwargs={"trial_id": tid, "visit_code": visit, "pk": pk})
+                yield Slot(f"{name}/{visit}", url, _arm_only(visit))
+        elif "visit_code" in params and "form_code" in params:
             for visit, form in VISIT_FORMS:
                 url = reverse(name, args=[tid, visit, form])
                 yield Slot(f"{name}/{visit}/{form}", url, _arm_only(visit, form))

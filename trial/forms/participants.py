@@ -52,6 +52,11 @@ class IdentityForm(EdcForm):
     full_name = forms.CharField(label=_("Full name"), max_length=200)
     phone = forms.CharField(label=_("Phone"), max_length=40, required=False)
     hospital_number = forms.CharField(label=_("Hospital number"), max_length=40, required=False)
+    email = forms.EmailField(
+        label=_("E-mail"),
+        required=False,
+        help_text=_("Where ePRO invitations and reminders are sent."),
+    )
     reason = forms.CharField(
         label=_("Reason for change"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2})
     )

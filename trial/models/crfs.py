@@ -18,6 +18,12 @@ class FormInstance(models.Model):
         IN_PROGRESS = "in_progress", _("In progress")
         COMPLETE = "complete", _("Complete")
 
+    class Source(models.TextChoices):
+        """Who entered the answers: site staff, or the participant through ePRO."""
+
+        STAFF = "staff", _("Staff")
+        EPRO = "epro", _("ePRO")
+
     participant = models.ForeignKey(
         Participant, on_delete=models.PROTECT, related_name="form_instances"
     )
@@ -66,6 +72,17 @@ class FormInstance(models.Model):
     )
     # Dated outside its visit's window and saved with a reason (a query was opened).
     out_of_window = models.BooleanField(_("outside the visit window"), default=False)
+    # Entered by staff, or by the participant through an ePRO invitation (epro app).
+    source = models.CharField(
+        _("source"), max_length=8, choices=Source.choices, default=Source.STAFF
+    )
+    # A participant's ePRO entry site staff marked invalid (its answers stay as entered;
+    # the datasets leave it out): trial.services.participant_entries.
+    invalid_at = models.DateTimeField(_("marked invalid at"), null=True, blank=True)
+    invalid_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    invalid_reason = models.TextField(_("reason marked invalid"), blank=True)
 
     class Meta:
         verbose_name = _("form")

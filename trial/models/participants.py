@@ -85,6 +85,8 @@ class PersonalData(models.Model):
     full_name = models.CharField(_("full name"), max_length=200)
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     hospital_number = models.CharField(_("hospital number"), max_length=40, blank=True)
+    # Where ePRO invitations and reminders are e-mailed (epro/), never exported.
+    email = models.EmailField(_("e-mail"), blank=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:

@@ -166,6 +166,50 @@ class StratificationFactor:
 
 
 @dataclass(frozen=True, slots=True)
+class PatientForm:
+    """A form the participant completes on their own (ePRO, ``epro`` app).
+
+    ``instructions`` and ``recall_period`` are the instrument authors' words to the
+    patient, shown above the questions on the patient's page.
+    """
+
+    form: str
+    instructions: Text
+    recall_period: Text
+
+
+@dataclass(frozen=True, slots=True)
+class IdentityCheck:
+    """The question a patient answers before their questionnaires open: the year of the
+    date recorded in ``form``'s ``field`` (e.g. the year of birth on the baseline form).
+
+    ``max_attempts`` wrong answers lock the invitation for ``lockout_minutes``.
+    """
+
+    code: str
+    question: Text
+    form: str
+    field: str
+    max_attempts: int = 5
+    lockout_minutes: int = 30
+
+
+@dataclass(frozen=True, slots=True)
+class Epro:
+    """What participants may complete themselves, and how they show who they are."""
+
+    forms: tuple[PatientForm, ...]
+    identity: IdentityCheck
+
+    def form(self, code: str) -> PatientForm | None:
+        return next((f for f in self.forms if f.form == code), None)
+
+    @property
+    def form_codes(self) -> tuple[str, ...]:
+        return tuple(f.form for f in self.forms)
+
+
+@dataclass(frozen=True, slots=True)
 class Protocol:
     code: str
     version: str
@@ -194,6 +238,8 @@ class Protocol:
     unblinding_approver_roles: frozenset[str] = field(
         default_factory=lambda: frozenset({"statistician"})
     )
+    # Patient-reported forms participants may complete themselves (ePRO); None: no ePRO.
+    epro: Epro | None = None
 
     def __post_init__(self) -> None:
         self._check_unique("arm", [a.code for a in self.arms])
@@ -209,6 +255,10 @@ class Protocol:
                 raise ValueError(f"visit {visit.code} names unknown arms")
         if set(self.logs) - known_forms:
             raise ValueError("logs name unknown forms")
+        if self.epro is not None:
+            self._check_unique("ePRO form", list(self.epro.form_codes))
+            if (set(self.epro.form_codes) | {self.epro.identity.form}) - known_forms:
+                raise ValueError("ePRO names unknown forms")
 
     @staticmethod
     def _check_unique(kind: str, codes: list[str]) -> None:

@@ -14,7 +14,10 @@ from .schema import (
     Choice,
     Criterion,
     CriterionKind,
+    Epro,
     FormDef,
+    IdentityCheck,
+    PatientForm,
     Protocol,
     StratificationFactor,
     Text,
@@ -263,6 +266,62 @@ VISITS = (
     ),
 )
 
+# Patient-reported forms the participant may complete on a phone or clinic tablet (ePRO).
+# JOA is not offered: its subjective part shares one form with the examiner's clinical
+# signs, and a form is saved and scored whole.
+EPRO = Epro(
+    forms=(
+        PatientForm(
+            "vas",
+            Text(
+                "Mark on each line how much pain you have: the left end means no pain, the "
+                "right end the worst pain you can imagine. Tap or drag on the line; the "
+                "number you chose is shown.",
+                "请在每条线上标出您的疼痛程度：最左端表示无痛，最右端表示您能想象的最剧烈的疼痛。"
+                "在线上点按或拖动，会显示您选择的数值。",
+            ),
+            Text("Your pain now, today.", "您现在（今天）的疼痛。"),
+        ),
+        PatientForm(
+            "odi",
+            Text(
+                "This questionnaire asks how your back or leg pain affects your ability to "
+                "manage in everyday life. In each section, choose the one statement that "
+                "best describes your problem. If two statements seem to fit, choose the one "
+                "that more closely describes your problem.",
+                "本问卷了解腰背痛或腿痛对您日常生活能力的影响。每一项请选择一个最符合您情况的描述；"
+                "如果有两个描述都符合，请选择更接近您情况的那一个。",
+            ),
+            Text("How you are today.", "您今天的情况。"),
+        ),
+        PatientForm(
+            "sf36",
+            Text(
+                "This survey asks for your views about your health. This information will "
+                "help keep track of how you feel and how well you are able to do your usual "
+                "activities. Answer every question by choosing the answer as indicated. If "
+                "you are unsure about how to answer a question, please give the best answer "
+                "you can.",
+                "下面的问题是要了解您对自己健康状况的看法、您的感觉如何以及您进行日常活动的能力如何。"
+                "请按说明回答每一个问题。如果您对某个问题不能肯定如何回答，请尽量给出最好的答案。",
+            ),
+            Text(
+                "Most questions ask about the past 4 weeks.",
+                "大多数问题问的是过去 4 个星期的情况。",
+            ),
+        ),
+    ),
+    identity=IdentityCheck(
+        "birth_year",
+        Text(
+            "In which year were you born? (4 digits, e.g. 1968)",
+            "您出生于哪一年？（4 位数字，如 1968）",
+        ),
+        form="baseline",
+        field="date_of_birth",
+    ),
+)
+
 SNRB_PELD = register(
     Protocol(
         code="snrb_peld",
@@ -304,6 +363,7 @@ SNRB_PELD = register(
         # monitoring committee only; site staff see pooled figures while the trial runs.
         comparative_roles=frozenset({"statistician", "dmc_member"}),
         anchor_sources=((Anchor.SURGERY, "peld", "surgery_date"),),
+        epro=EPRO,
         stratification_factors=(
             StratificationFactor("site", Text("Site", "站点")),
             StratificationFactor(

@@ -35,6 +35,7 @@ from trial.protocol import FormDef, Protocol, get_protocol
 from trial.services.audit import audit_record
 from trial.services.derivations import derive
 from trial.services.locks import data_entry_allowed
+from trial.services.participant_entries import crf_refuse_participant_entry
 from trial.services.queries import query_open
 from trial.services.visits import participant_arm, visit_refresh_status, visit_schedule_sync
 
@@ -158,6 +159,8 @@ def _crf_save(
 ) -> FormInstance:
     """Create or change one form's answers, score them, and audit every changed field.
 
+    Runs inside the caller's transaction (a service that writes several forms at once,
+    e.g. an ePRO submission); ``crf_save`` is the entry point with its own transaction.
     ``base_revision`` is the revision the user's copy started from: a save on a stale copy
     raises ``StaleEdit`` and changes nothing. Changing a complete form needs a ``reason``.
     Saving a log entry without ``instance`` adds a new entry. A locked form refuses any
@@ -272,9 +275,24 @@ def _crf_save(
     return instance
 
 
-crf_save = transaction.atomic(durable=True)(_crf_save)
+def _staff_save(**kwargs: Any) -> FormInstance:
+    """A staff member's save: refuses to change a participant's own ePRO entry."""
+    participant = participant_qs_for_update(kwargs["participant"].pk).get()
+    crf_refuse_participant_entry(
+        participant=participant,
+        form_code=kwargs["form_code"],
+        visit=kwargs.get("visit"),
+        instance=kwargs.get("instance"),
+    )
+    return _crf_save(**kwargs)
+
+
+# The staff's entry point: one form's answers in a transaction of its own.
+crf_save = transaction.atomic(durable=True)(_staff_save)
 # The same save as one step of a larger transaction (an import: all rows or none).
-crf_save_step = transaction.atomic(_crf_save)
+crf_save_step = transaction.atomic(_staff_save)
+# The participant's own entry (ePRO, ``epro.services``), inside the submission's transaction.
+crf_write = transaction.atomic(_crf_save)
 
 
 def _merged(model: type[models.Model], data: Any, values: dict[str, Any]) -> dict[str, Any]:

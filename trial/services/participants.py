@@ -13,7 +13,7 @@ from trial.services.audit import audit_record
 from trial.services.locks import data_entry_allowed, database_state
 from trial.services.visits import visit_schedule_sync
 
-IDENTITY_FIELDS = ("full_name", "phone", "hospital_number")
+IDENTITY_FIELDS = ("full_name", "phone", "hospital_number", "email")
 END_STATUSES = {
     Participant.Status.COMPLETED,
     Participant.Status.WITHDRAWN,

@@ -81,6 +81,9 @@ class CrfEntryView(CrfMixin, ServiceFormView):
     participant_action = Action.VIEW_PARTICIPANTS
 
     def may_enter(self) -> bool:
+        instance = getattr(self, "instance", None)
+        if instance is not None and instance.source == FormInstance.Source.EPRO:
+            return False  # the participant's own answers (trial.services.participant_entries)
         return may(self.request.user, Action.ENTER_DATA, site=self.participant.site)
 
     def read_only(self) -> str:
@@ -260,6 +263,7 @@ class CrfEntryView(CrfMixin, ServiceFormView):
             may_enter=self.may_enter(),
             read_only=self.read_only(),
             save_failed=self.request.method == "POST",
+            may_mark_invalid=may(self.request.user, Action.ENTER_DATA, site=self.participant.site),
             signature_meaning=SIGNATURE_MEANING,
             **kwargs,
         )

@@ -220,7 +220,10 @@ class IdentityView(ParticipantStepView):
 
     def get_initial(self) -> dict[str, Any]:
         identity = self.participant.personal_data
-        return {name: getattr(identity, name) for name in ("full_name", "phone", "hospital_number")}
+        return {
+            name: getattr(identity, name)
+            for name in ("full_name", "phone", "hospital_number", "email")
+        }
 
     def perform(self, form: IdentityForm) -> Any:
         data = dict(form.cleaned_data)

@@ -1,0 +1,1 @@
+"""ePRO: participants complete their own patient-reported forms (docs/epro.md)."""
