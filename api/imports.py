@@ -57,7 +57,7 @@ from django.http import QueryDict
 from django.utils.translation import gettext as _
 
 from api.formats import raw_value
-from api.live_dictionary import live_project
+from api.live_dictionary import TIMING, live_project
 from api.project import ENROLMENT, RECORD_ID, Field, Instrument, Project
 from trial.blinding import BlindingPolicy
 from trial.exceptions import TrialError
@@ -206,12 +206,14 @@ class _Dictionary:
             self.columns[instrument.complete_field] = (instrument, None)
         self.events = {e.unique_name: e for e in self.project.events}
         self.hidden: set[str] = set()
+        self.hidden_events: set[str] = set()
         if blinded:  # what the unblinded dictionary has and this user's lacks
             full = live_project(protocol, blinded=False)
             self.hidden = {
                 n for i in full.instruments for f in i.fields for n in f.export_names()
             } - set(self.columns)
             self.hidden |= {i.complete_field for i in full.instruments} - set(self.columns)
+            self.hidden_events = {e.unique_name for e in full.events} - set(self.events)
         self.form_classes: dict[str, Any] = {}
         self.models: dict[str, Any] = {}
 
@@ -220,6 +222,11 @@ class _Dictionary:
             self.form_classes[formdef.code] = form_class_for(formdef.model)
             self.models[formdef.code] = apps.get_model(formdef.model)
         return self.form_classes[formdef.code]
+
+
+def _computed(f: Field) -> bool:
+    """Scores and visit timing are computed on save, never imported."""
+    return f.field_type == "calc" or f.source.startswith((TIMING, "scores."))
 
 
 def _is_blank(value: Any) -> bool:
@@ -290,7 +297,7 @@ class _Importer:
             item = records.setdefault(record, _Record(record))
             item.rows += 1
             if event not in d.events:
-                self.error(record, event, EVENT, event, _("This event does not exist."))
+                self.error(record, event, EVENT, event, self._unknown(event, d.hidden_events))
                 continue
             repeat = _text(row.get(REPEAT_INSTRUMENT)).strip()
             per_form: dict[str, dict[str, str]] = {}
@@ -305,22 +312,21 @@ class _Importer:
                             per_form.setdefault(found[0].name, {})[name] = "1"
                         continue
                 if column not in d.columns:
-                    if column in d.hidden:
-                        message = _(
-                            "This field could reveal the allocation: blinded users "
-                            "cannot import it."
-                        )
-                    else:
-                        message = _("This field is not in the project's data dictionary.")
-                    self.error(record, event, column, value, message)
+                    self.error(record, event, column, value, self._unknown(column, d.hidden))
                     continue
                 instrument, f = d.columns[column]
-                if f is not None and f.field_type == "calc":
+                if f is not None and _computed(f):
                     continue  # scores and timing are computed on save, never imported
                 per_form.setdefault(instrument.name, {})[column] = value
             for form, cells in per_form.items():
                 self._target(item, event, repeat, row, form, cells)
         return list(records.values())
+
+    @staticmethod
+    def _unknown(name: str, hidden: set[str]) -> str:
+        if name in hidden:
+            return _("This could reveal the allocation: blinded users cannot import it.")
+        return _("This is not in the project's data dictionary.")
 
     def _target(
         self, item: _Record, event: str, repeat: str, row: dict, form: str, cells: dict
@@ -627,6 +633,7 @@ class _Importer:
                 FormChange(record, target.event, formdef.code, target.instance_no, Unchanged, {})
             )
             return None  # the stored form as exported: nothing to check or save
+        stored = {name: getattr(data_row, name, None) for name in _answer_names(form_class)}
         data["revision"] = str(instance.revision if instance else 0)
         data["reason"] = options.reason
         form = form_class(
@@ -639,8 +646,10 @@ class _Importer:
         )
         form.withhold(tuple(withheld))
         if not form.is_valid():
+            names = {f.source: f.name for f in target.instrument.fields}
             for name, messages in form.errors.items():
-                column = name.removeprefix(NA_PREFIX) if name != "__all__" else ""
+                source = name.removeprefix(NA_PREFIX) if name != "__all__" else ""
+                column = names.get(source, source)
                 value = given.get(column, "")
                 for message in messages:
                     self.error(record, target.event, column, value, message)
@@ -660,10 +669,9 @@ class _Importer:
         answers = form.answers()
         old_status = instance.status if instance is not None else None
         changes = {
-            name: (getattr(data_row, name, None) if data_row is not None else None, new)
+            name: (stored.get(name), new)
             for name, new in answers.items()
-            if (getattr(data_row, name, None) if data_row is not None else None) != new
-            and not (data_row is None and new in (None, "", [], {}))
+            if stored.get(name) != new and not (data_row is None and new in (None, "", [], {}))
         }
         new_status = FormInstance.Status.COMPLETE if complete else FormInstance.Status.IN_PROGRESS
         if old_status != new_status:
@@ -710,7 +718,7 @@ class _Importer:
         d, options = self.dictionary, self.options
         data = QueryDict(mutable=True)
         marked = dict(getattr(data_row, "not_answered", None) or {})
-        fields = {f.source: f for f in target.instrument.fields if f.field_type != "calc"}
+        fields = {f.source: f for f in target.instrument.fields if not _computed(f)}
         for source in fields:
             stored = getattr(data_row, source, None) if data_row is not None else None
             _put(data, source, stored)
@@ -775,6 +783,10 @@ class _Importer:
             data.setlist(source, sorted(current))
         same = dict(data.lists()) == dict(stored_data.lists())
         return data, given if ok else None, same
+
+
+def _answer_names(form_class: Any) -> list[str]:
+    return [*form_class.answer_fields(), "not_answered"]
 
 
 def _put(data: QueryDict, name: str, value: Any) -> None:
