@@ -48,7 +48,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from django.apps import apps
@@ -719,9 +719,12 @@ class _Importer:
         data = QueryDict(mutable=True)
         marked = dict(getattr(data_row, "not_answered", None) or {})
         fields = {f.source: f for f in target.instrument.fields if not _computed(f)}
-        for source in fields:
+        for source, f in fields.items():
             stored = getattr(data_row, source, None) if data_row is not None else None
-            _put(data, source, stored)
+            if f.field_type == "checkbox":
+                data.setlist(source, [str(v) for v in stored or ()])
+            else:
+                _put(data, source, stored)
         for name, code in marked.items():
             data[na_name(name)] = code
         stored_data = data.copy()
@@ -760,7 +763,7 @@ class _Importer:
                 data.pop(na_name(f.source), None)  # answered now: no longer "not answered"
         for source, codes in ticks.items():
             f = fields[source]
-            current = set(data.getlist(source))
+            current = {v for v in data.getlist(source) if v}
             offered = {
                 column[len(f.name) + 3 :]: code
                 for code, column in zip((c for c, _l in f.choices), f.export_names(), strict=True)
@@ -795,8 +798,6 @@ def _put(data: QueryDict, name: str, value: Any) -> None:
         data.setlist(name, [str(v) for v in value])
     elif isinstance(value, bool):
         data[name] = "True" if value else "False"
-    elif isinstance(value, datetime):
-        data[name] = raw_value(value)
     else:
         data[name] = raw_value(value)
 

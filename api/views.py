@@ -142,7 +142,9 @@ def api_endpoint(request: HttpRequest) -> HttpResponse:
         token = api_token_authenticate(request.POST.get("token"))
         api_rate_check(token)
         content = (request.POST.get("content") or "").strip()
-        action = (request.POST.get("action") or "export").strip()
+        # REDCap clients (PyCap) send no action: a record call carrying data is an import
+        implied = "import" if content == "record" and "data" in request.POST else "export"
+        action = (request.POST.get("action") or implied).strip()
         if content == "record" and action == "import":
             return record_import(request, token)
         if action != "export":
