@@ -276,6 +276,7 @@ class _Importer:
         self.dictionary = _Dictionary(protocol, is_blinded(user))
         self.result = ImportResult()
         self.current = ""  # the record being saved
+        self.sites: dict[str, Site] | None = None  # read once, when a record is new
 
     # ---- reading rows -------------------------------------------------------------------
     def error(self, record: str, event: str, name: str, value: Any, message: Any) -> None:
@@ -473,7 +474,9 @@ class _Importer:
     def _register(self, item: _Record, event: str) -> Participant | None:
         record, values = item.record, item.enrolment
         code, _sep, number = record.rpartition("-")
-        site = Site.objects.filter(code=code).first() if number.isdigit() else None
+        if self.sites is None:
+            self.sites = {s.code: s for s in Site.objects.order_by("code")}
+        site = self.sites.get(code) if number.isdigit() else None
         if site is None or f"{site.code}-{int(number):04d}" != record:
             self.error(
                 record,
@@ -481,7 +484,7 @@ class _Importer:
                 RECORD_ID,
                 record,
                 _("A new record's id must be a site code and a number, e.g. %(example)s.")
-                % {"example": f"{Site.objects.values_list('code', flat=True).first()}-0001"},
+                % {"example": f"{next(iter(self.sites), 'S01')}-0001"},
             )
             return None
         if "site" in values and values["site"] != site.code:

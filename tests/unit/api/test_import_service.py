@@ -273,3 +273,30 @@ def test_a_dry_run_writes_nothing_and_tells_what_would_change(world) -> None:
     changed = actions[(world.person.trial_id, "vas")]
     assert changed.action == "changed"
     assert [str(v) for v in changed.changes["leg_vas"]] == ["5.0", "8"]
+
+
+@pytest.mark.requirement("IMP-007")
+def test_blinded_users_cannot_replace_stored_free_text(world) -> None:
+    visit = Visit.objects.get(participant=world.person, code="surgery")
+    answers = {"surgery_date": world.person.surgery_date, "surgeon": "Dr Li",
+               "approach": "transforaminal", "anaesthesia": "local", "foraminoplasty": True,
+               "annuloplasty": False, "duration_minutes": 80, "blood_loss_ml": 20,
+               "intraoperative_events": "other", "event_details": "Dural tear"}  # fmt: skip
+    crf_save(actor=world.nurse, participant=world.person, form_code="peld", visit=visit,
+             complete=False, answers=answers)  # fmt: skip
+    row = [vas_row(world.person, "surgery_arm_1", event_details="Nothing happened")]
+    result = run(world.assessor, row)
+    assert not result.committed
+    assert [(e.field, e.value) for e in result.errors] == [("event_details", "Nothing happened")]
+
+
+@pytest.mark.requirement("IMP-004")
+def test_a_changed_admission_date_goes_through_the_date_service(world) -> None:
+    moved = (world.person.admission_date - datetime.timedelta(days=1)).isoformat()
+    refused = run(world.nurse, [vas_row(world.person, admission_date=moved)])
+    assert not refused.committed
+    assert refused.errors[0].field == "admission_date"
+    done = run(world.nurse, [vas_row(world.person, admission_date=moved)], reason="Typo")
+    assert done.committed, done.errors
+    world.person.refresh_from_db()
+    assert world.person.admission_date.isoformat() == moved
