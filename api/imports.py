@@ -58,7 +58,7 @@ from django.utils.translation import gettext as _
 
 from api.formats import raw_value
 from api.live_dictionary import TIMING, live_project
-from api.project import ENROLMENT, RECORD_ID, Field, Instrument, Project
+from api.project import ENROLMENT, RECORD_ID, Field, Instrument, Project, checkbox_name
 from trial.blinding import BlindingPolicy
 from trial.exceptions import TrialError
 from trial.forms.crfs import NA_PREFIX, na_name
@@ -76,7 +76,6 @@ REPEAT_INSTRUMENT = "redcap_repeat_instrument"
 REPEAT_INSTANCE = "redcap_repeat_instance"
 META = {EVENT, REPEAT_INSTRUMENT, REPEAT_INSTANCE, "redcap_data_access_group"}
 DONE = {"2": True, "1": False, "0": False}
-CHECKBOX = re.compile(r"^(?P<name>.+)___(?P<code>[^_].*)$")
 _DATE = re.compile(r"^(\d{1,4})[-/.](\d{1,2})[-/.](\d{1,4})(.*)$")
 Created, Changed, Unchanged = "created", "changed", "unchanged"
 FI = FormInstance.Status
@@ -199,8 +198,11 @@ class _Dictionary:
         self.project: Project = live_project(protocol, blinded=blinded)
         self.policy = BlindingPolicy(protocol, blinded)
         self.columns: dict[str, tuple[Instrument, Field | None]] = {}
+        self.checkboxes: dict[str, tuple[Instrument, Field]] = {}  # by the field's own name
         for instrument in self.project.instruments:
             for f in instrument.fields:
+                if f.field_type == "checkbox":
+                    self.checkboxes[f.name] = (instrument, f)
                 for name in f.export_names():
                     self.columns[name] = (instrument, f)
             self.columns[instrument.complete_field] = (instrument, None)
@@ -306,12 +308,14 @@ class _Importer:
                 value = _text(raw)
                 if column in META or column in (RECORD_ID, "__eav__"):
                     continue
-                if eav and (found := d.columns.get(column)) and found[1] is not None:
-                    if found[1].field_type == "checkbox":  # eav: value is a ticked code
-                        for code in filter(None, value.split("\n")):
-                            name = f"{column}___{code}"
+                if eav and (found := d.checkboxes.get(column)):  # eav: value is a ticked code
+                    for code in filter(None, value.split("\n")):
+                        name = checkbox_name(column, code)
+                        if name in d.columns:
                             per_form.setdefault(found[0].name, {})[name] = "1"
-                        continue
+                        else:
+                            self.error(record, event, column, code, self._unknown(name, set()))
+                    continue
                 if column not in d.columns:
                     self.error(record, event, column, value, self._unknown(column, d.hidden))
                     continue
@@ -648,8 +652,8 @@ class _Importer:
             formdef=formdef,
         )
         form.withhold(tuple(withheld))
+        names = {f.source: f.name for f in target.instrument.fields}  # model -> export name
         if not form.is_valid():
-            names = {f.source: f.name for f in target.instrument.fields}
             for name, messages in form.errors.items():
                 source = name.removeprefix(NA_PREFIX) if name != "__all__" else ""
                 column = names.get(source, source)
@@ -660,11 +664,12 @@ class _Importer:
         warnings = form.soft_findings
         if warnings and not options.accept_warnings:
             for w in warnings:
+                column = names.get(w.field or "", w.field or "")
                 self.error(
                     record,
                     target.event,
-                    w.field or "",
-                    given.get(w.field or "", ""),
+                    column,
+                    given.get(column, ""),
                     _("%(message)s (a warning: accept it with acceptWarnings=true and a reason)")
                     % {"message": w.message},
                 )

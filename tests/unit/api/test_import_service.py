@@ -8,9 +8,18 @@ import pytest
 from django.utils import timezone, translation
 
 from api.imports import ImportOptions, ImportOrigin, ImportRefused, import_records
+from tests.factories import allocated_participant
 from tests.unit.api.fixtures import make_trial, post_json
 from tests.unit.api.import_world import day, new_record
-from trial.models import AuditEvent, FormInstance, PainVasData, Participant, Query, Visit
+from trial.models import (
+    AuditEvent,
+    FormInstance,
+    OutcomeData,
+    PainVasData,
+    Participant,
+    Query,
+    Visit,
+)
 from trial.services.crfs import crf_save
 from trial.services.locks import database_set_state
 
@@ -167,6 +176,7 @@ def test_soft_warnings_refuse_unless_accepted_and_then_open_a_query(world) -> No
     refused = run(world.nurse, row)
     assert not refused.committed
     assert "acceptWarnings" in refused.errors[0].message
+    assert (refused.errors[0].field, refused.errors[0].value) == ("vas_assessment_date", late)
     accepted = run(world.nurse, row, accept_warnings=True, reason="Patient came late")
     assert accepted.committed, accepted.errors
     query = Query.objects.get(form_instance__participant=world.person)
@@ -300,3 +310,27 @@ def test_a_changed_admission_date_goes_through_the_date_service(world) -> None:
     assert done.committed, done.errors
     world.person.refresh_from_db()
     assert world.person.admission_date.isoformat() == moved
+
+
+@pytest.mark.requirement("IMP-006")
+def test_checkbox_choices_tick_and_untick_in_flat_and_eav_rows(world) -> None:
+    today = timezone.localdate()
+    person = allocated_participant(world.nurse, world.site_a, admission_date=today
+                                   - datetime.timedelta(days=100),
+                                   surgery_date=today - datetime.timedelta(days=97))  # fmt: skip
+    dated = (person.surgery_date + datetime.timedelta(days=90)).isoformat()
+    row = vas_row(person, "month_3_arm_1", outcome_assessment_date=dated,
+                  had_serious_complication="1", serious_complications___dural_tear="1",
+                  serious_complication_details="Small tear", outcome_complete="0")  # fmt: skip
+    assert run(world.nurse, [row]).committed
+    eav = {"record": person.trial_id, "redcap_event_name": "month_3_arm_1",
+           "field_name": "serious_complications", "value": "other"}  # fmt: skip
+    assert run(world.nurse, [eav], kind="eav").committed
+    data = OutcomeData.objects.get(instance__participant=person)
+    assert sorted(data.serious_complications) == ["dural_tear", "other"]
+    unknown = run(world.nurse, [{**eav, "value": "nosuch"}], kind="eav")
+    assert [(e.field, e.value) for e in unknown.errors] == [("serious_complications", "nosuch")]
+    untick = vas_row(person, "month_3_arm_1", serious_complications___dural_tear="0")
+    assert run(world.nurse, [untick]).committed
+    data.refresh_from_db()
+    assert data.serious_complications == ["other"]
