@@ -156,6 +156,38 @@ FORMS = (
         "trial.SnrbData",
         arms=frozenset({"S"}),
         date_field="performed_at",
+        definitions=(
+            (
+                "ct_guided",
+                Text(
+                    "The needle tip position at the exit of the affected nerve root (outer "
+                    "opening of the foramen) was confirmed by a CT scan before injecting.",
+                    "注射前经 CT 扫描确认针尖位于病变神经根出口处（椎间孔外口）。",
+                ),
+            ),
+            (
+                "aspiration_negative",
+                Text(
+                    "The syringe was aspirated before injecting and drew no blood.",
+                    "注射前回抽注射器，无回血。",
+                ),
+            ),
+            (
+                "volume_injected_ml",
+                Text(
+                    "Volume of the mixture injected at the nerve root, in ml.",
+                    "在神经根处注入的混合液总量，单位 ml。",
+                ),
+            ),
+            (
+                "immediate_reaction",
+                Text(
+                    "Any reaction of the patient during or right after the block, before "
+                    "returning to the ward.",
+                    "阻滞中或阻滞后返回病房前病人出现的任何反应。",
+                ),
+            ),
+        ),
     ),
     FormDef(
         "peld",
@@ -196,13 +228,67 @@ FORMS = (
             ),
         ),
     ),
-    FormDef("discharge", Text("Discharge", "出院"), "trial.DischargeData"),
+    FormDef(
+        "discharge",
+        Text("Discharge", "出院"),
+        "trial.DischargeData",
+        definitions=(
+            (
+                "mri_done",
+                Text(
+                    "A lumbar MRI was repeated before discharge to confirm the decompression.",
+                    "出院前复查腰椎 MRI 以确认手术减压效果。",
+                ),
+            ),
+            (
+                "decompression_complete",
+                Text(
+                    "The discharge MRI shows the herniated disc removed and the nerve root "
+                    "decompressed.",
+                    "出院前 MRI 显示突出的椎间盘已摘除、神经根已减压。",
+                ),
+            ),
+        ),
+    ),
     FormDef(
         "outcome",
         Text("3-month outcome", "术后 3 个月结局"),
         "trial.OutcomeData",
         instrument="macnab",
         free_text_fields=("serious_complication_details",),
+        definitions=(
+            (
+                "residual_low_back_pain",
+                Text(
+                    "Persistent low back pain, discomfort or stiffness after the surgery.",
+                    "术后腰部的持续疼痛、不适和僵硬。",
+                ),
+            ),
+            (
+                "recurrent_pain",
+                Text(
+                    "Low back or leg pain that was cured or relieved by the surgery and came "
+                    "back or worsened.",
+                    "术前腰腿疼痛经手术痊愈或缓解后再次出现或加重。",
+                ),
+            ),
+            (
+                "recurrence_mri_confirmed",
+                Text(
+                    "Recurrence of the herniation: symptoms came back and a new MRI, compared "
+                    "with the postoperative images, shows the disc herniated again.",
+                    "腰椎间盘突出复发：症状反复，复查 MRI 与术后影像结果对比提示再突出。",
+                ),
+            ),
+            (
+                "had_serious_complication",
+                Text(
+                    "Other serious complications, such as epidural haematoma, dural tear, "
+                    "disc space infection or nerve root injury.",
+                    "其他严重并发症，如硬膜外血肿、硬脊膜破坏、椎间隙感染、神经根损伤等。",
+                ),
+            ),
+        ),
     ),
     FormDef(
         "medication",

@@ -5,6 +5,7 @@ import datetime
 
 import pytest
 from django import forms
+from django.apps import apps
 from django.utils import timezone, translation
 
 import scoring
@@ -101,3 +102,15 @@ def test_instruments_carry_instructions_and_recall_and_forms_definitions():
         labels = [label for label, _text in peld["definitions"]]
         assert labels
         assert all("_" not in label for label in labels)
+
+
+@pytest.mark.requirement("L10N-006")
+def test_every_field_definition_names_a_field_of_its_form_in_both_languages():
+    for formdef in PROTOCOL.forms:
+        model = apps.get_model(formdef.model)
+        for name, text in formdef.definitions:
+            model._meta.get_field(name)  # raises when the dictionary names no field
+            english, chinese = text.in_language("en"), text.in_language("zh-hans")
+            assert english, (formdef.code, name)
+            assert chinese != english, (formdef.code, name)
+    assert sum(bool(f.definitions) for f in PROTOCOL.forms) >= 5
