@@ -148,7 +148,7 @@ def crf_save(**kwargs: Any) -> FormInstance:
     return crf_write(**kwargs)
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)  # joins the caller's transaction: no extra savepoint
 def crf_write(
     *,
     actor: Any,
