@@ -17,8 +17,8 @@ API (keyword-only arguments; errors are ``epro.exceptions`` / ``trial.exceptions
 * ``invitation_submit(invitation=, user_agent=)`` writes every form through
   ``trial.services.crfs.crf_write`` (source ePRO) in one transaction; a second submission
   raises ``AlreadySubmitted``.
-* ``invitation_status(invitation, now=None)``: the status as the patient/staff see it
-  (an active invitation past ``expires_at`` reads as expired).
+* ``invitation_status(invitation, now=None)`` (``epro.selectors``, importable here too):
+  the status as patient and staff see it (an active one past ``expires_at`` is expired).
 """
 
 import hashlib
@@ -48,6 +48,7 @@ from epro.exceptions import (
 )
 from epro.forms import page_data, patient_form
 from epro.models import Invitation, PageDraft
+from epro.selectors import invitation_status
 from trial.exceptions import InvalidTransition, ReasonRequired
 from trial.locks import participant_qs_for_update
 from trial.models import AuditEvent, FormInstance, Participant, Visit, site_time_zone
@@ -73,14 +74,6 @@ def _epro(participant: Participant) -> Epro:
     if epro is None:
         raise NothingToComplete()
     return epro
-
-
-def invitation_status(invitation: Invitation, now: datetime | None = None) -> str:
-    """Return the invitation's status, reading an active one past its window as expired."""
-    now = now or timezone.now()
-    if invitation.is_active and now >= invitation.expires_at:
-        return S.EXPIRED
-    return invitation.status
 
 
 def invitation_window(visit: Visit) -> tuple[datetime, datetime]:
@@ -327,30 +320,26 @@ def _store(invitation: Invitation, form_code: str, data: dict, *, complete: bool
     return draft
 
 
+def _page_store(invitation: Invitation, form_code: str, data: Any, *, complete: bool):
+    invitation = _usable(invitation)
+    _page(invitation, form_code)
+    answers = page_data(patient_form(invitation, form_code, None, completing=complete), data)
+    bound = patient_form(invitation, form_code, answers, completing=complete)
+    if not bound.is_valid():
+        raise PageInvalid(bound)
+    return _store(invitation, form_code, answers, complete=complete)
+
+
 @transaction.atomic(durable=True)
 def page_save_draft(*, invitation: Invitation, form_code: str, data: Any) -> PageDraft:
     """Keep the answers given so far on a page (each must be well-formed, none required)."""
-    invitation = _usable(invitation)
-    _page(invitation, form_code)
-    form = patient_form(invitation, form_code, None, completing=False)
-    answers = page_data(form, data)
-    bound = patient_form(invitation, form_code, answers, completing=False)
-    if not bound.is_valid():
-        raise PageInvalid(bound)
-    return _store(invitation, form_code, answers, complete=False)
+    return _page_store(invitation, form_code, data, complete=False)
 
 
 @transaction.atomic(durable=True)
 def page_save(*, invitation: Invitation, form_code: str, data: Any) -> PageDraft:
     """Save a finished page: every answer given and valid, else ``PageInvalid``."""
-    invitation = _usable(invitation)
-    _page(invitation, form_code)
-    form = patient_form(invitation, form_code, None, completing=True)
-    answers = page_data(form, data)
-    bound = patient_form(invitation, form_code, answers, completing=True)
-    if not bound.is_valid():
-        raise PageInvalid(bound)
-    return _store(invitation, form_code, answers, complete=True)
+    return _page_store(invitation, form_code, data, complete=True)
 
 
 def epro_actor() -> Any:
@@ -416,30 +405,3 @@ def _submit_form(invitation: Invitation, code: str, data: dict, actor: Any, reas
     )
     instance.source = FormInstance.Source.EPRO
     instance.save(update_fields=["source"])
-
-
-# READS for the patient's pages ---------------------------------------------------------
-
-
-def invitation_drafts(invitation: Invitation) -> dict[str, PageDraft]:
-    """Return the invitation's saved pages by form code."""
-    return {d.form_code: d for d in PageDraft.objects.filter(invitation=invitation)}
-
-
-def invitation_next_page(invitation: Invitation) -> str | None:
-    """Return the first form whose page is not finished (None: all are, ready to submit)."""
-    drafts = invitation_drafts(invitation)
-    return next(
-        (c for c in invitation.form_codes if not getattr(drafts.get(c), "complete", False)),
-        None,
-    )
-
-
-def invitation_get(pk: int | None) -> Invitation | None:
-    """Return the invitation of a patient's session with its participant and visit."""
-    if pk is None:
-        return None
-    row = Invitation.objects.select_related("participant__site", "visit").filter(pk=pk).first()
-    if row is not None:
-        row.visit.participant = row.participant
-    return row

@@ -12,9 +12,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views import View
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
-from epro import ratelimit, services
+from epro import ratelimit, selectors, services
 from epro.exceptions import (
     AlreadySubmitted,
     IdentityMismatch,
@@ -56,9 +56,10 @@ def session_invitation(request: HttpRequest, *, verified: bool = True) -> Invita
     pk = request.session.get(SESSION_INVITATION)
     if verified and request.session.get(SESSION_VERIFIED) != pk:
         return None
-    return services.invitation_get(pk)
+    return selectors.invitation_get(pk)
 
 
+@require_GET
 def start(request: HttpRequest, token: str) -> HttpResponse:
     """Open the link: remember the invitation in the session and ask the identity question."""
     if ratelimit.client_blocked(request):
@@ -126,14 +127,14 @@ class PatientView(View):
             return unavailable(request)
         if self.invitation.status == Invitation.Status.SUBMITTED:
             return redirect("epro:done")
-        if services.invitation_status(self.invitation) not in Invitation.ACTIVE:
+        if selectors.invitation_status(self.invitation) not in Invitation.ACTIVE:
             return unavailable(request)
         return super().dispatch(request, *args, **kwargs)
 
 
 class ResumeView(PatientView):
     def get(self, request: HttpRequest) -> HttpResponse:
-        code = services.invitation_next_page(self.invitation)
+        code = selectors.invitation_next_page(self.invitation)
         if code is None:
             return redirect("epro:review")
         return redirect("epro:page", form_code=code)
@@ -162,7 +163,7 @@ class PageView(PatientView):
     def get(self, request: HttpRequest, form_code: str) -> HttpResponse:
         if form_code not in self.invitation.form_codes:
             return message_page(request, NotInvited.default_message, status=404)
-        draft = services.invitation_drafts(self.invitation).get(form_code)
+        draft = selectors.invitation_drafts(self.invitation).get(form_code)
         form = patient_form(
             self.invitation, form_code, None, completing=True, initial=draft.data if draft else {}
         )
@@ -193,7 +194,7 @@ class ReviewView(PatientView):
     """Every questionnaire answered: submit them (answers cannot be changed afterwards)."""
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        if services.invitation_next_page(self.invitation) is not None:
+        if selectors.invitation_next_page(self.invitation) is not None:
             return redirect("epro:resume")
         protocol = get_protocol(self.invitation.participant.protocol_code)
         forms = [protocol.form(code) for code in self.invitation.form_codes]

@@ -292,7 +292,7 @@ crf_save = transaction.atomic(durable=True)(_staff_save)
 # The same save as one step of a larger transaction (an import: all rows or none).
 crf_save_step = transaction.atomic(_staff_save)
 # The participant's own entry (ePRO, ``epro.services``), inside the submission's transaction.
-crf_write = transaction.atomic(_crf_save)
+crf_write = transaction.atomic(savepoint=False)(_crf_save)  # joins the caller's transaction
 
 
 def _merged(model: type[models.Model], data: Any, values: dict[str, Any]) -> dict[str, Any]:

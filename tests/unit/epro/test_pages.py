@@ -214,3 +214,14 @@ def test_pages_show_no_participant_code_or_name(client, issued, participant):
         body = client.get(url).content.decode()
         assert participant.trial_id not in body
         assert "Zhang San" not in body
+
+
+@pytest.mark.requirement("EPR-004", "EPR-007")
+def test_leaving_a_shared_tablet_keeps_the_answers_and_closes_the_session(client, issued):
+    _, token = issued
+    verified(client, token)
+    response = client.post(reverse("epro:page", args=["vas"]), {"leg_vas": "3", "save_later": ""})
+    assert b'data-testid="epro-leave"' in response.content
+    client.post(reverse("epro:leave"))
+    assert client.get(reverse("epro:page", args=["vas"])).status_code == 404
+    assert PageDraft.objects.get(form_code="vas").data == {"leg_vas": "3"}
