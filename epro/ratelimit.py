@@ -14,7 +14,19 @@ from accounts.lockout import client_address
 
 
 def _key(request: HttpRequest) -> str:
-    return f"epro:failures:{client_address(request) or 'unknown'}"
+    return address_key(client_address(request))
+
+
+def address_key(address: str | None) -> str:
+    return f"epro:failures:{address or 'unknown'}"
+
+
+def client_reset(address: str | None) -> None:
+    """Forget an address's failed attempts (tests; an operator unblocking a clinic)."""
+    try:
+        cache.delete(address_key(address))
+    except Exception:  # the count is gone with the cache anyway
+        pass
 
 
 def client_blocked(request: HttpRequest) -> bool:

@@ -12,7 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views import View
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from epro import ratelimit, services
 from epro.exceptions import (
@@ -59,6 +59,7 @@ def session_invitation(request: HttpRequest, *, verified: bool = True) -> Invita
     return services.invitation_get(pk)
 
 
+@require_GET
 def start(request: HttpRequest, token: str) -> HttpResponse:
     """Open the link: remember the invitation in the session and ask the identity question."""
     if ratelimit.client_blocked(request):

@@ -144,6 +144,9 @@ def _django_test_settings(request):
     from axes.models import AccessAttempt
 
     AccessAttempt.objects.all().delete()  # lockout counters must not leak between tests
+    from epro.ratelimit import client_reset
+
+    client_reset("127.0.0.1")  # nor the ePRO per-client failure count (a shared cache)
 
 
 @pytest.fixture

@@ -456,3 +456,57 @@ def test_arm_only_urls_answer_s_and_p_alike(client, settings, tmp_path) -> None:
             statuses = sorted({(arm, shape[0]) for arm, shape in answers})
             differ.append(f"{key}: {statuses}")
     assert not differ, "\n".join(differ)
+
+
+# THE PATIENT'S ePRO PAGES
+EPRO_PER_ARM = 3
+
+
+def _epro_walk(client: Any, token: str, language: str) -> Iterator[tuple[str, Any]]:
+    """Every page a patient sees, bad answers included, from link to thank-you page."""
+    from tests.unit.epro.conftest import BIRTH_YEAR, PAGES
+
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    yield "start", client.get(reverse("epro:start", args=[token]), follow=True)
+    yield "identity wrong", client.post(reverse("epro:identity"), {"answer": "1900"})
+    yield "identity", client.post(reverse("epro:identity"), {"answer": BIRTH_YEAR}, follow=True)
+    for code, answers in PAGES.items():
+        url = reverse("epro:page", args=[code])
+        yield f"{code} page", client.get(url)
+        yield f"{code} invalid", client.post(url, {"next": ""})
+        yield f"{code} saved", client.post(url, {**answers, "next": ""}, follow=True)
+    for code in ("joa", "snrb", "outcome"):
+        yield f"{code} not invited", client.get(reverse("epro:page", args=[code]))
+    yield "submitted", client.post(reverse("epro:review"), follow=True)
+    yield "replay", client.post(reverse("epro:review"), follow=True)
+    yield "link after", client.get(reverse("epro:start", args=[token]), follow=True)
+
+
+@pytest.mark.requirement("EPR-009")
+def test_patient_pages_are_the_same_for_both_arms(client, settings) -> None:
+    """A patient of arm S and one of arm P see the same pages, word for word (only the
+    CSRF token, the CSP nonce and the link differ), in both languages."""
+    from django.test import Client
+
+    from epro.services import invitation_issue
+    from tests.factories import SiteFactory, user_with_role
+    from tests.unit.epro.conftest import epro_participant, month_3
+    from trial.models import Role
+
+    site = SiteFactory(code="EPR")
+    nurse = user_with_role(Role.RESEARCH_NURSE, site=site)
+    pages: dict[tuple[str, str], dict[str, set[tuple[int, str]]]] = defaultdict(
+        lambda: defaultdict(set)
+    )
+    for n in range(EPRO_PER_ARM * 2):
+        arm, language = "SP"[n % 2], LANGUAGES[(n // 2) % 2]
+        person = epro_participant(nurse, site, arm=arm)
+        _, token = invitation_issue(participant=person, visit=month_3(person), actor=nurse)
+        for step, response in _epro_walk(Client(), token, language):
+            body = CSRF.sub("", NONCE.sub("", _body(response).replace(token, "{TOKEN}")))
+            body = NUMBER.sub("#", body.replace(person.trial_id, "{ID}"))
+            pages[(step, language)][arm].add((response.status_code, body))
+    differ = [step for step, by_arm in pages.items() if by_arm["S"] != by_arm["P"]]
+    assert not differ, f"patient pages differ between the arms: {differ}"
+    assert all(len(by_arm["S"]) == 1 for by_arm in pages.values())
+    assert len(pages) == 2 * 18

@@ -233,3 +233,42 @@ def test_a_form_staff_completed_meanwhile_stops_the_submission(participant, visi
     assert not FormInstance.objects.filter(source="epro").exists()
     invitation.refresh_from_db()
     assert invitation.status == "in_progress"
+
+
+@pytest.mark.requirement("EPR-006")
+@pytest.mark.services("postgres")  # real row locks between two connections
+@pytest.mark.django_db(transaction=True)
+def test_two_devices_submitting_at_once_write_the_forms_once(site, nurse):
+    import threading
+
+    from django.db import connection
+
+    # given an answered invitation open on two devices
+    participant = epro_participant(nurse, site)
+    visit = month_3(participant)
+    invitation, _ = services.invitation_issue(participant=participant, visit=visit, actor=nurse)
+    answered(invitation)
+    outcomes, barrier = [], threading.Barrier(2)
+
+    def submit(agent):
+        try:
+            barrier.wait()
+            services.invitation_submit(
+                invitation=Invitation.objects.get(pk=invitation.pk), user_agent=agent
+            )
+            outcomes.append("submitted")
+        except AlreadySubmitted:
+            outcomes.append("already")
+        finally:
+            connection.close()
+
+    # when both submit at the same moment
+    threads = [threading.Thread(target=submit, args=(f"Device {n}",)) for n in (1, 2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    # then one wins and the other is told it was already submitted
+    assert sorted(outcomes) == ["already", "submitted"]
+    assert FormInstance.objects.filter(visit=visit, source="epro").count() == 3
+    assert all(i.revision == 1 for i in FormInstance.objects.filter(visit=visit))
