@@ -86,26 +86,35 @@ def invitation_email(*, actor: Any, invitation: Invitation, link: str) -> Invita
     return invitation_mark_sent(invitation=invitation, actor=actor)
 
 
+def _locked(invitation_id: int) -> Invitation:
+    return (
+        Invitation.objects.select_for_update(of=("self",))
+        .select_related("participant__site", "participant__personal_data", "visit")
+        .get(pk=invitation_id)
+    )
+
+
+def _audit(row: Invitation, changes: dict, reason: str) -> None:
+    """Record what the beat job did to an invitation (actor ``system``)."""
+    audit_record(
+        actor=None,
+        actor_username=SYSTEM,
+        action=AuditEvent.Action.UPDATE,
+        obj=row,
+        site=row.participant.site,
+        changes=changes,
+        reason=reason,
+    )
+
+
 def _expire(invitation_id: int, now: datetime) -> bool:
     with transaction.atomic(durable=True):
-        row = (
-            Invitation.objects.select_for_update()
-            .select_related("participant__site")
-            .get(pk=invitation_id)
-        )
+        row = _locked(invitation_id)
         if not (row.is_active and row.expires_at <= now):
             return False
         old, row.status = row.status, S.EXPIRED
         row.save(update_fields=["status", "updated_at"])
-        audit_record(
-            actor=None,
-            actor_username=SYSTEM,
-            action=AuditEvent.Action.UPDATE,
-            obj=row,
-            site=row.participant.site,
-            changes={"status": (old, S.EXPIRED)},
-            reason=_("The visit window closed."),
-        )
+        _audit(row, {"status": (old, S.EXPIRED)}, _("The visit window closed."))
     return True
 
 
@@ -120,25 +129,13 @@ def _reminded(invitation_id: int) -> bool:
 def _remind(invitation_id: int, now: datetime) -> bool:
     """Send one invitation's reminder, once: the audit row and the mail commit together."""
     with transaction.atomic(durable=True):
-        row = (
-            Invitation.objects.select_for_update()
-            .select_related("participant__site", "participant__personal_data", "visit")
-            .get(pk=invitation_id)
-        )
+        row = _locked(invitation_id)
         address = invitation_address(row)
         if not (row.is_active and row.opens_at <= now < row.expires_at and address):
             return False
         if _reminded(row.pk):
             return False
-        audit_record(
-            actor=None,
-            actor_username=SYSTEM,
-            action=AuditEvent.Action.UPDATE,
-            obj=row,
-            site=row.participant.site,
-            changes={REMINDED: (None, now)},
-            reason=_("Reminder e-mailed before the visit window closes."),
-        )
+        _audit(row, {REMINDED: (None, now)}, _("Reminder e-mailed before the visit window closes."))
         subject, body = _bilingual(
             "epro/mail/reminder.txt", gettext_lazy("Reminder: your study questionnaires"), row
         )

@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from analysis.releases.services import dataset_release_build, dataset_release_declare
 from api.services import api_token_create
-from epro.services import invitation_issue, invitation_revoke
+from epro.services import invitation_issue
 from tests.factories import SiteFactory, allocated_participant, user_with_role
 from trial.demo import demo_allocation_list, sample_answers
 from trial.models import FormInstance, Participant, Query, Role, Visit
@@ -74,16 +74,14 @@ def _edit(actor: Any, instance: FormInstance, answers: dict[str, Any], reason: s
     )
 
 
-def _invite(nurse: Any, person: Participant, visit: Visit, *, revoke: bool, rng: Any) -> None:
+def _invite(nurse: Any, person: Participant, visit: Visit, *, rng: Any) -> None:
     """Record the year of birth (the identity question), then issue the visit's invitation."""
     person.refresh_from_db()
     baseline = sample_answers("baseline", person, visit_code="admission", rng=rng)
     admission = Visit.objects.get(participant=person, code="admission")
     _save(nurse, person, "baseline", admission, answers=baseline, complete=False)
     visit.refresh_from_db()
-    invitation, _token = invitation_issue(participant=person, visit=visit, actor=nurse)
-    if revoke:
-        invitation_revoke(invitation=invitation, actor=nurse, reason="phone lost")
+    invitation_issue(participant=person, visit=visit, actor=nurse)
 
 
 def _person(i: int, arm: str, users: dict[str, Any], site: Any, rng: random.Random) -> Participant:
@@ -116,8 +114,7 @@ def _person(i: int, arm: str, users: dict[str, Any], site: Any, rng: random.Rand
         _edit(nurse, vas, {**vas_answers, "leg_vas": Decimal("3.5")}, "transcription error")
     if i % 5 == 0:
         visit_mark_missed(actor=nurse, visit=visits["month_3"], reason="lost to follow-up")
-    if i % 3 == 1 and i % 5 != 0:  # an ePRO invitation (revoked for some), whatever the arm
-        _invite(nurse, person, visits["month_3"], revoke=i % 6 == 1, rng=rng)
+    _invite(nurse, person, visits["month_3"], rng=rng)  # an ePRO invitation for everyone
     if i % 4 == 1:  # reviewed wording, the same whatever the arm
         crf_blinded_texts_review(actor=nurse, instance=med, texts={"other_drug_name": "analgesic"})
         crf_blinded_texts_review(
