@@ -48,7 +48,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from django.apps import apps
@@ -57,7 +57,7 @@ from django.http import QueryDict
 from django.utils.translation import gettext as _
 
 from api.formats import raw_value
-from api.live_dictionary import live_project
+from api.live_dictionary import TIMING, live_project
 from api.project import ENROLMENT, RECORD_ID, Field, Instrument, Project
 from trial.blinding import BlindingPolicy
 from trial.exceptions import TrialError
@@ -206,12 +206,14 @@ class _Dictionary:
             self.columns[instrument.complete_field] = (instrument, None)
         self.events = {e.unique_name: e for e in self.project.events}
         self.hidden: set[str] = set()
+        self.hidden_events: set[str] = set()
         if blinded:  # what the unblinded dictionary has and this user's lacks
             full = live_project(protocol, blinded=False)
             self.hidden = {
                 n for i in full.instruments for f in i.fields for n in f.export_names()
             } - set(self.columns)
             self.hidden |= {i.complete_field for i in full.instruments} - set(self.columns)
+            self.hidden_events = {e.unique_name for e in full.events} - set(self.events)
         self.form_classes: dict[str, Any] = {}
         self.models: dict[str, Any] = {}
 
@@ -220,6 +222,11 @@ class _Dictionary:
             self.form_classes[formdef.code] = form_class_for(formdef.model)
             self.models[formdef.code] = apps.get_model(formdef.model)
         return self.form_classes[formdef.code]
+
+
+def _computed(f: Field) -> bool:
+    """Scores and visit timing are computed on save, never imported."""
+    return f.field_type == "calc" or f.source.startswith((TIMING, "scores."))
 
 
 def _is_blank(value: Any) -> bool:
@@ -269,6 +276,7 @@ class _Importer:
         self.dictionary = _Dictionary(protocol, is_blinded(user))
         self.result = ImportResult()
         self.current = ""  # the record being saved
+        self.sites: dict[str, Site] | None = None  # read once, when a record is new
 
     # ---- reading rows -------------------------------------------------------------------
     def error(self, record: str, event: str, name: str, value: Any, message: Any) -> None:
@@ -290,7 +298,7 @@ class _Importer:
             item = records.setdefault(record, _Record(record))
             item.rows += 1
             if event not in d.events:
-                self.error(record, event, EVENT, event, _("This event does not exist."))
+                self.error(record, event, EVENT, event, self._unknown(event, d.hidden_events))
                 continue
             repeat = _text(row.get(REPEAT_INSTRUMENT)).strip()
             per_form: dict[str, dict[str, str]] = {}
@@ -305,22 +313,21 @@ class _Importer:
                             per_form.setdefault(found[0].name, {})[name] = "1"
                         continue
                 if column not in d.columns:
-                    if column in d.hidden:
-                        message = _(
-                            "This field could reveal the allocation: blinded users "
-                            "cannot import it."
-                        )
-                    else:
-                        message = _("This field is not in the project's data dictionary.")
-                    self.error(record, event, column, value, message)
+                    self.error(record, event, column, value, self._unknown(column, d.hidden))
                     continue
                 instrument, f = d.columns[column]
-                if f is not None and f.field_type == "calc":
+                if f is not None and _computed(f):
                     continue  # scores and timing are computed on save, never imported
                 per_form.setdefault(instrument.name, {})[column] = value
             for form, cells in per_form.items():
                 self._target(item, event, repeat, row, form, cells)
         return list(records.values())
+
+    @staticmethod
+    def _unknown(name: str, hidden: set[str]) -> str:
+        if name in hidden:
+            return _("This could reveal the allocation: blinded users cannot import it.")
+        return _("This is not in the project's data dictionary.")
 
     def _target(
         self, item: _Record, event: str, repeat: str, row: dict, form: str, cells: dict
@@ -467,7 +474,9 @@ class _Importer:
     def _register(self, item: _Record, event: str) -> Participant | None:
         record, values = item.record, item.enrolment
         code, _sep, number = record.rpartition("-")
-        site = Site.objects.filter(code=code).first() if number.isdigit() else None
+        if self.sites is None:
+            self.sites = {s.code: s for s in Site.objects.order_by("code")}
+        site = self.sites.get(code) if number.isdigit() else None
         if site is None or f"{site.code}-{int(number):04d}" != record:
             self.error(
                 record,
@@ -475,7 +484,7 @@ class _Importer:
                 RECORD_ID,
                 record,
                 _("A new record's id must be a site code and a number, e.g. %(example)s.")
-                % {"example": f"{Site.objects.values_list('code', flat=True).first()}-0001"},
+                % {"example": f"{next(iter(self.sites), 'S01')}-0001"},
             )
             return None
         if "site" in values and values["site"] != site.code:
@@ -627,6 +636,7 @@ class _Importer:
                 FormChange(record, target.event, formdef.code, target.instance_no, Unchanged, {})
             )
             return None  # the stored form as exported: nothing to check or save
+        stored = {name: getattr(data_row, name, None) for name in _answer_names(form_class)}
         data["revision"] = str(instance.revision if instance else 0)
         data["reason"] = options.reason
         form = form_class(
@@ -639,8 +649,10 @@ class _Importer:
         )
         form.withhold(tuple(withheld))
         if not form.is_valid():
+            names = {f.source: f.name for f in target.instrument.fields}
             for name, messages in form.errors.items():
-                column = name.removeprefix(NA_PREFIX) if name != "__all__" else ""
+                source = name.removeprefix(NA_PREFIX) if name != "__all__" else ""
+                column = names.get(source, source)
                 value = given.get(column, "")
                 for message in messages:
                     self.error(record, target.event, column, value, message)
@@ -660,10 +672,9 @@ class _Importer:
         answers = form.answers()
         old_status = instance.status if instance is not None else None
         changes = {
-            name: (getattr(data_row, name, None) if data_row is not None else None, new)
+            name: (stored.get(name), new)
             for name, new in answers.items()
-            if (getattr(data_row, name, None) if data_row is not None else None) != new
-            and not (data_row is None and new in (None, "", [], {}))
+            if stored.get(name) != new and not (data_row is None and new in (None, "", [], {}))
         }
         new_status = FormInstance.Status.COMPLETE if complete else FormInstance.Status.IN_PROGRESS
         if old_status != new_status:
@@ -710,10 +721,13 @@ class _Importer:
         d, options = self.dictionary, self.options
         data = QueryDict(mutable=True)
         marked = dict(getattr(data_row, "not_answered", None) or {})
-        fields = {f.source: f for f in target.instrument.fields if f.field_type != "calc"}
-        for source in fields:
+        fields = {f.source: f for f in target.instrument.fields if not _computed(f)}
+        for source, f in fields.items():
             stored = getattr(data_row, source, None) if data_row is not None else None
-            _put(data, source, stored)
+            if f.field_type == "checkbox":
+                data.setlist(source, [str(v) for v in stored or ()])
+            else:
+                _put(data, source, stored)
         for name, code in marked.items():
             data[na_name(name)] = code
         stored_data = data.copy()
@@ -752,7 +766,7 @@ class _Importer:
                 data.pop(na_name(f.source), None)  # answered now: no longer "not answered"
         for source, codes in ticks.items():
             f = fields[source]
-            current = set(data.getlist(source))
+            current = {v for v in data.getlist(source) if v}
             offered = {
                 column[len(f.name) + 3 :]: code
                 for code, column in zip((c for c, _l in f.choices), f.export_names(), strict=True)
@@ -777,14 +791,16 @@ class _Importer:
         return data, given if ok else None, same
 
 
+def _answer_names(form_class: Any) -> list[str]:
+    return [*form_class.answer_fields(), "not_answered"]
+
+
 def _put(data: QueryDict, name: str, value: Any) -> None:
     """Write a stored value as the entry form's POST data would carry it."""
     if isinstance(value, list):
         data.setlist(name, [str(v) for v in value])
     elif isinstance(value, bool):
         data[name] = "True" if value else "False"
-    elif isinstance(value, datetime):
-        data[name] = raw_value(value)
     else:
         data[name] = raw_value(value)
 

@@ -1,4 +1,5 @@
-"""``POST /api/``: the REDCap token API's export calls, audited and rate limited.
+"""``POST /api/``: the REDCap token API: export calls and the record import, audited and
+rate limited.
 
 Token authentication only (no session, so CSRF does not apply to this one view). Errors
 are a non-200 status with ``{"error": "…"}`` in the caller's language.
@@ -16,6 +17,7 @@ from django.views.decorators.csrf import csrf_exempt
 from analysis.models import DatasetRelease
 from api import formats as F
 from api.calls import CALLS, Context, Result
+from api.import_call import record_import
 from api.live_dictionary import live_project
 from api.models import ApiToken
 from api.params import ParameterError, get_choice
@@ -140,6 +142,15 @@ def api_endpoint(request: HttpRequest) -> HttpResponse:
         token = api_token_authenticate(request.POST.get("token"))
         api_rate_check(token)
         content = (request.POST.get("content") or "").strip()
+        # REDCap clients (PyCap) send no action: a record call carrying data is an import
+        implied = "import" if content == "record" and "data" in request.POST else "export"
+        action = (request.POST.get("action") or implied).strip()
+        if content == "record" and action == "import":
+            return record_import(request, token)
+        if action != "export":
+            raise ParameterError(
+                _('The value of the parameter "action" is not valid: %(value)s') % {"value": action}
+            )
         if content not in CALLS:
             raise ParameterError(
                 _('The value of the parameter "content" is not valid: %(value)s')
