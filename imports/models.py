@@ -40,6 +40,7 @@ class ImportJob(models.Model):
     problems = models.JSONField(_("problems"), default=list, blank=True)
     problem_count = models.PositiveIntegerField(_("problems found"), default=0)
     checked_mapping = models.JSONField(_("mapping of the dry run"), default=dict, blank=True)
+    language = models.CharField(_("language of the messages"), max_length=10, default="en")
     reason = models.TextField(_("reason for changes"), blank=True)
     accept_warnings = models.BooleanField(_("accept warnings"), default=False)
     progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)

@@ -17,7 +17,7 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from analysis.jobs import attempts_exhausted_reason, job_send
@@ -220,23 +220,28 @@ def import_run(*, job_id: int, dry_run: bool) -> ImportJob:
     if job.attempts > settings.EDC_JOB_MAX_ATTEMPTS:
         return import_fail(job_id=job_id, reason=attempts_exhausted_reason(job.attempts - 1))
     ImportJob.objects.filter(pk=job_id).update(attempts=job.attempts, started_at=timezone.now())
-    key = progress_key(job_id)
+    key, shown = progress_key(job_id), [-1]
 
-    def progress(done: int, total: int) -> None:
-        cache.set(key, int(100 * done / max(total, 1)), timeout=3600)
+    def progress(done: int, total: int) -> None:  # one cache write per percent, not per row
+        percent = int(100 * done / max(total, 1))
+        if percent != shown[0]:
+            shown[0] = percent
+            cache.set(key, percent, timeout=3600)
 
     origin = ImportOrigin(call=f"page job {job_id}", file_sha256=job.file_checksum,
                           file_name=job.file_name)  # fmt: skip
     options = ImportOptions(accept_warnings=job.accept_warnings, reason=job.reason)
     try:
-        result = import_records(
-            protocol_code=job.protocol_code, user=job.created_by,
-            rows=_rows(job, variables(blinded=is_blinded(job.created_by))),
-            options=options, origin=origin, dry_run=dry_run, progress=progress,
-        )  # fmt: skip
+        with translation.override(job.language):
+            result = import_records(
+                protocol_code=job.protocol_code, user=job.created_by,
+                rows=_rows(job, variables(blinded=is_blinded(job.created_by))),
+                options=options, origin=origin, dry_run=dry_run, progress=progress,
+            )  # fmt: skip
     except (ImportRefused, TrialError, UnreadableFile) as exc:
         return import_fail(job_id=job_id, reason=str(getattr(exc, "message", exc)))
-    return _finish(job, result, dry_run)
+    with translation.override(job.language):
+        return _finish(job, result, dry_run)
 
 
 def _finish(job: ImportJob, result: Any, dry_run: bool) -> ImportJob:

@@ -289,6 +289,16 @@ RULES: dict[str, Rule] = {
         action(A.MANAGE_ALLOCATION, 405, unblinded=True),
         post=allowed_if(A.MANAGE_ALLOCATION, unblinded=True),
     ),
+    "trial:historical-allocations": Rule(
+        action(A.LOAD_HISTORICAL_ALLOCATIONS, unblinded=True),
+        post=allowed_if(A.LOAD_HISTORICAL_ALLOCATIONS, unblinded=True),
+    ),
+    # the import page: each data manager sees only their own imports (none in this world)
+    "imports:import-list": Rule(action(A.IMPORT_DATA), post=allowed_if(A.IMPORT_DATA)),
+    "imports:import-detail": Rule(action(A.IMPORT_DATA, 404)),
+    "imports:import-action": Rule(
+        action(A.IMPORT_DATA, 405), post=action(A.IMPORT_DATA, 404), kwargs=({"verb": "check"},)
+    ),
     "trial:unblinding-log": Rule(any_of(A.REQUEST_UNBLINDING, A.DECIDE_UNBLINDING)),
     "trial:unblinding-decide": Rule(
         action(A.DECIDE_UNBLINDING, 405),
