@@ -38,6 +38,11 @@ FROZEN = datetime.datetime(2026, 3, 16, 2, 30, tzinfo=datetime.UTC)
 VIEWPORT = {"width": 1280, "height": 800}
 LANGUAGES = {"en": ("en", "en-GB"), "zh": ("zh-hans", "zh-CN")}
 MAX_BYTES = 150_000
+# Every stylesheet of the page loaded (a missing one leaves an unstyled page to photograph).
+STYLED = """() => {
+    const links = [...document.querySelectorAll("link[rel=stylesheet]")];
+    return links.length > 0 && links.every(link => link.sheet && link.sheet.cssRules.length > 0);
+}"""
 
 # The demo's users: username, first and last name, role, at the site (False: trial-wide).
 USERS = (
@@ -174,6 +179,7 @@ class Camera:
         heading = page.locator("main h1, h1").first
         assert heading.is_visible(), f"{name}: no heading"
         assert page.locator("html").get_attribute("lang") == self.language
+        assert page.evaluate(STYLED), f"{name}: a stylesheet did not load"
         self.taken.append(name)
         if not WRITE:
             return
@@ -314,6 +320,12 @@ TOURS: tuple[Callable[[Camera, Guide], None], ...] = (
 def test_user_guide_screens_render(browser, live_server, settings, language):
     # the browser's cookies must outlive a clock frozen in the past
     settings.CSRF_COOKIE_AGE = None
+    # the live server serves static files from the source folders (its finders), which have
+    # no hashed names: without DEBUG the manifest storage would link CSS it cannot serve
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
     with time_machine.travel(FROZEN, tick=False):
         # given the demo trial
         guide = guide_trial()
