@@ -42,3 +42,19 @@ def participant_review_progress(participant: Any, user: Any) -> dict[str, int]:
 def query_list_for_user(user: Any, qs: Any) -> Any:
     """Return the queries of ``qs`` the user may know of (none on hidden forms or answers)."""
     return policy_for(user).queries(qs)
+
+
+def form_open_query_counts(participant: Any, user: Any) -> dict[int, int]:
+    """Return {form instance id: open query count} of the participant's forms the user may
+    see (queries not closed, answered ones included); one query for the whole grid."""
+    qs = policy_for(user, participant.protocol_code).queries(
+        Query.objects.filter(form_instance__participant=participant).exclude(
+            status=Query.Status.CLOSED
+        )
+    )
+    return dict(
+        qs.order_by()
+        .values("form_instance")
+        .annotate(n=Count("pk"))
+        .values_list("form_instance", "n")
+    )

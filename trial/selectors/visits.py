@@ -12,6 +12,7 @@ from trial.permissions import Action, sites_for
 from trial.protocol import FormDef, Protocol, VisitDef, get_protocol
 
 from .expected import VisitState, expected_q, visit_is_expected, visit_state
+from .queries import form_open_query_counts
 
 __all__ = ["VisitState", "visit_state"]  # re-exported: the grid's states are the expected ones
 
@@ -21,6 +22,7 @@ class GridCell:
     form: FormDef
     status: str  # not_started | in_progress | complete
     instance: FormInstance | None
+    open_queries: int = 0  # queries not closed yet (open or answered)
 
 
 @dataclass
@@ -51,6 +53,7 @@ def participant_grid(user: Any, participant: Participant, today: date) -> list[G
         for i in FormInstance.objects.filter(participant=participant, visit__isnull=False)
     }
     policy = policy_for(user, protocol.code)
+    open_queries = form_open_query_counts(participant, user)
     rows = []
     for visit in Visit.objects.filter(participant=participant).order_by("order"):
         definition = protocol.visit(visit.code)
@@ -62,7 +65,12 @@ def participant_grid(user: Any, participant: Participant, today: date) -> list[G
         for form in visible_forms(protocol, definition, participant, user):
             instance = instances.get((visit.pk, form.code))
             row.cells.append(
-                GridCell(form, instance.status if instance else "not_started", instance)
+                GridCell(
+                    form,
+                    instance.status if instance else "not_started",
+                    instance,
+                    open_queries.get(instance.pk, 0) if instance else 0,
+                )
             )
         rows.append(row)
     return rows
@@ -74,6 +82,28 @@ def participant_next_visit(rows: list[GridRow]) -> GridRow | None:
         r for r in rows if r.state in (VisitState.DUE, VisitState.OVERDUE, VisitState.SCHEDULED)
     ]
     return pending[0] if pending else None
+
+
+def crf_next_form(
+    rows: list[GridRow], visit_code: str, form_code: str
+) -> tuple[GridRow, GridCell] | None:
+    """Return the form to enter after ``form_code`` of ``visit_code`` ("save and next").
+
+    Protocol order, from the participant's grid: the forms of the same visit not complete
+    yet (those after this one first, then those before it), then those of the following
+    visits. Visits marked missed or no longer expected are skipped (a visit only overdue
+    for long is not: its data may still come in); None when nothing is left.
+    """
+    index = next((i for i, row in enumerate(rows) if row.visit.code == visit_code), None)
+    if index is None:
+        return None
+    current = rows[index]
+    place = next((i for i, c in enumerate(current.cells) if c.form.code == form_code), -1)
+    candidates = [(current, c) for c in current.cells[place + 1 :] + current.cells[:place]]
+    for row in rows[index + 1 :]:
+        if row.visit.status != Visit.Status.MISSED and row.state != VisitState.NOT_EXPECTED:
+            candidates.extend((row, cell) for cell in row.cells)
+    return next(((r, c) for r, c in candidates if c.status != "complete"), None)
 
 
 def participant_logs(participant: Participant, form_code: str) -> QuerySet[FormInstance]:

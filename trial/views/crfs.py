@@ -1,10 +1,13 @@
 from typing import Any
 
+from django import forms
 from django.apps import apps
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
@@ -16,7 +19,7 @@ from trial.models import AuditEvent, FormInstance, Visit
 from trial.permissions import Action, may
 from trial.protocol import FormDef, get_protocol
 from trial.selectors.queries import query_list_for_form
-from trial.selectors.visits import participant_logs, visible_forms
+from trial.selectors.visits import crf_next_form, participant_grid, participant_logs, visible_forms
 from trial.services.crfs import crf_save, crf_void
 from trial.services.visits import visit_mark_missed
 
@@ -80,6 +83,25 @@ class CrfEntryView(CrfMixin, ServiceFormView):
     def may_enter(self) -> bool:
         return may(self.request.user, Action.ENTER_DATA, site=self.participant.site)
 
+    def read_only(self) -> str:
+        """Why the form is shown read-only ("" when it is editable), UX-004.
+
+        Locked: the service refuses any change. Signed: a change voids the signature, so
+        the form opens read-only and editing is asked for explicitly (``?edit=1``).
+        """
+        instance = self.instance
+        if not self.may_enter():
+            return "no_right"
+        if instance is None:
+            return ""
+        if instance.is_voided:
+            return "voided"
+        if instance.locked_at:
+            return "locked"
+        if instance.signed_at and "edit" not in self.request.GET:
+            return "signed"
+        return ""
+
     def get(self, request, *args, **kwargs):
         self.resolve()
         return super().get(request, *args, **kwargs)
@@ -99,15 +121,20 @@ class CrfEntryView(CrfMixin, ServiceFormView):
         form = super().get_form(form_class)
         form.withhold(self.policy.hidden_fields(self.formdef))
         form.withhold(self.policy.masked_texts(self.formdef, self.instance))
-        if not self.may_enter():
+        if self.read_only():
             for field in form.fields.values():
                 field.disabled = True
         return form
 
     def completing(self) -> bool:
         if self.request.method == "POST":
-            return "complete" in self.request.POST or (
-                self.instance is not None and self.instance.status == FormInstance.Status.COMPLETE
+            return (
+                "complete" in self.request.POST
+                or "next" in self.request.POST
+                or (
+                    self.instance is not None
+                    and self.instance.status == FormInstance.Status.COMPLETE
+                )
             )
         return False
 
@@ -144,6 +171,14 @@ class CrfEntryView(CrfMixin, ServiceFormView):
             return self.form_invalid(form)
         return super().form_valid(form)
 
+    def form_invalid(self, form: Any) -> HttpResponse:
+        if getattr(self, "needs_confirmation", False) and not form.errors:
+            messages.warning(
+                self.request,
+                _("Not saved yet: read the warnings, then save anyway with a reason or correct."),
+            )
+        return super().form_invalid(form)
+
     def perform(self, form: Any) -> FormInstance:
         self.soft_findings = getattr(form, "soft_findings", [])
         return crf_save(
@@ -168,6 +203,8 @@ class CrfEntryView(CrfMixin, ServiceFormView):
             messages.success(self.request, _("Form saved in progress."))
         for finding in self.soft_findings:
             messages.warning(self.request, finding.message)
+        if "next" in self.request.POST and self.visit is not None:
+            return self.to_next_form()
         if self.visit is None:
             return redirect(
                 "trial:log-edit",
@@ -177,8 +214,33 @@ class CrfEntryView(CrfMixin, ServiceFormView):
             )
         return redirect(self.request.path)
 
+    def to_next_form(self) -> HttpResponse:
+        """Open the next form due (this visit, then the next visits); else the participant."""
+        rows = participant_grid(self.request.user, self.participant, timezone.localdate())
+        found = crf_next_form(rows, self.visit.code, self.formdef.code)
+        if found is None:
+            messages.info(self.request, _("No form is left to enter in this and later visits."))
+            return self.to_participant()
+        row, cell = found
+        args = (self.participant.trial_id, row.visit.code, cell.form.code)
+        return redirect(reverse("trial:crf-entry", args=args))
+
+    def present_reason(self, form: Any) -> None:
+        """Label the reason box for why it is asked; hide it where no reason is needed."""
+        field = form.fields.get("reason")
+        if field is None or self.read_only():
+            return
+        if self.instance is not None and self.instance.status == FormInstance.Status.COMPLETE:
+            return  # the form's own label: the reason for changing a complete form
+        if getattr(self, "needs_confirmation", False) or "reason" in form.errors:
+            field.label = _("Reason for saving despite the warnings")
+            field.help_text = _("Required: a query is opened for each warning, with this reason.")
+        else:
+            field.widget = forms.HiddenInput()
+
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         data = self.data_row()
+        self.present_reason(kwargs.setdefault("form", self.get_form()))
         return super().get_context_data(
             formdef=self.formdef,
             visit=self.visit,
@@ -196,6 +258,8 @@ class CrfEntryView(CrfMixin, ServiceFormView):
             text_review=self._text_review(data),
             review=self._review_rights(),
             may_enter=self.may_enter(),
+            read_only=self.read_only(),
+            save_failed=self.request.method == "POST",
             signature_meaning=SIGNATURE_MEANING,
             **kwargs,
         )
