@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
+from django.utils.translation import gettext_lazy as _
 
 from trial.models import Membership
 
@@ -16,3 +17,4 @@ class MembershipInline(admin.TabularInline):
 class EdcUserAdmin(UserAdmin):
     inlines = [MembershipInline]
     list_display = ("username", "first_name", "last_name", "email", "is_active", "last_login")
+    fieldsets = (*UserAdmin.fieldsets, (_("Preferences"), {"fields": ("language",)}))

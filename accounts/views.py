@@ -9,8 +9,10 @@ from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse_lazy
+from django.utils.translation import check_for_language
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import ListView, TemplateView
+from django.views.i18n import set_language as django_set_language
 
 from api.selectors import api_release_versions_for, api_token_list_for
 from trial.models import Membership
@@ -18,7 +20,7 @@ from trial.permissions import ROLE_ACTIONS, Action, is_blinded, memberships, sit
 
 from .forms import EdcPasswordChangeForm, LoginForm
 from .mixins import ActionRequiredMixin
-from .services import user_change_password
+from .services import user_change_password, user_set_language
 
 ACTION_LABELS: dict[Action, Any] = {
     Action.VIEW_PARTICIPANTS: _("View participants"),
@@ -123,3 +125,19 @@ def locked_out(request: HttpRequest, credentials: dict | None = None, *args: Any
     """Tell a locked-out user, in their language, when they may try again (HTTP 429)."""
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
     return render(request, "accounts/locked_out.html", {"minutes": minutes}, status=429)
+
+
+def set_language(request: HttpRequest) -> HttpResponse:
+    """Django's language switcher, and for a signed-in user the choice is kept on the account
+    (``User.language``), so it follows them to any device they log in on."""
+    response = django_set_language(request)
+    language = request.POST.get("language", "")
+    user = request.user
+    if (
+        request.method == "POST"
+        and user.is_authenticated
+        and language
+        and check_for_language(language)
+    ):
+        user_set_language(user=user, language=language)
+    return response

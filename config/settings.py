@@ -82,6 +82,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.middleware.UserLanguageMiddleware",  # the saved language beats the cookie
+    "accounts.middleware.SiteTimeZoneMiddleware",  # times in the user's site's zone
     "django.contrib.messages.middleware.MessageMiddleware",
     "accounts.middleware.RejectNulMiddleware",  # before any view reads a parameter
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -102,6 +104,7 @@ TEMPLATES = [
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.template.context_processors.i18n",
+                "django.template.context_processors.tz",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.navigation",
@@ -269,6 +272,10 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("zh-hans", _("Simplified Chinese"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Date and time formats per language (config/formats/<lang>/formats.py): ISO 8601 dates in
+# both languages, entered as text (not the browser's date picker, whose format follows the
+# browser's locale rather than the user's language).
+FORMAT_MODULE_PATH = ["config.formats"]
 USE_I18N = True
 USE_TZ = True
 TIME_ZONE = env.str("EDC_TIME_ZONE", default="UTC")

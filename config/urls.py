@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from accounts.views import HomeView
+from accounts.views import HomeView, set_language
 
 from .health import healthz
 
@@ -19,7 +19,7 @@ urlpatterns = [
     path("", include("analysis.urls")),
     path("", include("api.urls")),
     path("data/releases/", include("analysis.urls_releases")),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/setlang/", set_language, name="set_language"),
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
 ]

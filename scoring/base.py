@@ -167,6 +167,13 @@ class Instrument:
     score_keys: tuple[str, ...]
     scorer: Scorer = field(repr=False, compare=False)
     source: str = ""
+    # What the patient (or assessor) reads before the items, as the authors wrote it, and
+    # the period the answers are about; both languages. Staff CRF pages and ePRO pages
+    # show these same texts.
+    instructions_en: str = ""
+    instructions_zh: str = ""
+    recall_en: str = ""
+    recall_zh: str = ""
 
     def __post_init__(self) -> None:
         ids = [item.id for item in self.items]
@@ -180,6 +187,14 @@ class Instrument:
     def title(self, lang: str | None = None) -> str:
         """Return the instrument title in ``lang`` (English fallback)."""
         return pick(lang, self.title_en, self.title_zh)
+
+    def instructions(self, lang: str | None = None) -> str:
+        """Return the instructions to the respondent in ``lang`` (English fallback)."""
+        return pick(lang, self.instructions_en, self.instructions_zh)
+
+    def recall(self, lang: str | None = None) -> str:
+        """Return the recall period in ``lang`` (English fallback; empty when none)."""
+        return pick(lang, self.recall_en, self.recall_zh)
 
     @property
     def item_ids(self) -> tuple[str, ...]:

@@ -16,6 +16,7 @@ class SiteFactory(factory.django.DjangoModelFactory):
 
     code = factory.Sequence(lambda n: f"S{n + 1:02d}")
     name = factory.LazyAttribute(lambda o: f"Hospital {o.code}")
+    name_zh = factory.LazyAttribute(lambda o: f"{o.code} 医院")
 
 
 class UserFactory(factory.django.DjangoModelFactory):

@@ -5,7 +5,7 @@ from .models import AuditEvent, Membership, Site
 
 @admin.register(Site)
 class SiteAdmin(admin.ModelAdmin):
-    list_display = ("code", "name", "name_zh", "is_active")
+    list_display = ("code", "name", "name_zh", "time_zone", "is_active")
 
 
 @admin.register(Membership)

@@ -6,6 +6,7 @@ trial-wide. Blinding is decided here too, so no page, export or API can forget i
 
 from enum import StrEnum
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.db.models import QuerySet
 
@@ -98,6 +99,17 @@ def memberships(user: Any) -> list[Membership]:
         cached = list(Membership.objects.filter(user=user, is_active=True).select_related("site"))
         user._edc_memberships = cached
     return cached
+
+
+def user_time_zone(user: Any) -> ZoneInfo | None:
+    """Return the zone to show this user's pages in: their one site's zone, else None
+    (the trial's zone, ``settings.TIME_ZONE``) for trial-wide users and users at sites
+    keeping different zones."""
+    zones = {m.site.time_zone if m.site_id else "" for m in memberships(user)}
+    if len(zones) != 1:
+        return None
+    (zone,) = zones
+    return ZoneInfo(zone) if zone else None
 
 
 def roles(user: Any) -> set[str]:

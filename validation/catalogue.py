@@ -13,7 +13,7 @@ from pathlib import Path
 
 from validation.paths import CATALOGUE
 
-ID = re.compile(r"^[A-Z]{3}-\d{3}$")
+ID = re.compile(r"^[A-Z][A-Z0-9]{2,3}-\d{3}$")  # AUD-001, L10N-001
 
 
 class CatalogueError(ValueError):
@@ -48,12 +48,13 @@ def catalogue_parse(data: dict) -> Catalogue:
             raise CatalogueError(f"requirement id {rid!r} is not of the form ABC-001")
         if rid in seen:
             raise CatalogueError(f"requirement id {rid} appears twice")
-        if rid[:3] not in areas:
-            raise CatalogueError(f"requirement {rid}: no area {rid[:3]!r} in [areas]")
+        area = rid.split("-")[0]
+        if area not in areas:
+            raise CatalogueError(f"requirement {rid}: no area {area!r} in [areas]")
         if not text:
             raise CatalogueError(f"requirement {rid} has no text")
         seen.add(rid)
-        requirements.append(Requirement(rid, areas[rid[:3]], text))
+        requirements.append(Requirement(rid, areas[area], text))
     if not requirements:
         raise CatalogueError("the catalogue lists no requirement")
     return Catalogue(areas, tuple(requirements))

@@ -170,6 +170,17 @@ JOA = Instrument(
     name="joa",
     title_en="JOA low back pain score (29 points)",
     title_zh="JOA下腰痛评分（29分）",
+    instructions_en=(
+        "Completed by the examining clinician from the history and examination: "
+        "subjective symptoms, clinical signs, restriction of daily activities and "
+        "bladder function (29 points in total)."
+    ),
+    instructions_zh=(
+        "由检查医师根据病史和体格检查填写：主观症状、临床体征、日常活动受限程度及膀胱功能"
+        "（满分 29 分）。"
+    ),
+    recall_en=("The patient's current condition at the assessment."),
+    recall_zh=("评估时患者的当前状况。"),
     version=VERSION,
     items=_items(),
     sections=(

@@ -56,6 +56,13 @@ MACNAB = Instrument(
     name="macnab",
     title_en="Modified MacNab criteria",
     title_zh="改良MacNab评定标准",
+    instructions_en=(
+        "Graded by the clinician at follow-up from the patient's report of pain and "
+        "activity compared with before surgery."
+    ),
+    instructions_zh=("随访时由医师根据患者所述与术前相比的疼痛和活动情况评定。"),
+    recall_en=("Since the operation, at the follow-up visit."),
+    recall_zh=("自手术以来，至本次随访时。"),
     version=VERSION,
     items=(
         Item(

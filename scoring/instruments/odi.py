@@ -173,6 +173,21 @@ ODI = Instrument(
     name="odi",
     title_en="Oswestry Disability Index (ODI) v2.1a",
     title_zh="Oswestry功能障碍指数（ODI）",
+    instructions_en=(
+        "This questionnaire has been designed to give us information as to how your back "
+        "or leg pain is affecting your ability to manage in everyday life. Please answer "
+        "by checking ONE box in each section for the statement which best applies to "
+        "you. We realise you may consider that two or more statements in any one section "
+        "apply but please just shade out the spot that indicates the statement which "
+        "most clearly describes your problem."
+    ),
+    instructions_zh=(
+        "本问卷旨在了解您的腰背痛或腿痛对日常生活能力的影响。请在每一部分中只选择一项最符"
+        "合您情况的描述。我们知道您可能觉得同一部分中有两项或以上的描述都适用，但请只选择"
+        "最能准确描述您问题的那一项。"
+    ),
+    recall_en=("Today: how things are for you now."),
+    recall_zh=("今天：您目前的情况。"),
     version=VERSION,
     items=_build_items(),
     sections=(

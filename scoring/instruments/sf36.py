@@ -230,6 +230,19 @@ SF36 = Instrument(
     name="sf36",
     title_en="SF-36 Health Survey (v1)",
     title_zh="SF-36健康调查简表",
+    instructions_en=(
+        "This survey asks for your views about your health. This information will help "
+        "keep track of how you feel and how well you are able to do your usual "
+        "activities. Answer every question by marking the answer as indicated. If you "
+        "are unsure about how to answer a question, please give the best answer you can."
+    ),
+    instructions_zh=(
+        "本调查询问您对自身健康状况的看法。这些信息有助于了解您的感受以及您进行日常活动的"
+        "能力。请按提示回答每一个问题。如果您不确定如何回答某个问题，请尽量给出最接近的答"
+        "案。"
+    ),
+    recall_en=("The past 4 weeks (question 2: compared with one year ago)."),
+    recall_zh=("过去 4 周（第 2 题：与一年前相比）。"),
     version=VERSION,
     items=build_items(),
     sections=SECTIONS,

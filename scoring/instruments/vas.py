@@ -57,6 +57,17 @@ VAS = Instrument(
     name="vas",
     title_en="Visual analogue scale for pain (VAS)",
     title_zh="视觉模拟评分法（VAS）",
+    instructions_en=(
+        "Please mark on the line how strong your pain is. 0 means no pain at all, 10 "
+        "means the worst pain you can imagine. Rate your leg pain and your back pain "
+        "separately."
+    ),
+    instructions_zh=(
+        "请在线上标出您疼痛的程度。0 表示完全无痛，10 表示能想象到的最剧烈疼痛。请分别评"
+        "价腿痛和腰痛。"
+    ),
+    recall_en=("Your pain right now."),
+    recall_zh=("您此刻的疼痛。"),
     version=VERSION,
     items=(
         Item(

@@ -18,6 +18,7 @@ from trial.edit_checks.registry import edit_check_run
 from trial.protocol import Protocol, get_protocol
 
 from .crfs import ANSWER_EXCLUDE, CrfForm, with_not_answered
+from .widgets import LocaleDateInput, LocaleDateTimeInput
 
 INLINE_MAX_CHOICES = 4  # radio lists up to this long sit on one line
 
@@ -44,9 +45,9 @@ class CodeListField(forms.MultipleChoiceField):
 
 def _default_widget(db_field: models.Field) -> forms.Widget | None:
     if isinstance(db_field, models.DateTimeField):
-        return forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+        return LocaleDateTimeInput()
     if isinstance(db_field, models.DateField):
-        return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+        return LocaleDateInput()
     if db_field.choices:
         return forms.RadioSelect
     if isinstance(db_field, models.TextField):

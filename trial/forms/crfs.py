@@ -13,6 +13,8 @@ from trial.edit_checks.timing import check_form_timing
 from trial.models import NotAnswered, site_today
 from trial.protocol import FormDef, get_protocol
 
+from .widgets import LocaleDateInput
+
 ANSWER_EXCLUDE = ("instance", "scores", "scorer_version", "not_answered")
 NA_PREFIX = "na__"
 DATE_FIELD = "assessment_date"
@@ -74,9 +76,7 @@ class CrfForm(forms.ModelForm):
         self.formdef = formdef or self._formdef_of_model()
         self.soft_findings: list[Finding] = []
         if DATE_FIELD in self.fields:
-            self.fields[DATE_FIELD].widget = forms.DateInput(
-                attrs={"type": "date"}, format="%Y-%m-%d"
-            )
+            self.fields[DATE_FIELD].widget = LocaleDateInput()
         if DATE_FIELD in self.fields and not getattr(self.instance, "pk", None):
             self.initial.setdefault(DATE_FIELD, site_today(getattr(participant, "site", None)))
         self._add_not_answered_fields()

@@ -6,16 +6,10 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from trial.forms.widgets import LocaleDateInput
 from trial.models import Participant
 
-
-class DateInput(forms.DateInput):
-    """A browser date picker; its value is always ISO (a localized date would not load)."""
-
-    input_type = "date"
-
-    def __init__(self, attrs: dict | None = None) -> None:
-        super().__init__(attrs=attrs, format="%Y-%m-%d")
+DateInput = LocaleDateInput  # typed in the user's language's format, not the browser's
 
 
 def not_in_future(value):

@@ -1,4 +1,4 @@
-from .audit import AuditEvent
+from .audit import RECORDED_ON_FORM, AuditEvent, SystemReason
 from .clinical import AdverseEventData, BaselineData, DischargeData, MedicationData, OutcomeData
 from .consent import Consent
 from .crfs import CrfData, FormInstance, NotAnswered
@@ -25,6 +25,8 @@ __all__ = [
     "AllocationSlot",
     "AllocationStratum",
     "AuditEvent",
+    "SystemReason",
+    "RECORDED_ON_FORM",
     "BaselineData",
     "Consent",
     "DatabaseLock",

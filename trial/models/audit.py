@@ -3,6 +3,27 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
+class SystemReason(models.TextChoices):
+    """Reasons the system writes into the audit trail itself. The stored value is the
+    English sentence (rows written before this list existed say the same); readers see the
+    label in their language."""
+
+    SCHEDULE = "schedule follows the anchor dates", _("The visit schedule follows the anchor dates")
+    DATA_MIGRATION_ASSESSMENT_DATE = (
+        "assessment date set to the visit date by data migration (the form had none)",
+        _("Assessment date set to the visit date by a data migration (the form had none)"),
+    )
+
+    @classmethod
+    def label_of(cls, reason: str) -> str:
+        """Return the translated label of a system reason, or ``reason`` as a person wrote it."""
+        return str(cls(reason).label) if reason in cls.values else reason
+
+
+# The reason of a participant field copied from a form (e.g. the surgery date from PELD).
+RECORDED_ON_FORM = "recorded on form {form_code}"
+
+
 class AuditEvent(models.Model):
     """One append-only line of the audit trail: who did what, when, to what, and why.
 

@@ -1,18 +1,21 @@
 from datetime import date
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, available_timezones
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 
 def site_time_zone(site: "Site | None") -> ZoneInfo:
     """Return the time zone a site keeps its calendar in.
 
-    Sites have no zone of their own yet: every site uses ``settings.TIME_ZONE``. This is
-    the one place a per-site zone plugs in.
+    The site's own ``time_zone`` (site data, set by the administrator: ``Asia/Shanghai``
+    for the seed trial's sites), else the trial's zone ``settings.TIME_ZONE``
+    (``EDC_TIME_ZONE``). "Today", the "not in the future" limit and displayed times use it.
     """
     zone = getattr(site, "time_zone", "") or settings.TIME_ZONE
     return ZoneInfo(zone)
@@ -21,6 +24,16 @@ def site_time_zone(site: "Site | None") -> ZoneInfo:
 def site_today(site: "Site | None") -> date:
     """Return today's date at ``site`` (the default assessment date, the "future" limit)."""
     return timezone.localdate(timezone=site_time_zone(site))
+
+
+def validate_time_zone(value: str) -> None:
+    """Refuse a name that is not an IANA time zone (``Asia/Shanghai``, ``UTC``)."""
+    if value and value not in available_timezones():
+        raise ValidationError(
+            _("%(value)s is not a time zone name such as Asia/Shanghai."),
+            code="invalid_time_zone",
+            params={"value": value},
+        )
 
 
 class Role(models.TextChoices):
@@ -44,6 +57,16 @@ class Site(models.Model):
     )
     name = models.CharField(_("name"), max_length=200)
     name_zh = models.CharField(_("name (Chinese)"), max_length=200, blank=True)
+    time_zone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        blank=True,
+        validators=[validate_time_zone],
+        help_text=_(
+            "IANA name such as Asia/Shanghai: the site's calendar (today, dates of entry) "
+            "and the times its staff see. Empty: the trial's zone."
+        ),
+    )
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
@@ -53,7 +76,15 @@ class Site(models.Model):
         ordering = ["code"]
 
     def __str__(self) -> str:
-        return f"{self.code} {self.name}"
+        return f"{self.code} {self.display_name}"
+
+    @property
+    def display_name(self) -> str:
+        """The site's name in the active language (Chinese name when there is one)."""
+        language = get_language() or ""
+        if language.lower().startswith("zh") and self.name_zh:
+            return self.name_zh
+        return self.name
 
 
 class Membership(models.Model):

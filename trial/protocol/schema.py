@@ -89,6 +89,12 @@ class FormDef:
     free_text_fields: tuple[str, ...] = ()
     # The model field holding the day the form describes (its assessment date).
     date_field: str = "assessment_date"
+    # The variable dictionary's definitions: (field, what it means and how it is measured),
+    # shown on demand beside the form. Scored forms take theirs from the instrument.
+    definitions: tuple[tuple[str, "Text"], ...] = ()
+
+    def definition(self, field: str) -> "Text | None":
+        return next((text for name, text in self.definitions if name == field), None)
 
 
 @dataclass(frozen=True, slots=True)

@@ -104,7 +104,38 @@ CRITERIA = (
 )
 
 FORMS = (
-    FormDef("baseline", Text("Baseline characteristics", "基线资料"), "trial.BaselineData"),
+    FormDef(
+        "baseline",
+        Text("Baseline characteristics", "基线资料"),
+        "trial.BaselineData",
+        definitions=(
+            (
+                "bmi",
+                Text(
+                    "Body mass index: weight in kg divided by the square of height in m, "
+                    "from weight and height measured at admission.",
+                    "体重指数：入院时测得的体重（kg）除以身高（m）的平方。",
+                ),
+            ),
+            (
+                "herniation_level",
+                Text(
+                    "The single lumbar level of the herniation that causes the symptoms, as "
+                    "confirmed by MRI or CT and matching the symptoms and signs.",
+                    "引起症状的单一腰椎间盘突出节段，经 MRI 或 CT 确认且与症状、体征相符。",
+                ),
+            ),
+            (
+                "pfirrmann_grade",
+                Text(
+                    "Disc degeneration on T2-weighted MRI of the herniated disc, "
+                    "Pfirrmann grade I (normal) to V (collapsed disc).",
+                    "突出椎间盘在 MRI T2 加权像上的退变程度，Pfirrmann 分级 I 级（正常）至 V 级"
+                    "（椎间隙塌陷）。",
+                ),
+            ),
+        ),
+    ),
     FormDef("vas", Text("Pain (VAS)", "疼痛评分 (VAS)"), "trial.PainVasData", instrument="vas"),
     FormDef(
         "odi",
@@ -129,6 +160,38 @@ FORMS = (
         "trial.PeldData",
         date_field="surgery_date",
         free_text_fields=("event_details",),
+        definitions=(
+            (
+                "approach",
+                Text(
+                    "Transforaminal: through the intervertebral foramen; interlaminar: "
+                    "between the laminae.",
+                    "经椎间孔入路：经椎间孔进入；经椎板间入路：经椎板间隙进入。",
+                ),
+            ),
+            (
+                "foraminoplasty",
+                Text(
+                    "The foramen was enlarged (bone removed with a trephine or reamer) to pass "
+                    "the working cannula.",
+                    "术中扩大椎间孔（用环锯或骨钻去除骨质）以置入工作套管。",
+                ),
+            ),
+            (
+                "duration_minutes",
+                Text(
+                    "From skin puncture to skin closure, in minutes.",
+                    "自皮肤穿刺至缝合皮肤的时间，单位分钟。",
+                ),
+            ),
+            (
+                "blood_loss_ml",
+                Text(
+                    "Estimated intra-operative blood loss in ml, as in the operation record.",
+                    "手术记录中估计的术中出血量，单位 ml。",
+                ),
+            ),
+        ),
     ),
     FormDef("discharge", Text("Discharge", "出院"), "trial.DischargeData"),
     FormDef(

@@ -21,6 +21,7 @@ from trial.exceptions import (
 )
 from trial.locks import form_instance_qs_for_update, participant_qs_for_update
 from trial.models import (
+    RECORDED_ON_FORM,
     AuditEvent,
     FormInstance,
     NotAnswered,
@@ -365,7 +366,7 @@ def _after_save(
                     obj=participant,
                     site=participant.site,
                     changes={name: (getattr(participant, name), values[field])},
-                    reason=f"recorded on form {form_code}",
+                    reason=RECORDED_ON_FORM.format(form_code=form_code),
                 )
                 setattr(participant, name, values[field])
                 participant.save(update_fields=[name, "updated_at"])

@@ -8,11 +8,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from trial.exceptions import InvalidTransition, ReasonRequired
-from trial.models import Allocation, AuditEvent, FormInstance, Participant, Visit
+from trial.models import Allocation, AuditEvent, FormInstance, Participant, SystemReason, Visit
 from trial.protocol import Anchor, Protocol, get_protocol
 from trial.services.audit import audit_record
 
-SCHEDULE_REASON = "schedule follows the anchor dates"
+SCHEDULE_REASON = SystemReason.SCHEDULE.value
 
 
 def _anchor_date(participant: Participant, anchor: Anchor) -> date | None:

@@ -5,6 +5,8 @@ from typing import Any
 from django import template
 from django.utils.translation import gettext_lazy as _
 
+from trial import display
+
 register = template.Library()
 
 SCORE_LABELS = {
@@ -49,7 +51,7 @@ def _format(value: Any) -> str:
         return str(_("yes") if value else _("no"))
     if isinstance(value, float):
         return f"{value:.1f}"
-    return str(value)
+    return str(display.score_value_label(value))
 
 
 @register.simple_tag
@@ -64,3 +66,53 @@ def score_rows(scores: dict[str, Any]) -> list[tuple[str, Any]]:
         else:
             rows.append((SCORE_LABELS.get(key, key), None if value is None else _format(value)))
     return rows
+
+
+@register.filter
+def scorer_label(version: str) -> str:
+    """A stored scorer version as a human name (``vas-0-10/1`` -> the VAS, version 1)."""
+    return display.scorer_label(version or "")
+
+
+@register.filter
+def zoned(value: Any) -> str:
+    """A time in the active (site's) zone with the zone shown: ``… 18:05:03 CST +08:00``."""
+    return display.zoned(value)
+
+
+@register.filter
+def reason_label(reason: str) -> str:
+    """A reason with system-generated reasons in the reader's language."""
+    return display.reason_label(reason or "")
+
+
+@register.simple_tag
+def change_lines(changes: dict[str, Any], formdef: Any = None, object_type: str = "") -> list:
+    """The changes of an audit event as (field label, old label, new label) lines."""
+    model = None
+    if object_type:
+        from django.apps import apps
+
+        try:
+            model = apps.get_model(object_type)
+        except (LookupError, ValueError):
+            model = None
+    return display.changes_for(changes or {}, formdef, model)
+
+
+@register.filter
+def form_instance_label(instance: Any) -> str:
+    """``S01-0007 · PELD surgery · PELD surgery`` in the reader's language."""
+    return display.form_instance_label(instance)
+
+
+@register.filter
+def query_field_label(query: Any) -> str:
+    return display.query_field_label(query)
+
+
+@register.simple_tag
+def form_help(formdef: Any) -> dict[str, Any]:
+    """The help a form shows on demand: its instrument's instructions and recall period as
+    the authors wrote them, and the definitions of its fields (trial.display.form_help)."""
+    return display.form_help(formdef)

@@ -9,6 +9,8 @@ from django.views import View
 from django.views.generic import ListView
 
 from accounts.mixins import ActionRequiredMixin
+from trial.display import audit_rows
+from trial.forms.widgets import LocaleDateInput
 from trial.models import AuditEvent
 from trial.permissions import Action
 from trial.selectors.audit import AuditFilter, audit_changes_for, audit_event_list
@@ -28,12 +30,12 @@ class AuditFilterForm(forms.Form):
     date_from = forms.DateField(
         label=_("From"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=LocaleDateInput,
     )
     date_to = forms.DateField(
         label=_("To"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=LocaleDateInput,
     )
 
     def filters(self) -> AuditFilter:
@@ -55,7 +57,9 @@ class AuditListView(ActionRequiredMixin, ListView):
         context = super().get_context_data(
             filter_form=self.filter_form, query=self.request.GET.urlencode(), **kwargs
         )
-        context["rows"] = [(e, audit_changes_for(self.request.user, e)) for e in context["events"]]
+        context["rows"] = audit_rows(
+            context["events"], lambda event: audit_changes_for(self.request.user, event)
+        )
         return context
 
 

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
 
 from accounts.mixins import ActionRequiredMixin
+from trial.forms.widgets import LocaleDateInput
 from trial.models import AdverseEventData, Site
 from trial.permissions import Action, is_blinded, sees_comparative
 from trial.protocol import Protocol, get_protocol
@@ -36,12 +37,12 @@ class DashboardFilterForm(forms.Form):
     date_from = forms.DateField(
         label=gettext_lazy("From"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=LocaleDateInput,
     )
     date_to = forms.DateField(
         label=gettext_lazy("To"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=LocaleDateInput,
     )
 
     def __init__(self, *args: Any, sites: list[Site], **kwargs: Any) -> None:

@@ -15,9 +15,10 @@ from django.db import transaction
 from trial.demo import demo_allocation_list, demo_trial_load
 from trial.models import Membership, Role, Site
 
+# code, name, Chinese name, time zone (the site's calendar and displayed times)
 DEMO_SITES = (
-    ("S01", "General Hospital of Eastern Theater Command", "东部战区总医院"),
-    ("S02", "Demo Second Site", "演示第二中心"),
+    ("S01", "General Hospital of Eastern Theater Command", "东部战区总医院", "Asia/Shanghai"),
+    ("S02", "Demo Second Site", "演示第二中心", "Asia/Shanghai"),
 )
 # username, first name, last name, role, site code (None: trial-wide), Django staff
 DEMO_USERS = (
@@ -67,9 +68,9 @@ class Command(BaseCommand):
         with transaction.atomic():
             sites = {
                 code: Site.objects.update_or_create(
-                    code=code, defaults={"name": name, "name_zh": name_zh}
+                    code=code, defaults={"name": name, "name_zh": name_zh, "time_zone": zone}
                 )[0]
-                for code, name, name_zh in DEMO_SITES
+                for code, name, name_zh, zone in DEMO_SITES
             }
             for username, first, last, role, site_code, staff in DEMO_USERS:
                 user, _ = get_user_model().objects.update_or_create(

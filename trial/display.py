@@ -1,0 +1,308 @@
+"""Labels, in the active language, for values that come from data rather than the catalogue.
+
+Presentation only: nothing here is stored. Score codes come from ``scoring`` (pure Python,
+no Django), field and value labels from the protocol's forms (the instrument definitions for
+scored forms, the typed data models for the others), visit and form labels from the
+protocol, and system-generated audit reasons from :class:`trial.models.SystemReason`.
+Templates reach these through ``trial_tags``; views and selectors may call them directly.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import get_language, pgettext_lazy
+from django.utils.translation import gettext as _
+
+import scoring
+from trial.models import RECORDED_ON_FORM, FormInstance, Query, SystemReason, Visit
+from trial.protocol import FormDef, Protocol, get_protocol, protocols
+
+# Codes the scorers return as values (bands and grades), labelled here for display.
+SCORE_VALUE_LABELS = {
+    "none": pgettext_lazy("score band", "no pain"),
+    "mild": pgettext_lazy("score band", "mild"),
+    "moderate": pgettext_lazy("score band", "moderate"),
+    "severe": pgettext_lazy("score band", "severe"),
+    "minimal": pgettext_lazy("score band", "minimal disability"),
+    "crippled": pgettext_lazy("score band", "crippling"),
+    "bed_bound": pgettext_lazy("score band", "bed-bound"),
+    "excellent": pgettext_lazy("grade", "excellent"),
+    "good": pgettext_lazy("grade", "good"),
+    "fair": pgettext_lazy("grade", "fair"),
+    "poor": pgettext_lazy("grade", "poor"),
+}
+
+
+def score_value_label(value: Any) -> Any:
+    """Return the label of a band or grade code; other values unchanged."""
+    if isinstance(value, str) and value in SCORE_VALUE_LABELS:
+        return str(SCORE_VALUE_LABELS[value])
+    return value
+
+
+def scorer_label(version: str) -> str:
+    """Return a human name for a stored scorer version (``vas-0-10/1`` -> the VAS title,
+    scoring rules version 1); the raw version when no registered instrument made it."""
+    for instrument in scoring.INSTRUMENTS.values():
+        if instrument.version == version:
+            number = version.rsplit("/", 1)[-1]
+            return _("%(instrument)s, scoring rules version %(number)s") % {
+                "instrument": instrument.title(get_language()),
+                "number": number,
+            }
+    return version
+
+
+def yes_no(value: bool) -> str:
+    return _("yes") if value else _("no")
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One line of a history: the field's label and its old and new values as labels."""
+
+    field: str
+    label: str
+    old: Any
+    new: Any
+
+
+def _model_field(model: type[models.Model] | None, name: str) -> models.Field | None:
+    if model is None:
+        return None
+    try:
+        field = model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return None
+    return field if isinstance(field, models.Field) else None
+
+
+def _item(formdef: FormDef | None, name: str) -> scoring.base.Item | None:
+    if formdef is None or not formdef.instrument:
+        return None
+    try:
+        return scoring.INSTRUMENTS[formdef.instrument].item(name)
+    except KeyError:
+        return None
+
+
+def _data_model(formdef: FormDef | None) -> type[models.Model] | None:
+    return apps.get_model(formdef.model) if formdef is not None else None
+
+
+def field_label(formdef: FormDef | None, name: str, model: type[models.Model] | None = None) -> str:
+    """Return the label of a field of a form (instrument item text, else the model field's
+    verbose name), or of ``model`` when the change is not on a form's data."""
+    item = _item(formdef, name)
+    if item is not None:
+        return f"{item.number + '. ' if item.number else ''}{item.text(get_language())}"
+    for candidate in (_data_model(formdef), model, FormInstance):
+        field = _model_field(candidate, name)
+        if field is not None:
+            return str(field.verbose_name)
+    if name == "scores":
+        return _("computed scores")
+    for protocol in protocols():  # eligibility answers are keyed by criterion code
+        for criterion in protocol.criteria:
+            if criterion.code == name:
+                return str(criterion.text)
+    return name
+
+
+def value_label(
+    formdef: FormDef | None, name: str, value: Any, model: type[models.Model] | None = None
+) -> Any:
+    """Return a stored value as the reader sees it: code labels, yes/no, local times."""
+    if value is None or value == "":
+        return value
+    if isinstance(value, bool):
+        return yes_no(value)
+    item = _item(formdef, name)
+    if item is not None and item.choices:
+        for choice in item.choices:
+            if str(choice.value) == str(value):
+                return choice.label(get_language())
+        return value
+    if name == "scores" and isinstance(value, Mapping):
+        return scores_text(value)
+    for candidate in (_data_model(formdef), model, FormInstance):
+        field = _model_field(candidate, name)
+        if field is None:
+            continue
+        if field.choices:
+            labels = {str(code): label for code, label in field.flatchoices}
+            return str(labels.get(str(value), value))
+        if isinstance(value, list):
+            return ", ".join(str(v) for v in value)
+        return value
+    return score_value_label(value)
+
+
+def scores_text(scores: Mapping[str, Any]) -> str:
+    """Return stored scores as one line of labelled values."""
+    from trial.templatetags.trial_tags import score_rows
+
+    return "; ".join(f"{label}: {'—' if v is None else v}" for label, v in score_rows(scores))
+
+
+def changes_for(
+    changes: Mapping[str, Any],
+    formdef: FormDef | None = None,
+    model: type[models.Model] | None = None,
+) -> list[Change]:
+    """Return the ``changes`` of an audit event as labelled lines (masking already applied)."""
+    lines = []
+    for name, pair in changes.items():
+        old, new = (
+            (list(pair) + [None, None])[:2] if isinstance(pair, list | tuple) else (None, pair)
+        )
+        lines.append(
+            Change(
+                name,
+                field_label(formdef, name, model),
+                value_label(formdef, name, old, model),
+                value_label(formdef, name, new, model),
+            )
+        )
+    return lines
+
+
+_RECORDED = re.compile("^" + re.escape(RECORDED_ON_FORM).replace(r"\{form_code\}", r"(\w+)") + "$")
+
+
+def reason_label(reason: str, protocol: Protocol | None = None) -> str:
+    """Return a reason as the reader sees it: system reasons translated, people's verbatim."""
+    match = _RECORDED.match(reason or "")
+    if match:
+        code = match.group(1)
+        forms = [f for p in ([protocol] if protocol else protocols()) for f in p.forms]
+        form = next((str(f.label) for f in forms if f.code == code), code)
+        return _("Recorded on the form %(form)s") % {"form": form}
+    return SystemReason.label_of(reason)
+
+
+def form_instance_label(instance: FormInstance, protocol: Protocol | None = None) -> str:
+    """``S01-0007 · PELD surgery · PELD surgery #2`` in the reader's language."""
+    protocol = protocol or get_protocol(instance.participant.protocol_code)
+    try:
+        form = str(protocol.form(instance.form_code).label)
+    except StopIteration:
+        form = instance.form_code
+    parts = [instance.participant.trial_id]
+    if instance.visit_id:
+        try:
+            parts.append(str(protocol.visit(instance.visit.code).label))
+        except StopIteration:
+            parts.append(instance.visit.code)
+    label = " · ".join([*parts, form])
+    return f"{label} #{instance.seq}" if instance.seq > 1 or not instance.visit_id else label
+
+
+def visit_label(visit: Visit) -> str:
+    protocol = get_protocol(visit.participant.protocol_code)
+    try:
+        return f"{visit.participant.trial_id} · {protocol.visit(visit.code).label}"
+    except StopIteration:
+        return str(visit)
+
+
+def query_field_label(query: Query) -> str:
+    """The queried field's label on its form (empty when the query is about the whole form)."""
+    if not query.field:
+        return ""
+    protocol = get_protocol(query.form_instance.participant.protocol_code)
+    try:
+        formdef = protocol.form(query.form_instance.form_code)
+    except StopIteration:
+        return query.field
+    return field_label(formdef, query.field)
+
+
+def audit_rows(
+    events: Iterable[Any], changes_of: Callable[[Any], Mapping[str, Any]]
+) -> list[tuple[Any, Mapping[str, Any]]]:
+    """Return (event, readable changes) per audit event; each event gets, in memory only,
+    ``object_label`` (in the reader's language) and ``formdef`` (its form's definition)."""
+    events = list(events)
+    labels, forms = object_labels(events)
+    for event in events:
+        key = (event.object_type, event.object_id)
+        event.object_label = labels.get(key, event.object_repr)
+        event.formdef = forms.get(key)
+    return [(event, changes_of(event)) for event in events]
+
+
+def object_labels(
+    events: Iterable[Any],
+) -> tuple[dict[tuple[str, str], str], dict[tuple[str, str], FormDef | None]]:
+    """Return {(object_type, object_id): label} for the audit events' form instances,
+    visits and queries (one query per type), and the form definitions of the instances."""
+    ids: dict[str, set[str]] = {}
+    for event in events:
+        ids.setdefault(event.object_type, set()).add(event.object_id)
+    labels: dict[tuple[str, str], str] = {}
+    forms: dict[tuple[str, str], FormDef | None] = {}
+    numeric = {kind: [int(i) for i in values if i.isdigit()] for kind, values in ids.items()}
+    for instance in FormInstance.objects.filter(
+        pk__in=numeric.get("trial.forminstance", [])
+    ).select_related("participant", "visit"):
+        labels["trial.forminstance", str(instance.pk)] = form_instance_label(instance)
+        forms["trial.forminstance", str(instance.pk)] = formdef_of(instance)
+    for visit in Visit.objects.filter(pk__in=numeric.get("trial.visit", [])).select_related(
+        "participant"
+    ):
+        labels["trial.visit", str(visit.pk)] = visit_label(visit)
+    for query in Query.objects.filter(pk__in=numeric.get("trial.query", [])).select_related(
+        "form_instance__participant", "form_instance__visit"
+    ):
+        field = query_field_label(query)
+        where = form_instance_label(query.form_instance)
+        labels["trial.query", str(query.pk)] = f"{where} · {field}" if field else where
+    return labels, forms
+
+
+def formdef_of(instance: FormInstance | None) -> FormDef | None:
+    if instance is None:
+        return None
+    try:
+        return get_protocol(instance.participant.protocol_code).form(instance.form_code)
+    except StopIteration:
+        return None
+
+
+def zoned(value: datetime | None) -> str:
+    """``2026-12-04 18:05:03 CST +08:00``: a time in the active zone, the zone shown."""
+    if value is None:
+        return ""
+    local = timezone.localtime(value)
+    offset = local.strftime("%z")
+    offset = f"{offset[:3]}:{offset[3:]}" if offset else ""
+    name = local.tzname() or ""
+    shown = " ".join(part for part in (name if name[:1] not in "+-" else "", offset) if part)
+    return f"{local:%Y-%m-%d %H:%M:%S} {shown}".strip()
+
+
+def form_help(formdef: FormDef | None) -> dict[str, Any]:
+    """Return a form's help in the reader's language: ``instructions`` and ``recall`` of its
+    instrument (``scoring.Instrument``) and ``definitions``, (field label, text) pairs from
+    the protocol's variable dictionary (``FormDef.definitions``)."""
+    if formdef is None:
+        return {"instructions": "", "recall": "", "definitions": []}
+    language = get_language()
+    instrument = scoring.INSTRUMENTS[formdef.instrument] if formdef.instrument else None
+    return {
+        "instructions": instrument.instructions(language) if instrument else "",
+        "recall": instrument.recall(language) if instrument else "",
+        "definitions": [
+            (field_label(formdef, name), str(text)) for name, text in formdef.definitions
+        ],
+    }
