@@ -12,16 +12,14 @@ from tests.factories import (
     DEFAULT_PASSWORD,
     SiteFactory,
     allocated_participant,
-    register_participant,
+    completed_form,
+    consented_participant,
     user_with_role,
 )
 from trial.demo import demo_allocation_list, sample_answers
-from trial.models import FormInstance, Role, Visit
+from trial.models import FormInstance, Role
 from trial.protocol import get_protocol
-from trial.services.consent import consent_record
-from trial.services.crfs import crf_save
 from trial.services.data_management import crf_lock
-from trial.services.eligibility import eligibility_record
 from trial.services.queries import query_raise
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -65,38 +63,11 @@ def tablet(page, settings):
 
 
 def consented(nurse, site):
-    protocol = get_protocol("snrb_peld")
-    person = register_participant(
-        nurse, site, admission_date=timezone.localdate() - datetime.timedelta(days=1)
-    )
-    eligibility_record(
-        actor=nurse,
-        participant=person,
-        assessed_date=person.admission_date,
-        answers={c.code: c.kind == "inclusion" for c in protocol.criteria},
-    )
-    consent_record(
-        actor=nurse,
-        participant=person,
-        version=protocol.consent_versions[0],
-        consent_date=person.admission_date,
-        obtained_by=nurse,
-    )
-    person.refresh_from_db()
-    return person
+    admission = timezone.localdate() - datetime.timedelta(days=1)
+    return consented_participant(nurse, site, admission_date=admission)
 
 
-def complete(actor, participant, visit_code, form_code):
-    visit = Visit.objects.get(participant=participant, code=visit_code)
-    answers = sample_answers(form_code, participant, visit_code=visit_code, rng=random.Random(5))
-    return crf_save(
-        actor=actor,
-        participant=participant,
-        form_code=form_code,
-        visit=visit,
-        answers=answers,
-        complete=True,
-    )
+complete = completed_form
 
 
 def login(page, username: str, language: str) -> None:

@@ -13,6 +13,8 @@ from tests.factories import (
     DEFAULT_PASSWORD,
     SiteFactory,
     allocated_participant,
+    completed_form,
+    consented_participant,
     register_participant,
     user_with_role,
 )
@@ -20,10 +22,7 @@ from trial.demo import demo_allocation_list, sample_answers
 from trial.models import FormInstance, Participant, Role, Visit
 from trial.protocol import get_protocol
 from trial.selectors.visits import crf_next_form, participant_grid
-from trial.services.consent import consent_record
-from trial.services.crfs import crf_save
 from trial.services.data_management import crf_lock, crf_sign
-from trial.services.eligibility import eligibility_record
 from trial.services.queries import query_close, query_raise
 from trial.services.randomization import randomization_blockers
 from trial.services.visits import visit_mark_missed
@@ -46,17 +45,7 @@ def participant(nurse, site):
     return allocated_participant(nurse, site, arm="S")
 
 
-def complete(actor, participant, visit_code, form_code):
-    visit = Visit.objects.get(participant=participant, code=visit_code)
-    answers = sample_answers(form_code, participant, visit_code=visit_code, rng=random.Random(3))
-    return crf_save(
-        actor=actor,
-        participant=participant,
-        form_code=form_code,
-        visit=visit,
-        answers=answers,
-        complete=True,
-    )
+complete = completed_form
 
 
 def next_of(user, participant, visit_code, form_code):
@@ -338,21 +327,9 @@ def test_randomize_is_offered_only_once_admission_forms_are_complete(client, nur
     statistician = user_with_role(Role.STATISTICIAN, site=None)
     demo_allocation_list(actor=statistician)
     protocol = get_protocol("snrb_peld")
-    person = register_participant(nurse, site, admission_date=_today() - datetime.timedelta(days=1))
-    eligibility_record(
-        actor=nurse,
-        participant=person,
-        assessed_date=person.admission_date,
-        answers={c.code: c.kind == "inclusion" for c in protocol.criteria},
+    person = consented_participant(
+        nurse, site, admission_date=_today() - datetime.timedelta(days=1)
     )
-    consent_record(
-        actor=nurse,
-        participant=person,
-        version=protocol.consent_versions[0],
-        consent_date=person.admission_date,
-        obtained_by=nurse,
-    )
-    person.refresh_from_db()
     assert person.status == Participant.Status.CONSENTED
     assert randomization_blockers(person) == ["Complete every admission form before randomizing."]
     client.force_login(nurse)
