@@ -348,7 +348,7 @@ def demo_allocation_list(*, actor: Any) -> AllocationList:
         return active
     draft = allocation_list_generate(
         actor=actor,
-        name="Demo list (blocks of 2, 4, 6)",
+        name="R1 (2, 4, 6)",  # a list code and its block sizes: the same in every language
         factors=["site"],
         ratio=[1, 1],
         block_sizes=[2, 4, 6],

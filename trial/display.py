@@ -9,6 +9,7 @@ Templates reach these through ``trial_tags``; views and selectors may call them 
 
 from __future__ import annotations
 
+import ast
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -23,7 +24,18 @@ from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext as _
 
 import scoring
-from trial.models import RECORDED_ON_FORM, FormInstance, Query, SystemReason, Visit
+from trial.models import (
+    RECORDED_ON_FORM,
+    Consent,
+    EligibilityAssessment,
+    FormInstance,
+    Participant,
+    PersonalData,
+    Query,
+    SystemReason,
+    UnblindingRequest,
+    Visit,
+)
 from trial.protocol import FormDef, Protocol, get_protocol, protocols
 
 # Codes the scorers return as values (bands and grades), labelled here for display.
@@ -74,6 +86,14 @@ class Change:
     label: str
     old: Any
     new: Any
+    literal: bool = False  # hashes and such: shown as code, never translated
+
+
+_HASH = re.compile(r"^[0-9a-f]{32,}$")
+
+
+def _is_literal(*values: Any) -> bool:
+    return any(isinstance(v, str) and _HASH.match(v) for v in values)
 
 
 def _model_field(model: type[models.Model] | None, name: str) -> models.Field | None:
@@ -124,6 +144,8 @@ def value_label(
     """Return a stored value as the reader sees it: code labels, yes/no, local times."""
     if value is None or value == "":
         return value
+    if isinstance(value, str) and value[:1] in "{[" and value[-1:] in "}]":
+        value = _literal(value)  # a dict or list the audit stored as its Python text
     if isinstance(value, bool):
         return yes_no(value)
     item = _item(formdef, name)
@@ -134,17 +156,37 @@ def value_label(
         return value
     if name == "scores" and isinstance(value, Mapping):
         return scores_text(value)
-    for candidate in (_data_model(formdef), model, FormInstance):
+    if model is Query and name == "field":  # the queried field: its label on its form
+        return field_label(formdef, str(value))
+    if name == "factors" and isinstance(value, list):  # stratification factors
+        factors = {f.code: str(f.label) for p in protocols() for f in p.stratification_factors}
+        return ", ".join(factors.get(str(v), str(v)) for v in value)
+    if isinstance(value, Mapping):  # e.g. eligibility answers keyed by criterion code
+        return "; ".join(
+            f"{field_label(formdef, str(k), model)}: {value_label(formdef, str(k), v, model)}"
+            for k, v in value.items()
+        )
+    # a participant's status rides on the events of its consent, eligibility, allocation
+    for candidate in (_data_model(formdef), model, FormInstance, Participant):
         field = _model_field(candidate, name)
         if field is None:
             continue
         if field.choices:
             labels = {str(code): label for code, label in field.flatchoices}
-            return str(labels.get(str(value), value))
+            if str(value) not in labels:
+                continue
+            return str(labels[str(value)])
         if isinstance(value, list):
             return ", ".join(str(v) for v in value)
         return value
     return score_value_label(value)
+
+
+def _literal(text: str) -> Any:
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return text
 
 
 def scores_text(scores: Mapping[str, Any]) -> str:
@@ -171,6 +213,7 @@ def changes_for(
                 field_label(formdef, name, model),
                 value_label(formdef, name, old, model),
                 value_label(formdef, name, new, model),
+                _is_literal(old, new),
             )
         )
     return lines
@@ -267,7 +310,47 @@ def object_labels(
         field = query_field_label(query)
         where = form_instance_label(query.form_instance)
         labels["trial.query", str(query.pk)] = f"{where} · {field}" if field else where
+        forms["trial.query", str(query.pk)] = formdef_of(query.form_instance)
+    for kind, (model, label_of) in _PARTICIPANT_RECORDS.items():
+        for record in model.objects.filter(pk__in=numeric.get(kind, [])).select_related(
+            "participant"
+        ):
+            labels[kind, str(record.pk)] = label_of(record)
+    if numeric.get(_RELEASE):  # trial never imports analysis: the model is looked up by name
+        release_model = apps.get_model(_RELEASE)
+        for release in release_model.objects.filter(pk__in=numeric[_RELEASE]):
+            labels[_RELEASE, str(release.pk)] = _("Dataset release v%(version)s") % {
+                "version": release.version
+            }
     return labels, forms
+
+
+_RELEASE = "analysis.datasetrelease"
+
+# Audit objects that belong to a participant, labelled in the reader's language.
+_PARTICIPANT_RECORDS: dict[str, tuple[type[models.Model], Callable[[Any], str]]] = {
+    "trial.eligibilityassessment": (
+        EligibilityAssessment,
+        lambda r: _("%(participant)s · eligibility") % {"participant": r.participant.trial_id},
+    ),
+    "trial.consent": (
+        Consent,
+        lambda r: (
+            _("%(participant)s · consent, version %(version)s")
+            % {"participant": r.participant.trial_id, "version": r.version}
+        ),
+    ),
+    "trial.personaldata": (
+        PersonalData,
+        lambda r: _("%(participant)s · identifying data") % {"participant": r.participant.trial_id},
+    ),
+    "trial.unblindingrequest": (
+        UnblindingRequest,
+        lambda r: (
+            _("%(participant)s · unblinding request") % {"participant": r.participant.trial_id}
+        ),
+    ),
+}
 
 
 def formdef_of(instance: FormInstance | None) -> FormDef | None:

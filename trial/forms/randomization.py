@@ -2,6 +2,9 @@ import math
 from typing import Any
 
 from django import forms
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .participants import EdcForm
@@ -115,16 +118,23 @@ class UploadListForm(EdcForm):
     submit_label = _("Upload list")
 
     name = forms.CharField(label=_("List name"), max_length=120)
-    file = forms.FileField(
-        label=_("CSV file"),
-        help_text=_(
-            "Columns: stratum, sequence, arm, randomization_number (block optional). Strata are "
-            "the factor levels joined by | in the order chosen above, e.g. S01|L4-5."
-        ),
-    )
+    file = forms.FileField(label=_("CSV file"))
 
     def __init__(self, *args: Any, factors: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # Column names are literal file contents: shown as code, never translated.
+        self.fields["file"].help_text = format_html(
+            gettext(
+                "Columns: {columns} ({optional} optional). Strata are the factor levels joined "
+                "by | in the order chosen above, e.g. {example}."
+            ),
+            columns=mark_safe(  # noqa: S308 - literal constant column names only
+                "<code>stratum</code>, <code>sequence</code>, <code>arm</code>, "
+                "<code>randomization_number</code>"
+            ),
+            optional=mark_safe("<code>block</code>"),  # noqa: S308
+            example=mark_safe("<code>S01|L4-5</code>"),  # noqa: S308
+        )
         self.fields["factors"] = _factor_field(factors)
         self.order_fields(["name", "factors", "file"])
 

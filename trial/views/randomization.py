@@ -81,8 +81,10 @@ class AllocationListDetailView(UnblindedMixin, TemplateView):
         verified = None
         if self.request.GET.get("verify") and allocation_list.commitment:
             verified = allocation_list_verify(allocation_list)
+        labels = {f.code: f.label for f in self.protocol().stratification_factors}
         return super().get_context_data(
             allocation_list=allocation_list,
+            factor_labels=[labels.get(code, code) for code in allocation_list.factors],
             strata=allocation_list_overview(allocation_list),
             verified=verified,
             **kwargs,
