@@ -1,4 +1,3 @@
-from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from . import views
@@ -7,7 +6,7 @@ app_name = "accounts"
 
 urlpatterns = [
     path("login/", views.EdcLoginView.as_view(), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("logout/", views.EdcLogoutView.as_view(), name="logout"),
     path("account/", views.AccountView.as_view(), name="account"),
     path("account/password/", views.EdcPasswordChangeView.as_view(), name="password-change"),
     path("sites/", views.SiteListView.as_view(), name="site-list"),

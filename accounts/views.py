@@ -53,6 +53,17 @@ class EdcLoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
 
+class EdcLogoutView(auth_views.LogoutView):
+    """Log out and say so on the login page it leads to (UXD-006)."""
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        was_in = request.user.is_authenticated
+        response = super().post(request, *args, **kwargs)
+        if was_in:  # the session was flushed: the message goes into the fresh one
+            messages.success(request, _("You are logged out."))
+        return response
+
+
 class HomeView(LoginRequiredMixin, TemplateView):
     template_name = "accounts/home.html"
 

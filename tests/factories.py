@@ -77,16 +77,12 @@ def register_participant(actor, site, *, admission_date=None, surgery_date=None,
     return participant
 
 
-def allocated_participant(actor, site, *, arm="S", admission_date=None, surgery_date=None):
-    """A participant taken through eligibility, consent and allocation by the services."""
+def consented_participant(actor, site, *, admission_date=None, surgery_date=None):
+    """A participant taken through eligibility and consent by the services."""
     from trial.protocol import get_protocol
     from trial.services.consent import consent_record
     from trial.services.eligibility import eligibility_record
-    from trial.services.randomization import allocation_record
 
-    today = timezone.localdate()
-    admission_date = admission_date or today - datetime.timedelta(days=5)
-    surgery_date = surgery_date or admission_date + datetime.timedelta(days=3)
     participant = register_participant(
         actor, site, admission_date=admission_date, surgery_date=surgery_date
     )
@@ -104,8 +100,41 @@ def allocated_participant(actor, site, *, arm="S", admission_date=None, surgery_
         consent_date=admission_date,
         obtained_by=actor,
     )
+    participant.refresh_from_db()
+    return participant
+
+
+def allocated_participant(actor, site, *, arm="S", admission_date=None, surgery_date=None):
+    """A participant taken through eligibility, consent and allocation by the services."""
+    from trial.services.randomization import allocation_record
+
+    today = timezone.localdate()
+    admission_date = admission_date or today - datetime.timedelta(days=5)
+    surgery_date = surgery_date or admission_date + datetime.timedelta(days=3)
+    participant = consented_participant(
+        actor, site, admission_date=admission_date, surgery_date=surgery_date
+    )
     allocation_record(
         actor=actor, participant=participant, arm=arm, randomization_number=f"R{participant.pk:04d}"
     )
     participant.refresh_from_db()
     return participant
+
+
+def completed_form(actor, participant, visit_code, form_code, *, seed=3):
+    """A visit form saved as complete through the service, with plausible answers."""
+    import random
+
+    from trial.demo import sample_answers
+    from trial.models import Visit
+    from trial.services.crfs import crf_save
+
+    answers = sample_answers(form_code, participant, visit_code=visit_code, rng=random.Random(seed))
+    return crf_save(
+        actor=actor,
+        participant=participant,
+        form_code=form_code,
+        visit=Visit.objects.get(participant=participant, code=visit_code),
+        answers=answers,
+        complete=True,
+    )

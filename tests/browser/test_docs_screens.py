@@ -27,7 +27,8 @@ from django.utils import translation
 
 from tests.factories import DEFAULT_PASSWORD, SiteFactory, user_with_role
 from trial.demo import demo_allocation_list, demo_trial_load
-from trial.models import FormInstance, Participant, Role
+from trial.management.commands.demo_setup import DEMO_SITES, DEMO_USERS
+from trial.models import FormInstance, Participant
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, reset_sequences=True)]
 
@@ -38,17 +39,11 @@ FROZEN = datetime.datetime(2026, 3, 16, 2, 30, tzinfo=datetime.UTC)
 VIEWPORT = {"width": 1280, "height": 800}
 LANGUAGES = {"en": ("en", "en-GB"), "zh": ("zh-hans", "zh-CN")}
 MAX_BYTES = 150_000
-
-# The demo's users: username, first and last name, role, at the site (False: trial-wide).
-USERS = (
-    ("nurse", "Lin", "Wang", Role.RESEARCH_NURSE, True),
-    ("investigator", "Jun", "Zhang", Role.INVESTIGATOR, True),
-    ("datamanager", "Mei", "Li", Role.DATA_MANAGER, False),
-    ("statistician", "Hao", "Chen", Role.STATISTICIAN, False),
-    ("assessor", "Yan", "Zhao", Role.OUTCOME_ASSESSOR, True),
-    ("admin", "Admin", "Demo", Role.ADMINISTRATOR, False),
-    ("dmc", "Wei", "Sun", Role.DMC_MEMBER, False),
-)
+# Every stylesheet of the page loaded (a missing one leaves an unstyled page to photograph).
+STYLED = """() => {
+    const links = [...document.querySelectorAll("link[rel=stylesheet]")];
+    return links.length > 0 && links.every(link => link.sheet && link.sheet.cssRules.length > 0);
+}"""
 
 
 def t(language: str, message: str) -> str:
@@ -71,21 +66,22 @@ def guide_trial() -> Guide:
     """Load the demo trial at one site through the services (fixed seed, frozen clock)."""
     from trial.services.queries import query_raise
 
-    site = SiteFactory(code="S01", name="General Hospital of Eastern Theater Command")
-    if hasattr(site, "name_zh"):
-        site.name_zh = "东部战区总医院"
-        site.save(update_fields=["name_zh"])
-    users = {}
-    for username, first, last, role, at_site in USERS:
-        users[username] = user_with_role(
+    # the demo's first site and its users (``make run``), so the guide shows what the demo shows
+    code, name, name_zh, time_zone = DEMO_SITES[0]
+    site = SiteFactory(code=code, name=name, name_zh=name_zh, time_zone=time_zone)
+    users = {
+        username: user_with_role(
             role,
-            site=site if at_site else None,
+            site=site if site_code else None,
             username=username,
             first_name=first,
             last_name=last,
-            is_staff=role == Role.ADMINISTRATOR,
-            is_superuser=role == Role.ADMINISTRATOR,
+            is_staff=staff,
+            is_superuser=staff,
         )
+        for username, first, last, role, site_code, staff in DEMO_USERS
+        if site_code in (None, code)
+    }
     demo_allocation_list(actor=users["statistician"])
     participants = demo_trial_load(actor=users["nurse"], site=site)
     completed = participants[-1]
@@ -174,6 +170,7 @@ class Camera:
         heading = page.locator("main h1, h1").first
         assert heading.is_visible(), f"{name}: no heading"
         assert page.locator("html").get_attribute("lang") == self.language
+        assert page.evaluate(STYLED), f"{name}: a stylesheet did not load"
         self.taken.append(name)
         if not WRITE:
             return
@@ -221,6 +218,7 @@ def research_nurse(cam: Camera, g: Guide) -> None:
     cam.open(_form(g.consented, "admission", "joa"))
     cam.page.get_by_test_id("save-complete").click()
     cam.page.wait_for_load_state("networkidle")
+    cam.page.evaluate("() => window.scrollTo(0, 0)")  # the banner and the error summary
     cam.shot("nurse-form-errors")
     cam.open(_detail(g.consented) + "randomize/")
     cam.shot("nurse-randomize")
@@ -314,6 +312,12 @@ TOURS: tuple[Callable[[Camera, Guide], None], ...] = (
 def test_user_guide_screens_render(browser, live_server, settings, language):
     # the browser's cookies must outlive a clock frozen in the past
     settings.CSRF_COOKIE_AGE = None
+    # the live server serves static files from the source folders (its finders), which have
+    # no hashed names: without DEBUG the manifest storage would link CSS it cannot serve
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
     with time_machine.travel(FROZEN, tick=False):
         # given the demo trial
         guide = guide_trial()

@@ -91,7 +91,8 @@ def crf_next_form(
 
     Protocol order, from the participant's grid: the forms of the same visit not complete
     yet (those after this one first, then those before it), then those of the following
-    visits. Visits missed or no longer expected are skipped; None when nothing is left.
+    visits. Visits marked missed or no longer expected are skipped (a visit only overdue
+    for long is not: its data may still come in); None when nothing is left.
     """
     index = next((i for i, row in enumerate(rows) if row.visit.code == visit_code), None)
     if index is None:
@@ -100,7 +101,7 @@ def crf_next_form(
     place = next((i for i, c in enumerate(current.cells) if c.form.code == form_code), -1)
     candidates = [(current, c) for c in current.cells[place + 1 :] + current.cells[:place]]
     for row in rows[index + 1 :]:
-        if row.state not in (VisitState.MISSED, VisitState.NOT_EXPECTED):
+        if row.visit.status != Visit.Status.MISSED and row.state != VisitState.NOT_EXPECTED:
             candidates.extend((row, cell) for cell in row.cells)
     return next(((r, c) for r, c in candidates if c.status != "complete"), None)
 

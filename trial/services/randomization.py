@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from trial.allocation import (
     AllocationListSpec,
@@ -245,6 +246,10 @@ def allocation_list_verify(allocation_list: AllocationList) -> bool:
     )
 
 
+PRE_RANDOMIZATION_INCOMPLETE = gettext_lazy("Complete every admission form before randomizing.")
+NO_ACTIVE_LIST = gettext_lazy("No sealed allocation list is active. Ask the statistician.")
+
+
 def _pre_randomization_complete(participant: Participant) -> bool:
     protocol = get_protocol(participant.protocol_code)
     needed = {(visit.code, form.code) for visit, form in protocol.pre_randomization_forms()}
@@ -257,6 +262,27 @@ def _pre_randomization_complete(participant: Participant) -> bool:
         ).values_list("visit__code", "form_code")
     )
     return needed <= done
+
+
+def _no_active_list(protocol_code: str) -> bool:
+    return not AllocationList.objects.filter(
+        protocol_code=protocol_code, status=AllocationList.Status.ACTIVE
+    ).exists()
+
+
+def randomization_blockers(participant: Participant) -> list[str]:
+    """Return why ``participant_randomize`` would refuse this participant now (empty: it
+    would not), from the same checks, so that pages offer the action only when it holds."""
+    if Allocation.objects.filter(participant=participant).exists():
+        return [str(_("Already randomized."))]
+    reasons = []
+    if participant.status != Participant.Status.CONSENTED:
+        reasons.append(str(_("Eligibility and consent must be recorded first.")))
+    if not _pre_randomization_complete(participant):
+        reasons.append(str(PRE_RANDOMIZATION_INCOMPLETE))
+    if _no_active_list(participant.protocol_code):
+        reasons.append(str(NO_ACTIVE_LIST))
+    return reasons
 
 
 def _take_slot(
@@ -348,17 +374,12 @@ def participant_randomize(
     if locked.status != Participant.Status.CONSENTED:
         raise InvalidTransition()
     if not _pre_randomization_complete(locked):
-        raise TrialError(
-            _("Complete every admission form before randomizing."),
-            code="pre_randomization_incomplete",
-        )
+        raise TrialError(PRE_RANDOMIZATION_INCOMPLETE, code="pre_randomization_incomplete")
     allocation_list = AllocationList.objects.filter(
         protocol_code=locked.protocol_code, status=AllocationList.Status.ACTIVE
     ).first()
     if allocation_list is None:
-        raise TrialError(
-            _("No sealed allocation list is active. Ask the statistician."), code="no_active_list"
-        )
+        raise TrialError(NO_ACTIVE_LIST, code="no_active_list")
     levels = participant_levels(get_protocol(locked.protocol_code), locked, allocation_list.factors)
     if any(value == "" for value in levels.values()):
         raise TrialError(

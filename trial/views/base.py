@@ -46,7 +46,7 @@ class ServiceFormView(FormView):
     the field it concerns when it names one) and nothing is saved (the service's
     transaction rolled back). A failed save says so in a message banner, and the template
     includes ``trial/_error_summary.html``: every error at the top, linked to its field
-    (UX-001); a subclass with a template without it sets ``shows_error_summary = False``.
+    (UXD-001); a subclass with a template without it sets ``shows_error_summary = False``.
     """
 
     success_message: Any = None

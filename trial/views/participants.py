@@ -33,6 +33,7 @@ from trial.services.participants import (
     participant_set_dates,
     participant_update_identity,
 )
+from trial.services.randomization import randomization_blockers
 
 from .base import ParticipantMixin, ServiceFormView
 
@@ -104,6 +105,7 @@ class ParticipantDetailView(ParticipantMixin, TemplateView):
             else None,
             may_enter=may(user, Action.ENTER_DATA, site=participant.site),
             may_randomize=may(user, Action.RANDOMIZE, site=participant.site),
+            randomization_blockers=self._randomization_blockers(user),
             may_lock=may(user, Action.LOCK, site=participant.site),
             review=participant_review_progress(participant, user),
             may_sign=may(user, Action.SIGN, site=participant.site),
@@ -112,6 +114,16 @@ class ParticipantDetailView(ParticipantMixin, TemplateView):
             failed_criteria=self._failed_criteria(protocol),
             **kwargs,
         )
+
+    def _randomization_blockers(self, user: Any) -> list[str] | None:
+        """Why the randomize button is not offered (None: the question does not arise)."""
+        participant = self.participant
+        if participant.status not in (
+            Participant.Status.ELIGIBLE,
+            Participant.Status.CONSENTED,
+        ) or not may(user, Action.RANDOMIZE, site=participant.site):
+            return None
+        return randomization_blockers(participant)
 
     def _failed_criteria(self, protocol: Any) -> list[Any]:
         eligibility = getattr(self.participant, "eligibility", None)
