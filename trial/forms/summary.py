@@ -40,5 +40,6 @@ def error_summary(form: forms.BaseForm | None) -> list[SummaryItem]:
             continue
         field = form[name]
         anchor = "" if field.is_hidden else f"div_{field.auto_id}"
-        items.extend(SummaryItem(anchor, field.label, message) for message in field.errors[:1])
+        # the first message only; an index (not a slice) gives the text, not a ValidationError
+        items.append(SummaryItem(anchor, field.label, field.errors[0]))
     return items

@@ -144,6 +144,9 @@ def test_a_failed_save_lists_every_error_at_the_top_linked_to_its_field(
     for item in summary:
         assert f'href="#{item.anchor}"' in html
         assert f'id="{item.anchor}"' in html
+        # the message as the user reads it next to the field, not a list's repr
+        assert str(item.message) == str(form.errors[item.anchor.removeprefix("div_id_")][0])
+        assert "['" not in str(item.message)
     # in the order of the page
     anchors = re.findall(r'href="#(div_id_[^"]+)"', html)
     assert anchors == sorted(anchors, key=lambda a: html.index(f'id="{a}"'))
