@@ -260,8 +260,15 @@ def pytest_runtest_makereport(item, call):
 
 
 @pytest.fixture
-def page(request, browser, live_server):
+def page(request, browser, live_server, settings):
     """A fresh browser context per test; a failing test leaves a screenshot behind."""
+    # With DEBUG off (services mode) pages name static files by their hashed names, which the
+    # live server's static handler cannot serve: every browser test would run without CSS and
+    # JavaScript. Source names keep both modes' pages whole; a missing file fails the test.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
     context = browser.new_context(
         base_url=live_server.url, locale="en-GB", viewport={"width": 1280, "height": 900}
     )
@@ -276,6 +283,15 @@ def page(request, browser, live_server):
             refused.append(message.text) if "Content Security Policy" in message.text else None
         ),
     )
+    missing: list[str] = []
+    tab.on(
+        "response",
+        lambda response: (
+            missing.append(f"{response.status} {response.url}")
+            if response.status >= 400 and "/static/" in response.url
+            else None
+        ),
+    )
     yield tab
     failed = getattr(request.node, "rep_call", None)
     if failed is not None and failed.failed:
@@ -284,3 +300,4 @@ def page(request, browser, live_server):
         tab.screenshot(path=str(ARTIFACTS / f"{safe}.png"), full_page=True)
     context.close()
     assert not refused, f"the Content-Security-Policy refused: {refused}"
+    assert not missing, f"static files the page asked for were not served: {missing}"
