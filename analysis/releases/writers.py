@@ -388,6 +388,8 @@ def write_readme(meta: dict[str, Any], files: list[str], path: Path) -> None:
               "  *.csv   UTF-8 text; codes as in codebook.csv (values / values_zh columns).",
               "  *.sav   SPSS: value labels, formats and measurement levels.",
               "  *.dta   Stata 15: value labels and display formats.",
+              "  *.parquet   Apache Parquet: typed columns; variable and value labels in the"
+              " field metadata.",
               f"  {R_SCRIPT}   R without packages: source it, then read_release().", "",
               "Verify", "------",
               "  sha256sum -c manifest-sha256.txt   (run inside this folder)",

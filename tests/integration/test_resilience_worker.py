@@ -87,6 +87,15 @@ def queue_release(actor, worker, checkpoint: str) -> DatasetRelease:
     return release
 
 
+def paused_release(worker, point: str, per_arm: int = 3) -> tuple[DatasetRelease, str]:
+    """A data manager's release of a small trial, held at checkpoint ``point`` (a format
+    string of the version); returns the release and the checkpoint's name."""
+    actor = user_with_role(Role.DATA_MANAGER, site=None)
+    small_trial(actor, per_arm=per_arm)
+    release = queue_release(actor, worker, point)
+    return release, point.format(version=release.version)
+
+
 @pytest.mark.requirement("JOB-002")
 def test_report_whose_worker_process_is_killed_is_retried_and_succeeds(job_worker) -> None:
     # given a small trial and a report paused after its tables, before any file is written
@@ -154,11 +163,7 @@ def test_release_whose_extraction_is_killed_publishes_nothing_then_succeeds(
     job_worker, releases_root
 ) -> None:
     # given a release paused with its extract staged in the hidden build folder
-    actor = user_with_role(Role.DATA_MANAGER, site=None)
-    small_trial(actor, per_arm=3)
-    point = "release-v{version}-extracted"
-    release = queue_release(actor, job_worker, point)
-    checkpoint = point.format(version=release.version)
+    release, checkpoint = paused_release(job_worker, "release-v{version}-extracted")
     job_worker.wait_reached(checkpoint)
     (building,) = releases_root.glob(f".building-v{release.version}-*")
     assert (building / "_extract").is_dir()
@@ -186,11 +191,7 @@ def test_release_whose_extraction_is_killed_publishes_nothing_then_succeeds(
 @pytest.mark.requirement("WFL-002")
 def test_release_part_whose_worker_is_killed_is_retried_alone(job_worker, releases_root) -> None:
     # given a release workflow paused inside one part (the unblinded XLSX), its file written
-    actor = user_with_role(Role.DATA_MANAGER, site=None)
-    small_trial(actor, per_arm=3)
-    point = "release-v{version}-unblinded-xlsx-written"
-    release = queue_release(actor, job_worker, point)
-    checkpoint = point.format(version=release.version)
+    release, checkpoint = paused_release(job_worker, "release-v{version}-unblinded-xlsx-written")
     job_worker.wait_reached(checkpoint)
     (building,) = releases_root.glob(f".building-v{release.version}-*")
     done_before = {p.name for p in (building / "_done").iterdir()}
@@ -223,11 +224,8 @@ def test_release_part_killed_on_every_attempt_fails_the_release_and_publishes_no
     job_worker, releases_root
 ) -> None:
     # given a release part whose worker process dies on each attempt
-    actor = user_with_role(Role.DATA_MANAGER, site=None)
-    small_trial(actor, per_arm=2)
     point = "release-v{version}-blinded-odm-written"
-    release = queue_release(actor, job_worker, point)
-    checkpoint = point.format(version=release.version)
+    release, checkpoint = paused_release(job_worker, point, per_arm=2)
     for _attempt in range(settings.EDC_JOB_MAX_ATTEMPTS):
         job_worker.wait_reached(checkpoint)
         job_worker.kill_child()
