@@ -26,12 +26,13 @@ EXPECTED_NAV = {
         "releases",
         "queries",
         "database",
+        "imports",
         "audit",
         "sites",
     ],
     Role.STATISTICIAN: ["home", "dashboard", "reports", "releases", "allocation", "unblinding"],
     Role.OUTCOME_ASSESSOR: ["home", "participants", "worklist", "queries"],
-    Role.ADMINISTRATOR: ["home", "audit", "sites", "admin"],
+    Role.ADMINISTRATOR: ["home", "historical", "audit", "sites", "admin"],
     Role.DMC_MEMBER: ["home", "dashboard", "reports"],
 }
 

@@ -35,6 +35,7 @@ KNOWN_GAPS: set[str] = set()
 ALLOWED_WORDS = {
     *"VAS JOA ODI SF-36 SF MacNab PELD SNRB BMI MRI CT RAND PCS MCS PF RP BP GH VT RE MH".split(),
     *"CSV XLSX DOCX PDF SPSS Stata SAV DTA API REDCap JSON URL QR HTTP UTC CST ID ISO".split(),
+    *"ePRO UTF sav".split(),  # patient-reported entry; file encoding and extension names
     *"kg ml mm cm min Pfirrmann Oswestry L3 L4 L5 S1 IP Excel Word R SAP ITT PP".split(),
     *"Django ok OK YYYY-MM-DD YYYY MM DD HH SS EDC CONSORT DSMB SHA Fleiss PASS".split(),
     *"Clavien-Dindo I II IIIa IIIb IVa IVb V".split(),  # complication grades

@@ -35,7 +35,7 @@ from trial.protocol import FormDef, Protocol, get_protocol
 from trial.services.audit import audit_record
 from trial.services.derivations import derive
 from trial.services.locks import data_entry_allowed
-from trial.services.participant_entries import crf_refuse_participant_entry
+from trial.services.participant_entries import EnteredByParticipant
 from trial.services.queries import query_open
 from trial.services.visits import participant_arm, visit_refresh_status, visit_schedule_sync
 
@@ -156,6 +156,7 @@ def _crf_save(
     base_revision: int | None = None,
     reason: str = "",
     check_queries: tuple[tuple[str, str, str], ...] = (),
+    participant_entry: bool = False,
 ) -> FormInstance:
     """Create or change one form's answers, score them, and audit every changed field.
 
@@ -185,6 +186,8 @@ def _crf_save(
         instance = form_instance_qs_for_update(instance.pk).get()
         if instance.participant_id != locked.pk or instance.form_code != form_code:
             raise FormNotApplicable()
+        if instance.source == FormInstance.Source.EPRO and not participant_entry:
+            raise EnteredByParticipant()  # staff never change a participant's own answers
         instance.participant = locked  # the audit row names it without reading it again
         if visit is not None and instance.visit_id == visit.pk:
             instance.visit = visit
@@ -275,24 +278,17 @@ def _crf_save(
     return instance
 
 
-def _staff_save(**kwargs: Any) -> FormInstance:
-    """A staff member's save: refuses to change a participant's own ePRO entry."""
-    participant = participant_qs_for_update(kwargs["participant"].pk).get()
-    crf_refuse_participant_entry(
-        participant=participant,
-        form_code=kwargs["form_code"],
-        visit=kwargs.get("visit"),
-        instance=kwargs.get("instance"),
-    )
-    return _crf_save(**kwargs)
+def _participant_write(**kwargs: Any) -> FormInstance:
+    return _crf_save(participant_entry=True, **kwargs)
 
 
-# The staff's entry point: one form's answers in a transaction of its own.
-crf_save = transaction.atomic(durable=True)(_staff_save)
+# The staff's entry point: one form's answers in a transaction of its own; it refuses to
+# change a participant's own ePRO entry (``participant_entry``).
+crf_save = transaction.atomic(durable=True)(_crf_save)
 # The same save as one step of a larger transaction (an import: all rows or none).
-crf_save_step = transaction.atomic(_staff_save)
+crf_save_step = transaction.atomic(_crf_save)
 # The participant's own entry (ePRO, ``epro.services``), inside the submission's transaction.
-crf_write = transaction.atomic(savepoint=False)(_crf_save)  # joins the caller's transaction
+crf_write = transaction.atomic(savepoint=False)(_participant_write)
 
 
 def _merged(model: type[models.Model], data: Any, values: dict[str, Any]) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from trial.exceptions import FormLocked, InvalidTransition, ReasonRequired, TrialError
 from trial.locks import form_instance_qs_for_update, participant_qs_for_update
-from trial.models import AuditEvent, FormInstance, Participant, Visit
+from trial.models import AuditEvent, FormInstance
 from trial.services.audit import audit_record
 from trial.services.locks import data_entry_allowed
 
@@ -29,26 +29,6 @@ class EnteredByParticipant(TrialError):
 class NotEnteredByParticipant(TrialError):
     code = "not_entered_by_participant"
     default_message = _("Only an entry the participant made through ePRO can be marked invalid.")
-
-
-def crf_refuse_participant_entry(
-    *,
-    participant: Participant,
-    form_code: str,
-    visit: Visit | None = None,
-    instance: FormInstance | None = None,
-) -> None:
-    """Raise ``EnteredByParticipant`` if the form staff are saving is an ePRO entry.
-
-    Call it inside the saving transaction after the participant's row lock, so that an
-    ePRO submission (which takes the same lock) cannot slip in between.
-    """
-    if instance is None and visit is None:
-        return  # a new log entry
-    qs = FormInstance.objects.filter(participant=participant, form_code=form_code)
-    qs = qs.filter(pk=instance.pk) if instance is not None else qs.filter(visit=visit)
-    if qs.filter(source=EPRO).exists():
-        raise EnteredByParticipant()
 
 
 @transaction.atomic(durable=True)

@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone, translation
 
 from api.imports import ImportOptions, ImportOrigin, ImportRefused, import_records
-from tests.factories import allocated_participant
+from tests.factories import allocated_participant, user_with_role
 from tests.unit.api.fixtures import make_trial, post_json
 from tests.unit.api.import_world import day, new_record
 from trial.models import (
@@ -18,6 +18,7 @@ from trial.models import (
     PainVasData,
     Participant,
     Query,
+    Role,
     Visit,
 )
 from trial.services.crfs import crf_save
@@ -225,9 +226,12 @@ def test_other_sites_and_roles_without_data_entry_are_refused(world) -> None:
     result = run(world.nurse_b, [vas_row(world.person, leg_vas="5")] + new_record())
     assert not result.committed
     assert {e.record for e in result.errors} == {world.person.trial_id, "S01-0101"}
-    # a data manager holds no data-entry right at all
+    # a role with neither the data-entry nor the import right may not import at all
+    statistician = user_with_role(Role.STATISTICIAN, site=None, username="statistician")
     with pytest.raises(ImportRefused):
-        run(world.dm, new_record())
+        run(statistician, new_record())
+    # a data manager holds the import right (the import page's user): allowed
+    assert run(world.dm, new_record()).committed
 
 
 @pytest.mark.requirement("IMP-007")
