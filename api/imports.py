@@ -63,7 +63,7 @@ from trial.blinding import BlindingPolicy
 from trial.exceptions import TrialError
 from trial.forms.crfs import NA_PREFIX, na_name
 from trial.forms.registry import form_class_for
-from trial.models import Allocation, FormInstance, Participant, Site, Visit
+from trial.models import Allocation, FormInstance, Participant, Site, SystemReason, Visit
 from trial.permissions import is_blinded, may_import
 from trial.protocol import FormDef, Protocol, get_protocol
 from trial.services.audit import audit_origin
@@ -686,7 +686,7 @@ class _Importer:
             changes["status"] = (old_status, new_status)
         reason = options.reason
         if warnings and not reason.strip():
-            reason = "import: warnings accepted"
+            reason = SystemReason.IMPORT_WARNINGS_ACCEPTED.value  # translated on display
         saved: FormInstance | None = None
 
         def save() -> None:

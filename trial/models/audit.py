@@ -13,6 +13,10 @@ class SystemReason(models.TextChoices):
         "assessment date set to the visit date by data migration (the form had none)",
         _("Assessment date set to the visit date by a data migration (the form had none)"),
     )
+    IMPORT_WARNINGS_ACCEPTED = (
+        "import: warnings accepted",
+        _("Imported with its warnings accepted by the caller (acceptWarnings)"),
+    )
 
     @classmethod
     def label_of(cls, reason: str) -> str:

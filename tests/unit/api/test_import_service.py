@@ -11,6 +11,7 @@ from api.imports import ImportOptions, ImportOrigin, ImportRefused, import_recor
 from tests.factories import allocated_participant, user_with_role
 from tests.unit.api.fixtures import make_trial, post_json
 from tests.unit.api.import_world import day, new_record
+from trial.display import reason_label
 from trial.models import (
     AuditEvent,
     FormInstance,
@@ -19,6 +20,7 @@ from trial.models import (
     Participant,
     Query,
     Role,
+    SystemReason,
     Visit,
 )
 from trial.services.crfs import crf_save
@@ -182,6 +184,20 @@ def test_soft_warnings_refuse_unless_accepted_and_then_open_a_query(world) -> No
     assert accepted.committed, accepted.errors
     query = Query.objects.get(form_instance__participant=world.person)
     assert query.origin == Query.Origin.CHECK
+
+
+@pytest.mark.requirement("IMP-005")
+def test_warnings_accepted_without_a_reason_are_audited_as_such_in_the_readers_language(
+    world,
+) -> None:
+    late = (world.person.admission_date + datetime.timedelta(days=4)).isoformat()
+    row = [vas_row(world.person, vas_assessment_date=late, leg_vas="5", back_vas="2",
+                   vas_complete="2")]  # fmt: skip
+    assert run(world.nurse, row, accept_warnings=True).committed
+    event = AuditEvent.objects.filter(reason=SystemReason.IMPORT_WARNINGS_ACCEPTED).first()
+    assert event is not None
+    with translation.override("zh-hans"):
+        assert reason_label(event.reason) != event.reason  # not the stored English sentence
 
 
 @pytest.mark.requirement("IMP-006")
