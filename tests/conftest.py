@@ -9,10 +9,12 @@ test is skipped with the reason (a laptop, ``make test`` with no environment); w
 """
 
 import functools
+import gc
 import os
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -301,3 +303,19 @@ def page(request, browser, live_server, settings):
     context.close()
     assert not refused, f"the Content-Security-Policy refused: {refused}"
     assert not missing, f"static files the page asked for were not served: {missing}"
+
+
+def pytest_unconfigure(config):
+    """Let the live server's request threads end before the interpreter does.
+
+    They are daemon threads, which the server does not join when it stops: one still
+    serving a client's request or waiting on its kept-alive connection would run
+    into interpreter shutdown, and its error output there aborts the process (``Fatal
+    Python error: _enter_buffered_busy``), failing ``make test`` after every test passed.
+    By now the browser and the server are closed, so these threads end within moments.
+    """
+    gc.collect()  # closes the sockets of HTTP clients left in reference cycles (keep-alive)
+    deadline = time.monotonic() + 15
+    for thread in threading.enumerate():
+        if thread.daemon and "process_request_thread" in thread.name:
+            thread.join(timeout=max(0.0, deadline - time.monotonic()))
