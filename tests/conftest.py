@@ -316,6 +316,16 @@ def pytest_unconfigure(config):
     """
     gc.collect()  # closes the sockets of HTTP clients left in reference cycles (keep-alive)
     deadline = time.monotonic() + 15
-    for thread in threading.enumerate():
-        if thread.daemon and "process_request_thread" in thread.name:
-            thread.join(timeout=max(0.0, deadline - time.monotonic()))
+    left = [t for t in threading.enumerate() if t.daemon and "process_request_thread" in t.name]
+    for thread in left:
+        thread.join(timeout=max(0.0, deadline - time.monotonic()))
+    if any(thread.is_alive() for thread in left):
+        # one is still blocked (a client's socket the process still holds): end the process
+        # now with pytest's own exit status; the results and reports are already written
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(getattr(config, "edc_exitstatus", 1))
+
+
+def pytest_sessionfinish(session, exitstatus):
+    session.config.edc_exitstatus = int(exitstatus)
