@@ -1,4 +1,5 @@
-"""Validated scoring of the trial's outcome instruments: VAS, ODI, JOA, SF-36, MacNab.
+"""Validated scoring of the trial's outcome instruments: VAS, ODI, JOA, SF-36, MacNab,
+EQ-5D-5L.
 
 Pure Python (no Django, Celery or ORM import; enforced by import-linter). The scoring
 rules follow ``docs/instruments.md``; every instrument module documents its
@@ -6,7 +7,7 @@ source, its missing-data rule and its ``VERSION``, which is stored beside each s
 
 Public interface::
 
-    score(instrument, answers) -> dict          # instrument: vas, odi, joa, sf36, macnab
+    score(instrument, answers) -> dict          # instrument: vas, odi, joa, sf36, macnab, eq5d5l
     joa_recovery_rate(pre_total, post_total)    # Hirabayashi, percent, or None
     joa_recovery_grade(rate)                    # excellent / good / fair / poor, or None
     excellent_good_rate(grades)                 # MacNab cohort counts and rate
@@ -29,6 +30,7 @@ from scoring.base import (
     Section,
     UnknownInstrument,
 )
+from scoring.instruments.eq5d5l import eq5d5l_profile, score_eq5d5l
 from scoring.instruments.joa import joa_recovery_grade, joa_recovery_rate, score_joa
 from scoring.instruments.macnab import excellent_good_rate, score_macnab
 from scoring.instruments.odi import score_odi
@@ -48,10 +50,12 @@ __all__ = [
     "ScoreResult",
     "Section",
     "UnknownInstrument",
+    "eq5d5l_profile",
     "excellent_good_rate",
     "joa_recovery_grade",
     "joa_recovery_rate",
     "score",
+    "score_eq5d5l",
     "score_joa",
     "score_macnab",
     "score_odi",

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 
 from scoring.base import DuplicateInstrument, Instrument, UnknownInstrument
+from scoring.instruments.eq5d5l import EQ5D5L
 from scoring.instruments.joa import JOA
 from scoring.instruments.macnab import MACNAB
 from scoring.instruments.odi import ODI
@@ -45,4 +46,4 @@ class InstrumentRegistry(Mapping[str, Instrument]):
         return f"InstrumentRegistry({list(self._instruments)})"
 
 
-INSTRUMENTS = InstrumentRegistry((VAS, ODI, JOA, SF36, MACNAB))
+INSTRUMENTS = InstrumentRegistry((VAS, ODI, JOA, SF36, MACNAB, EQ5D5L))

@@ -23,8 +23,8 @@ SF36_CODES = {
 }
 
 
-def test_registry_holds_exactly_the_five_instruments():
-    assert list(INSTRUMENTS) == ["vas", "odi", "joa", "sf36", "macnab"]
+def test_registry_holds_exactly_the_six_instruments():
+    assert list(INSTRUMENTS) == ["vas", "odi", "joa", "sf36", "macnab", "eq5d5l"]
     assert all(INSTRUMENTS[name].name == name for name in INSTRUMENTS)
 
 
@@ -41,6 +41,17 @@ def test_registry_holds_exactly_the_five_instruments():
         ),
         ("sf36", [f"sf36_{k}" for k in range(1, 37)]),
         ("macnab", ["macnab"]),
+        (
+            "eq5d5l",
+            [
+                "mobility",
+                "self_care",
+                "usual_activities",
+                "pain_discomfort",
+                "anxiety_depression",
+                "eq_vas",
+            ],
+        ),
     ],
 )
 def test_items_are_in_form_order_with_the_specified_ids(name, item_ids):
