@@ -143,6 +143,53 @@ def child_read(rows: int) -> dict:
             "rss_before_mib": round(before, 1), "peak_rss_mib": round(peak_rss_mib(), 1)}  # noqa: E501  # fmt: skip
 
 
+def child_stream(rows: int) -> dict:
+    """The import's reading side at N rows, as the job runs it but writing nothing: the file
+    read in chunks, mapped, and grouped into the importer's chunks of records; Python's
+    peak allocation (tracemalloc) streaming, against the same rows held at once (what the
+    importer kept before it streamed: every mapped row and every grouped record)."""
+    _django()
+    import tracemalloc
+
+    from django.conf import settings
+
+    from api.imports import CHUNK_RECORDS, ImportOptions, _Importer
+    from imports.mapping import auto_map, mapped_rows, variables
+    from imports.readers import iter_chunks, read_header
+    from trial.protocol import get_protocol
+
+    manager, _nurse = _users()
+    path = Path(os.environ["EDC_MEDIA_ROOT"]) / "bench-stream.csv"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_csv(path, rows)
+    known = variables(blinded=False)
+    header = read_header(path, "csv")
+    mapping = auto_map(header, known)
+    protocol = get_protocol(settings.EDC_PROTOCOL)
+
+    def mapped():
+        for _line, chunk in iter_chunks(path, "csv", size=2000):
+            yield from mapped_rows(header, chunk, mapping, known)
+
+    out: dict = {"rows": rows, "file_mib": round(path.stat().st_size / 2**20, 2)}
+    for mode in ("streamed", "held"):
+        importer = _Importer(protocol, manager, ImportOptions())
+        tracemalloc.start()
+        started = time.perf_counter()
+        if mode == "streamed":
+            records = sum(len(c) for c in importer.group(mapped(), CHUNK_RECORDS))
+        else:
+            held = list(mapped())
+            grouped = [r for c in importer.group(held, rows + 1) for r in c]
+            records = len(grouped)
+        seconds = time.perf_counter() - started
+        _current, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        out[mode] = {"records": records, "seconds": round(seconds, 1),
+                     "peak_python_mib": round(peak / 2**20, 1)}  # fmt: skip
+    return out
+
+
 def child_loop(rows: int) -> dict:
     _django()
     import datetime
@@ -201,10 +248,11 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=50_000)
     parser.add_argument("--job-rows", type=int, default=None)
     parser.add_argument("--loop-rows", type=int, default=None)
-    parser.add_argument("--child", choices=("job", "loop", "read"))
+    parser.add_argument("--child", choices=("job", "loop", "read", "stream"))
     args = parser.parse_args()
     if args.child:
-        run = {"job": child_job, "loop": child_loop, "read": child_read}[args.child]
+        run = {"job": child_job, "loop": child_loop, "read": child_read,
+               "stream": child_stream}[args.child]  # fmt: skip
         result = run(args.rows)
         print(json.dumps(result))  # noqa: T201
         return
@@ -216,11 +264,13 @@ def main() -> None:
     reset(url, env)
     load = os.getloadavg()
     read = child("read", args.rows, env)
+    stream = child("stream", args.rows, env)
     job = child("job", args.job_rows or args.rows, env)
     loop = child("loop", args.loop_rows or args.rows, env)
     print(json.dumps({"load_average_before": [round(x, 1) for x in load],  # noqa: T201
                       "load_average_after": [round(x, 1) for x in os.getloadavg()],
-                      "cpus": os.cpu_count(), "read": read, "job": job, "loop": loop,
+                      "cpus": os.cpu_count(), "read": read, "stream": stream, "job": job,
+                      "loop": loop,
                       "commit_vs_loop": round(job["commit_rows_per_s"] / loop["rows_per_s"], 2)},
                      indent=1))  # noqa: E501  # fmt: skip
 
