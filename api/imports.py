@@ -39,8 +39,17 @@ origin=ImportOrigin(...), dry_run=False, progress=None) -> ImportResult``
   call, token hint and file checksum (:class:`ImportOrigin`).
 * ``progress(done_rows, total_rows)`` is called after each record (callers that report
   progress from inside the transaction must write it elsewhere, e.g. the cache).
-* Efficiency: the dictionary, field map and form classes are built once per call; the
-  call's participants are read in one query.
+* Streaming and batching: ``rows`` are read as they come and grouped by record
+  ``chunk_records`` (500) records at a time; a record's rows that come back after its
+  chunk was saved form a record of a later chunk (an existing one by then). Each chunk is
+  one batch of the ordinary services (:mod:`trial.services.batch`): its participants are
+  locked and read with their allocations, visits, form instances and data rows in one
+  query each; the database state is read once per chunk; the audit rows its saves write
+  are collected and bulk-written at the end of the chunk, inside the call's transaction.
+  The rules are the services' own: no check is done twice or differently.
+  ``keep_changes=False`` keeps only the counts of the changes (``result.counts``), so a
+  large call holds one chunk of rows at a time. The dictionary, field map and form classes
+  are built once per call.
 """
 
 from __future__ import annotations
