@@ -138,6 +138,7 @@ def record_import(request: HttpRequest, token: ApiToken) -> HttpResponse:
             rows=rows,
             options=options,
             origin=origin,
+            keep_changes=False,  # the answer names records, not old -> new values
         )
     except ImportRefused as exc:
         raise ApiError(exc.message, 403, "forbidden") from exc

@@ -39,14 +39,23 @@ origin=ImportOrigin(...), dry_run=False, progress=None) -> ImportResult``
   call, token hint and file checksum (:class:`ImportOrigin`).
 * ``progress(done_rows, total_rows)`` is called after each record (callers that report
   progress from inside the transaction must write it elsewhere, e.g. the cache).
-* Efficiency: the dictionary, field map and form classes are built once per call; the
-  call's participants are read in one query.
+* Streaming and batching: ``rows`` are read as they come and grouped by record
+  ``chunk_records`` (500) records at a time; a record's rows that come back after its
+  chunk was saved form a record of a later chunk (an existing one by then). Each chunk is
+  one batch of the ordinary services (:mod:`trial.services.batch`): its participants are
+  locked and read with their allocations, visits, form instances and data rows in one
+  query each; the database state is read once per chunk; the audit rows its saves write
+  are collected and bulk-written at the end of the chunk, inside the call's transaction.
+  The rules are the services' own: no check is done twice or differently.
+  ``keep_changes=False`` keeps only the counts of the changes (``result.counts``), so a
+  large call holds one chunk of rows at a time. The dictionary, field map and form classes
+  are built once per call.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -67,6 +76,7 @@ from trial.models import Allocation, FormInstance, Participant, Site, SystemReas
 from trial.permissions import is_blinded, may_import
 from trial.protocol import FormDef, Protocol, get_protocol
 from trial.services.audit import audit_origin
+from trial.services.batch import Batch, current_batch, write_batch
 from trial.services.crfs import crf_save_step
 from trial.services.participants import participant_register_step, participant_set_dates_step
 
@@ -78,6 +88,7 @@ META = {EVENT, REPEAT_INSTRUMENT, REPEAT_INSTANCE, "redcap_data_access_group"}
 DONE = {"2": True, "1": False, "0": False}
 _DATE = re.compile(r"^(\d{1,4})[-/.](\d{1,2})[-/.](\d{1,4})(.*)$")
 Created, Changed, Unchanged = "created", "changed", "unchanged"
+CHUNK_RECORDS = 500  # records read, prefetched and audited at once
 FI = FormInstance.Status
 
 
@@ -145,10 +156,22 @@ class FormChange:
 @dataclass
 class ImportResult:
     errors: list[RowError] = field(default_factory=list)
-    changes: list[FormChange] = field(default_factory=list)
+    changes: list[FormChange] = field(default_factory=list)  # empty unless keep_changes
     records: list[str] = field(default_factory=list)  # records created or changed
     rows: int = 0
     committed: bool = False
+    keep_changes: bool = True
+    counts: dict[str, int] = field(default_factory=dict)  # "<form>:<action>" -> forms
+    created_records: list[str] = field(default_factory=list)
+
+    def add(self, change: FormChange) -> None:
+        """Count a change; keep it (with its old -> new values) only when asked to."""
+        key = f"{change.form}:{change.action}"
+        self.counts[key] = self.counts.get(key, 0) + 1
+        if change.form == ENROLMENT and change.action == Created:
+            self.created_records.append(change.record)
+        if self.keep_changes:
+            self.changes.append(change)
 
     @property
     def ok(self) -> bool:
@@ -160,7 +183,7 @@ class ImportResult:
         return len(self.records)
 
     def created(self) -> list[str]:
-        return [c.record for c in self.changes if c.form == ENROLMENT and c.action == Created]
+        return list(self.created_records)
 
 
 class ImportRefused(Exception):
@@ -180,6 +203,17 @@ class _Target:
     instance_no: int | None
     cells: dict[str, str]  # export column -> raw value
     complete: str | None
+
+
+@dataclass
+class _Chunk:
+    """What a chunk of records reads at once (the importer's per-chunk cache)."""
+
+    people: dict[str, Participant] = field(default_factory=dict)  # by trial id
+    arms: dict[str, str] = field(default_factory=dict)  # by trial id
+    visits: dict[int, dict[str, Visit]] = field(default_factory=dict)  # by participant pk
+    instances: dict[int, dict[tuple, FormInstance]] = field(default_factory=dict)
+    data_rows: dict[int, Any] = field(default_factory=dict)  # by form instance pk
 
 
 @dataclass
@@ -279,53 +313,66 @@ class _Importer:
         self.result = ImportResult()
         self.current = ""  # the record being saved
         self.sites: dict[str, Site] | None = None  # read once, when a record is new
+        self.cache = _Chunk()
 
     # ---- reading rows -------------------------------------------------------------------
     def error(self, record: str, event: str, name: str, value: Any, message: Any) -> None:
         self.result.errors.append(RowError(record, event, name, _text(value), str(message)))
 
-    def group(self, rows: Iterable[dict[str, Any]]) -> list[_Record]:
-        d = self.dictionary
+    def group(self, rows: Iterable[dict[str, Any]], size: int) -> Iterator[list[_Record]]:
+        """Yield the rows grouped by record, ``size`` records at a time, as they are read.
+
+        A record's rows are grouped within a chunk; rows of a record that come back after
+        its chunk was yielded form a later chunk's record (then an existing one).
+        """
         if self.options.kind == "eav":
             rows = _eav_to_flat(rows)
         records: dict[str, _Record] = {}
         for row in rows:
-            self.result.rows += 1
-            eav = "__eav__" in row
             record = _text(row.get(RECORD_ID)).strip()
-            event = _text(row.get(EVENT)).strip() or d.project.events[0].unique_name
-            if not record:
-                self.error("", event, RECORD_ID, "", _("Every row needs a record id."))
+            if record and record not in records and len(records) >= size:
+                yield list(records.values())
+                records = {}
+            self._add_row(records, record, row)
+        if records:
+            yield list(records.values())
+
+    def _add_row(self, records: dict[str, _Record], record: str, row: dict[str, Any]) -> None:
+        d = self.dictionary
+        self.result.rows += 1
+        eav = "__eav__" in row
+        event = _text(row.get(EVENT)).strip() or d.project.events[0].unique_name
+        if not record:
+            self.error("", event, RECORD_ID, "", _("Every row needs a record id."))
+            return
+        item = records.setdefault(record, _Record(record))
+        item.rows += 1
+        if event not in d.events:
+            self.error(record, event, EVENT, event, self._unknown(event, d.hidden_events))
+            return
+        repeat = _text(row.get(REPEAT_INSTRUMENT)).strip()
+        per_form: dict[str, dict[str, str]] = {}
+        for column, raw in row.items():
+            value = _text(raw)
+            if column in META or column in (RECORD_ID, "__eav__"):
                 continue
-            item = records.setdefault(record, _Record(record))
-            item.rows += 1
-            if event not in d.events:
-                self.error(record, event, EVENT, event, self._unknown(event, d.hidden_events))
+            if eav and (found := d.checkboxes.get(column)):  # eav: value is a ticked code
+                for code in filter(None, value.split("\n")):
+                    name = checkbox_name(column, code)
+                    if name in d.columns:
+                        per_form.setdefault(found[0].name, {})[name] = "1"
+                    else:
+                        self.error(record, event, column, code, self._unknown(name, set()))
                 continue
-            repeat = _text(row.get(REPEAT_INSTRUMENT)).strip()
-            per_form: dict[str, dict[str, str]] = {}
-            for column, raw in row.items():
-                value = _text(raw)
-                if column in META or column in (RECORD_ID, "__eav__"):
-                    continue
-                if eav and (found := d.checkboxes.get(column)):  # eav: value is a ticked code
-                    for code in filter(None, value.split("\n")):
-                        name = checkbox_name(column, code)
-                        if name in d.columns:
-                            per_form.setdefault(found[0].name, {})[name] = "1"
-                        else:
-                            self.error(record, event, column, code, self._unknown(name, set()))
-                    continue
-                if column not in d.columns:
-                    self.error(record, event, column, value, self._unknown(column, d.hidden))
-                    continue
-                instrument, f = d.columns[column]
-                if f is not None and _computed(f):
-                    continue  # scores and timing are computed on save, never imported
-                per_form.setdefault(instrument.name, {})[column] = value
-            for form, cells in per_form.items():
-                self._target(item, event, repeat, row, form, cells)
-        return list(records.values())
+            if column not in d.columns:
+                self.error(record, event, column, value, self._unknown(column, d.hidden))
+                continue
+            instrument, f = d.columns[column]
+            if f is not None and _computed(f):
+                continue  # scores and timing are computed on save, never imported
+            per_form.setdefault(instrument.name, {})[column] = value
+        for form, cells in per_form.items():
+            self._target(item, event, repeat, row, form, cells)
 
     @staticmethod
     def _unknown(name: str, hidden: set[str]) -> str:
@@ -369,30 +416,73 @@ class _Importer:
         item.targets.append(_Target(event, instrument, number, cells, complete))
 
     # ---- writing --------------------------------------------------------------------------
-    def run(self, records: list[_Record], progress: Callable[[int, int], None] | None) -> None:
-        people = {
-            p.trial_id: p
-            for p in Participant.objects.filter(
+    def run(
+        self,
+        chunks: Iterable[list[_Record]],
+        progress: Callable[[int, int], None] | None,
+        total: int | None = None,
+    ) -> None:
+        """Save the records chunk by chunk, each chunk one batch of the ordinary services
+        (:mod:`trial.services.batch`): its participants locked and read with their
+        allocations, visits, form instances and data rows in one query each, its audit rows
+        written at once."""
+        done = 0
+        for records in chunks:
+            with write_batch() as batch:
+                self._prefetch(records, batch)
+                for item in records:
+                    self._record(item)
+                    done += item.rows
+                    if progress is not None:
+                        progress(done, max(total or 0, self.result.rows))
+            self.cache = _Chunk()  # nothing of a chunk is kept once it is written
+
+    def _prefetch(self, records: list[_Record], batch: Batch) -> None:
+        chunk = self.cache = _Chunk()
+        people = (
+            Participant.objects.filter(
                 protocol_code=self.protocol.code, trial_id__in=[r.record for r in records]
-            ).select_related("site")
-        }
-        arms = dict(
-            Allocation.objects.filter(participant__in=people.values()).values_list(
+            )
+            .select_related("site")
+            .select_for_update(of=("self",))
+            .order_by("pk")
+        )
+        chunk.people = {p.trial_id: p for p in people}
+        chunk.arms = dict(
+            Allocation.objects.filter(participant__in=chunk.people.values()).values_list(
                 "participant__trial_id", "arm"
             )
         )
-        done = 0
-        for item in records:
-            self.current = item.record
-            before = len(self.result.errors)
-            participant = self._participant(item, people.get(item.record), arms)
-            if participant is not None:
-                changed = self._forms(item, participant, arms.get(item.record))
-                if (changed or item.record not in people) and len(self.result.errors) == before:
-                    self.result.records.append(item.record)
-            done += item.rows
-            if progress is not None:
-                progress(done, self.result.rows)
+        batch.arms.update({r.record: chunk.arms.get(r.record) for r in records})
+        pks = [p.pk for p in chunk.people.values()]
+        if not pks or not any(r.targets for r in records):
+            return
+        for visit in Visit.objects.filter(participant_id__in=pks):
+            chunk.visits.setdefault(visit.participant_id, {})[visit.code] = visit
+        codes = {t.instrument.name for r in records for t in r.targets}
+        instances = FormInstance.objects.filter(
+            participant_id__in=pks, form_code__in=codes, is_voided=False
+        )
+        by_form: dict[str, list[int]] = {}
+        for i in instances:
+            chunk.instances.setdefault(i.participant_id, {})[(i.visit_id, i.form_code, i.seq)] = i
+            by_form.setdefault(i.form_code, []).append(i.pk)
+        for code, ids in by_form.items():
+            self.dictionary.form_class(self.protocol.form(code))
+            model = self.dictionary.models[code]
+            chunk.data_rows.update({row.instance_id: row for row in model.objects.filter(
+                instance_id__in=ids)})  # fmt: skip
+
+    def _record(self, item: _Record) -> None:
+        chunk = self.cache
+        self.current = item.record
+        before = len(self.result.errors)
+        existing = chunk.people.get(item.record)
+        participant = self._participant(item, existing, chunk.arms)
+        if participant is not None:
+            changed = self._forms(item, participant, chunk.arms.get(item.record))
+            if (changed or existing is None) and len(self.result.errors) == before:
+                self.result.records.append(item.record)
 
     def _participant(
         self, item: _Record, person: Participant | None, arms: dict[str, str]
@@ -452,7 +542,7 @@ class _Importer:
                     reason=self.options.reason,
                 ),
             ):
-                self.result.changes.append(
+                self.result.add(
                     FormChange(
                         record,
                         event,
@@ -531,15 +621,19 @@ class _Importer:
 
         if self._save(record, event, RECORD_ID, record, register):
             changes = {"screening_date": (None, screening), "admission_date": (None, admission)}
-            self.result.changes.append(FormChange(record, event, ENROLMENT, None, Created, changes))
+            self.result.add(FormChange(record, event, ENROLMENT, None, Created, changes))
         return person
 
     def _save(self, record: str, event: str, name: str, value: Any, step: Callable) -> bool:
-        """Run one service step in a savepoint; a refusal becomes an error row."""
+        """Run one service step (each is atomic: its own savepoint); a refusal becomes an
+        error row, and the audit rows the step collected are dropped with its writes."""
+        batch = current_batch()
+        collected = len(batch.audit) if batch is not None else 0
         try:
-            with transaction.atomic():
-                step()
+            step()
         except TrialError as exc:
+            if batch is not None:
+                del batch.audit[collected:]
             self.error(record, event, name, value, exc.message)
             return False
         return True
@@ -548,16 +642,13 @@ class _Importer:
     def _forms(self, item: _Record, participant: Participant, arm: str | None) -> bool:
         if not item.targets:
             return False
-        d = self.dictionary
-        visits = {v.code: v for v in Visit.objects.filter(participant=participant)}
-        instances = {
-            (i.visit_id, i.form_code, i.seq): i
-            for i in FormInstance.objects.filter(
-                participant=participant,
-                form_code__in={t.instrument.name for t in item.targets},
-                is_voided=False,
-            )
-        }
+        d, chunk = self.dictionary, self.cache
+        if participant.pk in chunk.visits or item.record in chunk.people:
+            visits = chunk.visits.get(participant.pk, {})
+            instances = chunk.instances.get(participant.pk, {})
+        else:  # registered by this call just now: its visits are new, it has no forms
+            visits = {v.code: v for v in Visit.objects.filter(participant=participant)}
+            instances = {}
         changed = False
         for target in item.targets:
             formdef = self.protocol.form(target.instrument.name)
@@ -614,7 +705,11 @@ class _Importer:
         d, options = self.dictionary, self.options
         form_class = d.form_class(formdef)
         model = d.models[formdef.code]
-        data_row = model.objects.get(instance=instance) if instance is not None else None
+        data_row = None
+        if instance is not None:
+            data_row = self.cache.data_rows.get(instance.pk)
+            if data_row is None:  # saved earlier in this call (a record's rows apart)
+                data_row = model.objects.get(instance=instance)
         if target.complete is not None and target.complete.strip() not in ("", *DONE):
             self.error(
                 record,
@@ -636,7 +731,7 @@ class _Importer:
         if given is None:
             return None
         if instance is not None and same and complete == (instance.status == FI.COMPLETE):
-            self.result.changes.append(
+            self.result.add(
                 FormChange(record, target.event, formdef.code, target.instance_no, Unchanged, {})
             )
             return None  # the stored form as exported: nothing to check or save
@@ -707,7 +802,7 @@ class _Importer:
         if not self._save(record, target.event, target.instrument.complete_field, "", save):
             return None
         action = Created if instance is None else (Changed if changes else Unchanged)
-        self.result.changes.append(
+        self.result.add(
             FormChange(record, target.event, formdef.code, target.instance_no, action, changes)
         )
         return saved if action != Unchanged else None
@@ -819,11 +914,17 @@ def import_records(
     origin: ImportOrigin,
     dry_run: bool = False,
     progress: Callable[[int, int], None] | None = None,
+    total_rows: int | None = None,
+    keep_changes: bool = True,
+    chunk_records: int = CHUNK_RECORDS,
 ) -> ImportResult:
     """Validate and save ``rows`` in one transaction (see the module docstring).
 
     Returns the result; ``committed`` is True only when every row was accepted and this
     is not a dry run. Raises :class:`ImportRefused` when the user may not import at all.
+    ``rows`` are read as they come, ``chunk_records`` records at a time; ``total_rows``
+    (when known) is the total passed to ``progress``; ``keep_changes`` False keeps only
+    the counts of the changes (``result.counts``), not every old -> new value.
     """
     options = options or ImportOptions()
     if options.kind not in ("flat", "eav") or options.date_format not in DATE_FORMATS:
@@ -831,9 +932,9 @@ def import_records(
     if not may_import(user):
         raise ImportRefused(_("You do not have permission to import data."))
     importer = _Importer(get_protocol(protocol_code), user, options)
-    records = importer.group(rows)
+    importer.result.keep_changes = keep_changes
     with audit_origin(origin.label(user)), transaction.atomic():
-        importer.run(records, progress)
+        importer.run(importer.group(rows, chunk_records), progress, total_rows)
         result = importer.result
         if result.errors or dry_run:
             transaction.set_rollback(True)

@@ -198,12 +198,14 @@ def _rows(job: ImportJob, known: dict[str, Variable]) -> Iterator[dict[str, str]
 
 
 def _summary(result: Any) -> dict[str, Any]:
-    counts: dict[str, int] = {}
-    for change in result.changes:
-        key = f"{change.form}:{change.action}"
-        counts[key] = counts.get(key, 0) + 1
     return {"rows": result.rows, "records": len(result.records), "created": result.created(),
-            "forms": counts}  # fmt: skip
+            "forms": dict(result.counts)}  # fmt: skip
+
+
+def _count_rows(job: ImportJob) -> int:
+    """Count the file's data rows (one streaming pass) for the dry run's progress."""
+    return sum(len(chunk) for _line, chunk in iter_chunks(import_path(job), job.file_format,
+                                                          size=CHUNK))  # fmt: skip
 
 
 def import_run(*, job_id: int, dry_run: bool) -> ImportJob:
@@ -232,11 +234,13 @@ def import_run(*, job_id: int, dry_run: bool) -> ImportJob:
                           file_name=job.file_name)  # fmt: skip
     options = ImportOptions(accept_warnings=job.accept_warnings, reason=job.reason)
     try:
+        total = job.rows if not dry_run and job.rows else _count_rows(job)
         with translation.override(job.language):
             result = import_records(
                 protocol_code=job.protocol_code, user=job.created_by,
                 rows=_rows(job, variables(blinded=is_blinded(job.created_by))),
                 options=options, origin=origin, dry_run=dry_run, progress=progress,
+                total_rows=total, keep_changes=False,
             )  # fmt: skip
     except (ImportRefused, TrialError, UnreadableFile) as exc:
         return import_fail(job_id=job_id, reason=str(getattr(exc, "message", exc)))

@@ -8,6 +8,7 @@ from typing import Any
 from django.db import models, transaction
 
 from trial.models import AuditEvent, Site
+from trial.services.batch import current_batch
 
 _ORIGIN: ContextVar[str] = ContextVar("audit_origin", default="")
 ORIGIN_KEY = "origin"
@@ -51,16 +52,21 @@ def audit_record(
     if origin := _ORIGIN.get():
         changes = {**(changes or {}), ORIGIN_KEY: (None, origin)}
     authenticated = actor is not None and getattr(actor, "is_authenticated", False)
+    event = AuditEvent(
+        actor=actor if authenticated else None,
+        actor_username=actor.get_username() if authenticated else actor_username,
+        action=action,
+        object_type=obj._meta.label_lower if obj is not None else "",
+        object_id=str(obj.pk) if obj is not None else "",
+        object_repr=str(obj)[:200] if obj is not None else "",
+        site=site,
+        changes={k: [_plain(old), _plain(new)] for k, (old, new) in (changes or {}).items()},
+        reason=reason,
+        ip_address=ip_address,
+    )
+    if (batch := current_batch()) is not None:
+        batch.audit.append(event)  # written with the batch, in the same transaction
+        return event
     with transaction.atomic(savepoint=False):
-        return AuditEvent.objects.create(
-            actor=actor if authenticated else None,
-            actor_username=actor.get_username() if authenticated else actor_username,
-            action=action,
-            object_type=obj._meta.label_lower if obj is not None else "",
-            object_id=str(obj.pk) if obj is not None else "",
-            object_repr=str(obj)[:200] if obj is not None else "",
-            site=site,
-            changes={k: [_plain(old), _plain(new)] for k, (old, new) in (changes or {}).items()},
-            reason=reason,
-            ip_address=ip_address,
-        )
+        event.save(force_insert=True)
+    return event

@@ -9,6 +9,7 @@ from trial.exceptions import DatabaseClosed, InvalidTransition, ParticipantLocke
 from trial.locks import participant_qs_for_update
 from trial.models import AuditEvent, DatabaseLock, FormInstance, Participant
 from trial.services.audit import audit_record
+from trial.services.batch import current_batch
 from trial.services.data_management import crf_sign
 
 DB = DatabaseLock.State
@@ -22,8 +23,14 @@ DB_MOVES = {
 
 
 def database_state(protocol_code: str) -> str:
+    batch = current_batch()
+    if batch is not None and protocol_code in batch.database_states:
+        return batch.database_states[protocol_code]  # read once per batch of an import
     row = DatabaseLock.objects.filter(protocol_code=protocol_code).first()
-    return row.state if row else DB.OPEN
+    state = row.state if row else DB.OPEN
+    if batch is not None:
+        batch.database_states[protocol_code] = state
+    return state
 
 
 def data_entry_allowed(participant: Participant) -> None:

@@ -11,6 +11,7 @@ from trial.exceptions import InvalidTransition, ReasonRequired
 from trial.models import Allocation, AuditEvent, FormInstance, Participant, SystemReason, Visit
 from trial.protocol import Anchor, Protocol, get_protocol
 from trial.services.audit import audit_record
+from trial.services.batch import MISSING, batch_arm
 
 SCHEDULE_REASON = SystemReason.SCHEDULE.value
 
@@ -20,6 +21,8 @@ def _anchor_date(participant: Participant, anchor: Anchor) -> date | None:
 
 
 def participant_arm(participant: Participant) -> str | None:
+    if (known := batch_arm(participant.trial_id)) is not MISSING:
+        return known  # an import's batch read its chunk's allocations at once
     allocation = Allocation.objects.filter(participant=participant).only("arm").first()
     return allocation.arm if allocation else None
 

@@ -36,3 +36,39 @@ def test_audit_record_turns_model_values_into_their_keys():
         actor=None, action=AuditEvent.Action.CREATE, changes={"site": (None, site)}
     )
     assert event.changes == {"site": [None, str(site.pk)]}
+
+
+@pytest.mark.requirement("IMP-012")
+def test_a_write_batch_writes_its_audit_rows_at_once_in_order_when_it_ends():
+    from trial.services.batch import write_batch
+
+    # given a site, and the audit rows so far
+    site, before = SiteFactory(code="S01"), AuditEvent.objects.count()
+    # when three rows are recorded inside a batch
+    with write_batch() as batch:
+        for n in range(3):
+            audit_record(actor=None, action=AuditEvent.Action.UPDATE, obj=site,
+                         changes={"name": (str(n), str(n + 1))})  # fmt: skip
+        # then none is written before the batch ends
+        assert AuditEvent.objects.count() == before
+        assert len(batch.audit) == 3
+    # and all three are written when it ends, in their order, each with its time
+    rows = list(AuditEvent.objects.order_by("pk"))[before:]
+    assert [r.changes["name"] for r in rows] == [["0", "1"], ["1", "2"], ["2", "3"]]
+    assert all(r.at is not None for r in rows)
+    assert batch.audit_rows_written == 3
+
+
+def test_a_write_batch_that_fails_writes_no_audit_row():
+    from trial.services.batch import write_batch
+
+    site, before = SiteFactory(code="S01"), AuditEvent.objects.count()
+
+    def refused() -> None:
+        with write_batch():
+            audit_record(actor=None, action=AuditEvent.Action.UPDATE, obj=site)
+            raise RuntimeError("refused")
+
+    with pytest.raises(RuntimeError):
+        refused()
+    assert AuditEvent.objects.count() == before
