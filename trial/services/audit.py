@@ -8,6 +8,7 @@ from typing import Any
 from django.db import models, transaction
 
 from trial.models import AuditEvent, Site
+from trial.services.dashboard import dashboard_note_change
 
 _ORIGIN: ContextVar[str] = ContextVar("audit_origin", default="")
 ORIGIN_KEY = "origin"
@@ -52,6 +53,8 @@ def audit_record(
         changes = {**(changes or {}), ORIGIN_KEY: (None, origin)}
     authenticated = actor is not None and getattr(actor, "is_authenticated", False)
     with transaction.atomic(savepoint=False):
+        if obj is not None:  # the dashboard recounts this participant's screening day
+            dashboard_note_change(obj, dict(changes or {}))
         return AuditEvent.objects.create(
             actor=actor if authenticated else None,
             actor_username=actor.get_username() if authenticated else actor_username,
