@@ -73,12 +73,21 @@ def add(totals: Totals, data: Rollup, sign: int) -> None:
     """Add (``sign`` +1) or subtract (-1) the rows of ``data`` to or from ``totals``."""
     for section, keys in KEYS.items():
         target = totals[section]
+        measures: list[str] | None = None
         for row in data.get(section, ()):
-            key = tuple(row[k] for k in keys)
-            current = target.setdefault(key, {})
-            for name, value in row.items():
-                if name not in keys:
-                    current[name] = _plus(current.get(name), value, sign)
+            if measures is None:  # the same columns in every row of a section
+                measures = [name for name in row if name not in keys]
+            key = tuple([row[k] for k in keys])
+            current = target.get(key)
+            if current is None:
+                target[key] = {m: _plus(None, row[m], sign) for m in measures}
+                continue
+            for m in measures:
+                value, total = row[m], current[m]
+                if type(value) is int and type(total) is int:  # the common case, fast
+                    current[m] = total + sign * value
+                else:
+                    current[m] = _plus(total, value, sign)
     months = totals["months"]
     for row in data.get("months", ()):
         key = tuple(row[:MONTH_ROW_KEYS])
@@ -86,7 +95,8 @@ def add(totals: Totals, data: Rollup, sign: int) -> None:
 
 
 def _plus(total: Any, value: Any, sign: int) -> Any:
-    """Return ``total + sign * value``: integers, or decimal strings (sums of a measure)."""
+    """Return ``total + sign * value``: integers, or decimal strings (sums of a measure);
+    None (a sum of nothing) adds nothing."""
     if value is None:
         return total
     if isinstance(value, str) or isinstance(total, str):
