@@ -45,7 +45,9 @@ def _partitioned_state() -> tuple:
     from trial.selectors.dashboard_partitions import PARTITIONED, totals_of
 
     summary = DashboardSummary.objects.get(protocol_code=PROTOCOL_CODE)
-    parts = {(p.grain, p.start): totals_of([p.data]) for p in DashboardPartition.objects.all()}
+    parts = {
+        (p.grain, p.start, p.site_id): totals_of([p.data]) for p in DashboardPartition.objects.all()
+    }
     return totals_of([{k: summary.data[k] for k in PARTITIONED}]), parts
 
 

@@ -25,14 +25,15 @@ class DashboardSummary(models.Model):
 
 
 class DashboardPartition(models.Model):
-    """The rollup of the participants screened on one day (``Grain.DAY``) or in one month
-    (``Grain.MONTH``, the sum of its days), as ``DashboardSummary.data`` has it without the
-    sections that are never partitioned (queries, visit lists).
+    """The rollup of the participants screened on one day at one site (``Grain.DAY``) or
+    in one month at every site (``Grain.MONTH``, the sum of its days), as
+    ``DashboardSummary.data`` has it without the sections that are never partitioned
+    (queries, visit lists).
 
     A screening-date filter sums the whole months and edge days of its range instead of
-    recounting the trial; the summary refresh recounts only the days with changes
-    (``DashboardChange``) and adds the differences to their month and to the summary.
-    Derived data, never audited, never shown as such.
+    recounting the trial; the summary refresh recounts only the (day, site) partitions
+    with changes (``DashboardChange``) and adds the differences to their month and to
+    the summary. Derived data, never audited, never shown as such.
     """
 
     class Grain(models.TextChoices):
@@ -42,6 +43,7 @@ class DashboardPartition(models.Model):
     protocol_code = models.CharField(_("protocol"), max_length=40)
     grain = models.CharField(_("grain"), max_length=8, choices=Grain.choices)
     start = models.DateField(_("first day"))
+    site_id = models.BigIntegerField(_("site"), default=0)  # 0: every site (a month)
     data = models.JSONField(_("counts"))
 
     class Meta:
@@ -49,12 +51,13 @@ class DashboardPartition(models.Model):
         verbose_name_plural = _("dashboard partitions")
         constraints = [
             models.UniqueConstraint(
-                fields=["protocol_code", "grain", "start"], name="dashboard_partition_unique"
+                fields=["protocol_code", "grain", "start", "site_id"],
+                name="dashboard_partition_unique",
             )
         ]
 
     def __str__(self) -> str:
-        return f"{self.protocol_code} {self.grain} {self.start:%Y-%m-%d}"
+        return f"{self.protocol_code} {self.grain} {self.start:%Y-%m-%d} {self.site_id or ''}"
 
 
 class DashboardChange(models.Model):

@@ -45,19 +45,21 @@ def month_start(day: date) -> date:
     return day.replace(day=1)
 
 
-def split_by_day(data: Rollup) -> dict[date, Rollup]:
-    """Return the rollup of each screening day of ``data`` (a rollup grouped ``by_day``)."""
-    days: dict[date, Rollup] = {}
+def split_by_day(data: Rollup) -> dict[tuple[date, int], Rollup]:
+    """Return the rollup of each (screening day, site pk) of ``data`` (a rollup grouped
+    ``by_day``; every row names its site)."""
+    days: dict[tuple[date, int], Rollup] = {}
 
-    def part(day: str) -> Rollup:
-        return days.setdefault(date.fromisoformat(day), {k: [] for k in PARTITIONED})
+    def part(day: str, site: int) -> Rollup:
+        key = (date.fromisoformat(day), site)
+        return days.setdefault(key, {k: [] for k in PARTITIONED})
 
     for section in KEYS:
         for row in data[section]:
             row = dict(row)
-            part(row.pop("day"))[section].append(row)
+            part(row.pop("day"), row["site"])[section].append(row)
     for *row, day in data["months"]:
-        part(day)["months"].append(row)
+        part(day, row[1])["months"].append(row)
     return days
 
 
@@ -80,7 +82,10 @@ def add(totals: Totals, data: Rollup, sign: int) -> None:
             key = tuple([row[k] for k in keys])
             current = target.get(key)
             if current is None:
-                target[key] = {m: _plus(None, row[m], sign) for m in measures}
+                if sign > 0:
+                    target[key] = {m: row[m] for m in measures}
+                else:
+                    target[key] = {m: _plus(None, row[m], sign) for m in measures}
                 continue
             for m in measures:
                 value, total = row[m], current[m]
@@ -142,7 +147,7 @@ def partitions_rollup(protocol_code: str, start: date | None, end: date | None) 
     (either end open), summed from the stored month and day partitions."""
     stored = DashboardPartition.objects.filter(
         protocol_code=protocol_code, grain=DashboardPartition.Grain.DAY
-    )
+    )  # days are stored per site too: a range's edge days read each of their sites
     bounds = stored.order_by("start").values_list("start", flat=True)
     first, last = bounds.first(), bounds.last()
     if first is None or last is None:

@@ -56,8 +56,10 @@ class RollupFilter:
     site_ids: tuple[int, ...] | None = None
     date_from: date | None = None
     date_to: date | None = None
-    # the partitions (``trial.services.dashboard``): these screening days only, and every
-    # row keyed by its screening day as well ("day", ISO), adverse events included
+    # the partitions (``trial.services.dashboard``): only those screened on these
+    # (day, site pk) pairs or days (any site), and every row keyed by its screening day as
+    # well ("day", ISO), adverse events included
+    pairs: tuple[tuple[date, int], ...] | None = None
     days: tuple[date, ...] | None = None
     by_day: bool = False
 
@@ -71,8 +73,10 @@ class RollupFilter:
             q &= Q(**{f"{p}screening_date__gte": self.date_from})
         if dated and self.date_to:
             q &= Q(**{f"{p}screening_date__lte": self.date_to})
-        if self.days is not None:
-            q &= Q(**{f"{p}screening_date__in": list(self.days)})
+        if self.pairs is not None or self.days is not None:
+            pairs = [Q(**{f"{p}screening_date": d, f"{p}site_id": s}) for d, s in self.pairs or ()]
+            days = [Q(**{f"{p}screening_date__in": list(self.days)})] if self.days else []
+            q &= Q(*pairs, *days, _connector=Q.OR) if pairs or days else Q(pk__in=[])
         return q
 
     def day(self, path: str = "") -> list[str]:

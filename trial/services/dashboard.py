@@ -36,6 +36,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from trial.models import DashboardChange, DashboardPartition, DashboardSummary, Participant
@@ -131,86 +132,86 @@ def _rebuild(protocol_code: str, now: Any) -> Any:
     where = RollupFilter(protocol_code, by_day=True)
     days = split_by_day(dashboard_rollup(protocol, where, now=now, partitioned_only=True))
     months: dict[date, list] = {}
-    for day, data in days.items():
+    for (day, _site), data in days.items():
         months.setdefault(month_start(day), []).append(data)
     DashboardPartition.objects.filter(protocol_code=protocol_code).delete()
     month_rows = {m: rows_of(totals_of(parts)) for m, parts in months.items()}
     _store(
         protocol_code,
-        [(DAY, d, data) for d, data in days.items()]
-        + [(MONTH, m, data) for m, data in month_rows.items()],
+        [(DAY, d, site, data) for (d, site), data in days.items()]
+        + [(MONTH, m, 0, data) for m, data in month_rows.items()],
     )
     return totals_of(month_rows.values())
 
 
-def _store(protocol_code: str, rows: list[tuple[str, date, Any]]) -> None:
+def _store(protocol_code: str, rows: list[tuple[str, date, int, Any]]) -> None:
     """Insert partitions: with COPY on PostgreSQL (a bulk INSERT quotes every JSON text
     inside an array parameter, seconds for a large trial)."""
     if connection.vendor != "postgresql":
         DashboardPartition.objects.bulk_create(
             [
-                DashboardPartition(protocol_code=protocol_code, grain=g, start=s, data=d)
-                for g, s, d in rows
-            ],  # fmt: skip
+                DashboardPartition(
+                    protocol_code=protocol_code, grain=grain, start=start, site_id=site, data=data
+                )
+                for grain, start, site, data in rows
+            ],
             batch_size=500,
         )
         return
     table = DashboardPartition._meta.db_table
     with connection.cursor() as cursor:
-        copy_sql = f'COPY "{table}" (protocol_code, grain, start, data) FROM STDIN'
+        copy_sql = f'COPY "{table}" (protocol_code, grain, start, site_id, data) FROM STDIN'
         with cursor.copy(copy_sql) as copy:
-            for grain, start, data in rows:
-                copy.write_row((protocol_code, grain, start, json.dumps(data)))
+            for grain, start, site, data in rows:
+                copy.write_row((protocol_code, grain, start, site, json.dumps(data)))
 
 
-def _changed_days(protocol_code: str, markers: list[int]) -> set[date]:
+def _changed(protocol_code: str, markers: list[int]) -> tuple[set[tuple[date, int]], set[date]]:
+    """Return the (screening day, site pk) pairs and the whole days the markers name."""
     rows = DashboardChange.objects.filter(pk__in=markers)
     days = set(rows.exclude(day=None).values_list("day", flat=True))
     people = rows.exclude(participant_id=None).values("participant_id")
-    days |= set(
+    pairs = set(
         Participant.objects.filter(protocol_code=protocol_code, pk__in=people).values_list(
-            "screening_date", flat=True
+            "screening_date", "site_id"
         )
     )
-    return days
+    return pairs, days
 
 
 def _update(protocol_code: str, summary: dict[str, Any], markers: list[int], now: Any) -> Any:
-    """Recount the days the markers name; add the differences to months and summary."""
+    """Recount the (day, site) partitions the markers name; add the differences to their
+    months and to the summary."""
     totals = totals_of([{k: summary[k] for k in PARTITIONED}])
-    days = sorted(_changed_days(protocol_code, markers))
-    if not days:
+    pairs, days = _changed(protocol_code, markers)
+    if not pairs and not days:
         return totals
     protocol = get_protocol(protocol_code)
-    where = RollupFilter(protocol_code, days=tuple(days), by_day=True)
+    where = RollupFilter(protocol_code, pairs=tuple(pairs), days=tuple(days), by_day=True)
     fresh = split_by_day(dashboard_rollup(protocol, where, now=now, partitioned_only=True))
     stored = DashboardPartition.objects.filter(protocol_code=protocol_code)
-    old = {p.start: p for p in stored.filter(grain=DAY, start__in=days)}
-    months = {
-        p.start: p for p in stored.filter(grain=MONTH, start__in={month_start(d) for d in days})
-    }
+    named = Q(start__in=days) | Q(*[Q(start=d, site_id=s) for d, s in pairs], _connector=Q.OR)
+    old = {(p.start, p.site_id): p for p in stored.filter(named, grain=DAY)}
+    recounted = set(old) | set(fresh)
+    touched = {month_start(d) for d, _site in recounted}
+    months = {p.start: p for p in stored.filter(grain=MONTH, start__in=touched)}
     month_totals = {m: totals_of([p.data]) for m, p in months.items()}
-    for day in days:
-        month = month_totals.setdefault(month_start(day), totals_of([]))
-        before, after = old.get(day), fresh.get(day)
+    for key in recounted:
+        month = month_totals.setdefault(month_start(key[0]), totals_of([]))
+        before, after = old.get(key), fresh.get(key)
         for sign, part in ((-1, before.data if before else None), (+1, after)):
             if part is not None:
                 add(totals, part, sign)
                 add(month, part, sign)
-        if after is None and before is not None:
-            before.delete()
-        elif after is not None:
-            DashboardPartition.objects.update_or_create(
-                protocol_code=protocol_code, grain=DAY, start=day, defaults={"data": after}
-            )
-    for month, month_total in month_totals.items():
-        data = rows_of(month_total)
-        if any(data[k] for k in PARTITIONED):
-            DashboardPartition.objects.update_or_create(
-                protocol_code=protocol_code, grain=MONTH, start=month, defaults={"data": data}
-            )
-        else:
-            stored.filter(grain=MONTH, start=month).delete()
+    month_rows = {m: rows_of(t) for m, t in month_totals.items()}
+    # replace the partitions recounted and their months, in two statements (a day or
+    # month nobody is screened in any more has no partition)
+    stored.filter(pk__in=[p.pk for p in old.values()] + [p.pk for p in months.values()]).delete()
+    _store(
+        protocol_code,
+        [(DAY, d, site, data) for (d, site), data in fresh.items()]
+        + [(MONTH, m, 0, data) for m, data in month_rows.items() if any(data.values())],
+    )
     return totals
 
 

@@ -415,7 +415,10 @@ def test_the_incremental_refresh_equals_a_rebuild(statistician):
     # when: refreshed incrementally, then rebuilt
     def state():
         summary = DashboardSummary.objects.get()
-        parts = {(p.grain, p.start): totals_of([p.data]) for p in DashboardPartition.objects.all()}
+        parts = {
+            (p.grain, p.start, p.site_id): totals_of([p.data])
+            for p in DashboardPartition.objects.all()
+        }
         return totals_of([{k: summary.data[k] for k in PARTITIONED}]), parts
 
     dashboard_summary_refresh(protocol_code=PROTOCOL.code)
