@@ -56,11 +56,9 @@ class RollupFilter:
     site_ids: tuple[int, ...] | None = None
     date_from: date | None = None
     date_to: date | None = None
-    # the partitions (``trial.services.dashboard``): only those screened on these
-    # (day, site pk) pairs or days (any site), and every row keyed by its screening day as
-    # well ("day", ISO), adverse events included
-    pairs: tuple[tuple[date, int], ...] | None = None
-    days: tuple[date, ...] | None = None
+    # the partitions (``trial.services.dashboard``): only these participants (pks), and
+    # every row keyed by its screening day as well ("day", ISO), adverse events included
+    people: tuple[int, ...] | None = None
     by_day: bool = False
 
     def q(self, path: str = "", *, dated: bool = True) -> Q:
@@ -73,10 +71,8 @@ class RollupFilter:
             q &= Q(**{f"{p}screening_date__gte": self.date_from})
         if dated and self.date_to:
             q &= Q(**{f"{p}screening_date__lte": self.date_to})
-        if self.pairs is not None or self.days is not None:
-            pairs = [Q(**{f"{p}screening_date": d, f"{p}site_id": s}) for d, s in self.pairs or ()]
-            days = [Q(**{f"{p}screening_date__in": list(self.days)})] if self.days else []
-            q &= Q(*pairs, *days, _connector=Q.OR) if pairs or days else Q(pk__in=[])
+        if self.people is not None:
+            q &= Q(**{f"{path}__in" if path else "pk__in": list(self.people)})
         return q
 
     def day(self, path: str = "") -> list[str]:

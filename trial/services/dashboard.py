@@ -187,7 +187,13 @@ def _update(protocol_code: str, summary: dict[str, Any], markers: list[int], now
     if not pairs and not days:
         return totals
     protocol = get_protocol(protocol_code)
-    where = RollupFilter(protocol_code, pairs=tuple(pairs), days=tuple(days), by_day=True)
+    # everyone screened on those (day, site) pairs and days: found by the screening-date
+    # index, then counted by primary key (an OR of pairs would be checked on every row)
+    screened = Participant.objects.filter(
+        protocol_code=protocol_code, screening_date__in={d for d, _s in pairs} | days
+    ).values_list("pk", "screening_date", "site_id")
+    people = tuple(pk for pk, d, s in screened if d in days or (d, s) in pairs)
+    where = RollupFilter(protocol_code, people=people, by_day=True)
     fresh = split_by_day(dashboard_rollup(protocol, where, now=now, partitioned_only=True))
     stored = DashboardPartition.objects.filter(protocol_code=protocol_code)
     named = Q(start__in=days) | Q(*[Q(start=d, site_id=s) for d, s in pairs], _connector=Q.OR)
