@@ -11,12 +11,15 @@ percentile server time and the number of SQL queries of one request, as a Markdo
 
 The page reads the shared dashboard summary (``trial.services.dashboard``), which the
 first warm-up request computes when it is missing or stale; the time the beat job spends
-recomputing it is measured separately (``--refreshes`` runs), and so is a page with a
-screening-date filter (``--dated``), which computes its counts live.
+refreshing it is measured separately (``--refreshes`` runs: each after ``--changes``
+participants were written, as change markers, so that it recounts their screening days),
+and so is the daily rebuild of every partition (``--rebuilds``) and a page with a
+screening-date filter (``--dated``), which sums the day and month partitions of its range.
 """
 
 import argparse
 import os
+import random
 import statistics
 import sys
 import time
@@ -35,7 +38,7 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
-from trial.models import Membership, Participant, Role  # noqa: E402
+from trial.models import DashboardChange, Membership, Participant, Role  # noqa: E402
 from trial.services.dashboard import dashboard_summary_refresh  # noqa: E402
 
 URL = "/dashboard/"
@@ -70,7 +73,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=20)
     parser.add_argument("--site", default="", help="also measure with this site filter")
-    parser.add_argument("--refreshes", type=int, default=3, help="summary recomputations")
+    parser.add_argument("--refreshes", type=int, default=3, help="summary refreshes")
+    parser.add_argument("--changes", type=int, default=100, help="participants changed before each")
+    parser.add_argument("--rebuilds", type=int, default=1, help="rebuilds of every partition")
     parser.add_argument(
         "--dated", default="", help="also measure this date range, FROM:TO (computed live)"
     )
@@ -84,15 +89,29 @@ def main() -> None:
     }
     print("| participants | user | filter | median ms | p95 ms | queries |")  # noqa: T201
     print("|---:|---|---|---:|---:|---:|")  # noqa: T201
-    refreshes = []
+    rebuilds, refreshes = [], []
+    for _run in range(args.rebuilds):
+        started = time.perf_counter()
+        dashboard_summary_refresh(protocol_code=settings.EDC_PROTOCOL, rebuild=True)
+        rebuilds.append((time.perf_counter() - started) * 1000)
+    if rebuilds:
+        print(  # noqa: T201
+            f"| {participants:,} | (first refresh of a day) | rebuild of every partition | "
+            f"{statistics.median(rebuilds):.0f} | {max(rebuilds):.0f} | |"
+        )
+    dashboard_summary_refresh(protocol_code=settings.EDC_PROTOCOL)  # now of today
+    ids = list(Participant.objects.values_list("pk", flat=True))
+    rng = random.Random(7)
     for _run in range(args.refreshes):
+        changed = rng.sample(ids, min(args.changes, len(ids)))
+        DashboardChange.objects.bulk_create([DashboardChange(participant_id=i) for i in changed])
         started = time.perf_counter()
         dashboard_summary_refresh(protocol_code=settings.EDC_PROTOCOL)
         refreshes.append((time.perf_counter() - started) * 1000)
     if refreshes:
         print(  # noqa: T201
-            f"| {participants:,} | (beat job) | summary refresh | "
-            f"{statistics.median(refreshes):.0f} | {max(refreshes):.0f} | |"
+            f"| {participants:,} | (beat job) | summary refresh, {args.changes} participants "
+            f"changed | {statistics.median(refreshes):.0f} | {max(refreshes):.0f} | |"
         )
     filters = [{}] + ([{"site": args.site}] if args.site else [])
     if args.dated:

@@ -2,7 +2,7 @@ from .audit import RECORDED_ON_FORM, AuditEvent, SystemReason
 from .clinical import AdverseEventData, BaselineData, DischargeData, MedicationData, OutcomeData
 from .consent import Consent
 from .crfs import CrfData, FormInstance, NotAnswered
-from .dashboard import DashboardSummary
+from .dashboard import DashboardChange, DashboardPartition, DashboardSummary
 from .eligibility import EligibilityAssessment
 from .historical import HistoricalAllocationLoad
 from .instruments import JoaData, OdiData, PainVasData, Sf36Data
@@ -32,6 +32,8 @@ __all__ = [
     "Consent",
     "DatabaseLock",
     "CrfData",
+    "DashboardChange",
+    "DashboardPartition",
     "DashboardSummary",
     "DischargeData",
     "EligibilityAssessment",

@@ -61,6 +61,8 @@ class Participant(models.Model):
             models.Index(fields=["site", "status"], name="participant_site_status_idx"),
             # counting a scope's participants (the dashboard) reads this index only
             models.Index(fields=["site", "protocol_code"], name="participant_site_protocol_idx"),
+            # the dashboard recounts the partitions of a few screening days
+            models.Index(fields=["screening_date"], name="participant_screening_idx"),
         ]
 
     def __str__(self) -> str:

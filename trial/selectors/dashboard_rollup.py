@@ -28,7 +28,7 @@ from trial.protocol import Protocol
 
 from .expected import VisitState, expected_q, state_q
 
-ROLLUP_VERSION = 4  # bump whenever the layout changes: older summaries are recomputed
+ROLLUP_VERSION = 5  # bump whenever the layout changes: older summaries are recomputed
 RECENT_DAYS = 84  # the projection uses the randomization rate of the last 12 weeks
 UPCOMING_DAYS = 14
 LIST_LIMIT = 25
@@ -56,6 +56,10 @@ class RollupFilter:
     site_ids: tuple[int, ...] | None = None
     date_from: date | None = None
     date_to: date | None = None
+    # the partitions (``trial.services.dashboard``): only these participants (pks), and
+    # every row keyed by its screening day as well ("day", ISO), adverse events included
+    people: tuple[int, ...] | None = None
+    by_day: bool = False
 
     def q(self, path: str = "", *, dated: bool = True) -> Q:
         """Return the filter selecting these participants through ``path``."""
@@ -67,16 +71,35 @@ class RollupFilter:
             q &= Q(**{f"{p}screening_date__gte": self.date_from})
         if dated and self.date_to:
             q &= Q(**{f"{p}screening_date__lte": self.date_to})
+        if self.people is not None:
+            q &= Q(**{f"{path}__in" if path else "pk__in": list(self.people)})
         return q
+
+    def day(self, path: str = "") -> list[str]:
+        """Return the screening-day field to group by too (none unless ``by_day``)."""
+        return [f"{path}__screening_date" if path else "screening_date"] if self.by_day else []
+
+
+def _keyed(where: RollupFilter, path: str, row: dict[str, Any]) -> dict[str, Any]:
+    """Return ``row`` with its screening day (if grouped by it) moved to "day", ISO."""
+    for field in where.day(path):
+        row["day"] = row.pop(field).isoformat()
+    return row
 
 
 def dashboard_rollup(
-    protocol: Protocol, where: RollupFilter, *, now: datetime | None = None
+    protocol: Protocol,
+    where: RollupFilter,
+    *,
+    now: datetime | None = None,
+    partitioned_only: bool = False,
 ) -> dict[str, Any]:
-    """Return every dashboard count for ``where``, grouped by site (and arm), JSON-ready."""
+    """Return every dashboard count for ``where``, grouped by site (and arm), JSON-ready;
+    with ``partitioned_only``, only the sections that are sums over screening days
+    (``trial.selectors.dashboard_partitions``)."""
     now = now or timezone.now()
     today = timezone.localdate(now)
-    return {
+    data = {
         "version": ROLLUP_VERSION,
         "today": today.isoformat(),
         "people": _people(protocol, where, today),
@@ -84,12 +107,36 @@ def dashboard_rollup(
         "reasons": _reasons(protocol, where),
         "visits": _visits(protocol, where, today),
         "open_visits": _open_visit_counts(protocol, where, today),
-        "visit_lists": _open_visit_lists(protocol, where, today),
         "forms": _forms(where, today),
         "ae": _adverse_events(protocol, where),
         "ae_grades": _adverse_event_grades(protocol, where),
         "vas": _vas(protocol, where),
+    }
+    return data if partitioned_only else {**data, **live_sections(protocol, where, now=now)}
+
+
+def live_sections(
+    protocol: Protocol, where: RollupFilter, *, now: datetime | None = None
+) -> dict[str, Any]:
+    """Return the sections that are never partitioned: the open queries (aged by the
+    clock) and the first overdue and upcoming visits of each site and visit."""
+    now = now or timezone.now()
+    return {
+        "visit_lists": _open_visit_lists(protocol, where, timezone.localdate(now)),
         "queries": _queries(where, now),
+    }
+
+
+def dated_sections(
+    protocol: Protocol, where: RollupFilter, *, now: datetime | None = None
+) -> dict[str, Any]:
+    """Return the sections a screening-date filter cannot take from the partitions: the
+    visit lists of its participants and the adverse events by onset date."""
+    now = now or timezone.now()
+    return {
+        "visit_lists": _open_visit_lists(protocol, where, timezone.localdate(now)),
+        "ae": _adverse_events(protocol, where),
+        "ae_grades": _adverse_event_grades(protocol, where),
     }
 
 
@@ -99,7 +146,7 @@ def _people(protocol: Protocol, where: RollupFilter, today: date) -> list[dict[s
     completed = Exists(Visit.objects.filter(participant=OuterRef("pk"), code=final, status=DONE))
     rows = (
         Participant.objects.filter(where.q())
-        .values("site_id", "allocation__arm")
+        .values("site_id", "allocation__arm", *where.day())
         .annotate(
             screened=Count("pk"),
             assessed=Count("eligibility"),
@@ -126,7 +173,10 @@ def _people(protocol: Protocol, where: RollupFilter, today: date) -> list[dict[s
         )
         .order_by()
     )
-    return [{"site": r.pop("site_id"), "arm": r.pop("allocation__arm"), **r} for r in rows]
+    return [
+        _keyed(where, "", {"site": r.pop("site_id"), "arm": r.pop("allocation__arm"), **r})
+        for r in rows
+    ]
 
 
 def _month(value: date | datetime | None) -> str | None:
@@ -149,12 +199,17 @@ def _months(where: RollupFilter) -> list[list[Any]]:
     for name, (queryset, field) in series.items():
         grouped = (
             queryset.annotate(m=TruncMonth(field))
-            .values("site_id", "m")
+            .values("site_id", "m", *where.day())
             .annotate(n=Count("pk"))
             .order_by()
         )
         # compact rows (thousands at 100,000 participants): [series, site pk, month, n]
-        rows += [[name, r["site_id"], _month(r["m"]), r["n"]] for r in grouped if r["m"]]
+        # (and the screening day last when grouped by it)
+        rows += [
+            [name, r["site_id"], _month(r["m"]), r["n"]] + [r[f].isoformat() for f in where.day()]
+            for r in grouped
+            if r["m"]
+        ]
     return rows
 
 
@@ -167,13 +222,20 @@ def _reasons(protocol: Protocol, where: RollupFilter) -> list[dict[str, Any]]:
             f"c{i}": Count("pk", filter=Q(eligibility__failed_criteria__contains=[code]))
             for i, code in enumerate(criteria)
         }
-        for r in ineligible.values("site_id").annotate(**measures).order_by():
+        for r in ineligible.values("site_id", *where.day()).annotate(**measures).order_by():
+            day = tuple(r[f].isoformat() for f in where.day())
             for i, code in enumerate(criteria):
-                counts[(r["site_id"], code)] += r[f"c{i}"]
+                counts[(r["site_id"], code, *day)] += r[f"c{i}"]
     else:  # the embedded demo database has no JSON containment: count the lists here
-        for site, codes in ineligible.values_list("site_id", "eligibility__failed_criteria"):
-            counts.update((site, code) for code in codes or [] if code in criteria)
-    return [{"site": site, "criterion": code, "n": n} for (site, code), n in counts.items() if n]
+        fields = ("site_id", "eligibility__failed_criteria", *where.day())
+        for site, codes, *day in ineligible.values_list(*fields):
+            day = [d.isoformat() for d in day]
+            counts.update((site, code, *day) for code in codes or [] if code in criteria)
+    return [
+        {"site": site, "criterion": code, "n": n, **({"day": day[0]} if day else {})}
+        for (site, code, *day), n in counts.items()
+        if n
+    ]
 
 
 def _visits(protocol: Protocol, where: RollupFilter, today: date) -> list[dict[str, Any]]:
@@ -181,7 +243,7 @@ def _visits(protocol: Protocol, where: RollupFilter, today: date) -> list[dict[s
     states = (VisitState.DONE, VisitState.MISSED, VisitState.OVERDUE, VisitState.DUE)
     rows = (
         Visit.objects.filter(where.q("participant"), expected_q())
-        .values("participant__site_id", "code", ARM)
+        .values("participant__site_id", "code", ARM, *where.day("participant"))
         .annotate(
             n=Count("pk"),
             **{s: Count("pk", filter=state_q(s, protocol, today)) for s in states},
@@ -189,7 +251,10 @@ def _visits(protocol: Protocol, where: RollupFilter, today: date) -> list[dict[s
         )
         .order_by()
     )
-    return [{"site": r.pop("participant__site_id"), "arm": r.pop(ARM), **r} for r in rows]
+    site = "participant__site_id"
+    return [
+        _keyed(where, "participant", {"site": r.pop(site), "arm": r.pop(ARM), **r}) for r in rows
+    ]
 
 
 def _open_visits(where: RollupFilter) -> QuerySet[Visit]:
@@ -215,11 +280,13 @@ def _open_visit_counts(
 ) -> list[dict[str, Any]]:
     rows = (
         _open_visits(where)
-        .values("participant__site_id", "code")
+        .values("participant__site_id", "code", *where.day("participant"))
         .annotate(**{k: Count("pk", filter=q) for k, q in _windows(protocol, today).items()})
         .order_by()
     )
-    return [{"site": r.pop("participant__site_id"), **r} for r in rows]
+    return [
+        _keyed(where, "participant", {"site": r.pop("participant__site_id"), **r}) for r in rows
+    ]
 
 
 def _open_visit_lists(
@@ -257,7 +324,9 @@ def _forms(where: RollupFilter, today: date) -> list[dict[str, Any]]:
         FormInstance.objects.filter(
             where.q("participant"), Q(visit__isnull=True) | expected_q("visit"), is_voided=False
         )
-        .values("participant__site_id", "visit__code", "form_code", "status")
+        .values(
+            "participant__site_id", "visit__code", "form_code", "status", *where.day("participant")
+        )
         .annotate(
             n=Count("pk"),
             closed=Count("pk", filter=closed),
@@ -267,8 +336,10 @@ def _forms(where: RollupFilter, today: date) -> list[dict[str, Any]]:
         )
         .order_by()
     )
+    site, visit = "participant__site_id", "visit__code"
     return [
-        {"site": r.pop("participant__site_id"), "visit": r.pop("visit__code"), **r} for r in rows
+        _keyed(where, "participant", {"site": r.pop(site), "visit": r.pop(visit), **r})
+        for r in rows
     ]
 
 
@@ -294,7 +365,7 @@ def _adverse_events(protocol: Protocol, where: RollupFilter) -> list[dict[str, A
     )
     rows = (
         _events(protocol, where)
-        .values(site, arm)
+        .values(site, arm, *where.day(person))
         .annotate(
             events=Count("pk"),
             serious_events=Count("pk", filter=Q(serious=True)),
@@ -303,19 +374,25 @@ def _adverse_events(protocol: Protocol, where: RollupFilter) -> list[dict[str, A
         )
         .order_by()
     )
-    return [{"site": r.pop(site), "arm": r.pop(arm), **r} for r in rows]
+    return [_keyed(where, person, {"site": r.pop(site), "arm": r.pop(arm), **r}) for r in rows]
 
 
 def _adverse_event_grades(protocol: Protocol, where: RollupFilter) -> list[dict[str, Any]]:
     arm, site = f"instance__{ARM}", "instance__participant__site_id"
+    person = "instance__participant"
     rows = (
         _events(protocol, where)
-        .values(site, arm, "clavien_dindo")
+        .values(site, arm, "clavien_dindo", *where.day(person))
         .annotate(n=Count("pk"))
         .order_by()
     )
     return [
-        {"site": r[site], "arm": r[arm], "grade": r["clavien_dindo"], "n": r["n"]} for r in rows
+        _keyed(
+            where,
+            person,
+            {"site": r.pop(site), "arm": r.pop(arm), "grade": r.pop("clavien_dindo"), **r},
+        )
+        for r in rows
     ]
 
 
@@ -338,17 +415,21 @@ def _vas(protocol: Protocol, where: RollupFilter) -> list[dict[str, Any]]:
             instance__is_voided=False,
             instance__visit__isnull=False,
         )
-        .values(site, "instance__visit__code", arm)
+        .values(site, "instance__visit__code", arm, *where.day("instance__participant"))
         .annotate(**measures)
         .order_by()
     )
     return [
-        {
-            "site": r.pop(site),
-            "visit": r.pop("instance__visit__code"),
-            "arm": r.pop(arm),
-            **{k: str(v) if isinstance(v, Decimal | float) else v for k, v in r.items()},
-        }
+        _keyed(
+            where,
+            "instance__participant",
+            {
+                "site": r.pop(site),
+                "visit": r.pop("instance__visit__code"),
+                "arm": r.pop(arm),
+                **{k: str(v) if isinstance(v, Decimal | float) else v for k, v in r.items()},
+            },
+        )
         for r in rows
     ]
 

@@ -9,6 +9,7 @@ from django.db import models, transaction
 
 from trial.models import AuditEvent, Site
 from trial.services.batch import current_batch
+from trial.services.dashboard import dashboard_note_change
 
 _ORIGIN: ContextVar[str] = ContextVar("audit_origin", default="")
 ORIGIN_KEY = "origin"
@@ -64,9 +65,11 @@ def audit_record(
         reason=reason,
         ip_address=ip_address,
     )
-    if (batch := current_batch()) is not None:
-        batch.audit.append(event)  # written with the batch, in the same transaction
-        return event
     with transaction.atomic(savepoint=False):
-        event.save(force_insert=True)
+        if obj is not None:  # the dashboard recounts this participant's screening day
+            dashboard_note_change(obj, dict(changes or {}))
+        if (batch := current_batch()) is not None:
+            batch.audit.append(event)  # written with the batch, in the same transaction
+        else:
+            event.save(force_insert=True)
     return event

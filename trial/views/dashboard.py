@@ -22,7 +22,7 @@ from trial.permissions import Action, is_blinded, sees_comparative
 from trial.protocol import Protocol, get_protocol
 from trial.selectors import dashboard as sel
 from trial.selectors import dashboard_completeness as completeness
-from trial.selectors.dashboard_rollup import dashboard_rollup
+from trial.selectors.dashboard_partitions import dated_rollup
 from trial.services.dashboard import dashboard_summary_current
 
 CELL_TEMPLATE = "trial/dashboard/_cell.html"
@@ -318,13 +318,13 @@ class DashboardView(ActionRequiredMixin, TemplateView):
         )
 
     def _figures(self, scope: sel.DashboardScope) -> tuple[sel.Rollup, Any]:
-        """Return the rollup to sum and the summary it came from (None when computed live:
-        a screening-date filter needs its own)."""
-        if scope.dated:
-            return dashboard_rollup(scope.protocol, scope.rollup_filter()), None
+        """Return the rollup to sum and the summary it came from (a screening-date filter
+        sums the summary's day and month partitions of its range)."""
         summary = dashboard_summary_current(
             protocol_code=scope.protocol.code, refresh="refresh" in self.request.GET
         )
+        if scope.dated:
+            return dated_rollup(scope.protocol, scope.rollup_filter(), summary.data), summary
         return summary.data, summary
 
 

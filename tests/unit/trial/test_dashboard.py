@@ -254,7 +254,7 @@ def test_roles_without_the_dashboard_are_refused(client):
     assert reverse("trial:dashboard") == URL
 
 
-QUERY_BOUND = 40
+QUERY_BOUND = 48  # computing the summary: the rollup, its lock, markers and partitions
 
 
 @pytest.mark.parametrize("site_codes", [["S01"], ["S01", "S02", "S03", "S04"]])
@@ -310,10 +310,31 @@ def _figures(context) -> dict:
     }
 
 
-@pytest.mark.parametrize("blinded", [False, True])
-def test_summary_and_live_rollup_give_the_same_figures(client, statistician, blinded):
-    # given: two sites, adverse events, a withdrawal, an open query
-    s01, _s02 = load_sites(statistician, ["S01", "S02"])
+def _live_figures(client, monkeypatch, params) -> dict:
+    """The figures of the page with ``params`` counted directly (no summary, no partitions)."""
+    from trial.selectors.dashboard_rollup import dashboard_rollup
+    from trial.views.dashboard import DashboardView
+
+    def live(self, scope):
+        return dashboard_rollup(scope.protocol, scope.rollup_filter()), None
+
+    with monkeypatch.context() as patch:
+        patch.setattr(DashboardView, "_figures", live)
+        return _figures(client.get(URL, params).context)
+
+
+def spread_trial(statistician) -> list:
+    """Two demo sites, participants screened over several months, adverse events, a
+    withdrawal and a loss: a trial where date filters cut through every panel."""
+    from tests.factories import register_participant
+
+    s01, s02 = load_sites(statistician, ["S01", "S02"])
+    today = timezone.localdate()
+    for back in (3, 17, 40, 61, 62, 200, 400):
+        register_participant(
+            actor=statistician, site=s01 if back % 2 else s02,
+            screening_date=today - timezone.timedelta(days=back),
+        )  # fmt: skip
     randomized = list(Participant.objects.filter(allocation__isnull=False).order_by("trial_id"))
     add_adverse_event(statistician, randomized[0], serious=True)
     add_adverse_event(statistician, randomized[-1], serious=False)
@@ -324,17 +345,88 @@ def test_summary_and_live_rollup_give_the_same_figures(client, statistician, bli
         ended_date=timezone.localdate(),
         reason="no contact",
     )
+    return [s01, s02]
+
+
+def random_filters(rng: random.Random, count: int) -> list[dict[str, str]]:
+    """Screening-date ranges of every kind: open ends, single days, whole months, spans."""
+    first = Participant.objects.order_by("screening_date").first().screening_date
+    today = timezone.localdate()
+    span = (today - first).days + 20
+    filters = [{"date_from": "2000-01-01", "date_to": "2100-01-01"}]
+    for _i in range(count):
+        a = first - timezone.timedelta(days=10) + timezone.timedelta(days=rng.randrange(span))
+        b = a + timezone.timedelta(days=rng.choice([0, 1, 13, 31, 45, 120, 400]))
+        kind = rng.choice(["both", "from", "to"])
+        params = {"date_from": a.isoformat()} if kind != "to" else {}
+        if kind != "from":
+            params["date_to"] = b.isoformat()
+        filters.append(params)
+    return filters
+
+
+@pytest.mark.parametrize("blinded", [False, True])
+def test_partition_figures_match_a_direct_count_for_random_filters(
+    client, statistician, monkeypatch, blinded
+):
+    # given: a trial spread over months, its summary computed, then more writes of every
+    # kind (counted by the incremental refresh, not by a rebuild)
+    from trial.services.dashboard import dashboard_summary_refresh
+
+    s01, _s02 = spread_trial(statistician)
+    dashboard_summary_refresh(protocol_code=PROTOCOL.code)
+    register_more(statistician)
+    randomized = list(Participant.objects.filter(allocation__isnull=False).order_by("trial_id"))
+    add_adverse_event(statistician, randomized[1], serious=True)
+    participant_end(
+        actor=statistician,
+        participant=randomized[3],
+        status=Participant.Status.WITHDRAWN,
+        ended_date=timezone.localdate(),
+        reason="moved away",
+    )
+    dashboard_summary_refresh(protocol_code=PROTOCOL.code)
     client.force_login(investigator(s01 if blinded else None, blinded=blinded))
-    # when: the page from the shared summary, and with a date range wide enough to hold
-    # everyone (which computes the rollup live for the scope)
-    params = {"site": "S01"} if not blinded else {}
-    shared = client.get(URL, params).context
-    wide = {"date_from": "2000-01-01", "date_to": "2100-01-01"}
-    live = client.get(URL, {**params, **wide}).context
-    # then
-    assert shared["summary"] is not None
-    assert live["summary"] is None
-    assert _figures(shared) == _figures(live)
+    rng = random.Random(20 + blinded)
+    # when / then: every filter gives the figures a direct count gives
+    for params in [{}, *random_filters(rng, 10)]:
+        if not blinded and rng.random() < 0.5:
+            params = {**params, "site": "S01"}
+        page = client.get(URL, params).context
+        assert page["summary"] is not None, params
+        assert _figures(page) == _live_figures(client, monkeypatch, params), params
+
+
+def test_the_incremental_refresh_equals_a_rebuild(statistician):
+    from trial.models import DashboardChange, DashboardPartition, DashboardSummary
+    from trial.selectors.dashboard_partitions import PARTITIONED, totals_of
+    from trial.services.dashboard import dashboard_summary_refresh
+
+    # given: a summary, then writes that leave change markers
+    spread_trial(statistician)
+    dashboard_summary_refresh(protocol_code=PROTOCOL.code)
+    assert not DashboardChange.objects.exists()
+    register_more(statistician)
+    add_adverse_event(
+        statistician, Participant.objects.filter(allocation__isnull=False)[0], serious=False
+    )
+    assert DashboardChange.objects.exists()
+
+    # when: refreshed incrementally, then rebuilt
+    def state():
+        summary = DashboardSummary.objects.get()
+        parts = {
+            (p.grain, p.start, p.site_id): totals_of([p.data])
+            for p in DashboardPartition.objects.all()
+        }
+        return totals_of([{k: summary.data[k] for k in PARTITIONED}]), parts
+
+    dashboard_summary_refresh(protocol_code=PROTOCOL.code)
+    incremental = state()
+    assert not DashboardChange.objects.exists()
+    dashboard_summary_refresh(protocol_code=PROTOCOL.code, rebuild=True)
+    # then: the same summary and the same partitions
+    assert incremental == state()
 
 
 def test_the_summary_is_shared_until_refreshed(client, statistician, settings):
