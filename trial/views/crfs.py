@@ -65,13 +65,18 @@ class CrfMixin(ParticipantMixin):
     def _instance(self) -> FormInstance | None:
         qs = FormInstance.objects.filter(participant=self.participant, form_code=self.formdef.code)
         if self.visit is not None:
-            return qs.filter(visit=self.visit).first()
-        if "seq" in self.kwargs:
+            instance = qs.filter(visit=self.visit).first()
+        elif "seq" in self.kwargs:
             instance = qs.filter(visit=None, seq=self.kwargs["seq"]).first()
             if instance is None:
                 raise Http404
-            return instance
-        return None
+        else:
+            return None
+        if instance is not None:  # read above; the page names them without reading again
+            instance.participant = self.participant
+            if self.visit is not None:
+                instance.visit = self.visit
+        return instance
 
 
 class CrfEntryView(CrfMixin, ServiceFormView):
