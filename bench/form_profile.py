@@ -118,7 +118,7 @@ def main() -> None:
         print(f"== {result['request']}: mean {result['mean_ms']} ms, min {result['min_ms']} ms,")  # noqa: T201
         print(f"   queries per request {result['queries']}")  # noqa: T201
         for statement in result["sql"]:
-            print(f"   SQL {statement[:160] + " … " + statement[-120:]}")  # noqa: T201
+            print(f"   SQL {statement[:160] + ' … ' + statement[-120:]}")  # noqa: T201
         print(result["profile"])  # noqa: T201
 
 
