@@ -82,19 +82,22 @@ def select(bound: forms.BoundField) -> SafeString | None:
         return None
     if widget.attrs.get("class", "select form-select") != "select form-select":
         return None
-    attrs = bound.build_widget_attrs({}, widget)
-    if bound.auto_id and "id" not in widget.attrs:
-        attrs.setdefault("id", bound.auto_id)
-    context = widget.get_context(bound.html_name, bound.value(), attrs)["widget"]
-    options = []
-    for group, choices, _index in context["optgroups"]:
-        if group:
-            return None
-        for option in choices:
-            options.append(
-                f' <option value="{conditional_escape(str(option["value"]))}"'
-                f"{_attrs(option['attrs'])}>{conditional_escape(str(option['label']))}</option>"
-            )
+    if not bound.auto_id:
+        return None
+    # Select.get_context's attributes and optgroups' selection, without its option dicts
+    attrs = {"class": "select form-select", **bound.build_widget_attrs({}, widget)}
+    attrs["id"] = bound.auto_id
+    value, chosen, options = widget.format_value(bound.value()), False, []
+    for option_value, label in widget.choices:
+        if isinstance(label, list | tuple):
+            return None  # an optgroup
+        option_value = "" if option_value is None else option_value
+        selected = not chosen and str(option_value) in value
+        chosen |= selected
+        options.append(
+            f' <option value="{conditional_escape(str(option_value))}"'
+            f"{' selected' if selected else ''}>{conditional_escape(str(label))}</option>"
+        )
     return format_html(
         '\n<div id="div_{}" class="mb-3"> <label for="{}" class="form-label"> {} </label> '
         '<select name="{}"{}>{} </select> </div>\n',
@@ -102,7 +105,7 @@ def select(bound: forms.BoundField) -> SafeString | None:
         bound.id_for_label,
         bound.label,
         bound.html_name,
-        mark_safe(_attrs({"class": "select form-select", **context["attrs"]})),  # noqa: S308
+        mark_safe(_attrs(attrs)),  # noqa: S308
         mark_safe("".join(options)),  # noqa: S308
     )
 
