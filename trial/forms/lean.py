@@ -13,7 +13,7 @@ to crispy as before, so an invalid form shows crispy's error markup unchanged.
 
 from typing import Any
 
-from crispy_forms.layout import LayoutObject
+from crispy_forms.layout import Fieldset, LayoutObject
 from crispy_forms.utils import TEMPLATE_PACK, render_field
 from django import forms
 from django.utils.html import conditional_escape, format_html
@@ -127,3 +127,21 @@ class LeanField(LayoutObject):
         if hasattr(form, "rendered_fields"):
             form.rendered_fields.add(name)
         return html
+
+
+class LeanFieldset(Fieldset):
+    """An instrument section as crispy-bootstrap5's ``fieldset.html``: legend, the section's
+    note, its fields. The legend and note are text (escaped), not templates."""
+
+    def __init__(self, legend: str, note: str, *fields: Any) -> None:
+        super().__init__(legend, *fields)
+        self.note = note
+
+    def render(
+        self, form: forms.BaseForm, context: Any, template_pack: str = TEMPLATE_PACK, **kwargs: Any
+    ) -> SafeString:
+        fields = self.get_rendered_fields(form, context, template_pack, **kwargs)
+        note = format_html('<p class="text-body-secondary">{}</p>', self.note) if self.note else ""
+        return format_html(
+            "<fieldset > <legend>{}</legend> {}{} </fieldset>\n", self.legend, note, fields
+        )

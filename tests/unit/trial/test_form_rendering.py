@@ -6,12 +6,13 @@ error markup."""
 import re
 
 import pytest
-from crispy_forms.layout import LayoutObject
+from crispy_forms.layout import HTML, Fieldset, LayoutObject
 from crispy_forms.utils import render_crispy_form
 from django.utils import translation
+from django.utils.html import escape
 
 from trial.forms.instruments import JoaForm, OdiForm, Sf36Form
-from trial.forms.lean import LeanField
+from trial.forms.lean import LeanField, LeanFieldset
 
 FORMS = (Sf36Form, OdiForm, JoaForm)
 
@@ -21,9 +22,14 @@ def normalised(html: str) -> str:
 
 
 def with_crispy_templates(layout: LayoutObject) -> None:
-    """Put back the plain field names crispy renders through its templates."""
+    """Put back crispy's own layout: fieldsets, notes and plain field names."""
     for index, item in enumerate(layout.fields):
-        if isinstance(item, LeanField):
+        if isinstance(item, LeanFieldset):
+            paragraph = f'<p class="text-body-secondary">{escape(item.note)}</p>'
+            note = [HTML(paragraph)] if item.note else []
+            layout.fields[index] = Fieldset(item.legend, *note, *item.fields)
+            with_crispy_templates(layout.fields[index])
+        elif isinstance(item, LeanField):
             layout.fields[index] = item.fields[0]
         elif hasattr(item, "fields"):
             with_crispy_templates(item)
