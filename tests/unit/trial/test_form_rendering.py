@@ -96,6 +96,7 @@ def test_a_read_only_form_disables_every_radio_and_select(form_class) -> None:
     assert lean.count(" disabled") >= radios
 
 
+@pytest.mark.requirement("UXD-001")
 @pytest.mark.parametrize("form_class", FORMS)
 def test_a_refused_save_shows_crispys_error_markup(form_class) -> None:
     chosen = answers(form_class, 2)
