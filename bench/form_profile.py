@@ -9,8 +9,9 @@ Django's test client (no network, no gunicorn), ``DEBUG`` as the environment set
 untimed requests of each kind warm the process's caches; then ``--requests`` GETs and as
 many saves (alternating between the two answer sets, so every save changes every item) are
 timed, their SQL counted with ``CaptureQueriesContext`` and profiled with cProfile. Prints
-the mean wall time, the queries of one request (with the SQL of the last save) and the
-functions with the most cumulative time, as text.
+the mean, median and least wall time (the trivial page ``/account/`` measured alike), the
+queries of one request (with the SQL of the last save) and the functions with the most
+cumulative time, as text. ``--top 0`` times without cProfile.
 """
 
 import argparse
@@ -19,6 +20,7 @@ import io
 import json
 import os
 import pstats
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -48,9 +50,17 @@ def save_data(client: Client, url: str, answers: dict, nurse: dict) -> dict:
     return data
 
 
+class _NoProfile:
+    def enable(self) -> None:
+        pass
+
+    def disable(self) -> None:
+        pass
+
+
 def measure(label: str, run, count: int, top: int, before=None) -> dict:
     """Time and profile ``run`` ``count`` times (``before`` runs untimed before each)."""
-    profile = cProfile.Profile()
+    profile = cProfile.Profile() if top else _NoProfile()
     times, queries = [], []
     sql: list[str] = []
     for _ in range(count):
@@ -65,10 +75,12 @@ def measure(label: str, run, count: int, top: int, before=None) -> dict:
         queries.append(len(captured))
         sql = [q["sql"] for q in captured.captured_queries]
     out = io.StringIO()
-    pstats.Stats(profile, stream=out).sort_stats("cumulative").print_stats(top)
+    if top:
+        pstats.Stats(profile, stream=out).sort_stats("cumulative").print_stats(top)
     return {
         "request": label,
         "mean_ms": round(sum(times) / len(times), 1),
+        "median_ms": round(statistics.median(times), 1),
         "min_ms": round(min(times), 1),
         "queries": sorted(set(queries)),
         "sql": sql,
@@ -80,7 +92,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("prepared")
     parser.add_argument("--requests", type=int, default=20)
-    parser.add_argument("--top", type=int, default=25)
+    parser.add_argument("--top", type=int, default=25, help="0: time only, no cProfile")
     args = parser.parse_args()
     prepared = json.loads(Path(args.prepared).read_text())
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
@@ -110,12 +122,22 @@ def main() -> None:
         get()
         prepare_save()
         post()
+    trivial_url = prepared["pages"]["trivial"]
+
+    def trivial() -> None:
+        response = client.get(trivial_url)
+        assert response.status_code == 200, response.status_code  # noqa: S101
+
     results = [
+        measure("trivial page", trivial, args.requests, args.top),
         measure("GET", get, args.requests, args.top),
         measure("POST", post, args.requests, args.top, before=prepare_save),
     ]
     for result in results:
-        print(f"== {result['request']}: mean {result['mean_ms']} ms, min {result['min_ms']} ms,")  # noqa: T201
+        print(  # noqa: T201
+            f"== {result['request']}: mean {result['mean_ms']} ms, "
+            f"median {result['median_ms']} ms, min {result['min_ms']} ms"
+        )
         print(f"   queries per request {result['queries']}")  # noqa: T201
         for statement in result["sql"]:
             print(f"   SQL {statement[:160] + ' … ' + statement[-120:]}")  # noqa: T201
