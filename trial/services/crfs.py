@@ -281,7 +281,8 @@ def _crf_save(
             origin=Query.Origin.CHECK,
             check_code=code,
         )
-    _after_save(actor, protocol, locked, arm, visit, form_code, values)
+    to_refresh = visit if old_status != new_status else None  # else the visit is as it was
+    _after_save(actor, protocol, locked, arm, to_refresh, form_code, values)
     return instance
 
 
@@ -394,7 +395,12 @@ def _after_save(
     form_code: str,
     values: dict[str, Any],
 ) -> None:
-    """Move an anchor date the form records (surgery date), then refresh the visit status."""
+    """Move an anchor date the form records (surgery date), then refresh the visit status.
+
+    The caller passes no ``visit`` when the form's status did not change: a visit's status
+    follows from which of its forms are complete (their dates are checked when saved, and
+    again by ``visit_schedule_sync`` when an anchor moves), so it cannot have changed.
+    """
     for anchor, source_form, field in protocol.anchor_sources:
         if source_form == form_code and values.get(field) is not None:
             name = "admission_date" if anchor.value == "admission" else "surgery_date"

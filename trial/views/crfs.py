@@ -85,6 +85,26 @@ class CrfEntryView(CrfMixin, ServiceFormView):
     template_name = "trial/crfs/crf_form.html"
     participant_action = Action.VIEW_PARTICIPANTS
 
+    def _instance(self) -> FormInstance | None:
+        """A visit form's instance and data row in one query (the page shows both)."""
+        if self.visit is None:
+            return super()._instance()
+        data = (
+            apps.get_model(self.formdef.model)
+            .objects.select_related("instance")
+            .filter(
+                instance__participant=self.participant,
+                instance__form_code=self.formdef.code,
+                instance__visit=self.visit,
+            )
+            .first()
+        )
+        if data is None:  # not started yet
+            return super()._instance()
+        self._data_row = data
+        data.instance.participant, data.instance.visit = self.participant, self.visit
+        return data.instance
+
     def may_enter(self) -> bool:
         instance = getattr(self, "instance", None)
         if instance is not None and instance.source == FormInstance.Source.EPRO:
