@@ -3,6 +3,7 @@
 from typing import Any
 
 from django.apps import apps
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import models, transaction
 from django.utils.translation import gettext as _
 
@@ -174,7 +175,7 @@ def _crf_save(
         locked.site = participant.site  # sites never change; the row lock is the participant's
     data_entry_allowed(locked)
     protocol = get_protocol(locked.protocol_code)
-    arm = participant_arm(locked)
+    arm = _allocated_arm(participant) or participant_arm(locked)
     formdef = _applicable_formdef(protocol, arm, visit, form_code)
     model = apps.get_model(formdef.model)
     if instance is None and visit is not None and not formdef.repeating:
@@ -183,7 +184,14 @@ def _crf_save(
         ).first()
     data = None
     if instance is not None:
-        instance = form_instance_qs_for_update(instance.pk).get()
+        # the data row, and its instance locked, in one statement (only this service writes
+        # data rows, under this lock)
+        data = (
+            model.objects.select_related("instance")
+            .select_for_update(of=("instance",))
+            .get(instance_id=instance.pk)
+        )
+        instance = data.instance
         if instance.participant_id != locked.pk or instance.form_code != form_code:
             raise FormNotApplicable()
         if instance.source == FormInstance.Source.EPRO and not participant_entry:
@@ -195,7 +203,6 @@ def _crf_save(
             raise FormLocked()
         if base_revision != instance.revision:
             raise StaleEdit()
-        data = model.objects.get(instance=instance)
     elif base_revision:
         raise StaleEdit()  # the user edited a form that has been created meanwhile
     values = {**answers, **derive(formdef.model, answers, locked)}
@@ -274,8 +281,23 @@ def _crf_save(
             origin=Query.Origin.CHECK,
             check_code=code,
         )
-    _after_save(actor, protocol, locked, arm, visit, form_code, values)
+    to_refresh = visit if old_status != new_status else None  # else the visit is as it was
+    _after_save(actor, protocol, locked, arm, to_refresh, form_code, values)
     return instance
+
+
+def _allocated_arm(participant: Participant) -> str | None:
+    """The arm of an allocation the caller already read (``select_related``), else None.
+
+    An allocation is assigned once and never reassigned, so an arm read before the row lock
+    is still the arm; a participant read without one is looked up again under the lock.
+    """
+    if not Participant.allocation.is_cached(participant):
+        return None
+    try:
+        return participant.allocation.arm
+    except ObjectDoesNotExist:
+        return None
 
 
 def _participant_write(**kwargs: Any) -> FormInstance:
@@ -373,7 +395,12 @@ def _after_save(
     form_code: str,
     values: dict[str, Any],
 ) -> None:
-    """Move an anchor date the form records (surgery date), then refresh the visit status."""
+    """Move an anchor date the form records (surgery date), then refresh the visit status.
+
+    The caller passes no ``visit`` when the form's status did not change: a visit's status
+    follows from which of its forms are complete (their dates are checked when saved, and
+    again by ``visit_schedule_sync`` when an anchor moves), so it cannot have changed.
+    """
     for anchor, source_form, field in protocol.anchor_sources:
         if source_form == form_code and values.get(field) is not None:
             name = "admission_date" if anchor.value == "admission" else "surgery_date"

@@ -65,13 +65,18 @@ class CrfMixin(ParticipantMixin):
     def _instance(self) -> FormInstance | None:
         qs = FormInstance.objects.filter(participant=self.participant, form_code=self.formdef.code)
         if self.visit is not None:
-            return qs.filter(visit=self.visit).first()
-        if "seq" in self.kwargs:
+            instance = qs.filter(visit=self.visit).first()
+        elif "seq" in self.kwargs:
             instance = qs.filter(visit=None, seq=self.kwargs["seq"]).first()
             if instance is None:
                 raise Http404
-            return instance
-        return None
+        else:
+            return None
+        if instance is not None:  # read above; the page names them without reading again
+            instance.participant = self.participant
+            if self.visit is not None:
+                instance.visit = self.visit
+        return instance
 
 
 class CrfEntryView(CrfMixin, ServiceFormView):
@@ -79,6 +84,26 @@ class CrfEntryView(CrfMixin, ServiceFormView):
 
     template_name = "trial/crfs/crf_form.html"
     participant_action = Action.VIEW_PARTICIPANTS
+
+    def _instance(self) -> FormInstance | None:
+        """A visit form's instance and data row in one query (the page shows both)."""
+        if self.visit is None:
+            return super()._instance()
+        data = (
+            apps.get_model(self.formdef.model)
+            .objects.select_related("instance")
+            .filter(
+                instance__participant=self.participant,
+                instance__form_code=self.formdef.code,
+                instance__visit=self.visit,
+            )
+            .first()
+        )
+        if data is None:  # not started yet
+            return super()._instance()
+        self._data_row = data
+        data.instance.participant, data.instance.visit = self.participant, self.visit
+        return data.instance
 
     def may_enter(self) -> bool:
         instance = getattr(self, "instance", None)

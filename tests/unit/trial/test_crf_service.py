@@ -215,6 +215,28 @@ def test_visit_is_done_once_every_form_is_complete(nurse, participant):
     assert Visit.objects.get(participant=participant, code="admission").status == "done"
 
 
+def test_changing_a_complete_form_of_a_done_visit_keeps_it_done(nurse, participant):
+    # given a done admission visit
+    saved = {}
+    for form in PROTOCOL.forms_for(PROTOCOL.visit("admission"), "S"):
+        saved[form.code] = _save(nurse, participant, form.code, "admission")
+    visit = Visit.objects.get(participant=participant, code="admission")
+    assert visit.status == "done"
+    visit_events = AuditEvent.objects.filter(object_type="trial.visit").count()
+    # when a complete form of it is changed (it stays complete)
+    instance, answers = saved["sf36"]
+    changed = {**answers, "sf36_1": 5 if answers["sf36_1"] != 5 else 1}
+    revision = instance.revision
+    instance, _answers = _save(
+        nurse, participant, "sf36", "admission",
+        answers=changed, instance=instance, base_revision=revision, reason="typo",
+    )  # fmt: skip
+    # then the change is saved and the visit is still done, with no audit row of its own
+    assert instance.revision == 2
+    assert Visit.objects.get(pk=visit.pk).status == "done"
+    assert AuditEvent.objects.filter(object_type="trial.visit").count() == visit_events
+
+
 def test_the_surgery_record_moves_the_surgery_anchor(nurse, participant):
     actual = participant.surgery_date - datetime.timedelta(days=1)
     answers = sample_answers("peld", participant, visit_code="surgery", rng=random.Random(2))
