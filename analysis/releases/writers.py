@@ -55,16 +55,34 @@ def safe_text_columns(frame: pd.DataFrame) -> pd.DataFrame:
 def write_csv(frame: pd.DataFrame, path: Path) -> None:
     """Write the frame as UTF-8 CSV (``\\n`` line ends, ``%.10g`` floats) chunk by chunk.
 
-    Text a spreadsheet would run as a formula is neutralised (``trial.spreadsheet``).
+    The bytes of ``frame.to_csv(index=False, lineterminator="\\n", float_format="%.10g")``
+    with formula-like text neutralised (``trial.spreadsheet``), made faster: each column is
+    formatted to text at once (:func:`csv_texts`) and the rows go through the C ``csv``
+    writer that pandas uses too (same minimal quoting).
     """
     with path.open("w", encoding="utf-8", newline="") as fh:
         if frame.empty:
             frame.to_csv(fh, index=False, lineterminator="\n")
             return
+        writer = csv.writer(fh, lineterminator="\n")
+        writer.writerow([str(c) for c in frame.columns])
         for start in range(0, len(frame), CHUNK_ROWS):
-            safe_text_columns(frame.iloc[start : start + CHUNK_ROWS]).to_csv(
-                fh, index=False, header=start == 0, lineterminator="\n", float_format=FLOAT_FORMAT
-            )
+            part = frame.iloc[start : start + CHUNK_ROWS]
+            writer.writerows(zip(*(csv_texts(part[c]) for c in part.columns), strict=True))
+
+
+def csv_texts(column: pd.Series) -> list[str]:
+    """One column as the texts of its CSV fields: floats ``%.10g``, missing values empty,
+    formula-like text neutralised (``spreadsheet_safe``), anything else ``str``."""
+    values = column.tolist()
+    if column.dtype.kind == "f":
+        return ["" if v != v else FLOAT_FORMAT % v for v in values]
+    safe = spreadsheet_safe
+    return [
+        safe(v) if v.__class__ is str
+        else "" if v is None or v is pd.NA or (v.__class__ is float and v != v) else str(v)
+        for v in values
+    ]  # fmt: skip
 
 
 def _cell(value: Any) -> Any:
