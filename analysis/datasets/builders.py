@@ -58,7 +58,7 @@ def canonical_csv(frame: pd.DataFrame) -> bytes:
     float columns are formatted beforehand, column at a time (pandas formats each value
     through several Python calls, which dominated the report job at 100,000 participants).
     """
-    out = frame.copy()
+    out = frame.copy(deep=False)  # copy-on-write: only the formatted columns are new
     for name in out.columns:
         column = out[name]
         if column.dtype.kind == "f":
@@ -351,6 +351,7 @@ def dataset_build(
     del frames
     screening = _screening(everyone, people)
     wide = everyone[everyone["arm"].notna()]
+    del everyone  # the randomized rows are a new frame: never hold every row twice
     if population == "pp":
         wide = wide[wide["per_protocol"]]
     wide = wide.sort_values("participant_id").reset_index(drop=True)
@@ -361,14 +362,14 @@ def dataset_build(
 
 def _screening(everyone: pd.DataFrame, people: list[dict]) -> pd.DataFrame:
     frame = everyone[["participant_id", "arm", "status", "received_allocated", "per_protocol",
-                      "end_reason"]].copy()  # fmt: skip
+                      "end_reason"]]  # fmt: skip
     frame["eligible"] = [p["eligibility__eligible"] for p in people]
     frame["failed_criteria"] = [p["eligibility__failed_criteria"] or [] for p in people]
     return frame[[c.name for c in C.SCREENING]]
 
 
 def _typed(frame: pd.DataFrame, cols: tuple[C.Column, ...]) -> pd.DataFrame:
-    out = frame.copy()
+    out = frame.copy(deep=False)  # copy-on-write: only the converted columns are new
     for c in cols:
         if c.dtype == "float":
             out[c.name] = pd.to_numeric(out[c.name], errors="coerce").astype(float)
