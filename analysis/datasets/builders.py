@@ -207,28 +207,48 @@ def _participant_rows(protocol: Protocol, sites: tuple[str, ...]) -> list[dict[s
 def _timing_columns(people: list[dict], frames: dict[str, pd.DataFrame], mv: dict,
                     protocol: Protocol) -> dict[str, list[Any]]:  # fmt: skip
     """Per timed visit: the assessment date (earliest of its complete forms), the days from
-    the visit's anchor event and whether every form lies in the protocol's window."""
+    the visit's anchor event and whether every form lies in the protocol's window.
+
+    Worked out on arrays of day numbers for all participants at once (the visit's window in
+    days from its anchor: ``VisitDef.window_days``).
+    """
     dated = [f[["pk", "visit", DATE]] for f in frames.values() if DATE in f and len(f)]
     rows = pd.concat(dated) if dated else pd.DataFrame(columns=["pk", "visit", DATE])
     rows = rows[rows[DATE].notna() & (rows["visit"] != "")]
-    by_key: dict[tuple[int, str], list[date]] = {}
-    for pk, visit, day in rows.itertuples(index=False):
-        by_key.setdefault((pk, visit), []).append(day)
+    n = len(people)
+    where = pd.Index([p["pk"] for p in people]).get_indexer(rows["pk"])  # -1: not in people
+    keep = where >= 0
+    where, visits = where[keep], rows["visit"].to_numpy()[keep]
+    days = np.array(rows[DATE].tolist(), dtype="datetime64[D]")[keep].astype(np.int64)
+    none = np.iinfo(np.int64).max
     columns: dict[str, list[Any]] = {}
     for code in C.timed_visits(mv):
         definition = protocol.visit(code)
-        days_col, gap_col, window_col = [], [], []
-        for p in people:
-            anchor = anchor_date_of(definition.anchor, p["admission_date"], p["surgery_date"])
-            days = by_key.get((p["pk"], code), [])
-            first = min(days) if days else None
-            flags = [definition.timing(anchor, d).in_window for d in days]
-            days_col.append(first.isoformat() if first else None)
-            gap_col.append(definition.timing(anchor, first).days_from_anchor)
-            window_col.append(None if not days or None in flags else all(flags))
-        columns[f"assessment_date_{code}"] = days_col
-        columns[f"days_from_anchor_{code}"] = gap_col
-        columns[f"in_window_{code}"] = window_col
+        anchor = np.array([anchor_date_of(definition.anchor, p["admission_date"], p["surgery_date"])
+                           for p in people], dtype="datetime64[D]")  # fmt: skip
+        known = ~np.isnat(anchor)
+        anchor_days = np.where(known, anchor.astype(np.int64), 0)
+        at = visits == code
+        who, day = where[at], days[at]
+        first = np.full(n, none, dtype=np.int64)
+        np.minimum.at(first, who, day)
+        has = first != none
+        low, high = definition.window_days()
+        offset = day - anchor_days[who]
+        outside = np.zeros(n, dtype=bool)
+        np.logical_or.at(outside, who, (offset < low) | (offset > high))
+        texts = np.where(has, first, 0).astype("datetime64[D]").astype(str).tolist()
+        columns[f"assessment_date_{code}"] = [
+            t if h else None for t, h in zip(texts, has.tolist(), strict=True)
+        ]
+        timed = has & known
+        columns[f"days_from_anchor_{code}"] = [
+            int(g) if t else None for g, t in zip((first - anchor_days).tolist(),
+                                                  timed.tolist(), strict=True)
+        ]  # fmt: skip
+        columns[f"in_window_{code}"] = [
+            not o if t else None for o, t in zip(outside.tolist(), timed.tolist(), strict=True)
+        ]
     return columns
 
 
