@@ -204,6 +204,15 @@ def _participant_rows(protocol: Protocol, sites: tuple[str, ...]) -> list[dict[s
     )  # fmt: skip
 
 
+_EPOCH = date(1970, 1, 1).toordinal()
+
+
+def _day_numbers(days: list[date | None], missing: int) -> np.ndarray:
+    """Return the days as proleptic ordinals (``date.toordinal``), ``missing`` for None."""
+    return np.fromiter((missing if d is None else d.toordinal() for d in days), dtype=np.int64,
+                       count=len(days))  # fmt: skip
+
+
 def _timing_columns(people: list[dict], frames: dict[str, pd.DataFrame], mv: dict,
                     protocol: Protocol) -> dict[str, list[Any]]:  # fmt: skip
     """Per timed visit: the assessment date (earliest of its complete forms), the days from
@@ -219,15 +228,16 @@ def _timing_columns(people: list[dict], frames: dict[str, pd.DataFrame], mv: dic
     where = pd.Index([p["pk"] for p in people]).get_indexer(rows["pk"])  # -1: not in people
     keep = where >= 0
     where, visits = where[keep], rows["visit"].to_numpy()[keep]
-    days = np.array(rows[DATE].tolist(), dtype="datetime64[D]")[keep].astype(np.int64)
     none = np.iinfo(np.int64).max
+    days = _day_numbers(rows[DATE].tolist(), none)[keep]
     columns: dict[str, list[Any]] = {}
     for code in C.timed_visits(mv):
         definition = protocol.visit(code)
-        anchor = np.array([anchor_date_of(definition.anchor, p["admission_date"], p["surgery_date"])
-                           for p in people], dtype="datetime64[D]")  # fmt: skip
-        known = ~np.isnat(anchor)
-        anchor_days = np.where(known, anchor.astype(np.int64), 0)
+        anchors = [anchor_date_of(definition.anchor, p["admission_date"], p["surgery_date"])
+                   for p in people]  # fmt: skip
+        anchor_days = _day_numbers(anchors, none)
+        known = anchor_days != none
+        anchor_days[~known] = 0
         at = visits == code
         who, day = where[at], days[at]
         first = np.full(n, none, dtype=np.int64)
@@ -237,7 +247,7 @@ def _timing_columns(people: list[dict], frames: dict[str, pd.DataFrame], mv: dic
         offset = day - anchor_days[who]
         outside = np.zeros(n, dtype=bool)
         np.logical_or.at(outside, who, (offset < low) | (offset > high))
-        texts = np.where(has, first, 0).astype("datetime64[D]").astype(str).tolist()
+        texts = (np.where(has, first, _EPOCH) - _EPOCH).astype("datetime64[D]").astype(str).tolist()
         columns[f"assessment_date_{code}"] = [
             t if h else None for t, h in zip(texts, has.tolist(), strict=True)
         ]
