@@ -131,9 +131,13 @@ def _read_sources(protocol: Protocol, sites: tuple[str, ...]) -> dict[tuple, str
         is_voided=False,
         status=FormInstance.Status.COMPLETE,
     ).values_list("participant_id", "visit__code", "form_code", "source", "invalid_at")
+    sql, params = rows.query.sql_with_params()
+    with connection.cursor() as cursor:  # plain tuples: no model machinery per row
+        cursor.execute(sql, params)
+        found = cursor.fetchall()
     return {
         (pk, visit, form): "epro_invalid" if invalid_at is not None else source
-        for pk, visit, form, source, invalid_at in rows
+        for pk, visit, form, source, invalid_at in found
     }
 
 
@@ -301,11 +305,14 @@ def _everyone(people: list[dict], frames: dict[str, pd.DataFrame], mv: dict,
         else:
             columns[name] = lookup(form, source)
     columns.update(_timing_columns(people, frames, mv, protocol))
+    by_place: dict[tuple[str, str], dict[int, str]] = {}
+    for (pk, visit, form), source in sources.items():
+        by_place.setdefault((visit, form), {})[pk] = source
+    pk_list = pks.tolist()
     for form in C.source_forms():
         for visit in C.form_visits(mv, form):
-            columns[f"{C.source_column(form)}_{visit}"] = [
-                sources.get((p["pk"], visit, form)) for p in people
-            ]
+            found = by_place.get((visit, form), {})
+            columns[f"{C.source_column(form)}_{visit}"] = [found.get(pk) for pk in pk_list]
     births = lookup("baseline", "date_of_birth")
     columns["age_years"] = [
         _age(None if pd.isna(dob) else dob, p["admission_date"])
