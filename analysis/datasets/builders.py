@@ -278,14 +278,17 @@ def _everyone(people: list[dict], frames: dict[str, pd.DataFrame], mv: dict,
     pks = pd.Index([p["pk"] for p in people])
     n = len(pks)
 
+    by_place: dict[tuple[str, str | None], pd.DataFrame] = {}
+
     def lookup(form: str, column: str, visit: str | None = None) -> Any:
         frame = frames.get(form)
         if frame is None or column not in frame:
             return [None] * n
-        if visit is not None:
-            frame = frame[frame["visit"] == visit]
-        values = frame.drop_duplicates("pk", keep="last").set_index("pk")[column]
-        return values.reindex(pks).to_numpy()
+        if (form, visit) not in by_place:  # one row per participant, once per form and visit
+            if visit is not None:
+                frame = frame[frame["visit"] == visit]
+            by_place[form, visit] = frame.drop_duplicates("pk", keep="last").set_index("pk")
+        return by_place[form, visit][column].reindex(pks).to_numpy()
 
     columns: dict[str, Any] = {
         "participant_id": [p["trial_id"] for p in people],
