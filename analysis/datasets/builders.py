@@ -58,7 +58,7 @@ def canonical_csv(frame: pd.DataFrame) -> bytes:
     float columns are formatted beforehand, column at a time (pandas formats each value
     through several Python calls, which dominated the report job at 100,000 participants).
     """
-    out = frame.copy()
+    out = frame.copy(deep=False)  # copy-on-write: only the formatted columns are new
     for name in out.columns:
         column = out[name]
         if column.dtype.kind == "f":
@@ -131,9 +131,13 @@ def _read_sources(protocol: Protocol, sites: tuple[str, ...]) -> dict[tuple, str
         is_voided=False,
         status=FormInstance.Status.COMPLETE,
     ).values_list("participant_id", "visit__code", "form_code", "source", "invalid_at")
+    sql, params = rows.query.sql_with_params()
+    with connection.cursor() as cursor:  # plain tuples: no model machinery per row
+        cursor.execute(sql, params)
+        found = cursor.fetchall()
     return {
         (pk, visit, form): "epro_invalid" if invalid_at is not None else source
-        for pk, visit, form, source, invalid_at in rows
+        for pk, visit, form, source, invalid_at in found
     }
 
 
@@ -204,31 +208,61 @@ def _participant_rows(protocol: Protocol, sites: tuple[str, ...]) -> list[dict[s
     )  # fmt: skip
 
 
+_EPOCH = date(1970, 1, 1).toordinal()
+
+
+def _day_numbers(days: list[date | None], missing: int) -> np.ndarray:
+    """Return the days as proleptic ordinals (``date.toordinal``), ``missing`` for None."""
+    return np.fromiter((missing if d is None else d.toordinal() for d in days), dtype=np.int64,
+                       count=len(days))  # fmt: skip
+
+
 def _timing_columns(people: list[dict], frames: dict[str, pd.DataFrame], mv: dict,
                     protocol: Protocol) -> dict[str, list[Any]]:  # fmt: skip
     """Per timed visit: the assessment date (earliest of its complete forms), the days from
-    the visit's anchor event and whether every form lies in the protocol's window."""
+    the visit's anchor event and whether every form lies in the protocol's window.
+
+    Worked out on arrays of day numbers for all participants at once (the visit's window in
+    days from its anchor: ``VisitDef.window_days``).
+    """
     dated = [f[["pk", "visit", DATE]] for f in frames.values() if DATE in f and len(f)]
     rows = pd.concat(dated) if dated else pd.DataFrame(columns=["pk", "visit", DATE])
     rows = rows[rows[DATE].notna() & (rows["visit"] != "")]
-    by_key: dict[tuple[int, str], list[date]] = {}
-    for pk, visit, day in rows.itertuples(index=False):
-        by_key.setdefault((pk, visit), []).append(day)
+    n = len(people)
+    where = pd.Index([p["pk"] for p in people]).get_indexer(rows["pk"])  # -1: not in people
+    keep = where >= 0
+    where, visits = where[keep], rows["visit"].to_numpy()[keep]
+    none = np.iinfo(np.int64).max
+    days = _day_numbers(rows[DATE].tolist(), none)[keep]
     columns: dict[str, list[Any]] = {}
     for code in C.timed_visits(mv):
         definition = protocol.visit(code)
-        days_col, gap_col, window_col = [], [], []
-        for p in people:
-            anchor = anchor_date_of(definition.anchor, p["admission_date"], p["surgery_date"])
-            days = by_key.get((p["pk"], code), [])
-            first = min(days) if days else None
-            flags = [definition.timing(anchor, d).in_window for d in days]
-            days_col.append(first.isoformat() if first else None)
-            gap_col.append(definition.timing(anchor, first).days_from_anchor)
-            window_col.append(None if not days or None in flags else all(flags))
-        columns[f"assessment_date_{code}"] = days_col
-        columns[f"days_from_anchor_{code}"] = gap_col
-        columns[f"in_window_{code}"] = window_col
+        anchors = [anchor_date_of(definition.anchor, p["admission_date"], p["surgery_date"])
+                   for p in people]  # fmt: skip
+        anchor_days = _day_numbers(anchors, none)
+        known = anchor_days != none
+        anchor_days[~known] = 0
+        at = visits == code
+        who, day = where[at], days[at]
+        first = np.full(n, none, dtype=np.int64)
+        np.minimum.at(first, who, day)
+        has = first != none
+        low, high = definition.window_days()
+        offset = day - anchor_days[who]
+        outside = np.zeros(n, dtype=bool)
+        np.logical_or.at(outside, who, (offset < low) | (offset > high))
+        texts = (np.where(has, first, _EPOCH) - _EPOCH).astype("datetime64[D]").astype(str).tolist()
+        columns[f"assessment_date_{code}"] = [
+            t if h else None for t, h in zip(texts, has.tolist(), strict=True)
+        ]
+        timed = has & known
+        columns[f"days_from_anchor_{code}"] = [
+            int(g) if t else None for g, t in zip((first - anchor_days).tolist(),
+                                                  timed.tolist(), strict=True)
+        ]  # fmt: skip
+        columns[f"in_window_{code}"] = [
+            not o if t else None for o, t in zip(outside.tolist(), timed.tolist(), strict=True)
+        ]
     return columns
 
 
@@ -244,14 +278,17 @@ def _everyone(people: list[dict], frames: dict[str, pd.DataFrame], mv: dict,
     pks = pd.Index([p["pk"] for p in people])
     n = len(pks)
 
+    by_place: dict[tuple[str, str | None], pd.DataFrame] = {}
+
     def lookup(form: str, column: str, visit: str | None = None) -> Any:
         frame = frames.get(form)
         if frame is None or column not in frame:
             return [None] * n
-        if visit is not None:
-            frame = frame[frame["visit"] == visit]
-        values = frame.drop_duplicates("pk", keep="last").set_index("pk")[column]
-        return values.reindex(pks).to_numpy()
+        if (form, visit) not in by_place:  # one row per participant, once per form and visit
+            if visit is not None:
+                frame = frame[frame["visit"] == visit]
+            by_place[form, visit] = frame.drop_duplicates("pk", keep="last").set_index("pk")
+        return by_place[form, visit][column].reindex(pks).to_numpy()
 
     columns: dict[str, Any] = {
         "participant_id": [p["trial_id"] for p in people],
@@ -271,11 +308,14 @@ def _everyone(people: list[dict], frames: dict[str, pd.DataFrame], mv: dict,
         else:
             columns[name] = lookup(form, source)
     columns.update(_timing_columns(people, frames, mv, protocol))
+    by_place: dict[tuple[str, str], dict[int, str]] = {}
+    for (pk, visit, form), source in sources.items():
+        by_place.setdefault((visit, form), {})[pk] = source
+    pk_list = pks.tolist()
     for form in C.source_forms():
         for visit in C.form_visits(mv, form):
-            columns[f"{C.source_column(form)}_{visit}"] = [
-                sources.get((p["pk"], visit, form)) for p in people
-            ]
+            found = by_place.get((visit, form), {})
+            columns[f"{C.source_column(form)}_{visit}"] = [found.get(pk) for pk in pk_list]
     births = lookup("baseline", "date_of_birth")
     columns["age_years"] = [
         _age(None if pd.isna(dob) else dob, p["admission_date"])
@@ -351,6 +391,7 @@ def dataset_build(
     del frames
     screening = _screening(everyone, people)
     wide = everyone[everyone["arm"].notna()]
+    del everyone  # the randomized rows are a new frame: never hold every row twice
     if population == "pp":
         wide = wide[wide["per_protocol"]]
     wide = wide.sort_values("participant_id").reset_index(drop=True)
@@ -361,14 +402,14 @@ def dataset_build(
 
 def _screening(everyone: pd.DataFrame, people: list[dict]) -> pd.DataFrame:
     frame = everyone[["participant_id", "arm", "status", "received_allocated", "per_protocol",
-                      "end_reason"]].copy()  # fmt: skip
+                      "end_reason"]]  # fmt: skip
     frame["eligible"] = [p["eligibility__eligible"] for p in people]
     frame["failed_criteria"] = [p["eligibility__failed_criteria"] or [] for p in people]
     return frame[[c.name for c in C.SCREENING]]
 
 
 def _typed(frame: pd.DataFrame, cols: tuple[C.Column, ...]) -> pd.DataFrame:
-    out = frame.copy()
+    out = frame.copy(deep=False)  # copy-on-write: only the converted columns are new
     for c in cols:
         if c.dtype == "float":
             out[c.name] = pd.to_numeric(out[c.name], errors="coerce").astype(float)

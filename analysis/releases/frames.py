@@ -194,7 +194,7 @@ def _missing(value: Any) -> bool:
 
 def _release_frame(frame: pd.DataFrame, variables: tuple[Variable, ...]) -> pd.DataFrame:
     """Return the frame as released: booleans as 1/0, list cells joined by ';'."""
-    out = frame.copy()
+    out = frame.copy(deep=False)  # copy-on-write: only the replaced columns are new
     for var in variables:
         if var.dtype == "bool":
             values = [None if _missing(x) else int(bool(x)) for x in out[var.name]]

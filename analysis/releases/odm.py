@@ -3,11 +3,14 @@
 MetaDataVersion: one StudyEventDef per protocol visit (plus ``SE.SUBJECT`` for the identity
 and flow columns), one FormDef and ItemGroupDef per form, an ItemDef per item with its
 DataType and, for coded items, a CodeList. ClinicalData: one SubjectData per participant of
-the wide frame. Subjects are streamed one by one with ``lxml.etree.xmlfile``.
+the wide frame. The metadata is built with lxml; the subjects are streamed as text a few
+thousand at a time, each item's ``ItemData`` formatted column by column (no element per
+value).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -118,28 +121,54 @@ def _code_list(mdv: Any, form: str, item: str, var: Variable) -> None:
         _text(entry, "Decode", label)
 
 
-def _value(value: Any, var: Variable) -> str | None:
-    if value is None or (not isinstance(value, list | tuple) and pd.isna(value)):
-        return None
-    if var.dtype == "bool":
-        return "1" if value else "0"
-    if var.dtype == "float":
-        return f"{float(value):.10g}"
-    return str(value)
+_ESCAPES = {
+    "&": "&amp;",
+    "<": "&lt;",
+    ">": "&gt;",
+    '"': "&quot;",
+    "\n": "&#10;",
+    "\r": "&#13;",
+    "\t": "&#9;",
+}
+_TO_ESCAPE = re.compile('[&<>"\n\r\t]')
+# Characters XML 1.0 cannot hold (lxml refuses them too): C0 controls but tab/LF/CR, U+FFFE/F.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
-def _subjects(release: ReleaseFrames, protocol: Protocol, study_oid: str) -> Iterator[Any]:
-    """Yield one SubjectData element per wide row.
+def _attr(text: str) -> str:
+    """``text`` escaped for a double-quoted XML attribute (as lxml writes it)."""
+    return _TO_ESCAPE.sub(lambda m: _ESCAPES[m.group()], text) if _TO_ESCAPE.search(text) else text
 
-    Which variables go into which event and form, and every OID, are worked out once;
-    each row then only formats its values.
+
+def _texts(column: pd.Series, dtype: str) -> list[str | None]:
+    """One column's ODM values, formatted column at a time (``None``: missing).
+
+    Booleans (released as 1/0) are ``1``/``0``, numbers ``%.10g``, text as it is (escaped);
+    an empty text is kept (an ``ItemData`` with an empty value).
     """
+    values = column.tolist()
+    if dtype == "float":
+        out = ["%.10g" % float(v) if v is not None and v is not pd.NA and v == v else None  # noqa: UP031
+               for v in values]  # fmt: skip
+    elif dtype == "bool":
+        out = [None if v is None or v is pd.NA or v != v else "1" if v else "0" for v in values]
+    else:
+        out = [None if v is None or v is pd.NA or (v.__class__ is float and v != v)
+               else _attr(v if v.__class__ is str else str(v)) for v in values]  # fmt: skip
+    if dtype not in ("float", "bool") and any(t and _NOT_XML.search(t) for t in out):
+        raise ValueError("All strings must be XML compatible: Unicode or ASCII, no NULL bytes "
+                         "or control characters")  # fmt: skip
+    return out
+
+
+def _layout(release: ReleaseFrames, protocol: Protocol) -> list[tuple[str, list[tuple]]]:
+    """(event OID, [(form OID, group OID, [(column, variable, item OID)])]) in file order."""
     by_place: dict[tuple[str, str], list[tuple[str, Variable, str]]] = {}
     for var in release.variables_of("wide"):
         by_place.setdefault((var.form, var.visit), []).append(
             (var.name, var, oid("IT", var.form, var.item))
         )
-    layout = [
+    return [
         (oid("SE", code), [
             (oid("F", form), oid("IG", form),
              by_place.get((form, "" if form == SUBJECT_FORM else code), []))
@@ -147,32 +176,41 @@ def _subjects(release: ReleaseFrames, protocol: Protocol, study_oid: str) -> Ite
         ])
         for code, _name, forms in _structure(release, protocol)
     ]  # fmt: skip
-    tags = {tag: _e(tag) for tag in ("StudyEventData", "FormData", "ItemGroupData", "ItemData")}
-    sub = etree.SubElement
-    for row in _records(release.frames["wide"]):
-        subject = etree.Element(
-            _e("SubjectData"), SubjectKey=str(row["participant_id"]), nsmap={None: NS}
-        )
-        for event_oid, forms in layout:
-            event = None
-            for form_oid, group_oid, items in forms:
-                values = [(item_oid, text) for name, var, item_oid in items
-                          if (text := _value(row.get(name), var)) is not None]  # fmt: skip
-                if not values:
-                    continue
-                if event is None:
-                    event = sub(subject, tags["StudyEventData"], {"StudyEventOID": event_oid})
-                form_data = sub(event, tags["FormData"], {"FormOID": form_oid})
-                group = sub(form_data, tags["ItemGroupData"], {"ItemGroupOID": group_oid})
-                for item_oid, text in values:
-                    sub(group, tags["ItemData"], {"ItemOID": item_oid, "Value": text})
-        yield subject
 
 
-def _records(frame: pd.DataFrame, chunk: int = 5000) -> Iterator[dict[str, Any]]:
-    """The frame's rows as dicts, a few thousand at a time (never all at once)."""
+def _subject_chunks(release: ReleaseFrames, protocol: Protocol, chunk: int = 5000) -> Iterator[str]:
+    """Yield the ClinicalData's SubjectData elements as XML text, ``chunk`` subjects at a time.
+
+    Each item's ``<ItemData …/>`` is formatted column by column; each subject's row then
+    only joins the present items of each form and wraps them (a form, or an event, without
+    any present item is left out, as ODM wants).
+    """
+    frame = release.frames["wide"]
+    layout = _layout(release, protocol)
     for start in range(0, len(frame), chunk):
-        yield from frame.iloc[start : start + chunk].to_dict("records")
+        part = frame.iloc[start : start + chunk]
+        keys = [_attr(str(k)) for k in part["participant_id"].tolist()]
+        subjects = [f'<SubjectData SubjectKey="{k}">' for k in keys]
+        for event_oid, forms in layout:
+            events = [""] * len(part)
+            for form_oid, group_oid, items in forms:
+                if not items:
+                    continue
+                cells = [
+                    [None if t is None else f'<ItemData ItemOID="{item_oid}" Value="{t}"/>'
+                     for t in _texts(part[name], var.dtype)]
+                    for name, var, item_oid in items if name in part
+                ]  # fmt: skip
+                head = f'<FormData FormOID="{form_oid}"><ItemGroupData ItemGroupOID="{group_oid}">'
+                for i, row in enumerate(zip(*cells, strict=True)):
+                    body = "".join(c for c in row if c is not None)
+                    if body:
+                        events[i] += f"{head}{body}</ItemGroupData></FormData>"
+            start_event = f'<StudyEventData StudyEventOID="{event_oid}">'
+            for i, body in enumerate(events):
+                if body:
+                    subjects[i] += f"{start_event}{body}</StudyEventData>"
+        yield "".join(f"{s}</SubjectData>" for s in subjects)
 
 
 def _single_visit_forms(protocol: Protocol) -> dict[str, str]:
@@ -185,20 +223,27 @@ def _single_visit_forms(protocol: Protocol) -> dict[str, str]:
 
 
 def write_odm(release: ReleaseFrames, protocol: Protocol, meta: dict[str, Any], path: Path) -> None:
-    """Write the ODM 1.3.2 snapshot file (metadata first, then one subject at a time)."""
+    """Write the ODM 1.3.2 snapshot file: the metadata (lxml), then the subjects streamed as
+    text a few thousand at a time (:func:`_subject_chunks`)."""
     release = _placed(release, protocol)
     meta = {**meta, "mdv_oid": oid("MDV", f"v{meta['version']}")}
-    study_oid = oid("ST", protocol.code)
-    with etree.xmlfile(str(path), encoding="utf-8") as xf:
-        xf.write_declaration()
-        attrib = {"FileType": "Snapshot", "FileOID": meta["file_oid"], "ODMVersion": "1.3.2",
-                  "CreationDateTime": meta["created_at"], "Granularity": "All"}  # fmt: skip
-        with xf.element(_e("ODM"), attrib, nsmap={None: NS}):
-            xf.write(_metadata(release, protocol, meta))
-            with xf.element(_e("ClinicalData"), StudyOID=study_oid,
-                            MetaDataVersionOID=meta["mdv_oid"]):  # fmt: skip
-                for subject in _subjects(release, protocol, study_oid):
-                    xf.write(subject)
+    attrib = {"FileType": "Snapshot", "FileOID": meta["file_oid"], "ODMVersion": "1.3.2",
+              "CreationDateTime": meta["created_at"], "Granularity": "All"}  # fmt: skip
+    root = etree.Element(_e("ODM"), attrib, nsmap={None: NS})
+    root.append(_metadata(release, protocol, meta))
+    clinical = _sub(root, "ClinicalData", StudyOID=oid("ST", protocol.code),
+                    MetaDataVersionOID=meta["mdv_oid"])  # fmt: skip
+    clinical.text = _SUBJECTS
+    head, tail = etree.tostring(root, encoding="unicode").rsplit(_SUBJECTS, 1)
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        fh.write("<?xml version='1.0' encoding='utf-8'?>\n")
+        fh.write(head)
+        for text in _subject_chunks(release, protocol):
+            fh.write(text)
+        fh.write(tail)
+
+
+_SUBJECTS = "@@subjects@@"  # where the streamed subjects go in the serialized skeleton
 
 
 def _placed(release: ReleaseFrames, protocol: Protocol) -> ReleaseFrames:

@@ -123,11 +123,13 @@ class VisitDef:
     def target(self, anchor_date: date) -> date:
         return anchor_date + timedelta(days=self.target_day)
 
+    def window_days(self) -> tuple[int, int]:
+        """The window as days from the anchor date: (first, last), both inside."""
+        return self.target_day - self.window_before, self.target_day + self.window_after
+
     def window(self, anchor_date: date) -> tuple[date, date]:
-        target = self.target(anchor_date)
-        return target - timedelta(days=self.window_before), target + timedelta(
-            days=self.window_after
-        )
+        first, last = self.window_days()
+        return anchor_date + timedelta(days=first), anchor_date + timedelta(days=last)
 
     @property
     def follows_anchor(self) -> bool:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from unittest.mock import patch
 
 import pandas as pd
 import pyreadstat
@@ -18,6 +19,7 @@ import pytest
 
 from analysis.datasets import columns as C
 from analysis.datasets.builders import long_frame_visits, measure_visits
+from analysis.releases import writers
 from analysis.releases.builder import release_build_files
 from analysis.releases.frames import Variable, unblinded_frames
 from analysis.releases.writers import R_SCRIPT, variable_formats, write_dta, write_sav
@@ -293,3 +295,28 @@ def test_a_value_without_a_code_is_kept_with_its_own_label(tmp_path) -> None:
     assert data["grade"].tolist()[:2] == ["Alpha", "legacy"]  # nothing silently dropped
     assert data["grade"].tolist()[3] == "Beta"
     assert meta_.variable_value_labels["grade"] == {1.0: "Alpha", 2.0: "Beta", 3.0: "legacy"}
+
+
+def test_release_csv_is_pandas_csv_of_the_neutralised_frame(tmp_path) -> None:
+    # given a frame with every kind of cell a release holds: floats (small, large, whole,
+    # missing, negative zero), 1/0 codes with gaps, text needing quotes or neutralising
+    frame = pd.DataFrame({
+        "participant_id": ["S01-0001", "S01-0002", "S01-0003", "S01-0004", "S01-0005"],
+        "note": ['=SUM(A1)', 'a,"b"\nc', "", None, "-3.5"],
+        "other": ["@x", "\tx", " lead", "x\ry", float("nan")],
+        "vas": [1e-7, 123456789012.5, 3.0, float("nan"), -0.0],
+        "score": [12.345678901234, 0.1, -4.25, 100.0, 2 / 3],
+        "flag": pd.Series([1, 0, None, 1, 0], dtype=object),
+        "count": pd.Series([3, 0, 7, 1, 2], dtype="int64"),
+    })  # fmt: skip
+    path = tmp_path / "wide.csv"
+    # when it is written as a release CSV (column at a time, chunked)
+    with patch.object(writers, "CHUNK_ROWS", 2):
+        writers.write_csv(frame, path)
+    # then the bytes are those pandas writes for the frame with formulas neutralised
+    expected = writers.safe_text_columns(frame).to_csv(
+        index=False, lineterminator="\n", float_format="%.10g"
+    )
+    assert path.read_bytes() == expected.encode()
+    assert "'=SUM(A1)" in expected  # neutralised
+    assert ",-3.5," in expected  # a number in text is kept

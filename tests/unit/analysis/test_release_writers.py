@@ -175,3 +175,50 @@ def test_r_reads_the_csv_and_the_codebook(tmp_path) -> None:
     )
     out = subprocess.run(["Rscript", "-e", script], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
+
+
+@pytest.mark.requirement("EXP-006")
+def test_odm_subjects_hold_exactly_the_present_values_of_their_wide_row(tmp_path) -> None:
+    # given a release whose text needs escaping in XML and with an empty text
+    data = synthetic_dataset(seed=3)
+    data.wide.loc[0, "sex"] = 'a & b <"c">\n\td'
+    data.wide.loc[1, "herniation_level"] = ""
+    release = unblinded_frames(data, PROTOCOL)
+    # when it is written as ODM (the subjects streamed as text)
+    path = tmp_path / "odm.xml"
+    write_odm(release, PROTOCOL, meta(), path)
+    doc = etree.parse(str(path))
+    ns = {"odm": "http://www.cdisc.org/ns/odm/v1.3"}
+    assert etree.XMLSchema(etree.parse(str(XSD))).validate(doc)
+    # then each subject holds one ItemData per present value of its row, formatted as the
+    # item's type says, and nothing else; empty forms and events are left out
+    wide = release.frames["wide"]
+    variables = {v.name: v for v in release.variables_of("wide")}
+    for subject, (_, row) in zip(doc.findall(".//odm:SubjectData", ns), wide.iterrows(),
+                                 strict=True):  # fmt: skip
+        assert subject.get("SubjectKey") == row["participant_id"]
+        found = sorted(item.get("Value") for item in subject.iter(f"{{{ns['odm']}}}ItemData"))
+        expected = []
+        for name, value in row.items():
+            if value is None or (isinstance(value, float) and pd.isna(value)):
+                continue
+            if variables[name].form == "subject" and variables[name].visit:
+                continue  # the visit timing columns are not ODM items (they never were)
+            dtype = variables[name].dtype
+            expected.append(f"{value:.10g}" if dtype == "float" else str(value))
+        assert found == sorted(expected)
+        for group in subject.iter(f"{{{ns['odm']}}}ItemGroupData"):
+            assert len(group)
+    first = doc.find(".//odm:SubjectData", ns)
+    sex = first.find(".//odm:ItemData[@ItemOID='IT.BASELINE.SEX']", ns)
+    assert sex.get("Value") == 'a & b <"c">\n\td'
+    second = doc.findall(".//odm:SubjectData", ns)[1]
+    assert second.find(".//odm:ItemData[@ItemOID='IT.BASELINE.HERNIATION_LEVEL']", ns).get(
+        "Value") == ""  # fmt: skip
+
+
+def test_odm_refuses_text_xml_cannot_hold(tmp_path) -> None:
+    data = synthetic_dataset(seed=4)
+    data.wide.loc[2, "sex"] = "bad\x01"
+    with pytest.raises(ValueError, match="XML compatible"):
+        write_odm(unblinded_frames(data, PROTOCOL), PROTOCOL, meta(), tmp_path / "odm.xml")
