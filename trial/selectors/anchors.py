@@ -1,0 +1,55 @@
+"""Participants' anchor dates: the one read of ``AnchorDate`` that the schedule, the edit
+checks, the ePRO windows, the datasets and every export use.
+
+An anchor with no row, or a row without a date, is unknown (``None``): the visits that
+count from it have no target day yet.
+"""
+
+from collections.abc import Iterable
+from datetime import date
+
+from django.db.models import QuerySet
+
+from trial.models import AnchorDate, Participant
+from trial.protocol import Protocol, get_protocol
+
+AnchorDates = dict[str, date | None]
+
+
+def participant_anchor_dates(participant: Participant, protocol: Protocol | None = None) -> AnchorDates:
+    """Return ``{anchor code: date or None}`` for every anchor of the participant's protocol."""
+    protocol = protocol or get_protocol(participant.protocol_code)
+    dates: AnchorDates = {a.code: None for a in protocol.anchors}
+    if participant.pk is not None:
+        dates.update(AnchorDate.objects.filter(participant=participant).values_list("code", "date"))
+    # dates given to a participant object before it was saved (kept in memory only)
+    dates.update(participant.__dict__.get("_unsaved_anchors", {}))
+    return dates
+
+
+def anchor_dates_by_participant(
+    participants: "Iterable[int] | QuerySet[Participant]",
+) -> dict[int, AnchorDates]:
+    """Return ``{participant pk: {anchor code: date or None}}`` in one query (for exports).
+
+    ``participants``: their primary keys, or a QuerySet of them (read as a subquery). A
+    participant without any anchor row maps to an empty dict; read a code with ``.get``.
+    """
+    if isinstance(participants, QuerySet):
+        chosen = AnchorDate.objects.filter(participant__in=participants.values("pk"))
+        out: dict[int, AnchorDates] = {}
+    else:
+        ids = list(participants)
+        chosen = AnchorDate.objects.filter(participant_id__in=ids)
+        out = {pk: {} for pk in ids}
+    rows = chosen.values_list(
+        "participant_id", "code", "date"
+    )
+    for pk, code, day in rows.iterator(chunk_size=5000):
+        out.setdefault(pk, {})[code] = day
+    return out
+
+
+def anchor_rows(participant: Participant) -> list[AnchorDate]:
+    """Return the participant's anchor rows (code, date, source) for the participant page."""
+    return list(AnchorDate.objects.filter(participant=participant).order_by("code"))
