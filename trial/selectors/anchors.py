@@ -16,13 +16,18 @@ from trial.protocol import Protocol, get_protocol
 AnchorDates = dict[str, date | None]
 
 
-def participant_anchor_dates(participant: Participant, protocol: Protocol | None = None) -> AnchorDates:
+def participant_anchor_dates(
+    participant: Participant, protocol: Protocol | None = None
+) -> AnchorDates:
     """Return ``{anchor code: date or None}`` for every anchor of the participant's protocol."""
     protocol = protocol or get_protocol(participant.protocol_code)
-    dates: AnchorDates = {a.code: None for a in protocol.anchors}
-    if participant.pk is not None:
-        dates.update(AnchorDate.objects.filter(participant=participant).values_list("code", "date"))
-    # dates given to a participant object before it was saved (kept in memory only)
+    codes = [a.code for a in protocol.anchors]
+    if not isinstance(participant, Participant) or participant.pk is None:
+        # a participant not saved (a form checked on its own) gives them as ``<code>_date``
+        return {code: getattr(participant, f"{code}_date", None) for code in codes}
+    dates: AnchorDates = dict.fromkeys(codes)
+    dates.update(AnchorDate.objects.filter(participant=participant).values_list("code", "date"))
+    # dates given to the participant object before it was saved (kept in memory only)
     dates.update(participant.__dict__.get("_unsaved_anchors", {}))
     return dates
 
