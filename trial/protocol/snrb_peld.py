@@ -313,12 +313,8 @@ FORMS = (
 # Visits count from admission (the registration date) and from the surgery: its planned day
 # is entered on the participant's dates page, and the surgery record's date replaces it.
 ANCHORS = (
-    AnchorDef(
-        "admission", Text("admission", "入院"), event=AnchorEvent.REGISTRATION, entered=True
-    ),
-    AnchorDef(
-        "surgery", Text("surgery", "手术"), form="peld", field="surgery_date", entered=True
-    ),
+    AnchorDef("admission", Text("admission", "入院"), event=AnchorEvent.REGISTRATION, entered=True),
+    AnchorDef("surgery", Text("surgery", "手术"), form="peld", field="surgery_date", entered=True),
 )
 
 VISITS = (

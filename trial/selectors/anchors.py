@@ -47,9 +47,7 @@ def anchor_dates_by_participant(
         ids = list(participants)
         chosen = AnchorDate.objects.filter(participant_id__in=ids)
         out = {pk: {} for pk in ids}
-    rows = chosen.values_list(
-        "participant_id", "code", "date"
-    )
+    rows = chosen.values_list("participant_id", "code", "date")
     for pk, code, day in rows.iterator(chunk_size=5000):
         out.setdefault(pk, {})[code] = day
     return out

@@ -219,7 +219,11 @@ class DatesView(ParticipantStepView):
 
     def get_initial(self) -> dict[str, Any]:
         dates = participant_anchor_dates(self.participant)
-        return {f"{code}_date": day for code, day in dates.items() if f"{code}_date" in self.form_class.base_fields}
+        return {
+            f"{code}_date": day
+            for code, day in dates.items()
+            if f"{code}_date" in self.form_class.base_fields
+        }
 
     def perform(self, form: DatesForm) -> Any:
         return participant_set_dates(
