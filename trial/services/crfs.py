@@ -21,8 +21,8 @@ from trial.exceptions import (
 )
 from trial.locks import form_instance_qs_for_update, participant_qs_for_update
 from trial.models import (
-    AnchorDate,
     RECORDED_ON_FORM,
+    AnchorDate,
     AuditEvent,
     FormInstance,
     NotAnswered,

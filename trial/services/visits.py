@@ -1,6 +1,6 @@
 """The visit schedule follows the protocol, the allocation and the anchor dates."""
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from django.apps import apps
