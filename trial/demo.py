@@ -69,8 +69,9 @@ def sample_answers(
     visit's target day (never in the future)."""
     late = visit_code in ("postop_day_3", "month_3")
     better = 0.8 if late else 0.3
-    surgery = participant.surgery_date or timezone.localdate()
-    admission = participant.admission_date or surgery - timedelta(days=3)
+    anchors = participant_anchor_dates(participant)
+    surgery = anchors.get("surgery") or timezone.localdate()
+    admission = anchors.get("admission") or surgery - timedelta(days=3)
     day = assessment_day(participant, visit_code)
     dated = {"assessment_date": day} if day is not None else {}
     if form_code in ("odi", "joa", "sf36"):
