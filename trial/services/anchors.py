@@ -12,6 +12,7 @@ from typing import Any
 
 from trial.models import AnchorDate, AuditEvent, Participant, site_time_zone
 from trial.protocol import AnchorEvent, get_protocol
+from trial.selectors.anchors import anchor_date_read_along
 from trial.services.audit import audit_record
 
 Source = AnchorDate.Source
@@ -60,6 +61,7 @@ def anchor_dates_apply(
             row.date, row.source, row.source_form = day, source, source_form
             row.save(update_fields=["date", "source", "source_form", "updated_at"])
         changes[anchor_audit_key(code)] = (old, day)
+        anchor_date_read_along(participant, code, day)
     return changes
 
 

@@ -33,7 +33,7 @@ from trial.models import (
     site_today,
 )
 from trial.protocol import FormDef, Protocol, get_protocol
-from trial.selectors.anchors import participant_anchor_dates
+from trial.selectors.anchors import participant_anchor_dates, with_anchor_dates
 from trial.services.anchors import anchor_dates_apply
 from trial.services.audit import audit_record
 from trial.services.derivations import derive
@@ -171,7 +171,10 @@ def _crf_save(
     ``check_queries`` are (field, check code, message) of soft edit-check warnings the user
     saved over: saving over them needs a reason and opens one query each.
     """
-    locked = participant_qs_for_update(participant.pk).get()
+    # the anchor dates the timing check and the schedule need come with the locked row
+    locked = with_anchor_dates(
+        participant_qs_for_update(participant.pk), get_protocol(participant.protocol_code)
+    ).get()
     if locked.site_id == participant.site_id and Participant.site.is_cached(participant):
         locked.site = participant.site  # sites never change; the row lock is the participant's
     data_entry_allowed(locked)
