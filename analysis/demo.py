@@ -368,7 +368,7 @@ def _outcome(cats: dict, k: int, answers: dict) -> dict[str, Any]:
 def _fill(actor: Any, participant: Participant, arm: str | None, ctx: dict,
           *, before_randomization: bool) -> None:  # fmt: skip
     protocol = get_protocol(participant.protocol_code)
-    dating = {form for _anchor, form, _field in protocol.anchor_sources}  # move the anchors
+    dating = {anchor.form for anchor in protocol.anchors if anchor.form}  # move the anchors
     ctx["participant"] = participant
     for visit in Visit.objects.filter(participant=participant).order_by("order"):
         definition = protocol.visit(visit.code)

@@ -72,7 +72,15 @@ from trial.blinding import BlindingPolicy
 from trial.exceptions import TrialError
 from trial.forms.crfs import NA_PREFIX, na_name
 from trial.forms.registry import form_class_for
-from trial.models import Allocation, FormInstance, Participant, Site, SystemReason, Visit
+from trial.models import (
+    Allocation,
+    AnchorDate,
+    FormInstance,
+    Participant,
+    Site,
+    SystemReason,
+    Visit,
+)
 from trial.permissions import is_blinded, may_import
 from trial.protocol import FormDef, Protocol, get_protocol
 from trial.services.audit import audit_origin
@@ -538,8 +546,8 @@ class _Importer:
                     actor=self.user,
                     participant=person,
                     admission_date=admission,
-                    surgery_date=person.surgery_date,
                     reason=self.options.reason,
+                    source=AnchorDate.Source.IMPORT,
                 ),
             ):
                 self.result.add(

@@ -19,9 +19,9 @@ from django.utils import timezone
 from api.live_dictionary import ENTRY, TIMING
 from api.project import ENROLMENT, Project
 from trial.blinding import BlindingPolicy
-from trial.edit_checks.timing import anchor_date_of
 from trial.models import FormInstance, Participant
 from trial.protocol import get_protocol
+from trial.selectors.anchors import anchor_dates_by_participant
 
 PARTICIPANT_VALUES = (
     "pk",
@@ -30,8 +30,6 @@ PARTICIPANT_VALUES = (
     "site__code",
     "status",
     "screening_date",
-    "admission_date",
-    "surgery_date",
     "allocation__arm",
     "allocation__historical_load",
 )
@@ -104,7 +102,7 @@ def _timing(form: str, visit: str | None, person: dict, data: dict) -> dict[str,
         return {}
     protocol = get_protocol(person["protocol_code"])
     definition, formdef = protocol.visit(visit), protocol.form(form)
-    anchor = anchor_date_of(definition.anchor, person["admission_date"], person["surgery_date"])
+    anchor = person["anchors"].get(definition.anchor)
     day = data.get(formdef.date_field)
     if isinstance(day, datetime):
         day = timezone.localdate(day) if timezone.is_aware(day) else day.date()
@@ -207,12 +205,18 @@ def live_rows(
     """Yield the raw rows of every participant of ``qs``, one page of participants at a time."""
     forms = [i.name for i in project.instruments if i.model]
     policy = BlindingPolicy(get_protocol(project.code), True) if project.blinded else None
+    anchor_codes = [a.code for a in get_protocol(project.code).anchors]
     last = ""
     while True:
         page = list(qs.filter(trial_id__gt=last).values(*PARTICIPANT_VALUES)[:page_size])
         if not page:
             return
         last = page[-1]["trial_id"]
+        anchors = anchor_dates_by_participant([p["pk"] for p in page])
+        for p in page:
+            # the anchor dates by code, and as the enrolment fields ``<code>_date``
+            p["anchors"] = {code: None for code in anchor_codes} | anchors[p["pk"]]
+            p.update({f"{code}_date": day for code, day in p["anchors"].items()})
         for p in page:  # historical: allocated before the trial used this system
             allocated = p["allocation__arm"] is not None
             p["allocation_historical"] = (

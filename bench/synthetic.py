@@ -59,6 +59,7 @@ from trial.edit_checks.baseline import compute_bmi  # noqa: E402
 from trial.models import (  # noqa: E402
     AdverseEventData,
     Allocation,
+    AnchorDate,
     BaselineData,
     Consent,
     DischargeData,
@@ -76,9 +77,9 @@ from trial.models import (  # noqa: E402
     SnrbData,
     Visit,
 )
-from trial.protocol import Anchor, get_protocol  # noqa: E402
+from trial.protocol import get_protocol  # noqa: E402
 
-TABLES = (Participant, EligibilityAssessment, Consent, Allocation, Visit, FormInstance)
+TABLES = (Participant, AnchorDate, EligibilityAssessment, Consent, Allocation, Visit, FormInstance)
 DATA = {
     "baseline": BaselineData,
     "vas": PainVasData,
@@ -267,12 +268,15 @@ class Generator:
             protocol_code=self.protocol.code,
             status=status,
             screening_date=screened,
-            admission_date=screened,
-            surgery_date=surgery if stage == "randomized" else None,
             ended_date=ended,
             end_reason="synthetic" if ended else "",
             created_by_id=self.user_id,
         )
+        anchors = {"admission": screened, "surgery": surgery if stage == "randomized" else None}
+        for anchor, day in anchors.items():  # the seed trial's anchors (``AnchorDate`` rows)
+            if day is not None:
+                source = "registration" if anchor == "admission" else "entered"
+                sink[AnchorDate].add(participant_id=pid, code=anchor, date=day, source=source)
         arm = self._journey(pid, stage, screened)
         # Baseline is measured before randomization: its values follow one of the paper's
         # arms drawn independently of the allocation, so the arms are alike at baseline.
@@ -332,7 +336,7 @@ class Generator:
         self, pid: int, arm: str | None, stage: str, profile: dict, ended: date | None
     ) -> None:
         for order, visit in enumerate(self.protocol.visits_for(arm), start=1):
-            if visit.anchor == Anchor.ADMISSION:
+            if visit.anchor == "admission":
                 anchor = profile["admission"]
             else:  # dated once the surgery is scheduled, that is once randomized
                 anchor = profile["surgery"] if arm else None

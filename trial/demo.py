@@ -14,7 +14,6 @@ from django.conf import settings
 from django.utils import timezone
 
 import scoring
-from trial.edit_checks.timing import anchor_date_of as check_anchor_date
 from trial.models import (
     AllocationList,
     FormInstance,
@@ -24,6 +23,7 @@ from trial.models import (
     site_today,
 )
 from trial.protocol import get_protocol
+from trial.selectors.anchors import participant_anchor_dates
 from trial.services.consent import consent_record
 from trial.services.crfs import crf_save
 from trial.services.eligibility import eligibility_record
@@ -55,10 +55,9 @@ def assessment_day(participant: Participant, visit_code: str | None) -> date | N
     """Return the day a visit's assessment is done: its target day, never after today."""
     if visit_code is None:
         return None
-    definition = get_protocol(participant.protocol_code).visit(visit_code)
-    anchor = check_anchor_date(
-        definition.anchor, participant.admission_date, participant.surgery_date
-    )
+    protocol = get_protocol(participant.protocol_code)
+    definition = protocol.visit(visit_code)
+    anchor = participant_anchor_dates(participant, protocol).get(definition.anchor)
     today = site_today(participant.site)
     return min(definition.target(anchor), today) if anchor else today
 
@@ -70,8 +69,9 @@ def sample_answers(
     visit's target day (never in the future)."""
     late = visit_code in ("postop_day_3", "month_3")
     better = 0.8 if late else 0.3
-    surgery = participant.surgery_date or timezone.localdate()
-    admission = participant.admission_date or surgery - timedelta(days=3)
+    anchors = participant_anchor_dates(participant)
+    surgery = anchors.get("surgery") or timezone.localdate()
+    admission = anchors.get("admission") or surgery - timedelta(days=3)
     day = assessment_day(participant, visit_code)
     dated = {"assessment_date": day} if day is not None else {}
     if form_code in ("odi", "joa", "sf36"):

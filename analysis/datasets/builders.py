@@ -23,9 +23,9 @@ from django.utils import timezone
 
 from analysis.datasets import columns as C
 from analysis.plans import AnalysisPlan
-from trial.edit_checks.timing import anchor_date_of
 from trial.models import FormInstance, Participant
 from trial.protocol import Protocol, get_protocol
+from trial.selectors.anchors import anchor_dates_by_participant
 
 Population = Literal["itt", "pp"]
 DATE = "assessment_date"  # each form frame's own date, whatever the form's date field is called
@@ -201,8 +201,8 @@ def _participant_rows(protocol: Protocol, sites: tuple[str, ...]) -> list[dict[s
         Participant.objects.filter(protocol_code=protocol.code)
         .filter(*([Q(site__code__in=sites)] if sites else []))
         .order_by("trial_id")
-        .values("pk", "trial_id", "site__code", "status", "end_reason", "admission_date",
-                "surgery_date", "allocation__arm", "allocation__historical_load",
+        .values("pk", "trial_id", "site__code", "status", "end_reason",
+                "allocation__arm", "allocation__historical_load",
                 "eligibility__eligible",
                 "eligibility__failed_criteria")
     )  # fmt: skip
@@ -215,6 +215,15 @@ def _day_numbers(days: list[date | None], missing: int) -> np.ndarray:
     """Return the days as proleptic ordinals (``date.toordinal``), ``missing`` for None."""
     return np.fromiter((missing if d is None else d.toordinal() for d in days), dtype=np.int64,
                        count=len(days))  # fmt: skip
+
+
+def _with_anchor_dates(people: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Add each participant's anchor dates (``p["anchors"]``: code -> date) from the one
+    anchor table (``trial.selectors.anchors``)."""
+    anchors = anchor_dates_by_participant([p["pk"] for p in people])
+    for p in people:
+        p["anchors"] = anchors[p["pk"]]
+    return people
 
 
 def _timing_columns(people: list[dict], frames: dict[str, pd.DataFrame], mv: dict,
@@ -237,8 +246,7 @@ def _timing_columns(people: list[dict], frames: dict[str, pd.DataFrame], mv: dic
     columns: dict[str, list[Any]] = {}
     for code in C.timed_visits(mv):
         definition = protocol.visit(code)
-        anchors = [anchor_date_of(definition.anchor, p["admission_date"], p["surgery_date"])
-                   for p in people]  # fmt: skip
+        anchors = [p["anchors"].get(definition.anchor) for p in people]
         anchor_days = _day_numbers(anchors, none)
         known = anchor_days != none
         anchor_days[~known] = 0
@@ -318,7 +326,7 @@ def _everyone(people: list[dict], frames: dict[str, pd.DataFrame], mv: dict,
             columns[f"{C.source_column(form)}_{visit}"] = [found.get(pk) for pk in pk_list]
     births = lookup("baseline", "date_of_birth")
     columns["age_years"] = [
-        _age(None if pd.isna(dob) else dob, p["admission_date"])
+        _age(None if pd.isna(dob) else dob, p["anchors"].get("admission"))
         for dob, p in zip(births, people, strict=True)
     ]
     has_form = {form: set(frame["pk"]) for form, frame in frames.items()}
@@ -382,7 +390,7 @@ def dataset_build(
     protocol = get_protocol(plan.protocol_code)
     mv = measure_visits(protocol)
     frames, versions = _read_forms(protocol, sites)
-    people = _participant_rows(protocol, sites)
+    people = _with_anchor_dates(_participant_rows(protocol, sites))
     all_cols = [c.name for c in C.wide_columns(mv)]
     sources = _read_sources(protocol, sites)
     everyone = pd.DataFrame(

@@ -4,6 +4,7 @@ Used by the data-entry forms and by the nightly re-check job, so both apply exac
 same rules to the same data.
 """
 
+import inspect
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -19,6 +20,7 @@ from .medication import check_medication
 from .outcome import check_outcome
 from .peld import check_peld
 from .snrb import check_snrb
+from .timing import anchor_dates_given
 
 
 def _no_extra(protocol: Protocol | None) -> dict[str, Any]:
@@ -51,19 +53,24 @@ def edit_check_run(
     model_label: str,
     answers: Mapping[str, Any],
     *,
-    admission_date: date | None,
-    surgery_date: date | None,
     protocol: Protocol | None,
     completing: bool,
+    anchors: Mapping[str, date | None] | None = None,
+    **anchor_dates: date | None,
 ) -> list[Finding]:
-    """Return the findings of the form model's edit check (none if it has no check)."""
+    """Return the findings of the form model's edit check (none if it has no check).
+
+    ``anchors``: the participant's anchor dates by code (or ``<code>_date=`` keywords); a
+    check is given those it names as ``<code>_date`` parameters (``surgery_date``).
+    """
     check = EDIT_CHECKS.get(model_label.lower())
     if check is None:
         return []
+    dates = {f"{code}_date": day for code, day in anchor_dates_given(anchors, anchor_dates).items()}
+    wanted = inspect.signature(check.func).parameters
     return check.func(
         answers,
-        admission_date=admission_date,
-        surgery_date=surgery_date,
         completing=completing,
+        **{name: day for name, day in dates.items() if name in wanted},
         **check.protocol_kwargs(protocol),
     )

@@ -9,18 +9,18 @@ One rule for every form at a visit, from the protocol's visit windows (``VisitDe
   and flags the form.
 """
 
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
-from trial.protocol import Anchor, FormDef, Protocol, VisitDef
+from trial.protocol import FormDef, Protocol, VisitDef
 
 from .base import Finding
 from .common import as_date, hard, soft
 
-ANCHOR_LABELS = {Anchor.ADMISSION: _("admission"), Anchor.SURGERY: _("surgery")}
 FUTURE = "assessment_in_future"
 BEFORE_ANCHOR = "assessment_before_anchor"
 OUTSIDE_WINDOW = "assessment_outside_window"
@@ -65,9 +65,16 @@ def check_assessment_date(
     return []
 
 
-def anchor_date_of(anchor: Anchor, admission_date: date | None, surgery_date: date | None):
-    """Return the participant's date of ``anchor`` (None while it is unknown)."""
-    return admission_date if anchor is Anchor.ADMISSION else surgery_date
+def anchor_dates_given(
+    anchors: Mapping[str, date | None] | None, dated: Mapping[str, date | None]
+) -> dict[str, date | None]:
+    """Merge anchor dates given as a mapping and as ``<code>_date=`` keywords."""
+    merged = dict(anchors or {})
+    for name, day in dated.items():
+        if not name.endswith("_date"):
+            raise TypeError(f"unexpected keyword {name!r}: anchor dates are <code>_date")
+        merged[name.removesuffix("_date")] = day
+    return merged
 
 
 def check_form_timing(
@@ -76,22 +83,21 @@ def check_form_timing(
     visit_code: str | None,
     answers: dict[str, Any],
     *,
-    admission_date: date | None,
-    surgery_date: date | None,
     today: date,
+    anchors: Mapping[str, date | None] | None = None,
+    **anchor_dates: date | None,
 ) -> list[Finding]:
     """Check the form's own date field (``formdef.date_field``) against its visit.
+
+    ``anchors``: the participant's anchor dates by code (``trial.selectors.anchors``); they
+    may also be given as ``<code>_date=`` keywords (``surgery_date=``).
 
     A form that records its visit's anchor event (the surgery record) defines that date, so
     only the future is checked for it; so for logs, which belong to no visit.
     """
     field = formdef.date_field
     visit = protocol.visit(visit_code) if visit_code else None
-    defines_anchor = visit is not None and any(
-        anchor is visit.anchor and form == formdef.code
-        for anchor, form, _field in protocol.anchor_sources
-    )
-    if visit is None or defines_anchor:
+    if visit is None or protocol.visit_defined_by(visit, formdef.code):
         return check_assessment_date(
             answers.get(field),
             field=field,
@@ -100,11 +106,12 @@ def check_form_timing(
             anchor_label="",
             today=today,
         )
+    dates = anchor_dates_given(anchors, anchor_dates)
     return check_assessment_date(
         answers.get(field),
         field=field,
         visit=visit,
-        anchor_date=anchor_date_of(visit.anchor, admission_date, surgery_date),
-        anchor_label=ANCHOR_LABELS[visit.anchor],
+        anchor_date=dates.get(visit.anchor),
+        anchor_label=protocol.anchor(visit.anchor).label,
         today=today,
     )

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from trial.edit_checks import Severity
 from trial.edit_checks.registry import edit_check_run
 from trial.protocol import Protocol, get_protocol
+from trial.selectors.anchors import participant_anchor_dates
 
 from .crfs import ANSWER_EXCLUDE, CrfForm, with_not_answered
 from .widgets import LocaleDateInput, LocaleDateTimeInput
@@ -114,8 +115,7 @@ class ClinicalForm(CrfForm):
             self._meta.model._meta.label,
             answers,
             protocol=self.protocol(),
-            admission_date=getattr(self.participant, "admission_date", None),
-            surgery_date=getattr(self.participant, "surgery_date", None),
+            anchors=participant_anchor_dates(self.participant) if self.protocol() else {},
             completing=self.completing,
         )
         for finding in findings:

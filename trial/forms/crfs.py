@@ -12,6 +12,7 @@ from trial.edit_checks.common import is_blank
 from trial.edit_checks.timing import check_form_timing
 from trial.models import NotAnswered, site_today
 from trial.protocol import FormDef, get_protocol
+from trial.selectors.anchors import participant_anchor_dates
 
 from .widgets import LocaleDateInput
 
@@ -188,8 +189,7 @@ class CrfForm(forms.ModelForm):
             self.formdef,
             getattr(self.visit, "code", None),
             {field: day},
-            admission_date=getattr(self.participant, "admission_date", None),
-            surgery_date=getattr(self.participant, "surgery_date", None),
+            anchors=participant_anchor_dates(self.participant),
             today=today,
         )
         for finding in findings:

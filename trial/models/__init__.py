@@ -1,3 +1,4 @@
+from .anchors import AnchorDate
 from .audit import RECORDED_ON_FORM, AuditEvent, SystemReason
 from .clinical import AdverseEventData, BaselineData, DischargeData, MedicationData, OutcomeData
 from .consent import Consent
@@ -21,6 +22,7 @@ from .visits import Visit
 
 __all__ = [
     "AdverseEventData",
+    "AnchorDate",
     "Allocation",
     "AllocationList",
     "AllocationSlot",

@@ -28,13 +28,6 @@ class Participant(models.Model):
         _("status"), max_length=24, choices=Status.choices, default=Status.SCREENING
     )
     screening_date = models.DateField(_("screening date"))
-    admission_date = models.DateField(_("admission date"), null=True, blank=True)
-    surgery_date = models.DateField(
-        _("surgery date"),
-        null=True,
-        blank=True,
-        help_text=_("Planned date of surgery; the date of the surgery record replaces it."),
-    )
     ended_date = models.DateField(_("date ended"), null=True, blank=True)
     end_reason = models.TextField(_("reason"), blank=True)
     revision = models.PositiveIntegerField(_("revision"), default=1)
@@ -67,6 +60,31 @@ class Participant(models.Model):
 
     def __str__(self) -> str:
         return self.trial_id
+
+    # The seed trial's anchor dates, read from the participant's anchor rows
+    # (``AnchorDate``; code reads them through ``trial.selectors.anchors``). A value given
+    # to an unsaved participant stays in memory only: anchor dates are written by
+    # ``trial.services.anchors``.
+    def _anchor(self, code: str):
+        unsaved = self.__dict__.get("_unsaved_anchors", {})
+        if code in unsaved or self.pk is None:
+            return unsaved.get(code)
+        row = self.anchor_dates.filter(code=code).only("date").first()
+        return row.date if row else None
+
+    def _set_unsaved_anchor(self, code: str, value) -> None:
+        if self.pk is not None:
+            raise AttributeError("anchor dates are written by trial.services.anchors")
+        self.__dict__.setdefault("_unsaved_anchors", {})[code] = value
+
+    admission_date = property(
+        lambda self: self._anchor("admission"),
+        lambda self, value: self._set_unsaved_anchor("admission", value),
+    )
+    surgery_date = property(
+        lambda self: self._anchor("surgery"),
+        lambda self, value: self._set_unsaved_anchor("surgery", value),
+    )
 
     @property
     def is_active(self) -> bool:

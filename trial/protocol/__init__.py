@@ -2,7 +2,8 @@
 
 from .registry import get_protocol, protocols, register
 from .schema import (
-    Anchor,
+    AnchorDef,
+    AnchorEvent,
     Arm,
     Choice,
     Criterion,
@@ -19,7 +20,8 @@ from .schema import (
 )
 
 __all__ = [
-    "Anchor",
+    "AnchorDef",
+    "AnchorEvent",
     "Arm",
     "Choice",
     "Criterion",

@@ -29,11 +29,39 @@ class Text:
         return self.en
 
 
-class Anchor(StrEnum):
-    """The event a visit's target day counts from."""
+class AnchorEvent(StrEnum):
+    """An event the system itself records, whose day can anchor a visit schedule."""
 
-    ADMISSION = "admission"
-    SURGERY = "surgery"
+    # the day the participant is registered with (the admission date of the registration
+    # page); staff may correct it on the participant's dates page
+    REGISTRATION = "registration"
+    # the day the participant is allocated (at the participant's site)
+    RANDOMIZATION = "randomization"
+
+
+@dataclass(frozen=True, slots=True)
+class AnchorDef:
+    """An event a visit's target day counts from, and where its date comes from.
+
+    The date is recorded either by the system (``event``: registration or randomization)
+    or by a form once it is saved (``form``'s ``field``: the surgery record's surgery
+    date). ``entered``: staff may also enter or move it on the participant's dates page
+    (a planned surgery date before the surgery record exists). Each participant's anchor
+    dates are rows of ``trial.AnchorDate``, read through ``trial.selectors.anchors``.
+    """
+
+    code: str
+    label: Text
+    event: AnchorEvent | None = None
+    form: str = ""
+    field: str = ""
+    entered: bool = False
+
+    def __post_init__(self) -> None:
+        if (self.event is None) == (not self.form):
+            raise ValueError(f"anchor {self.code} needs exactly one source: an event or a form")
+        if bool(self.form) != bool(self.field):
+            raise ValueError(f"anchor {self.code} needs both a form and its field")
 
 
 class CriterionKind(StrEnum):
@@ -107,7 +135,7 @@ class VisitDef:
 
     code: str
     label: Text
-    anchor: Anchor
+    anchor: str  # the code of one of the protocol's anchors (``AnchorDef``)
     target_day: int
     window_before: int
     window_after: int
@@ -231,8 +259,8 @@ class Protocol:
         default_factory=lambda: frozenset({"statistician", "dmc_member"})
     )
     bmi_range: tuple[float, float] | None = None  # eligibility bounds, used by edit checks
-    # Where an anchor date comes from once the event happened: (anchor, form code, field).
-    anchor_sources: tuple[tuple[Anchor, str, str], ...] = ()
+    # The events visits are dated from, and where each participant's date of each comes from.
+    anchors: tuple[AnchorDef, ...] = ()
     stratification_factors: tuple[StratificationFactor, ...] = ()
     # A visit overdue this many days after its window closed counts as missed.
     missed_after_days: int = 28
@@ -248,8 +276,15 @@ class Protocol:
         self._check_unique("visit", [v.code for v in self.visits])
         self._check_unique("form", [f.code for f in self.forms])
         self._check_unique("criterion", [c.code for c in self.criteria])
+        self._check_unique("anchor", [a.code for a in self.anchors])
         known_forms, known_arms = {f.code for f in self.forms}, {a.code for a in self.arms}
+        known_anchors = {a.code for a in self.anchors}
+        for anchor in self.anchors:
+            if anchor.form and anchor.form not in known_forms:
+                raise ValueError(f"anchor {anchor.code} names unknown form {anchor.form}")
         for visit in self.visits:
+            if visit.anchor not in known_anchors:
+                raise ValueError(f"visit {visit.code} names unknown anchor {visit.anchor}")
             unknown = set(visit.forms) - known_forms
             if unknown:
                 raise ValueError(f"visit {visit.code} names unknown forms {sorted(unknown)}")
@@ -276,6 +311,22 @@ class Protocol:
 
     def form(self, code: str) -> FormDef:
         return next(f for f in self.forms if f.code == code)
+
+    def anchor(self, code: str) -> AnchorDef:
+        return next(a for a in self.anchors if a.code == code)
+
+    def anchors_recorded_by(self, form_code: str) -> tuple[AnchorDef, ...]:
+        """Return the anchors whose date the form records once it is saved."""
+        return tuple(a for a in self.anchors if a.form == form_code)
+
+    def anchors_of_event(self, event: AnchorEvent) -> tuple[AnchorDef, ...]:
+        """Return the anchors the system records at ``event``."""
+        return tuple(a for a in self.anchors if a.event is event)
+
+    def visit_defined_by(self, visit: VisitDef, form_code: str) -> bool:
+        """Whether the form records the date of the visit's own anchor (the surgery record
+        at the surgery visit): it defines that date, so it cannot lie outside its window."""
+        return any(a.code == visit.anchor for a in self.anchors_recorded_by(form_code))
 
     def visits_for(self, arm: str | None) -> tuple[VisitDef, ...]:
         return tuple(v for v in self.visits if v.applies_to(arm))

@@ -9,7 +9,8 @@ at 3 months; sample size 74 (37 per arm).
 
 from .registry import register
 from .schema import (
-    Anchor,
+    AnchorDef,
+    AnchorEvent,
     Arm,
     Choice,
     Criterion,
@@ -309,11 +310,18 @@ FORMS = (
     ),
 )
 
+# Visits count from admission (the registration date) and from the surgery: its planned day
+# is entered on the participant's dates page, and the surgery record's date replaces it.
+ANCHORS = (
+    AnchorDef("admission", Text("admission", "入院"), event=AnchorEvent.REGISTRATION, entered=True),
+    AnchorDef("surgery", Text("surgery", "手术"), form="peld", field="surgery_date", entered=True),
+)
+
 VISITS = (
     VisitDef(
         "admission",
         Text("Admission", "入院"),
-        Anchor.ADMISSION,
+        "admission",
         0,
         0,
         3,
@@ -323,19 +331,19 @@ VISITS = (
     VisitDef(
         "snrb",
         Text("SNRB (day before surgery)", "SNRB（术前 1 天）"),
-        Anchor.SURGERY,
+        "surgery",
         -1,
         0,
         0,
         ("snrb",),
         arms=frozenset({"S"}),
     ),
-    VisitDef("preop", Text("Pre-op", "术前"), Anchor.SURGERY, 0, 0, 0, ("vas",)),
-    VisitDef("surgery", Text("PELD surgery", "PELD 手术"), Anchor.SURGERY, 0, 0, 0, ("peld",)),
+    VisitDef("preop", Text("Pre-op", "术前"), "surgery", 0, 0, 0, ("vas",)),
+    VisitDef("surgery", Text("PELD surgery", "PELD 手术"), "surgery", 0, 0, 0, ("peld",)),
     VisitDef(
         "postop_day_3",
         Text("Post-op day 3 / discharge", "术后第 3 天/出院"),
-        Anchor.SURGERY,
+        "surgery",
         3,
         1,
         1,
@@ -344,7 +352,7 @@ VISITS = (
     VisitDef(
         "month_3",
         Text("3 months after surgery", "术后 3 个月"),
-        Anchor.SURGERY,
+        "surgery",
         90,
         14,
         14,
@@ -448,7 +456,7 @@ SNRB_PELD = register(
         # Comparative results by arm go to the unblinded statistician and the data
         # monitoring committee only; site staff see pooled figures while the trial runs.
         comparative_roles=frozenset({"statistician", "dmc_member"}),
-        anchor_sources=((Anchor.SURGERY, "peld", "surgery_date"),),
+        anchors=ANCHORS,
         epro=EPRO,
         stratification_factors=(
             StratificationFactor("site", Text("Site", "站点")),

@@ -23,6 +23,7 @@ from trial.exceptions import (
 from trial.locks import form_instance_qs_for_update, participant_qs_for_update
 from trial.models import (
     RECORDED_ON_FORM,
+    AnchorDate,
     AuditEvent,
     FormInstance,
     NotAnswered,
@@ -33,6 +34,8 @@ from trial.models import (
     site_today,
 )
 from trial.protocol import FormDef, Protocol, get_protocol
+from trial.selectors.anchors import participant_anchor_dates, with_anchor_dates
+from trial.services.anchors import anchor_dates_apply
 from trial.services.audit import audit_record
 from trial.services.derivations import derive
 from trial.services.locks import data_entry_allowed
@@ -129,8 +132,7 @@ def _timing_findings(
         formdef,
         visit.code if visit is not None else None,
         {field: day},
-        admission_date=participant.admission_date,
-        surgery_date=participant.surgery_date,
+        anchors=participant_anchor_dates(participant, protocol),
         today=site_today(participant.site),
     )
 
@@ -170,7 +172,10 @@ def _crf_save(
     ``check_queries`` are (field, check code, message) of soft edit-check warnings the user
     saved over: saving over them needs a reason and opens one query each.
     """
-    locked = participant_qs_for_update(participant.pk).get()
+    # the anchor dates the timing check and the schedule need come with the locked row
+    locked = with_anchor_dates(
+        participant_qs_for_update(participant.pk), get_protocol(participant.protocol_code)
+    ).get()
     if locked.site_id == participant.site_id and Participant.site.is_cached(participant):
         locked.site = participant.site  # sites never change; the row lock is the participant's
     data_entry_allowed(locked)
@@ -401,20 +406,24 @@ def _after_save(
     follows from which of its forms are complete (their dates are checked when saved, and
     again by ``visit_schedule_sync`` when an anchor moves), so it cannot have changed.
     """
-    for anchor, source_form, field in protocol.anchor_sources:
-        if source_form == form_code and values.get(field) is not None:
-            name = "admission_date" if anchor.value == "admission" else "surgery_date"
-            if getattr(participant, name) != values[field]:
+    for anchor in protocol.anchors_recorded_by(form_code):
+        if values.get(anchor.field) is not None:
+            changes = anchor_dates_apply(
+                participant=participant,
+                dates={anchor.code: values[anchor.field]},
+                source=AnchorDate.Source.FORM,
+                source_form=form_code,
+            )
+            if changes:
                 audit_record(
                     actor=actor,
                     action=AuditEvent.Action.UPDATE,
                     obj=participant,
                     site=participant.site,
-                    changes={name: (getattr(participant, name), values[field])},
+                    changes=changes,
                     reason=RECORDED_ON_FORM.format(form_code=form_code),
                 )
-                setattr(participant, name, values[field])
-                participant.save(update_fields=[name, "updated_at"])
+                participant.save(update_fields=["updated_at"])
                 visit_schedule_sync(actor=actor, participant=participant)
     if visit is not None:
         fresh = Visit.objects.get(pk=visit.pk)

@@ -12,8 +12,9 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from trial.edit_checks.registry import EDIT_CHECKS, edit_check_run
-from trial.models import FormInstance, Query
+from trial.models import FormInstance, Participant, Query
 from trial.protocol import get_protocol, protocols
+from trial.selectors.anchors import anchor_dates_by_participant
 from trial.services.queries import query_close_resolved, query_open
 
 SYSTEM_USERNAME = "edc-system"
@@ -44,14 +45,16 @@ def _findings() -> Iterator[tuple[FormInstance, Any]]:
                 instance__is_voided=False,
                 instance__status=FormInstance.Status.COMPLETE,
             ).select_related("instance__participant")
+            anchors = anchor_dates_by_participant(
+                Participant.objects.filter(protocol_code=protocol.code)
+            )
             for row in rows.iterator(chunk_size=500):
                 participant = row.instance.participant
                 answers = {f.name: getattr(row, f.name) for f in model._meta.concrete_fields}
                 for finding in edit_check_run(
                     formdef.model,
                     answers,
-                    admission_date=participant.admission_date,
-                    surgery_date=participant.surgery_date,
+                    anchors=anchors.get(participant.pk, {}),
                     protocol=get_protocol(participant.protocol_code),
                     completing=True,
                 ):

@@ -9,6 +9,9 @@ from django.db import transaction
 from trial.exceptions import DatabaseClosed, InvalidTransition, ReasonRequired
 from trial.locks import participant_qs_for_update, site_qs_for_update
 from trial.models import AuditEvent, Participant, PersonalData, Site
+from trial.protocol import AnchorEvent, get_protocol
+from trial.selectors.anchors import participant_anchor_dates
+from trial.services.anchors import Source, anchor_audit_key, anchor_dates_apply
 from trial.services.audit import audit_record
 from trial.services.locks import data_entry_allowed, database_state
 from trial.services.visits import visit_schedule_sync
@@ -58,9 +61,14 @@ def _participant_register(
         site_sequence=sequence,
         protocol_code=protocol_code or settings.EDC_PROTOCOL,
         screening_date=screening_date,
-        admission_date=admission_date,
         created_by=actor,
     )
+    # the registration day (the page's admission date) dates the registration anchors
+    registered = {
+        a.code: admission_date
+        for a in get_protocol(participant.protocol_code).anchors_of_event(AnchorEvent.REGISTRATION)
+    }
+    anchor_dates_apply(participant=participant, dates=registered, source=Source.REGISTRATION)
     identity = PersonalData.objects.create(
         participant=participant,
         full_name=full_name,
@@ -76,7 +84,7 @@ def _participant_register(
             "trial_id": (None, participant.trial_id),
             "status": (None, participant.status),
             "screening_date": (None, screening_date),
-            "admission_date": (None, admission_date),
+            **{anchor_audit_key(code): (None, day) for code, day in registered.items()},
         },
     )
     # identifying data are audited by field name only: the audit trail is exported
@@ -130,26 +138,38 @@ def _participant_set_dates(
     *,
     actor: Any,
     participant: Participant,
-    admission_date: date | None,
-    surgery_date: date | None,
     reason: str = "",
+    source: str = Source.ENTERED,
+    **anchor_dates: date | None,
 ) -> Participant:
-    """Set the admission and (planned) surgery dates and reschedule the visits from them."""
+    """Set the anchor dates staff enter (``admission_date=``, ``surgery_date=``: the
+    ``<code>_date`` of each anchor the protocol lets staff enter) and reschedule the visits.
+
+    Moving a date already set needs a reason; every change is audited on the participant.
+    """
     locked = participant_qs_for_update(participant.pk).get()
     data_entry_allowed(locked)
-    changes = {
-        name: (getattr(locked, name), new)
-        for name, new in (("admission_date", admission_date), ("surgery_date", surgery_date))
-        if getattr(locked, name) != new
+    entered = {
+        anchor_audit_key(a.code): a.code
+        for a in get_protocol(locked.protocol_code).anchors
+        if a.entered
     }
-    if not changes:
+    unknown = set(anchor_dates) - set(entered)
+    if unknown:
+        raise TypeError(f"not anchor dates staff may enter: {sorted(unknown)}")
+    current = participant_anchor_dates(locked)
+    dates = {
+        entered[name]: day
+        for name, day in anchor_dates.items()
+        if current.get(entered[name]) != day
+    }
+    if not dates:
         return locked
-    if any(old is not None for old, _new in changes.values()) and not reason.strip():
+    if any(current.get(code) is not None for code in dates) and not reason.strip():
         raise ReasonRequired()
-    for name, (_old, new) in changes.items():
-        setattr(locked, name, new)
+    changes = anchor_dates_apply(participant=locked, dates=dates, source=source)
     locked.revision += 1
-    locked.save(update_fields=[*changes, "revision", "updated_at"])
+    locked.save(update_fields=["revision", "updated_at"])
     audit_record(
         actor=actor,
         action=AuditEvent.Action.UPDATE,

@@ -35,8 +35,9 @@ from trial.models import (
     FormInstance,
     Participant,
 )
-from trial.protocol import get_protocol
+from trial.protocol import AnchorEvent, get_protocol
 from trial.selectors.randomization import participant_levels, stratum_keys
+from trial.services.anchors import anchor_event_record
 from trial.services.audit import audit_record
 from trial.services.locks import data_entry_allowed
 from trial.services.visits import visit_schedule_sync
@@ -462,6 +463,13 @@ def allocation_record(
                 **({"allocated_at": (None, allocated_at.isoformat())} if allocated_at else {}),
                 "status": (Participant.Status.CONSENTED, Participant.Status.RANDOMIZED),
             },
+        )
+        # anchors the protocol dates from the randomization (visits counted from it)
+        anchor_event_record(
+            actor=actor,
+            participant=locked,
+            event=AnchorEvent.RANDOMIZATION,
+            at=allocation.allocated_at,
         )
         visit_schedule_sync(actor=actor, participant=locked)
         return allocation

@@ -1,6 +1,6 @@
 """The visit schedule follows the protocol, the allocation and the anchor dates."""
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from django.apps import apps
@@ -9,15 +9,12 @@ from django.utils import timezone
 
 from trial.exceptions import InvalidTransition, ReasonRequired
 from trial.models import Allocation, AuditEvent, FormInstance, Participant, SystemReason, Visit
-from trial.protocol import Anchor, Protocol, get_protocol
+from trial.protocol import Protocol, get_protocol
+from trial.selectors.anchors import participant_anchor_dates
 from trial.services.audit import audit_record
 from trial.services.batch import MISSING, batch_arm
 
 SCHEDULE_REASON = SystemReason.SCHEDULE.value
-
-
-def _anchor_date(participant: Participant, anchor: Anchor) -> date | None:
-    return participant.admission_date if anchor is Anchor.ADMISSION else participant.surgery_date
 
 
 def participant_arm(participant: Participant) -> str | None:
@@ -32,12 +29,13 @@ def visit_schedule_sync(*, actor: Any, participant: Participant) -> list[Visit]:
     protocol = get_protocol(participant.protocol_code)
     existing = {v.code: v for v in Visit.objects.filter(participant=participant)}
     arm = participant_arm(participant)
+    anchors = participant_anchor_dates(participant, protocol)
     visits = []
     with transaction.atomic():
         for order, definition in enumerate(protocol.visits, start=1):
             if not definition.applies_to(arm):
                 continue
-            anchor = _anchor_date(participant, definition.anchor)
+            anchor = anchors.get(definition.anchor)
             target = definition.target(anchor) if anchor else None
             start, end = definition.window(anchor) if anchor else (None, None)
             visit = existing.get(definition.code)
@@ -94,14 +92,11 @@ def _settled_forms(
     if not recheck_dates:
         return set(complete.values_list("form_code", flat=True))
     definition = protocol.visit(visit.code)
-    anchor = _anchor_date(participant, definition.anchor)
+    anchor = participant_anchor_dates(participant, protocol).get(definition.anchor)
     settled = set()
     for instance in complete:
         formdef = protocol.form(instance.form_code)
-        defines_anchor = any(
-            a is definition.anchor and form == formdef.code
-            for a, form, _f in protocol.anchor_sources
-        )
+        defines_anchor = protocol.visit_defined_by(definition, formdef.code)
         if instance.out_of_window or defines_anchor or anchor is None:
             settled.add(instance.form_code)
             continue

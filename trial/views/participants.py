@@ -21,6 +21,7 @@ from trial.forms.participants import (
 from trial.models import Participant
 from trial.permissions import Action, may, sites_for
 from trial.protocol import get_protocol
+from trial.selectors.anchors import participant_anchor_dates
 from trial.selectors.participants import participant_identity_visible, participant_list
 from trial.selectors.queries import participant_review_progress
 from trial.selectors.randomization import may_see_allocation
@@ -112,6 +113,10 @@ class ParticipantDetailView(ParticipantMixin, TemplateView):
             show_arm=may_see_allocation(user, participant),
             may_request_unblinding=may(user, Action.REQUEST_UNBLINDING, site=participant.site),
             failed_criteria=self._failed_criteria(protocol),
+            anchor_dates=[
+                (protocol.anchor(code), day)
+                for code, day in participant_anchor_dates(participant, protocol).items()
+            ],
             **kwargs,
         )
 
@@ -213,9 +218,11 @@ class DatesView(ParticipantStepView):
     success_message = _("Dates saved; the visit schedule follows them.")
 
     def get_initial(self) -> dict[str, Any]:
+        dates = participant_anchor_dates(self.participant)
         return {
-            "admission_date": self.participant.admission_date,
-            "surgery_date": self.participant.surgery_date,
+            f"{code}_date": day
+            for code, day in dates.items()
+            if f"{code}_date" in self.form_class.base_fields
         }
 
     def perform(self, form: DatesForm) -> Any:
