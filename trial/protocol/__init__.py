@@ -15,6 +15,7 @@ from .schema import (
     StratificationFactor,
     Text,
     Timing,
+    VariableSpec,
     VisitDef,
 )
 
@@ -32,6 +33,7 @@ __all__ = [
     "StratificationFactor",
     "Text",
     "Timing",
+    "VariableSpec",
     "VisitDef",
     "get_protocol",
     "protocols",
