@@ -267,8 +267,8 @@ def _everyone(people: list[dict], frames: dict[str, pd.DataFrame], mv: dict,
         "site": [p["site__code"] for p in people],
         "status": [p["status"] for p in people],
         "end_reason": [p["end_reason"] for p in people],
-        "screening_date": [p["screening_date"] for p in people],
-        "admission_date": [p["admission_date"] for p in people],
+        "screening_date": _cell_values([p["screening_date"] for p in people], "str"),
+        "admission_date": _cell_values([p["admission_date"] for p in people], "str"),
     }
     for name, column in C.wide_sources(protocol).items():
         columns[name] = _cell_values(
@@ -312,6 +312,8 @@ def _cell_values(values: Any, dtype: str) -> list[Any]:
         elif isinstance(value, datetime):
             local = timezone.localtime(value) if timezone.is_aware(value) else value
             out.append(local.strftime("%Y-%m-%d %H:%M:%S") if dtype == "str" else local)
+        elif isinstance(value, date) and dtype == "str":
+            out.append(value.isoformat())
         elif dtype == "str" and not isinstance(value, str):
             out.append(str(value))
         else:
@@ -390,10 +392,15 @@ def _screening(everyone: pd.DataFrame, people: list[dict]) -> pd.DataFrame:
 
 
 def _typed(frame: pd.DataFrame, cols: tuple[C.Column, ...]) -> pd.DataFrame:
-    out = frame.copy()
+    """Return the frame with each column in its declared type, built at once (one block
+    per type, not one insert per column: the wide frame has hundreds of columns)."""
+    out = {}
     for c in cols:
+        column = frame[c.name]
         if c.dtype == "float":
-            out[c.name] = pd.to_numeric(out[c.name], errors="coerce").astype(float)
+            out[c.name] = pd.to_numeric(column, errors="coerce").astype(float)
         elif c.dtype in ("str", "bool"):
-            out[c.name] = out[c.name].astype(object).where(out[c.name].notna(), None)
-    return out
+            out[c.name] = column.astype(object).where(column.notna(), None)
+        else:
+            out[c.name] = column
+    return pd.DataFrame(out, index=frame.index, columns=[c.name for c in cols])

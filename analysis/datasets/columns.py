@@ -57,8 +57,8 @@ IDENTITY = (
     Column("site", "str", "Site code"),
     Column("status", "str", "Participant status"),
     Column("end_reason", "str", "Reason follow-up ended (withdrawn / lost)"),
-    Column("screening_date", "date", "Screening date"),
-    Column("admission_date", "date", "Admission date"),
+    Column("screening_date", "str", "Screening date (YYYY-MM-DD)"),
+    Column("admission_date", "str", "Admission date (YYYY-MM-DD)"),
 )
 
 # Derived in the dataset (not stored on a form): the age at the admission anchor.
@@ -117,9 +117,9 @@ SOURCE = Column(
 SOURCE_CODES = ("staff", "epro", "epro_invalid")
 
 
-# Dictionary types -> dataset column types (integers are read as floats; a date-time is
-# released as ISO text; free text is text).
-DTYPES = {"int": "float", "float": "float", "bool": "bool", "date": "date", "list": "list",
+# Dictionary types -> dataset column types (integers are read as floats; dates and
+# date-times are released as ISO text, as the visits' assessment dates; free text is text).
+DTYPES = {"int": "float", "float": "float", "bool": "bool", "date": "str", "list": "list",
           "str": "str", "text": "str", "datetime": "str"}  # fmt: skip
 
 

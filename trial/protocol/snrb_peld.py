@@ -113,6 +113,7 @@ FORMS = (
         Text("Baseline characteristics", "基线资料"),
         "trial.BaselineData",
         variables=(
+            VariableSpec("bmi", label=Text("Body mass index, kg/m²", "体重指数，kg/m²")),
             VariableSpec("pfirrmann_grade", level="ordinal"),
             VariableSpec(
                 "weakness",
