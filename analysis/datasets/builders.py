@@ -307,11 +307,14 @@ def _cell_values(values: Any, dtype: str) -> list[Any]:
     stored as a number is written as its code), date-times as local ISO text, days as dates."""
     out = []
     for value in list(values):
-        if value is None or (isinstance(value, float) and value != value):
+        if value is None or (not isinstance(value, list | dict) and pd.isna(value)):
             out.append(None)
+        elif isinstance(value, np.datetime64):  # naive UTC from a datetime64 column
+            moment = pd.Timestamp(value).tz_localize("UTC").to_pydatetime()
+            out.append(_cell_values([moment], dtype)[0])
         elif isinstance(value, datetime):
             local = timezone.localtime(value) if timezone.is_aware(value) else value
-            out.append(local.strftime("%Y-%m-%d %H:%M:%S") if dtype == "str" else local)
+            out.append(local.strftime("%Y-%m-%d %H:%M") if dtype == "str" else local)
         elif isinstance(value, date) and dtype == "str":
             out.append(value.isoformat())
         elif dtype == "str" and not isinstance(value, str):
