@@ -59,7 +59,7 @@ def _import(user, rows) -> None:
     assert result.committed, [str(e.as_dict()) for e in result.errors[:3]]
 
 
-@pytest.mark.requirement("IMP-010")
+@pytest.mark.requirement("IMP-011")
 def test_a_released_wide_csv_imported_into_an_empty_trial_reproduces_the_release(
     settings, tmp_path
 ) -> None:
