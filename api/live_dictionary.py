@@ -1,6 +1,7 @@
 """The live project's data dictionary, derived from the protocol and the CRF models.
 
-Every answer column of a form's data model becomes a field: its verbose name is the label,
+Every answer column of a form's data model becomes a field named as the protocol's variable
+dictionary names it (``trial.protocol.dictionary``: the release's names): its verbose name is the label,
 its choices (or those the form's entry form offers, e.g. the protocol's complication
 codes) the choices, its validators the minimum and maximum. A form scored by a ``scoring``
 instrument gets one calculated field per score key (``<form>_<key>``). Labels are in the
@@ -93,18 +94,22 @@ def _offered_choices(formdef: FormDef, protocol: Protocol) -> dict[str, tuple]:
 
 
 def _form_fields(formdef: FormDef, protocol: Protocol, taken: set[str], blinded: bool) -> list:
+    """Return the form's fields, named as the protocol's variable dictionary names them."""
     model = apps.get_model(formdef.model)
     offered = _offered_choices(formdef, protocol)
+    dictionary = protocol.dictionary()
+    hidden = BlindingPolicy(protocol, blinded).hidden_fields(formdef)
     out = []
     for db_field in model._meta.concrete_fields:
-        hidden = BlindingPolicy(protocol, blinded).hidden_fields(formdef)
         if db_field.name in SKIP or db_field.name in hidden:
             continue
-        name = db_field.name if db_field.name not in taken else f"{formdef.code}_{db_field.name}"
+        name = dictionary.name_of(formdef.code, db_field.attname)
+        if name in taken:
+            raise ValueError(f"field {name} clashes with another field")
         out.append(_field(formdef.code, db_field, name, offered.get(db_field.name)))
         taken.add(name)
     if formdef.instrument:
-        out += _score_fields(formdef, model, taken)
+        out += _score_fields(formdef, protocol, taken)
     if not formdef.repeating:
         out += _timing_fields(formdef, taken)
         out.append(_source_field(formdef, taken))
@@ -163,46 +168,33 @@ def _timing_fields(formdef: FormDef, taken: set[str]) -> list[Field]:
     return fields
 
 
-def _score_fields(formdef: FormDef, model: Any, taken: set[str]) -> list[Field]:
-    """Return calculated fields for the scores stored with a form.
-
-    When the instrument's items are the model's columns, ``scores`` holds one value per
-    score key (``<form>_score_<key>``); otherwise each answer column is scored on its own
-    (two VAS lines on one form) and ``scores`` is nested per column
-    (``<column>_score_<key>``).
-    """
+def _score_fields(formdef: FormDef, protocol: Protocol, taken: set[str]) -> list[Field]:
+    """Return calculated fields for the scores stored with a form, one per score of the
+    protocol's variable dictionary (``<form>_score_<key>`` unless the protocol names it,
+    ``<item>_score_<key>`` when each answer column is scored on its own)."""
     instrument = INSTRUMENTS[formdef.instrument]
-    columns = [
-        f.name
-        for f in model._meta.concrete_fields
-        if f.name not in SKIP and f.name != formdef.date_field
-    ]
-    flat = set(instrument.item_ids) <= set(columns)
-    prefixes = [(formdef.code, "")] if flat else [(c, f"{c}.") for c in columns]
     note = _("Computed on save by scorer %(name)s %(version)s") % {
         "name": instrument.name,
         "version": instrument.version,
     }
     out = []
-    for prefix, path in prefixes:
-        for key in instrument.score_keys:
-            name = f"{prefix}_score_{key}"
-            if name in taken:
-                raise ValueError(f"score field {name} clashes with another field")
-            out.append(
-                Field(
-                    name=name,
-                    form=formdef.code,
-                    field_type="calc",
-                    kind="score",
-                    label=f"{instrument.title_en}: {key}"
-                    if flat
-                    else f"{instrument.title_en} ({prefix}): {key}",
-                    source=f"scores.{path}{key}",
-                    note=note,
-                )
+    for var in protocol.dictionary().of_form(formdef.code):
+        if var.captured:
+            continue
+        if var.name in taken:
+            raise ValueError(f"score field {var.name} clashes with another field")
+        out.append(
+            Field(
+                name=var.name,
+                form=formdef.code,
+                field_type="calc",
+                kind="score",
+                label=str(var.label),
+                source=var.source,
+                note=note,
             )
-            taken.add(name)
+        )
+        taken.add(var.name)
     return out
 
 

@@ -40,7 +40,7 @@ sys.path.insert(0, str(ROOT))
 PY = str(ROOT / ".venv" / "bin" / "python") if (ROOT / ".venv").exists() else sys.executable
 SITES = ("S01", "S02", "S03", "S04", "S05")
 HEADER = (
-    "record_id,redcap_event_name,screening_date,admission_date,vas_assessment_date,leg_vas,back_vas"
+    "record_id,redcap_event_name,screening_date,admission_date,vas_assessment_date,vas_leg,vas_back"
 )
 
 

@@ -69,10 +69,7 @@ def canonical_csv(frame: pd.DataFrame) -> bytes:
 
 def measure_visits(protocol: Protocol) -> dict[str, tuple[str, ...]]:
     """Return, per measure, the protocol visits whose forms collect it."""
-    return {
-        m.name: tuple(v.code for v in protocol.visits if C.MEASURE_FORM[m.name] in v.forms)
-        for m in C.MEASURES
-    }
+    return C.measure_visits(protocol)
 
 
 def _read_forms(
@@ -80,10 +77,11 @@ def _read_forms(
 ) -> tuple[dict[str, pd.DataFrame], dict[str, list[str]]]:
     """One query per non-repeating form: complete, non-voided typed data, one frame per form.
 
-    Only the columns the datasets use are read (``columns.SOURCES``, the date of birth and
-    the scorer version); scores come out of the JSON and decimals are read as floats by
-    PostgreSQL, and rows go straight from the cursor into a frame (columns ``pk``,
-    ``visit``, the fields, and ``scores.<key>``): no per-row JSON, Decimal or dict in Python.
+    Only the columns the datasets use are read (the dictionary's variables in
+    ``columns.wide_sources`` and the scorer version); scores come out of the JSON and
+    decimals are read as floats by PostgreSQL, and rows go straight from the cursor into a
+    frame (columns ``pk``, ``visit``, the fields, and ``scores.<key>``): no per-row JSON,
+    Decimal or dict in Python.
     """
     frames: dict[str, pd.DataFrame] = {}
     versions: dict[str, list[str]] = {}
@@ -91,7 +89,7 @@ def _read_forms(
         if formdef.repeating:
             continue
         model = apps.get_model(formdef.model)
-        fields, scores = _needed(formdef.code, model, formdef.date_field)
+        fields, scores = _needed(protocol, formdef.code, model, formdef.date_field)
         query = (
             model.objects.filter(
                 *([Q(instance__participant__site__code__in=sites)] if sites else []),
@@ -126,7 +124,7 @@ def _read_sources(protocol: Protocol, sites: tuple[str, ...]) -> dict[tuple, str
     rows = FormInstance.objects.filter(
         *([Q(participant__site__code__in=sites)] if sites else []),
         participant__protocol_code=protocol.code,
-        form_code__in=C.source_forms(),
+        form_code__in=C.source_forms(protocol),
         visit__isnull=False,
         is_voided=False,
         status=FormInstance.Status.COMPLETE,
@@ -147,18 +145,22 @@ def _column_name(annotation: str) -> str:
     return annotation.removeprefix("float_")
 
 
-def _score_keys(form: str) -> list[str]:
+def _score_keys(protocol: Protocol, form: str) -> list[str]:
     return sorted(
         {
-            s.removeprefix("scores.")
-            for f, s in C.SOURCES.values()
-            if f == form and s.startswith("scores.")
+            c.source.removeprefix("scores.")
+            for c in C.wide_sources(protocol).values()
+            if c.form == form and c.source.startswith("scores.")
         }
     )
 
 
-def _plain_fields(form: str) -> set[str]:
-    return {s for f, s in C.SOURCES.values() if f == form and not s.startswith("scores.")}
+def _plain_fields(protocol: Protocol, form: str) -> set[str]:
+    return {
+        c.source
+        for c in C.wide_sources(protocol).values()
+        if c.form == form and not c.source.startswith("scores.")
+    }
 
 
 def _days(values: pd.Series) -> list[date | None]:
@@ -174,17 +176,19 @@ def _days(values: pd.Series) -> list[date | None]:
     return out
 
 
-def _needed(form: str, model: Any, date_field: str = "") -> tuple[list[str], dict[str, Any]]:
+def _needed(
+    protocol: Protocol, form: str, model: Any, date_field: str = ""
+) -> tuple[list[str], dict[str, Any]]:
     """The plain columns and the score annotations of ``form`` that the datasets read."""
-    wanted = _plain_fields(form) | {"scorer_version"} | ({"date_of_birth"} if form == "baseline"
-                                                         else set())  # fmt: skip
+    wanted = _plain_fields(protocol, form) | {"scorer_version"}
+    wanted |= {C.AGE_SOURCE[1]} if form == C.AGE_SOURCE[0] else set()
     wanted |= {date_field} if date_field else set()
     fields = [f.attname for f in model._meta.concrete_fields if f.attname in wanted]
     casts = {f.attname for f in model._meta.concrete_fields
              if f.attname in wanted and isinstance(f, DecimalField)}  # fmt: skip
     annotations: dict[str, Any] = {
         f"score_{key}": Cast(KeyTextTransform(key, "scores"), FloatField())
-        for key in _score_keys(form)
+        for key in _score_keys(protocol, form)
     }
     annotations.update({f"float_{name}": Cast(name, FloatField()) for name in casts})
     return [f for f in fields if f not in casts], annotations
@@ -201,7 +205,7 @@ def _participant_rows(protocol: Protocol, sites: tuple[str, ...]) -> list[dict[s
         Participant.objects.filter(protocol_code=protocol.code)
         .filter(*([Q(site__code__in=sites)] if sites else []))
         .order_by("trial_id")
-        .values("pk", "trial_id", "site__code", "status", "end_reason",
+        .values("pk", "trial_id", "site__code", "status", "end_reason", "screening_date",
                 "allocation__arm", "allocation__historical_load",
                 "eligibility__eligible",
                 "eligibility__failed_criteria")
@@ -244,7 +248,7 @@ def _timing_columns(people: list[dict], frames: dict[str, pd.DataFrame], mv: dic
     none = np.iinfo(np.int64).max
     days = _day_numbers(rows[DATE].tolist(), none)[keep]
     columns: dict[str, list[Any]] = {}
-    for code in C.timed_visits(mv):
+    for code in C.timed_visits(protocol):
         definition = protocol.visit(code)
         anchors = [p["anchors"].get(definition.anchor) for p in people]
         anchor_days = _day_numbers(anchors, none)
@@ -308,24 +312,24 @@ def _everyone(people: list[dict], frames: dict[str, pd.DataFrame], mv: dict,
         "site": [p["site__code"] for p in people],
         "status": [p["status"] for p in people],
         "end_reason": [p["end_reason"] for p in people],
+        "screening_date": _cell_values([p["screening_date"] for p in people], "str"),
+        "admission_date": _cell_values([p["anchors"].get("admission") for p in people], "str"),
     }
-    for name, (form, source) in C.SOURCES.items():
-        if name in mv:
-            for visit in mv[name]:
-                columns[f"{name}_{visit}"] = lookup(form, source, visit)
-        else:
-            columns[name] = lookup(form, source)
+    for name, column in C.wide_sources(protocol).items():
+        columns[name] = _cell_values(
+            lookup(column.form, column.source, column.visit or None), column.dtype
+        )
     columns.update(_timing_columns(people, frames, mv, protocol))
     by_place: dict[tuple[str, str], dict[int, str]] = {}
     for (pk, visit, form), source in sources.items():
         by_place.setdefault((visit, form), {})[pk] = source
     pk_list = pks.tolist()
-    for form in C.source_forms():
-        for visit in C.form_visits(mv, form):
+    for form in C.source_forms(protocol):
+        for visit in C.form_visits(protocol, form):
             found = by_place.get((visit, form), {})
             columns[f"{C.source_column(form)}_{visit}"] = [found.get(pk) for pk in pk_list]
-    births = lookup("baseline", "date_of_birth")
-    columns["age_years"] = [
+    births = lookup(*C.AGE_SOURCE)
+    columns[C.AGE.name] = [
         _age(None if pd.isna(dob) else dob, p["anchors"].get("admission"))
         for dob, p in zip(births, people, strict=True)
     ]
@@ -346,6 +350,28 @@ def _everyone(people: list[dict], frames: dict[str, pd.DataFrame], mv: dict,
     return columns
 
 
+def _cell_values(values: Any, dtype: str) -> list[Any]:
+    """Return a column's cells as the dataset holds them: codes and text as str (a choice
+    stored as a number is written as its code), date-times as local ISO text, days as dates."""
+    out = []
+    for value in list(values):
+        if value is None or (not isinstance(value, list | dict) and pd.isna(value)):
+            out.append(None)
+        elif isinstance(value, np.datetime64):  # naive UTC from a datetime64 column
+            moment = pd.Timestamp(value).tz_localize("UTC").to_pydatetime()
+            out.append(_cell_values([moment], dtype)[0])
+        elif isinstance(value, datetime):
+            local = timezone.localtime(value) if timezone.is_aware(value) else value
+            out.append(local.strftime("%Y-%m-%d %H:%M") if dtype == "str" else local)
+        elif isinstance(value, date) and dtype == "str":
+            out.append(value.isoformat())
+        elif dtype == "str" and not isinstance(value, str):
+            out.append(str(value))
+        else:
+            out.append(value)
+    return out
+
+
 def long_frame_visits(protocol: Protocol, mv: dict | None = None) -> list:
     """The visits of the long frame: those collecting any measure, in protocol order."""
     mv = measure_visits(protocol) if mv is None else mv
@@ -364,15 +390,15 @@ def _long_frame(wide: pd.DataFrame, protocol: Protocol, mv: dict) -> pd.DataFram
             "visit": [visit.code] * n,
             "visit_order": np.full(n, float(order)),
         }
-        for m in (*C.TIMING, *C.MEASURES):
+        for m in (*C.TIMING, *C.measures(protocol)):
             column = f"{m.name}_{visit.code}"
             part[m.name] = wide[column].to_numpy() if column in wide else [None] * n
-        for form in C.source_forms():
+        for form in C.source_forms(protocol):
             name = C.source_column(form)
             column = f"{name}_{visit.code}"
             part[name] = wide[column].to_numpy() if column in wide else [None] * n
         parts.append(pd.DataFrame(part, index=np.arange(n) * len(visits) + order))
-    columns = [c.name for c in C.long_columns()]
+    columns = [c.name for c in C.long_columns(protocol)]
     if not parts:
         return pd.DataFrame(columns=columns)
     return pd.concat(parts).sort_index().reset_index(drop=True)[columns]
@@ -391,7 +417,7 @@ def dataset_build(
     mv = measure_visits(protocol)
     frames, versions = _read_forms(protocol, sites)
     people = _with_anchor_dates(_participant_rows(protocol, sites))
-    all_cols = [c.name for c in C.wide_columns(mv)]
+    all_cols = [c.name for c in C.wide_columns(protocol)]
     sources = _read_sources(protocol, sites)
     everyone = pd.DataFrame(
         _everyone(people, frames, mv, plan, protocol, sources), columns=all_cols
@@ -404,8 +430,9 @@ def dataset_build(
         wide = wide[wide["per_protocol"]]
     wide = wide.sort_values("participant_id").reset_index(drop=True)
     long = _long_frame(wide, protocol, mv)
-    return Dataset(population, _typed(wide, C.wide_columns(mv)), _typed(long, C.long_columns()),
-                   screening, versions, C.column_dictionary(mv))  # fmt: skip
+    return Dataset(population, _typed(wide, C.wide_columns(protocol)),
+                   _typed(long, C.long_columns(protocol)), screening, versions,
+                   C.column_dictionary(protocol))  # fmt: skip
 
 
 def _screening(everyone: pd.DataFrame, people: list[dict]) -> pd.DataFrame:
@@ -417,10 +444,15 @@ def _screening(everyone: pd.DataFrame, people: list[dict]) -> pd.DataFrame:
 
 
 def _typed(frame: pd.DataFrame, cols: tuple[C.Column, ...]) -> pd.DataFrame:
-    out = frame.copy(deep=False)  # copy-on-write: only the converted columns are new
+    """Return the frame with each column in its declared type, built at once (one block
+    per type, not one insert per column: the wide frame has hundreds of columns)."""
+    out = {}
     for c in cols:
+        column = frame[c.name]
         if c.dtype == "float":
-            out[c.name] = pd.to_numeric(out[c.name], errors="coerce").astype(float)
+            out[c.name] = pd.to_numeric(column, errors="coerce").astype(float)
         elif c.dtype in ("str", "bool"):
-            out[c.name] = out[c.name].astype(object).where(out[c.name].notna(), None)
-    return out
+            out[c.name] = column.astype(object).where(column.notna(), None)
+        else:
+            out[c.name] = column
+    return pd.DataFrame(out, index=frame.index, columns=[c.name for c in cols])

@@ -1,14 +1,24 @@
-"""The column dictionary of the report datasets (STYLE §10: declared, always with
-``participant_id``, ``arm`` and, in the long frame, ``visit``).
+"""The columns of the report datasets (STYLE §10: declared, always with
+``participant_id``, ``arm`` and, in the long frame, ``visit``), generated from the
+protocol's variable dictionary (``trial.protocol.dictionary``): the names, types, labels
+and levels of the form variables are the dictionary's; only the identity, timing, source
+and flow columns, which no form holds, are declared here.
 
-Wide: one row per participant. Long: one row per participant × visit. Screening: one row
-per registered participant (the CONSORT source). Per-visit measures appear in the wide frame
-as ``<measure>_<visit>`` for each protocol visit that collects the measure's form.
+Wide: one row per participant: every captured item of each non-repeating form and every
+stored score the protocol names, as ``<name>_<visit>`` for a form collected at several
+visits (``vas_leg_postop_day_3``) and ``<name>`` otherwise (``sex``). Long: one row per
+participant × visit, with the measures the protocol marks (``VariableSpec.measure``).
+Screening: one row per registered participant (the CONSORT source).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from trial.protocol import Protocol
+    from trial.protocol.dictionary import Variable
 
 MEASUREMENT_LEVELS = ("nominal", "ordinal", "scale")
 
@@ -27,6 +37,10 @@ class Column:
     dtype: str
     description: str
     level: str = ""
+    form: str = ""  # the form of a dictionary variable ("" for identity, timing, flow)
+    source: str = ""  # its model field or ``scores.<path>``
+    visit: str = ""  # the visit of a per-visit column
+    item: str = ""  # the dictionary name (per-visit columns: without the visit)
 
     @property
     def measure(self) -> str:
@@ -43,58 +57,18 @@ IDENTITY = (
     Column("site", "str", "Site code"),
     Column("status", "str", "Participant status"),
     Column("end_reason", "str", "Reason follow-up ended (withdrawn / lost)"),
+    Column("screening_date", "str", "Screening date (YYYY-MM-DD)"),
+    Column("admission_date", "str", "Admission date (YYYY-MM-DD)"),
 )
 
-# name, dtype, description, (form code, field in the typed data or "scores:<key>")
-BASELINE = (
-    Column("sex", "str", "Sex"),
-    Column("age_years", "float", "Age at admission, years"),
-    Column("bmi", "float", "Body mass index, kg/m²"),
-    Column("leg_pain_duration_days", "float", "Duration of leg pain, days"),
-    Column("pfirrmann_grade", "str", "Pfirrmann grade of disc degeneration", "ordinal"),
-    Column("numbness", "bool", "Numbness"),
-    Column("weakness", "bool", "Weakness (the paper's 'fatigue')"),
-    Column("back_pain", "bool", "Back pain"),
-    Column("herniation_level", "str", "Herniated lumbar level"),
-    Column("hypertension", "bool", "History of hypertension"),
-    Column("diabetes", "bool", "History of diabetes"),
-)
-OPERATIVE = (
-    Column("surgery_minutes", "float", "Duration of the PELD surgery, minutes"),
-    Column("blood_loss_ml", "float", "Intra-operative blood loss, ml"),
-    Column("length_of_stay_days", "float", "Length of stay, days"),
-)
-OUTCOME = (
-    Column("residual_low_back_pain", "bool", "Residual low back pain at 3 months"),
-    Column("recurrent_pain", "bool", "Recurrent pain at 3 months"),
-    Column("recurrence", "bool", "Recurrence confirmed by MRI"),
-    Column("serious_complication", "bool", "Any serious complication"),
-    Column("macnab", "str", "MacNab grade at 3 months", "ordinal"),
-)
+# Derived in the dataset (not stored on a form): the age at the admission anchor.
+AGE = Column("age_years", "float", "Age at admission, years")
+AGE_SOURCE = ("baseline", "date_of_birth")  # the form and field the age is computed from
 FLOW = (
     Column("received_allocated", "bool", "Every treatment form of the arm is complete"),
     Column("per_protocol", "bool", "Received the allocated treatment and has the 3-month form"),
 )
 
-# Long-frame measures: name, form code, how to read it from the form's scores/fields.
-MEASURES = (
-    Column("vas_leg", "float", "Leg-pain VAS 0–10"),
-    Column("vas_back", "float", "Back-pain VAS 0–10"),
-    Column("odi", "float", "ODI percent 0–100"),
-    Column("joa", "float", "JOA total 0–29"),
-    Column("sf36_total", "float", "SF-36 raw total of the 8 scales (the paper's 'SF-36 score')"),
-    Column("sf36_pcs", "float", "SF-36 physical component summary (1990 norms)"),
-    Column("sf36_mcs", "float", "SF-36 mental component summary (1990 norms)"),
-)
-MEASURE_FORM = {
-    "vas_leg": "vas",
-    "vas_back": "vas",
-    "odi": "odi",
-    "joa": "joa",
-    "sf36_total": "sf36",
-    "sf36_pcs": "sf36",
-    "sf36_mcs": "sf36",
-}
 LONG_IDENTITY = (
     Column("participant_id", "str", "Pseudonymous trial id"),
     Column("arm", "str", "Allocated arm"),
@@ -143,17 +117,47 @@ SOURCE = Column(
 SOURCE_CODES = ("staff", "epro", "epro_invalid")
 
 
-def source_forms() -> tuple[str, ...]:
-    """Return the forms whose source is released: those of the measures, in measure order."""
-    return tuple(dict.fromkeys(MEASURE_FORM[m.name] for m in MEASURES))
+# Dictionary types -> dataset column types (integers are read as floats; dates and
+# date-times are released as ISO text, as the visits' assessment dates; free text is text).
+DTYPES = {"int": "float", "float": "float", "bool": "bool", "date": "str", "list": "list",
+          "str": "str", "text": "str", "datetime": "str"}  # fmt: skip
 
 
-def form_visits(measure_visits: dict[str, tuple[str, ...]], form: str) -> tuple[str, ...]:
-    """Return the visits collecting ``form`` (those of its measures), in first-seen order."""
+def dataset_variables(protocol: Protocol) -> tuple[Variable, ...]:
+    """Return the dictionary variables the datasets carry: every captured item of a
+    non-repeating form and every stored score the protocol names (``FormDef.variables``)."""
+    out = []
+    for v in protocol.dictionary():
+        if v.repeating:
+            continue
+        formdef = protocol.form(v.form)
+        if v.captured or formdef.spec(v.source) is not None:
+            out.append(v)
+    return tuple(out)
+
+
+def measures(protocol: Protocol) -> tuple[Variable, ...]:
+    """Return the repeated measures of the long frame: the variables the protocol marks as
+    measures (``VariableSpec.measure``), in dictionary order."""
     return tuple(
-        dict.fromkeys(v for m, visits in measure_visits.items() if MEASURE_FORM[m] == form
-                      for v in visits)
+        v for v in dataset_variables(protocol) if (s := protocol.form(v.form).spec(v.source))
+        and s.measure
     )  # fmt: skip
+
+
+def measure_visits(protocol: Protocol) -> dict[str, tuple[str, ...]]:
+    """Return, per measure, the protocol visits whose forms collect it."""
+    return {m.name: m.visits for m in measures(protocol)}
+
+
+def source_forms(protocol: Protocol) -> tuple[str, ...]:
+    """Return the forms whose source is released: those of the measures, in measure order."""
+    return tuple(dict.fromkeys(m.form for m in measures(protocol)))
+
+
+def form_visits(protocol: Protocol, form: str) -> tuple[str, ...]:
+    """Return the visits collecting ``form`` (those of its measures), in first-seen order."""
+    return tuple(dict.fromkeys(v for m in measures(protocol) if m.form == form for v in m.visits))
 
 
 def source_column(form: str) -> str:
@@ -161,45 +165,70 @@ def source_column(form: str) -> str:
     return f"{form}_{SOURCE.name}"
 
 
-def timed_visits(measure_visits: dict[str, tuple[str, ...]]) -> tuple[str, ...]:
+def timed_visits(protocol: Protocol) -> tuple[str, ...]:
     """Return the visits of the long frame (those collecting a measure), in first-seen order."""
-    return tuple(dict.fromkeys(v for visits in measure_visits.values() for v in visits))
+    return tuple(dict.fromkeys(v for m in measures(protocol) for v in m.visits))
 
 
-def wide_columns(measure_visits: dict[str, tuple[str, ...]]) -> tuple[Column, ...]:
-    """Return the wide frame's columns, with ``<measure>_<visit>`` for each collected visit
-    and ``<timing>_<visit>`` (assessment date, days from anchor, in window) per visit."""
-    per_visit = tuple(
-        Column(f"{m.name}_{v}", m.dtype, f"{m.description} at visit {v}", m.level)
-        for m in MEASURES
-        for v in measure_visits.get(m.name, ())
-    )
+def _column(v: Variable, column: str, visit: str) -> Column:
+    label = v.label.en + (f" at visit {visit}" if v.per_visit else "")
+    return Column(column, DTYPES[v.dtype], label, v.measure if v.level else "", v.form,
+                  v.source, visit if v.per_visit else "", v.name)  # fmt: skip
+
+
+def variable_columns(protocol: Protocol) -> tuple[Column, ...]:
+    """Return the wide columns of the dictionary's variables (``<name>_<visit>`` for a form
+    collected at several visits), form by form, with the derived age after its form."""
+    out: list[Column] = []
+    for v in dataset_variables(protocol):
+        out += [_column(v, column, visit) for column, visit in v.columns()]
+        if (v.form, v.source) == AGE_SOURCE:
+            out.append(Column(AGE.name, AGE.dtype, AGE.description, form=v.form, item=AGE.name))
+    return tuple(out)
+
+
+def wide_columns(protocol: Protocol) -> tuple[Column, ...]:
+    """Return the wide frame's columns: identity, the dictionary's variables, the timing of
+    each visit (assessment date, days from anchor, in window), who entered each measure's
+    form, and the flow columns."""
     timing = tuple(
-        Column(f"{t.name}_{v}", t.dtype, f"{t.description}, visit {v}")
-        for v in timed_visits(measure_visits)
+        Column(f"{t.name}_{v}", t.dtype, f"{t.description}, visit {v}", visit=v, item=t.name)
+        for v in timed_visits(protocol)
         for t in TIMING
     )
     sources = tuple(
-        Column(f"{source_column(f)}_{v}", SOURCE.dtype, f"{SOURCE.description}: {f} at visit {v}")
-        for f in source_forms()
-        for v in form_visits(measure_visits, f)
+        Column(f"{source_column(f)}_{v}", SOURCE.dtype, f"{SOURCE.description}: {f} at visit {v}",
+               form=f, visit=v, item=source_column(f))  # fmt: skip
+        for f in source_forms(protocol)
+        for v in form_visits(protocol, f)
     )
-    return (*IDENTITY, *BASELINE, *OPERATIVE, *per_visit, *timing, *sources, *OUTCOME, *FLOW)
+    columns = (*IDENTITY, *variable_columns(protocol), *timing, *sources, *FLOW)
+    names = [c.name for c in columns]
+    clashes = sorted({n for n in names if names.count(n) > 1})
+    if clashes:
+        raise ValueError(f"wide columns named twice: {clashes}")
+    return columns
 
 
-def long_columns() -> tuple[Column, ...]:
+def long_columns(protocol: Protocol) -> tuple[Column, ...]:
     """Return the long frame's columns."""
     sources = tuple(
-        Column(source_column(f), SOURCE.dtype, f"{SOURCE.description}: {f}") for f in source_forms()
+        Column(source_column(f), SOURCE.dtype, f"{SOURCE.description}: {f}")
+        for f in source_forms(protocol)
     )
-    return (*LONG_IDENTITY, *TIMING, *MEASURES, *sources)
+    values = tuple(
+        Column(m.name, DTYPES[m.dtype], m.label.en, m.measure if m.level else "", m.form,
+               m.source, "", m.name)  # fmt: skip
+        for m in measures(protocol)
+    )
+    return (*LONG_IDENTITY, *TIMING, *values, *sources)
 
 
-def column_dictionary(measure_visits: dict[str, tuple[str, ...]]) -> list[dict[str, str]]:
+def column_dictionary(protocol: Protocol) -> list[dict[str, str]]:
     """Return every column of every frame as plain dicts (for the report and the XLSX)."""
     frames = (
-        ("wide", wide_columns(measure_visits)),
-        ("long", long_columns()),
+        ("wide", wide_columns(protocol)),
+        ("long", long_columns(protocol)),
         ("screening", SCREENING),
     )
     return [
@@ -215,22 +244,6 @@ def column_dictionary(measure_visits: dict[str, tuple[str, ...]]) -> list[dict[s
     ]
 
 
-# Where each column comes from: (form code, field of the typed data, or "scores.<key>").
-SOURCES: dict[str, tuple[str, str]] = {
-    **{c.name: ("baseline", c.name) for c in BASELINE if c.name != "age_years"},
-    "surgery_minutes": ("peld", "duration_minutes"),
-    "blood_loss_ml": ("peld", "blood_loss_ml"),
-    "length_of_stay_days": ("discharge", "length_of_stay_days"),
-    "residual_low_back_pain": ("outcome", "residual_low_back_pain"),
-    "recurrent_pain": ("outcome", "recurrent_pain"),
-    "recurrence": ("outcome", "recurrence_mri_confirmed"),
-    "serious_complication": ("outcome", "had_serious_complication"),
-    "macnab": ("outcome", "macnab"),
-    "vas_leg": ("vas", "leg_vas"),
-    "vas_back": ("vas", "back_vas"),
-    "odi": ("odi", "scores.percent"),
-    "joa": ("joa", "scores.total"),
-    "sf36_total": ("sf36", "scores.raw_total_8scales"),
-    "sf36_pcs": ("sf36", "scores.pcs"),
-    "sf36_mcs": ("sf36", "scores.mcs"),
-}
+def wide_sources(protocol: Protocol) -> dict[str, Column]:
+    """Return the wide columns read from a form (dictionary variables), by column name."""
+    return {c.name: c for c in variable_columns(protocol) if c.source}

@@ -95,6 +95,18 @@ class AnalysisPlan:
     alpha: float = 0.05
     baseline_p_values: Literal["paper", "omit"] = "paper"
 
+    def columns(self) -> tuple[str, ...]:
+        """Return every wide-dataset column the plan names (tables 1–5, primary outcome),
+        in table order: each must be a column of the protocol's datasets."""
+        measures = (self.table2, *self.table3)
+        return tuple(dict.fromkeys((
+            *(v.column for v in self.table1),
+            *(m.column(visit) for m in measures for visit in m.visits),
+            *(v.column for v in self.table4),
+            self.table5.column,
+            f"{self.primary.measure}_{self.primary.visit}",
+        )))  # fmt: skip
+
     @property
     def reference_arm(self) -> str:
         """The comparator arm (the last arm: P, PELD alone)."""

@@ -14,14 +14,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
-from django.apps import apps
-from django.db import models
 from django.utils import translation
 from django.utils.translation import gettext_lazy
 
 from analysis.datasets import columns as C
-from analysis.datasets.builders import Dataset, long_frame_visits, measure_visits
-from scoring import INSTRUMENTS
+from analysis.datasets.builders import Dataset, long_frame_visits
 from trial.blinding import blinded_policy
 from trial.models import Participant
 from trial.protocol import Protocol
@@ -51,6 +48,7 @@ class Variable:
     item: str = ""  # item name inside the form (the measure name for per-visit columns)
     level: str = "nominal"  # nominal, ordinal or scale
     codes_zh: tuple[tuple[str, str], ...] = ()  # (code, Chinese label)
+    source: str = ""  # the model field or ``scores.<path>`` of a dictionary variable
 
 
 @dataclass(frozen=True)
@@ -74,29 +72,6 @@ def _choice_codes(choices: Any, language: str = "en") -> Codes:
         return tuple((str(value), str(label)) for value, label in choices)
 
 
-def _instrument_codes(instrument: str | None, field: str, language: str) -> Codes | None:
-    """Short labels of an instrument item's choices (MacNab: "Excellent", not a sentence)."""
-    if instrument is None or instrument not in INSTRUMENTS:
-        return None
-    for item in INSTRUMENTS[instrument].items:
-        if item.id == field and item.choices:
-            return tuple((str(c.value), c.short(language)) for c in item.choices)
-    return None
-
-
-def _field_codes(protocol: Protocol, form: str, field: str, language: str = "en") -> Codes:
-    formdef = next((f for f in protocol.forms if f.code == form), None)
-    if formdef is None or field.startswith("scores."):
-        return ()
-    short = _instrument_codes(formdef.instrument, field, language)
-    if short is not None:
-        return short
-    model_field = apps.get_model(formdef.model)._meta.get_field(field)
-    if isinstance(model_field, models.BooleanField):
-        return YES_NO_ZH if language.startswith("zh") else YES_NO
-    return _choice_codes(model_field.choices, language) if model_field.choices else ()
-
-
 def source_codes(language: str = "en") -> Codes:
     """Return the codes of the ePRO/staff source columns with their labels in ``language``."""
     labels = {
@@ -112,60 +87,43 @@ def arm_codes(protocol: Protocol, language: str = "en") -> Codes:
     return tuple((arm.code, arm.label.in_language(language)) for arm in protocol.arms)
 
 
-def _origin(name: str, mv: dict[str, tuple[str, ...]]) -> tuple[str, str, str]:
-    """Return (form, visit, item) of a wide column."""
-    for measure, visits in mv.items():
-        for visit in visits:
-            if name == f"{measure}_{visit}":
-                return C.MEASURE_FORM[measure], visit, measure
-    for visit in C.timed_visits(mv):
-        for timing in C.TIMING:
-            if name == f"{timing.name}_{visit}":
-                return SUBJECT_FORM, visit, timing.name
-    for form in C.source_forms():
-        for visit in C.form_visits(mv, form):
-            if name == f"{C.source_column(form)}_{visit}":
-                return form, visit, C.source_column(form)
-    if name in C.SOURCES:
-        return C.SOURCES[name][0], "", name
-    if name == "age_years":
-        return "baseline", "", name
-    return SUBJECT_FORM, "", name
-
-
-def _codes(
-    protocol: Protocol, frame: str, name: str, dtype: str, arms: Any, language: str = "en"
-) -> Codes:
+def _codes(protocol: Protocol, column: C.Column, arms: Any, language: str = "en") -> Codes:
+    name = column.name
     if name == "arm":
         return arms
     if name == "visit":  # the long frame's visits in time order: code i = visit_order + 1
         return tuple((v.code, v.label.in_language(language)) for v in long_frame_visits(protocol))
     if name == "status":
         return _choice_codes(Participant.Status.choices, language)
-    if name.startswith(tuple(C.source_column(f) for f in C.source_forms())):
+    if column.source:  # a variable of the protocol's dictionary: its codes
+        return protocol.dictionary().by_source(column.form, column.source).code_labels(language)
+    if name.startswith(tuple(C.source_column(f) for f in C.source_forms(protocol))):
         return source_codes(language)
-    if dtype == "bool":
+    if column.dtype == "bool":
         return YES_NO_ZH if language.startswith("zh") else YES_NO
-    if frame == "wide" and name in C.SOURCES:
-        return _field_codes(protocol, *C.SOURCES[name], language=language)
     return ()
 
 
 def release_variables(
     protocol: Protocol, arms: Any = None, arms_zh: Any = None
 ) -> tuple[Variable, ...]:
-    """Return every released variable with its label, value labels, level and origin."""
-    mv = measure_visits(protocol)
+    """Return every released variable with its label, value labels, level and origin (the
+    columns of ``analysis.datasets.columns``, generated from the protocol's dictionary)."""
     arms = arms if arms is not None else arm_codes(protocol)
     arms_zh = arms_zh if arms_zh is not None else arm_codes(protocol, "zh-hans")
+    frames = (
+        ("wide", C.wide_columns(protocol)),
+        ("long", C.long_columns(protocol)),
+        ("screening", C.SCREENING),
+    )
     out = []
-    for entry in C.column_dictionary(mv):
-        frame, name, dtype = entry["frame"], entry["name"], entry["dtype"]
-        form, visit, item = _origin(name, mv) if frame == "wide" else ("", "", name)
-        codes = _codes(protocol, frame, name, dtype, arms)
-        codes_zh = _codes(protocol, frame, name, dtype, arms_zh, "zh-hans")
-        out.append(Variable(frame, name, dtype, entry["description"], codes, form, visit, item,
-                            entry["level"], codes_zh))  # fmt: skip
+    for frame, columns in frames:
+        for c in columns:
+            form, visit, item = (c.form or SUBJECT_FORM, c.visit, c.item or c.name) if (
+                frame == "wide") else ("", "", c.name)  # fmt: skip
+            out.append(Variable(frame, c.name, c.dtype, c.description, _codes(protocol, c, arms),
+                                form, visit, item, c.measure,
+                                _codes(protocol, c, arms_zh, "zh-hans"), c.source))  # fmt: skip
     return tuple(out)
 
 
@@ -175,8 +133,7 @@ def arm_revealing(protocol: Protocol, variables: tuple[Variable, ...]) -> set[st
     policy = blinded_policy(protocol)
     names = set()
     for v in variables:
-        source = C.SOURCES.get(v.name, (v.form, v.item))
-        if not (policy.shows_form(v.form) and policy.column_visible(source[0], source[1])):
+        if not (policy.shows_form(v.form) and policy.column_visible(v.form, v.source or v.item)):
             names.add(v.name)
     return names
 

@@ -146,10 +146,10 @@ def test_pycap_reads_live_data_as_entered(released, live_server) -> None:
     frozen = Project(f"{live_server.url}/api/", trial.tokens["stat"], params={"release": "1"})
     # when both are read with PyCap
     ask = {"records": [person.trial_id], "events": ["preop_arm_1"]}
-    now = live.export_records(fields=["record_id", "leg_vas"], **ask)
+    now = live.export_records(fields=["record_id", "vas_leg"], **ask)
     then = frozen.export_records(fields=["record_id", "vas_leg"], **ask)
     # then live data shows the change and the release does not
-    assert now[0]["leg_vas"] == "9.9"
+    assert now[0]["vas_leg"] == "9.9"
     assert then[0]["vas_leg"] == format(float(vas.leg_vas), "g")
     # and PyCap's other export calls answer
     assert str(live.export_version()) == "14.0.0"

@@ -51,9 +51,9 @@ def test_pycap_imports_new_participants_scored_and_audited(live_server) -> None:
     # when PyCap imports two new records with their admission VAS, and the pre-op VAS (the
     # visit's only form) of the allocated participant
     preop = {"record_id": world.person.trial_id, "redcap_event_name": "preop_arm_1",
-             "vas_assessment_date": world.person.surgery_date.isoformat(), "leg_vas": "4",
-             "back_vas": "2", "vas_complete": "2"}  # fmt: skip
-    answer = project.import_records(new_record() + new_record("S01-0102", leg_vas="2.5") + [preop])
+             "vas_assessment_date": world.person.surgery_date.isoformat(), "vas_leg": "4",
+             "vas_back": "2", "vas_complete": "2"}  # fmt: skip
+    answer = project.import_records(new_record() + new_record("S01-0102", vas_leg="2.5") + [preop])
     # then the new records are registered, their forms complete and scored
     assert answer == {"count": 3}
     for record, leg in (("S01-0101", 6.5), ("S01-0102", 2.5)):
@@ -69,7 +69,7 @@ def test_pycap_imports_new_participants_scored_and_audited(live_server) -> None:
     assert all(f"token …{token[-4:]}" in r.changes["origin"][1] for r in rows)
     # and PyCap reads back what it wrote
     back = project.export_records(records=["S01-0102"], events=["admission_arm_1"])
-    assert back[0]["leg_vas"] == "2.5"
+    assert back[0]["vas_leg"] == "2.5"
     assert back[0]["vas_complete"] == "2"
 
 
@@ -79,16 +79,16 @@ def test_pycap_gets_redcap_errors_and_nothing_is_written(live_server) -> None:
     token = api_token_create(actor=world.nurse, user=world.nurse, protocol_code=PROTOCOL)[1]
     project = Project(f"{live_server.url}/api/", token)
     people, audit = Participant.objects.count(), AuditEvent.objects.count()
-    bad = new_record() + new_record("S01-0102", leg_vas="11", back_vas="x")
+    bad = new_record() + new_record("S01-0102", vas_leg="11", vas_back="x")
     # when one of the records is bad
     with pytest.raises(RequestException) as raised:
         project.import_records(bad)
     # then PyCap raises with REDCap's error (record, field, value, message) and nothing changed
     content = raised.value.args[0]
-    assert '"S01-0102","admission_arm_1","leg_vas","11"' in content["error"]
+    assert '"S01-0102","admission_arm_1","vas_leg","11"' in content["error"]
     assert {(e["record"], e["field_name"]) for e in content["errors"]} == {
-        ("S01-0102", "leg_vas"),
-        ("S01-0102", "back_vas"),
+        ("S01-0102", "vas_leg"),
+        ("S01-0102", "vas_back"),
     }
     assert (Participant.objects.count(), AuditEvent.objects.count()) == (people, audit)
     # and forceAutoNumber is refused with a clear error

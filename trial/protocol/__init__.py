@@ -16,6 +16,7 @@ from .schema import (
     StratificationFactor,
     Text,
     Timing,
+    VariableSpec,
     VisitDef,
 )
 
@@ -34,6 +35,7 @@ __all__ = [
     "StratificationFactor",
     "Text",
     "Timing",
+    "VariableSpec",
     "VisitDef",
     "get_protocol",
     "protocols",

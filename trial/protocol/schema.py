@@ -95,6 +95,26 @@ class Criterion:
 
 
 @dataclass(frozen=True, slots=True)
+class VariableSpec:
+    """What the protocol says about one variable of a form beyond its model field.
+
+    ``source`` is the model field, or ``scores.<key>`` (``scores.<field>.<key>`` for a form
+    whose columns are each scored on their own) for a stored score. ``name`` is the
+    canonical name (empty: the dictionary's default, see ``trial.protocol.dictionary``);
+    ``label`` replaces the model's verbose name; ``level`` is the measurement level
+    (``nominal``, ``ordinal``, ``scale``; empty: from the type). A stored score enters the
+    report's datasets only when named here; ``measure`` makes the variable a repeated
+    measure of the long dataset (one value per participant and visit).
+    """
+
+    source: str
+    name: str = ""
+    label: "Text | None" = None
+    level: str = ""
+    measure: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class FormDef:
     """A case report form. ``model`` is the Django model label holding its typed data.
 
@@ -120,6 +140,12 @@ class FormDef:
     # The variable dictionary's definitions: (field, what it means and how it is measured),
     # shown on demand beside the form. Scored forms take theirs from the instrument.
     definitions: tuple[tuple[str, "Text"], ...] = ()
+    # Canonical names, labels and levels of the form's variables that differ from the
+    # dictionary's defaults (``trial.protocol.dictionary``).
+    variables: tuple[VariableSpec, ...] = ()
+
+    def spec(self, source: str) -> VariableSpec | None:
+        return next((v for v in self.variables if v.source == source), None)
 
     def definition(self, field: str) -> "Text | None":
         return next((text for name, text in self.definitions if name == field), None)
@@ -302,6 +328,14 @@ class Protocol:
         duplicates = sorted({c for c in codes if codes.count(c) > 1})
         if duplicates:
             raise ValueError(f"duplicate {kind} codes: {duplicates}")
+
+    def dictionary(self) -> "VariableDictionary":  # noqa: F821
+        """Return the protocol's variable dictionary (``trial.protocol.dictionary``): one
+        canonical name per captured item and stored score, built once from the protocol,
+        the CRF models and the scoring instruments."""
+        from .dictionary import dictionary_of
+
+        return dictionary_of(self)
 
     def arm(self, code: str) -> Arm:
         return next(a for a in self.arms if a.code == code)

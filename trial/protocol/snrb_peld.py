@@ -22,6 +22,7 @@ from .schema import (
     Protocol,
     StratificationFactor,
     Text,
+    VariableSpec,
     VisitDef,
 )
 
@@ -112,6 +113,14 @@ FORMS = (
         "baseline",
         Text("Baseline characteristics", "基线资料"),
         "trial.BaselineData",
+        variables=(
+            VariableSpec("bmi", label=Text("Body mass index, kg/m²", "体重指数，kg/m²")),
+            VariableSpec("pfirrmann_grade", level="ordinal"),
+            VariableSpec(
+                "weakness",
+                label=Text("Weakness (the paper's 'fatigue')", "乏力（论文中的“乏力”）"),
+            ),
+        ),
         definitions=(
             (
                 "bmi",
@@ -140,17 +149,77 @@ FORMS = (
             ),
         ),
     ),
-    FormDef("vas", Text("Pain (VAS)", "疼痛评分 (VAS)"), "trial.PainVasData", instrument="vas"),
+    FormDef(
+        "vas",
+        Text("Pain (VAS)", "疼痛评分 (VAS)"),
+        "trial.PainVasData",
+        instrument="vas",
+        variables=(
+            VariableSpec(
+                "leg_vas", "vas_leg", Text("Leg-pain VAS 0–10", "腿痛 VAS 0–10"), measure=True
+            ),
+            VariableSpec(
+                "back_vas", "vas_back", Text("Back-pain VAS 0–10", "腰痛 VAS 0–10"), measure=True
+            ),
+        ),
+    ),
     FormDef(
         "odi",
         Text("Oswestry Disability Index", "Oswestry 功能障碍指数"),
         "trial.OdiData",
         instrument="odi",
+        variables=(
+            VariableSpec(
+                "scores.percent", "odi", Text("ODI percent 0–100", "ODI 百分比 0–100"), measure=True
+            ),
+        ),
     ),
     FormDef(
-        "joa", Text("JOA low back pain score", "JOA 下腰痛评分"), "trial.JoaData", instrument="joa"
+        "joa",
+        Text("JOA low back pain score", "JOA 下腰痛评分"),
+        "trial.JoaData",
+        instrument="joa",
+        variables=(
+            VariableSpec(
+                "scores.total", "joa", Text("JOA total 0–29", "JOA 总分 0–29"), measure=True
+            ),
+        ),
     ),
-    FormDef("sf36", Text("SF-36", "SF-36 健康调查简表"), "trial.Sf36Data", instrument="sf36"),
+    FormDef(
+        "sf36",
+        Text("SF-36", "SF-36 健康调查简表"),
+        "trial.Sf36Data",
+        instrument="sf36",
+        variables=(
+            VariableSpec(
+                "scores.raw_total_8scales",
+                "sf36_total",
+                Text(
+                    "SF-36 raw total of the 8 scales (the paper's 'SF-36 score')",
+                    "SF-36 八个维度原始分合计（论文中的“SF-36 评分”）",
+                ),
+                measure=True,
+            ),
+            VariableSpec(
+                "scores.pcs",
+                "sf36_pcs",
+                Text(
+                    "SF-36 physical component summary (1990 norms)",
+                    "SF-36 生理健康总评（1990 年常模）",
+                ),
+                measure=True,
+            ),
+            VariableSpec(
+                "scores.mcs",
+                "sf36_mcs",
+                Text(
+                    "SF-36 mental component summary (1990 norms)",
+                    "SF-36 心理健康总评（1990 年常模）",
+                ),
+                measure=True,
+            ),
+        ),
+    ),
     FormDef(
         "snrb",
         Text("Selective nerve root block", "选择性神经根阻滞"),
@@ -196,6 +265,13 @@ FORMS = (
         "trial.PeldData",
         date_field="surgery_date",
         free_text_fields=("event_details",),
+        variables=(
+            VariableSpec(
+                "duration_minutes",
+                "surgery_minutes",
+                Text("Duration of the PELD surgery, minutes", "PELD 手术时间（分钟）"),
+            ),
+        ),
         definitions=(
             (
                 "approach",
@@ -257,6 +333,19 @@ FORMS = (
         "trial.OutcomeData",
         instrument="macnab",
         free_text_fields=("serious_complication_details",),
+        variables=(
+            VariableSpec(
+                "recurrence_mri_confirmed",
+                "recurrence",
+                Text("Recurrence confirmed by MRI", "MRI 证实复发"),
+            ),
+            VariableSpec(
+                "had_serious_complication",
+                "serious_complication",
+                Text("Any serious complication", "任何严重并发症"),
+            ),
+            VariableSpec("macnab", level="ordinal"),
+        ),
         definitions=(
             (
                 "residual_low_back_pain",

@@ -14,7 +14,7 @@ import pytest
 from lxml import etree
 
 from analysis.datasets import columns as C
-from analysis.datasets.builders import Dataset, measure_visits
+from analysis.datasets.builders import Dataset
 from analysis.releases.builder import release_build_files
 from analysis.releases.frames import blinded_frames, blinding_mapping, unblinded_frames
 from analysis.releases.odm import write_odm
@@ -30,8 +30,7 @@ N = 12
 def synthetic_dataset(n: int = N, seed: int = 1) -> Dataset:
     """A Dataset shaped like ``dataset_build``'s (every column), with random values."""
     rng = random.Random(seed)
-    mv = measure_visits(PROTOCOL)
-    wide_cols, rows = C.wide_columns(mv), []
+    wide_cols, rows = C.wide_columns(PROTOCOL), []
     for i in range(n):
         row = {}
         for col in wide_cols:
@@ -53,11 +52,11 @@ def synthetic_dataset(n: int = N, seed: int = 1) -> Dataset:
          "vas_back": r.get(f"vas_back_{v}")}
         for r in rows for k, v in enumerate(("admission", "preop", "postop_day_3", "month_3"))
     ]  # fmt: skip
-    long = pd.DataFrame(long_rows, columns=[c.name for c in C.long_columns()])
+    long = pd.DataFrame(long_rows, columns=[c.name for c in C.long_columns(PROTOCOL)])
     screening = wide[["participant_id", "arm", "status"]].assign(
         eligible=True, failed_criteria=[[] for _ in rows], received_allocated=True,
         per_protocol=True, end_reason=None)[[c.name for c in C.SCREENING]]  # fmt: skip
-    return Dataset("itt", wide, long, screening, {}, C.column_dictionary(mv))
+    return Dataset("itt", wide, long, screening, {}, C.column_dictionary(PROTOCOL))
 
 
 def meta(version: int = 1) -> dict:
@@ -82,7 +81,7 @@ def test_sav_reads_back_with_variable_and_value_labels(release, tmp_path) -> Non
     labels = dict(zip(meta_.column_names, meta_.column_labels, strict=True))
     # then the rows, the variable labels and the value labels are there
     assert len(frame) == N
-    assert labels["bmi"] == "Body mass index, kg/m²"
+    assert labels["bmi"] == PROTOCOL.dictionary()["bmi"].label.en == "Body mass index, kg/m²"
     assert meta_.variable_value_labels["sex"] == {1.0: "Male", 2.0: "Female"}
     assert meta_.variable_value_labels["arm"] == {1.0: "S: SNRB + PELD", 2.0: "P: PELD only"}
     assert meta_.variable_value_labels["numbness"] == {1.0: "Yes", 0.0: "No"}
@@ -99,7 +98,7 @@ def test_dta_reads_back_with_variable_and_value_labels(release, tmp_path) -> Non
     frame, meta_ = pyreadstat.read_dta(str(path))
     labels = dict(zip(meta_.column_names, meta_.column_labels, strict=True))
     assert len(frame) == N
-    assert labels["herniation_level"] == "Herniated lumbar level"
+    assert labels["herniation_level"] == PROTOCOL.dictionary()["herniation_level"].label.en
     assert meta_.variable_value_labels["pfirrmann_grade"][3] == "Grade III"
     assert meta_.variable_value_labels["hypertension"] == {1: "Yes", 0: "No"}
     read_back = pyreadstat.read_dta(str(path), apply_value_formats=True)[0]

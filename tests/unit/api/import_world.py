@@ -47,5 +47,5 @@ def new_record(record="S01-0101", **vas) -> list[dict[str, str]]:
     return [
         {"record_id": record, "redcap_event_name": "admission_arm_1", "site": "S01",
          "screening_date": day(2), "admission_date": day(2), "vas_assessment_date": day(2),
-         "leg_vas": "6.5", "back_vas": "3.0", "vas_complete": "2", **vas}
+         "vas_leg": "6.5", "vas_back": "3.0", "vas_complete": "2", **vas}
     ]  # fmt: skip

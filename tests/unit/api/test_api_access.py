@@ -83,7 +83,7 @@ def test_a_blinded_token_cannot_ask_for_the_allocation_field(api_trial, client) 
 def test_a_blinded_token_still_reads_the_unrevealing_data(api_trial, client) -> None:
     rows = post_json(client, api_trial.tokens["assessor"], content="record")
     assert {r["record_id"] for r in rows} == {p.trial_id for p in api_trial.people[:2]}
-    assert any(r["leg_vas"] for r in rows)
+    assert any(r["vas_leg"] for r in rows)
     entries = [r for r in rows if r["redcap_repeat_instrument"] == "adverse_event"]
     assert entries
     assert "relation" not in entries[0]

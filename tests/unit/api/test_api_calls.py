@@ -57,9 +57,9 @@ def test_metadata_puts_the_record_id_first_and_declares_checkboxes(api_trial, cl
     assert complications["field_type"] == "checkbox"
     assert "dural_tear, Dural tear" in complications["select_choices_or_calculations"]
     assert by_name["numbness"]["field_type"] == "yesno"
-    assert by_name["leg_vas"]["text_validation_type_or_show_slider_number"] == "number"
-    assert by_name["leg_vas"]["text_validation_max"] == "10.0"
-    assert by_name["odi_score_percent"]["field_type"] == "calc"
+    assert by_name["vas_leg"]["text_validation_type_or_show_slider_number"] == "number"
+    assert by_name["vas_leg"]["text_validation_max"] == "10.0"
+    assert by_name["odi"]["field_type"] == "calc"
     assert by_name["arm"]["select_choices_or_calculations"].startswith("S, ")
     assert len(by_name) == len(metadata)
     # and checkbox choices are exported as name___code
@@ -106,7 +106,7 @@ def test_record_values_are_strings_equal_to_the_database(api_trial, client) -> N
     by_event = {r["redcap_event_name"]: r for r in rows}
     # then every value is a string and equals the stored value
     assert all(isinstance(v, str) for r in rows for v in r.values())
-    assert by_event["month_3_arm_1"]["leg_vas"] == str(vas.leg_vas)
+    assert by_event["month_3_arm_1"]["vas_leg"] == str(vas.leg_vas)
     assert by_event["admission_arm_1"]["bmi"] == str(baseline.bmi)
     assert by_event["admission_arm_1"]["numbness"] == ("1" if baseline.numbness else "0")
     assert by_event["admission_arm_1"]["arm"] == "P"
@@ -137,10 +137,10 @@ def test_in_progress_form_is_exported_as_incomplete(api_trial, client) -> None:
 @pytest.mark.parametrize(
     "encoding",
     [
-        {"fields[0]": "record_id", "fields[1]": "leg_vas"},
-        {"fields[]": ["record_id", "leg_vas"]},
-        {"fields": "record_id,leg_vas"},
-        {"fields": ["record_id", "leg_vas"]},
+        {"fields[0]": "record_id", "fields[1]": "vas_leg"},
+        {"fields[]": ["record_id", "vas_leg"]},
+        {"fields": "record_id,vas_leg"},
+        {"fields": ["record_id", "vas_leg"]},
     ],
 )
 def test_list_parameters_are_read_in_every_client_encoding(api_trial, client, encoding) -> None:
@@ -150,9 +150,9 @@ def test_list_parameters_are_read_in_every_client_encoding(api_trial, client, en
         "redcap_event_name",
         "redcap_repeat_instrument",
         "redcap_repeat_instance",
-        "leg_vas",
+        "vas_leg",
     }
-    assert any(r["leg_vas"] for r in rows)
+    assert any(r["vas_leg"] for r in rows)
 
 
 @pytest.mark.parametrize("value", ["true", "True", "1"])
@@ -240,7 +240,7 @@ def test_eav_export_lists_non_empty_values(api_trial, client) -> None:
     }
     values = {(e["redcap_event_name"], e["field_name"]): e["value"] for e in eav}
     for row in flat:
-        assert values.get((row["redcap_event_name"], "leg_vas"), "") == row["leg_vas"]
+        assert values.get((row["redcap_event_name"], "vas_leg"), "") == row["vas_leg"]
     assert values[("admission_arm_1", "arm")] == "P"
     assert all(e["value"] != "" for e in eav)
 
@@ -254,7 +254,7 @@ def test_repeating_log_entries_are_rows_of_their_own(api_trial, client) -> None:
     assert entries[0]["redcap_repeat_instance"] == "1"
     assert entries[0]["relation"] == "snrb"
     assert entries[0]["redcap_event_name"] == "admission_arm_1"
-    assert entries[0]["leg_vas"] == ""
+    assert entries[0]["vas_leg"] == ""
 
 
 def test_date_range_selects_records_changed_in_it(api_trial, client) -> None:

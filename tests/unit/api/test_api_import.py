@@ -87,7 +87,7 @@ def test_eav_and_dates_in_another_format(client, world) -> None:
 
 
 def test_bad_rows_answer_400_with_redcap_shaped_errors_and_write_nothing(client, world) -> None:
-    rows = new_record() + new_record("S01-0102", leg_vas="12")
+    rows = new_record() + new_record("S01-0102", vas_leg="12")
     token = token_of(world.nurse)
     before = AuditEvent.objects.count()
     status, body = send(client, token, json.dumps(rows), format="json")
@@ -97,12 +97,12 @@ def test_bad_rows_answer_400_with_redcap_shaped_errors_and_write_nothing(client,
         {
             "record": "S01-0102",
             "redcap_event_name": "admission_arm_1",
-            "field_name": "leg_vas",
+            "field_name": "vas_leg",
             "value": "12",
             "message": answer["errors"][0]["message"],
         }
     ]
-    assert answer["error"].startswith('"S01-0102","admission_arm_1","leg_vas","12","')
+    assert answer["error"].startswith('"S01-0102","admission_arm_1","vas_leg","12","')
     assert not Participant.objects.filter(trial_id__in=["S01-0101", "S01-0102"]).exists()
     # the token's "last used" stamp is the only write (no audit row, no data)
     assert AuditEvent.objects.count() == before

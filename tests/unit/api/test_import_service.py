@@ -123,7 +123,7 @@ def test_a_repeating_log_form_gets_its_instances_in_order(world) -> None:
 @pytest.mark.requirement("IMP-003")
 def test_any_bad_row_writes_nothing_and_every_problem_is_listed(world) -> None:
     before = (Participant.objects.count(), AuditEvent.objects.count())
-    rows = new_record() + new_record("S01-0102", leg_vas="11", back_vas="x")
+    rows = new_record() + new_record("S01-0102", vas_leg="11", vas_back="x")
     rows += [vas_row(world.person, vas_assessment_date="2020-02-31", nosuch="1")]
     # when one good and two bad records are imported together
     result = run(world.nurse, rows)
@@ -132,8 +132,8 @@ def test_any_bad_row_writes_nothing_and_every_problem_is_listed(world) -> None:
     assert (Participant.objects.count(), AuditEvent.objects.count()) == before
     # and each problem names record, event, field and value
     found = {(e.record, e.event, e.field, e.value) for e in result.errors}
-    assert ("S01-0102", "admission_arm_1", "leg_vas", "11") in found
-    assert ("S01-0102", "admission_arm_1", "back_vas", "x") in found
+    assert ("S01-0102", "admission_arm_1", "vas_leg", "11") in found
+    assert ("S01-0102", "admission_arm_1", "vas_back", "x") in found
     assert (world.person.trial_id, "admission_arm_1", "nosuch", "1") in found
     assert (world.person.trial_id, "admission_arm_1", "vas_assessment_date", "2020-02-31") in found
     assert all(e.message for e in result.errors)
@@ -149,15 +149,15 @@ def test_errors_are_in_the_callers_language(world) -> None:
 @pytest.mark.requirement("IMP-004")
 def test_changing_a_complete_form_needs_the_reason(world) -> None:
     save_vas(world)
-    change = [vas_row(world.person, leg_vas="7.0")]
+    change = [vas_row(world.person, vas_leg="7.0")]
     # without a reason the change is refused
     refused = run(world.nurse, change)
     assert not refused.committed
     assert refused.errors[0].field == "vas_complete"
     assert "reason" in refused.errors[0].message.lower()
     # new data in the same casebook need none
-    fresh = [vas_row(world.person, "preop_arm_1", vas_assessment_date=day(2), leg_vas="4",
-                     back_vas="1", vas_complete="2")]  # fmt: skip
+    fresh = [vas_row(world.person, "preop_arm_1", vas_assessment_date=day(2), vas_leg="4",
+                     vas_back="1", vas_complete="2")]  # fmt: skip
     assert run(world.nurse, fresh).committed
     # with a reason the change is saved and audited with the reason and the import
     done = run(world.nurse, change, reason="Source document re-read")
@@ -174,7 +174,7 @@ def test_changing_a_complete_form_needs_the_reason(world) -> None:
 def test_soft_warnings_refuse_unless_accepted_and_then_open_a_query(world) -> None:
     # the admission window is admission day + 3: a VAS a day later is out of window (soft)
     late = (world.person.admission_date + datetime.timedelta(days=4)).isoformat()
-    row = [vas_row(world.person, vas_assessment_date=late, leg_vas="5", back_vas="2",
+    row = [vas_row(world.person, vas_assessment_date=late, vas_leg="5", vas_back="2",
                    vas_complete="2")]  # fmt: skip
     refused = run(world.nurse, row)
     assert not refused.committed
@@ -191,7 +191,7 @@ def test_warnings_accepted_without_a_reason_are_audited_as_such_in_the_readers_l
     world,
 ) -> None:
     late = (world.person.admission_date + datetime.timedelta(days=4)).isoformat()
-    row = [vas_row(world.person, vas_assessment_date=late, leg_vas="5", back_vas="2",
+    row = [vas_row(world.person, vas_assessment_date=late, vas_leg="5", vas_back="2",
                    vas_complete="2")]  # fmt: skip
     assert run(world.nurse, row, accept_warnings=True).committed
     event = AuditEvent.objects.filter(reason=SystemReason.IMPORT_WARNINGS_ACCEPTED).first()
@@ -203,7 +203,7 @@ def test_warnings_accepted_without_a_reason_are_audited_as_such_in_the_readers_l
 @pytest.mark.requirement("IMP-006")
 def test_normal_keeps_stored_values_under_blanks_and_overwrite_erases(world) -> None:
     save_vas(world, complete=False)
-    blank = [vas_row(world.person, leg_vas="", back_vas="4")]
+    blank = [vas_row(world.person, vas_leg="", vas_back="4")]
     assert run(world.nurse, blank).committed
     data = PainVasData.objects.get(instance__participant=world.person)
     assert (str(data.leg_vas), str(data.back_vas)) == ("5.0", "4.0")
@@ -239,7 +239,7 @@ def test_eav_rows(world) -> None:
 @pytest.mark.requirement("IMP-007")
 def test_other_sites_and_roles_without_data_entry_are_refused(world) -> None:
     # a nurse of S02 writes neither to S01's participant nor a new S01 record
-    result = run(world.nurse_b, [vas_row(world.person, leg_vas="5")] + new_record())
+    result = run(world.nurse_b, [vas_row(world.person, vas_leg="5")] + new_record())
     assert not result.committed
     assert {e.record for e in result.errors} == {world.person.trial_id, "S01-0101"}
     # a role with neither the data-entry nor the import right may not import at all
@@ -278,7 +278,7 @@ def test_blinded_users_cannot_write_arm_revealing_fields(world) -> None:
 def test_frozen_database_and_locked_forms_refuse(world) -> None:
     instance = save_vas(world, complete=False)
     FormInstance.objects.filter(pk=instance.pk).update(locked_at=timezone.now())
-    locked = run(world.nurse, [vas_row(world.person, leg_vas="7")], reason="r")
+    locked = run(world.nurse, [vas_row(world.person, vas_leg="7")], reason="r")
     assert not locked.committed
     assert "locked" in locked.errors[0].message
     database_set_state(actor=world.dm, protocol_code=PROTOCOL, state="frozen", reason="cut")
@@ -291,7 +291,7 @@ def test_frozen_database_and_locked_forms_refuse(world) -> None:
 def test_a_dry_run_writes_nothing_and_tells_what_would_change(world) -> None:
     save_vas(world, complete=False)
     before = AuditEvent.objects.count()
-    rows = new_record() + [vas_row(world.person, leg_vas="8")]
+    rows = new_record() + [vas_row(world.person, vas_leg="8")]
     plan = run(world.nurse, rows, dry_run=True)
     assert plan.ok
     assert not plan.committed
@@ -340,7 +340,7 @@ def test_checkbox_choices_tick_and_untick_in_flat_and_eav_rows(world) -> None:
                                    surgery_date=today - datetime.timedelta(days=97))  # fmt: skip
     dated = (person.surgery_date + datetime.timedelta(days=90)).isoformat()
     row = vas_row(person, "month_3_arm_1", outcome_assessment_date=dated,
-                  had_serious_complication="1", serious_complications___dural_tear="1",
+                  serious_complication="1", serious_complications___dural_tear="1",
                   serious_complication_details="Small tear", outcome_complete="0")  # fmt: skip
     assert run(world.nurse, [row]).committed
     eav = {"record": person.trial_id, "redcap_event_name": "month_3_arm_1",
