@@ -321,7 +321,9 @@ def test_import_whose_worker_dies_whole_is_failed_by_the_sweeper_and_imported_ag
     # given a checked import whose commit is held by the worker once it has claimed the job
     SiteFactory(code="S01")
     manager = user_with_role(Role.DATA_MANAGER, site=None, username="dm-stale")
-    content = enrolment_csv([f"S01-{n:04d}" for n in range(1, 6)])
+    content = enrolment_csv([f"S01-{n:04d}" for n in range(1, 6)]).replace(
+        "记录".encode(), b"record_id"
+    )
     job = import_upload(actor=manager, upload=SimpleUploadedFile("new.csv", content))
     import_check_start(actor=manager, job=job)
     job = wait_for(ImportJob, job.pk, lambda j: j.status in ("checked", "failed"))
