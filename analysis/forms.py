@@ -5,11 +5,27 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from analysis.models import ReportRun
+from analysis.models import DatasetRelease, ReportRun
+from analysis.services import ReportSourceError, report_release_check
 from trial.models import Site
 
 
+class ReleaseChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: DatasetRelease) -> str:
+        return _("Release v%(version)s, cut %(cut)s (%(population)s), data SHA-256 %(sha)s…") % {
+            "version": obj.version, "cut": obj.cut_at.strftime("%Y-%m-%d %H:%M"),
+            "population": obj.population.upper(), "sha": obj.data_checksum[:12],
+        }  # fmt: skip
+
+
 class ReportStartForm(forms.Form):
+    release = ReleaseChoiceField(
+        label=_("Data"),
+        queryset=DatasetRelease.objects.none(),
+        required=False,
+        empty_label=_("Live extract (not locked): for monitoring only"),
+        help_text=_("A report for the record reads a locked, published dataset release."),
+    )
     population = forms.ChoiceField(
         label=_("Population"), choices=ReportRun.Population.choices, initial="itt"
     )
@@ -32,14 +48,33 @@ class ReportStartForm(forms.Form):
         },
     )
 
-    def __init__(self, *args: Any, allowed_sites: set[str] | None = None, **kwargs: Any) -> None:
-        """``allowed_sites``: the codes the user may report on (None: every site)."""
+    def __init__(
+        self, *args: Any, allowed_sites: set[str] | None = None,
+        releases: Any = None, **kwargs: Any,
+    ) -> None:  # fmt: skip
+        """``allowed_sites``: the codes the user may report on (None: every site);
+        ``releases``: the published releases the user may read (none: live extract only)."""
         super().__init__(*args, **kwargs)
         self.allowed_sites = allowed_sites
+        if releases is None:
+            del self.fields["release"]
+        else:
+            self.fields["release"].queryset = releases
         if allowed_sites is not None:
             field = self.fields["sites"]
             field.queryset = field.queryset.filter(code__in=allowed_sites)
             field.help_text = _("Leave all unticked for all your sites.")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        release = data.get("release")
+        if release is not None and "population" in data and "sites" in data:
+            try:
+                report_release_check(release, population=data["population"],
+                                     sites=tuple(s.code for s in data["sites"]))  # fmt: skip
+            except ReportSourceError as exc:
+                raise forms.ValidationError(str(exc)) from exc
+        return data
 
     def report_sites(self) -> tuple[str, ...]:
         """Return the codes the run covers: those ticked, else every site the user may

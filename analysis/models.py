@@ -2,10 +2,13 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext, pgettext
 from django.utils.translation import gettext_lazy as _
 
+from jobs.models import Job
 
-class ReportRun(models.Model):
+
+class ReportRun(Job):
     """A statistical report job, its progress, its recorded inputs and its results.
 
     Never hard-deleted: ``inputs`` (data source, checksum, population, mode, software and
@@ -35,8 +38,11 @@ class ReportRun(models.Model):
         CORRECT = "correct", _("Correct (SAP, two-sided)")
         PAPER = "paper", _("Paper-compatible")
 
+    JOB_KIND = "reports"
+    JOB_ACTIVE = (Status.QUEUED, Status.RUNNING)
+    JOB_SUCCEEDED = Status.SUCCEEDED
+
     protocol_code = models.CharField(_("protocol"), max_length=40)
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -45,10 +51,14 @@ class ReportRun(models.Model):
     )
     progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
     progress_message = models.CharField(_("progress message"), max_length=200, blank=True)
-    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     data_source = models.CharField(
         _("data source"), max_length=10, choices=Source.choices, default=Source.LIVE
     )
+    # the locked data a "snapshot" run reads (its blinded variant for a pooled run)
+    release = models.ForeignKey(
+        "DatasetRelease", verbose_name=_("dataset release"), on_delete=models.PROTECT,
+        null=True, blank=True, related_name="report_runs",
+    )  # fmt: skip
     population = models.CharField(_("population"), max_length=4, choices=Population.choices)
     mode = models.CharField(_("mode"), max_length=8, choices=Mode.choices)
     blinded_view = models.BooleanField(_("pooled (blinded) view"), default=False)
@@ -56,9 +66,6 @@ class ReportRun(models.Model):
     language = models.CharField(_("language of the files"), max_length=10, default="en")
     inputs = models.JSONField(_("inputs"), default=dict, blank=True)
     result = models.JSONField(_("result"), default=dict, blank=True)
-    error = models.TextField(_("error"), blank=True)
-    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
-    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     xlsx = models.FileField(_("XLSX file"), upload_to="reports/", blank=True)
     docx = models.FileField(_("DOCX file"), upload_to="reports/", blank=True)
     pdf = models.FileField(_("PDF file"), upload_to="reports/", blank=True)
@@ -75,8 +82,27 @@ class ReportRun(models.Model):
     def is_finished(self) -> bool:
         return self.status in {self.Status.SUCCEEDED, self.Status.FAILED}
 
+    @property
+    def release_variant(self) -> str:
+        """The variant of the release a snapshot run reads: pooled runs read the blinded one."""
+        return "blinded" if self.blinded_view else "unblinded"
 
-class DatasetRelease(models.Model):
+    @property
+    def source_label(self) -> str:
+        """What the report's data are, in the active language (page and files)."""
+        if self.release is None:
+            return gettext("Live extract, not locked")
+        if self.release_variant == "blinded":
+            variant = pgettext("release variant", "blinded")
+        else:
+            variant = pgettext("release variant", "unblinded")
+        return gettext(
+            "Dataset release v%(version)s (%(variant)s, locked), data SHA-256 %(sha)s"
+        ) % {"version": self.release.version, "variant": variant,
+             "sha": self.release.data_checksum}  # fmt: skip
+
+
+class DatasetRelease(Job):
     """An immutable, versioned dataset release built from a declared data cut (or a lock).
 
     The files live under ``MEDIA_ROOT/releases/v<version>/`` and are never rewritten: a new
@@ -95,13 +121,16 @@ class DatasetRelease(models.Model):
         DATA_CUT = "data_cut", _("Declared data cut")
         LOCK = "lock", _("Database lock")
 
+    JOB_KIND = "releases"
+    JOB_ACTIVE = (Status.QUEUED, Status.BUILDING)
+    JOB_SUCCEEDED = Status.READY
+
     protocol_code = models.CharField(_("protocol"), max_length=40)
     version = models.PositiveIntegerField(_("version"))
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.DATA_CUT)
     reason = models.TextField(_("reason for the cut"))
     cut_at = models.DateTimeField(_("cut at"))
     population = models.CharField(_("population"), max_length=4, default="itt")
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -110,7 +139,6 @@ class DatasetRelease(models.Model):
         _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
     )
     progress_message = models.CharField(_("progress message"), max_length=200, blank=True)
-    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     n_participants = models.PositiveIntegerField(_("participants"), null=True, blank=True)
     data_checksum = models.CharField(_("data checksum (SHA-256)"), max_length=64, blank=True)
     folder = models.CharField(_("folder"), max_length=200, blank=True)
@@ -123,9 +151,6 @@ class DatasetRelease(models.Model):
     manifest = models.JSONField(_("manifest"), default=dict, blank=True)
     diff = models.JSONField(_("difference from the previous release"), default=dict, blank=True)
     inputs = models.JSONField(_("inputs"), default=dict, blank=True)
-    error = models.TextField(_("error"), blank=True)
-    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
-    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("dataset release")

@@ -17,17 +17,18 @@ from typing import Any
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from analysis.checkpoints import job_checkpoint
 from analysis.datasets.builders import Dataset, dataset_build
-from analysis.jobs import attempts_exhausted_reason, job_send
-from analysis.models import ReportRun
+from analysis.models import DatasetRelease, ReportRun
 from analysis.plans import AnalysisPlan, get_plan
+from analysis.releases.reader import release_dataset
 from analysis.tables import WIDE_TABLES, TableContext, adjusted_analyses, consort_flow
 from analysis.tables.figures import figure_vas_over_time
+from jobs.lifecycle import job_claim, job_enqueue, job_fail, job_progress
+from trial.permissions import Action, may
 from trial.protocol import get_protocol
 from validation.evidence import package_version
 
@@ -36,6 +37,43 @@ log = logging.getLogger(__name__)
 
 class ReportQueueUnavailable(Exception):
     """The job queue (Celery broker) cannot be reached; the run is marked failed."""
+
+
+class ReportSourceError(ValueError):
+    """The chosen release cannot be the run's data; the message is translated."""
+
+
+def report_releases_for(user: Any, *, all_sites: bool) -> Any:
+    """Return the published releases the user may report on, or None (live extract only).
+
+    A release holds every site, so only a user reporting on every site who may read
+    releases gets them; a pooled run reads the blinded variant (``ReportRun.release_variant``),
+    the only one a blinded user may read (``release_variants_for``).
+    """
+    if not all_sites or not may(user, Action.DOWNLOAD_RELEASES):
+        return None
+    return DatasetRelease.objects.filter(
+        protocol_code=settings.EDC_PROTOCOL, status=DatasetRelease.Status.READY
+    ).order_by("-version")
+
+
+def report_release_check(
+    release: DatasetRelease, *, population: str, sites: tuple[str, ...]
+) -> None:
+    """Refuse a release that cannot hold the run's data (with the reason, translated)."""
+    if release.status != DatasetRelease.Status.READY or release.protocol_code != (
+        settings.EDC_PROTOCOL
+    ):
+        raise ReportSourceError(_("Only a published release of this trial can be reported on."))
+    if sites:
+        raise ReportSourceError(
+            _("A report on a release covers every site: untick the sites, or report on the "
+              "live extract.")
+        )  # fmt: skip
+    if population == ReportRun.Population.ITT and release.population == "pp":
+        raise ReportSourceError(
+            _("This release holds the per-protocol population only: report on it per protocol.")
+        )
 
 
 def report_run_create(
@@ -47,10 +85,20 @@ def report_run_create(
     data_source: str = "live",
     language: str = "en",
     sites: tuple[str, ...] = (),
+    release: DatasetRelease | None = None,
 ) -> ReportRun:
-    """Record a queued report run and send it to the worker once the row is committed."""
+    """Record a queued report run and send it to the worker once the row is committed.
+
+    With ``release`` the run reads that published release (``data_source`` "snapshot");
+    without, the live extract (not locked, for monitoring).
+    """
     if population not in ReportRun.Population.values or mode not in ReportRun.Mode.values:
         raise ValueError("unknown population or mode")
+    if release is not None:
+        report_release_check(release, population=population, sites=sites)
+        data_source = ReportRun.Source.SNAPSHOT
+    elif data_source != ReportRun.Source.LIVE:
+        raise ReportSourceError(_("Choose the release to report on."))
     with transaction.atomic():
         run = ReportRun.objects.create(
             protocol_code=settings.EDC_PROTOCOL,
@@ -59,9 +107,11 @@ def report_run_create(
             mode=mode,
             blinded_view=blinded,
             data_source=data_source,
+            release=release,
             sites=sorted(sites),
             language=report_language(language),
             progress_message=_("Waiting for a worker"),
+            queued_at=timezone.now(),
         )
         transaction.on_commit(lambda: _enqueue(run.pk))
     run.refresh_from_db()
@@ -83,21 +133,14 @@ def report_run_rerun(*, actor: Any, run_id: int, blinded: bool) -> ReportRun:
     return report_run_create(
         actor=actor, population=failed.population, mode=failed.mode,
         blinded=blinded or failed.blinded_view, data_source=failed.data_source,
-        language=failed.language, sites=tuple(failed.sites),
+        language=failed.language, sites=tuple(failed.sites), release=failed.release,
     )  # fmt: skip
 
 
 def _enqueue(run_id: int) -> None:
     from analysis.tasks import report_run_execute_task
 
-    try:
-        job_send(report_run_execute_task, run_id)
-    except Exception as exc:  # kombu/redis raise many kinds when the broker is down
-        if getattr(settings, "CELERY_TASK_ALWAYS_EAGER", False):
-            raise
-        log.warning("report run %s could not be queued: %s", run_id, exc)
-        report_run_fail(run_id=run_id, reason=_("The job queue is unavailable: %(error)s")
-                        % {"error": exc})  # fmt: skip
+    job_enqueue(ReportRun, run_id, report_run_execute_task, run_id)
 
 
 def json_safe(value: Any) -> Any:
@@ -115,14 +158,11 @@ def json_safe(value: Any) -> Any:
 
 def report_run_fail(*, run_id: int, reason: str) -> ReportRun:
     """Mark the run failed with ``reason`` (shown to the user)."""
-    ReportRun.objects.filter(pk=run_id).exclude(status=ReportRun.Status.SUCCEEDED).update(
-        status=ReportRun.Status.FAILED, error=reason[:5000], finished_at=timezone.now()
-    )
-    return ReportRun.objects.get(pk=run_id)
+    return job_fail(ReportRun, run_id, reason)
 
 
 def _progress(run_id: int, percent: int, message: str) -> None:
-    ReportRun.objects.filter(pk=run_id).update(progress=percent, progress_message=message)
+    job_progress(ReportRun, run_id, progress=percent, progress_message=message)
 
 
 def software_versions() -> dict[str, str]:
@@ -160,9 +200,40 @@ def _git_commit() -> str:
     return out.stdout.strip()
 
 
-def _inputs(run: ReportRun, data: Dataset) -> dict[str, Any]:
+def _source(run: ReportRun) -> dict[str, Any]:
+    """What the run's data are: the release (number, variant, checksums) or the live extract."""
+    with translation.override("zh-hans" if run.language.startswith("zh") else "en"):
+        label = run.source_label
+    release = run.release
+    if release is None:
+        return {"data_source": run.data_source, "data": label}
+    blinded = run.release_variant == "blinded"
     return {
         "data_source": run.data_source,
+        "data": label,
+        "release_version": release.version,
+        "release_variant": run.release_variant,
+        "release_cut_at": release.cut_at.isoformat(),
+        "release_data_checksum": release.data_checksum,
+        "release_archive_sha256": (
+            release.blinded_archive_sha256 if blinded else release.archive_sha256
+        ),
+    }
+
+
+def report_dataset(run: ReportRun, plan: AnalysisPlan) -> Dataset:
+    """The run's data: the release's Parquet files, or the live extract from the database."""
+    if run.release is None:
+        return dataset_build(plan=plan, population=run.population, sites=tuple(run.sites))
+    release = run.release
+    folder = Path(settings.MEDIA_ROOT) / release.folder / run.release_variant
+    return release_dataset(folder, protocol_code=run.protocol_code, population=run.population,
+                           released=release.population)  # fmt: skip
+
+
+def _inputs(run: ReportRun, data: Dataset) -> dict[str, Any]:
+    return {
+        **_source(run),
         "protocol": run.protocol_code,
         "checksum_sha256": data.checksum,
         "population": run.population,
@@ -212,21 +283,10 @@ def build_result(
 
 
 def _claim(run_id: int) -> ReportRun:
-    """Start one more attempt of the run, or fail it when its attempts are used up.
-
-    A run still "running" here was being run by a worker process that died (Celery
-    redelivers the task after ``task_reject_on_worker_lost``); it starts again from scratch.
-    """
-    claimed = ReportRun.objects.filter(
-        pk=run_id, status__in=[ReportRun.Status.QUEUED, ReportRun.Status.RUNNING],
-        attempts__lt=settings.EDC_JOB_MAX_ATTEMPTS,
-    ).update(status=ReportRun.Status.RUNNING, attempts=F("attempts") + 1,
-             started_at=timezone.now(), progress=5, progress_message=_("Reading the data"),
-             error="")  # fmt: skip
-    run = ReportRun.objects.get(pk=run_id)
-    if not claimed and not run.is_finished:
-        run = report_run_fail(run_id=run_id, reason=attempts_exhausted_reason(run.attempts))
-    return run
+    """Start one more attempt of the run (``jobs.lifecycle.job_claim``)."""
+    S = ReportRun.Status
+    return job_claim(ReportRun, run_id, waiting=(S.QUEUED, S.RUNNING), running=S.RUNNING,
+                     progress=5, progress_message=_("Reading the data"))  # fmt: skip
 
 
 def report_run_execute(*, run_id: int) -> ReportRun:
@@ -240,7 +300,7 @@ def report_run_execute(*, run_id: int) -> ReportRun:
         return run  # finished, or failed for good: a redelivered task does not redo it
     try:
         plan = get_plan(run.protocol_code)
-        data = dataset_build(plan=plan, population=run.population, sites=tuple(run.sites))
+        data = report_dataset(run, plan)
         if data.wide.empty:
             raise ValueError(_("The population has no participants."))
         _progress(run_id, 15, _("Recording the inputs"))

@@ -13,12 +13,12 @@ from django.views.generic import FormView, TemplateView, View
 
 from accounts.mixins import ActionRequiredMixin
 from analysis.forms import ReportStartForm, SampleSizeForm
-from analysis.jobs import job_queue_available
 from analysis.models import ReportRun
 from analysis.plans import get_plan
 from analysis.render.figures import figure_svg, power_curve_svg, svg_data_uri
-from analysis.services import report_run_create, report_run_rerun
+from analysis.services import report_releases_for, report_run_create, report_run_rerun
 from analysis.tables import sample_size_page
+from jobs.lifecycle import job_queue_available
 from trial.permissions import Action, is_blinded, report_sites_for, sees_comparative
 
 
@@ -51,14 +51,17 @@ class ReportListView(ActionRequiredMixin, FormView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        context["runs"] = runs_for(self.request.user).select_related("created_by")[:50]
+        context["runs"] = runs_for(self.request.user).select_related("created_by", "release")[:50]
         context["blinded"] = is_blinded(self.request.user)
         context["pooled"] = not sees_comparative(self.request.user)
         context["queue_available"] = job_queue_available()
         return context
 
     def get_form_kwargs(self) -> dict[str, Any]:
-        return {**super().get_form_kwargs(), "allowed_sites": report_sites_for(self.request.user)}
+        user = self.request.user
+        allowed = report_sites_for(user)
+        return {**super().get_form_kwargs(), "allowed_sites": allowed,
+                "releases": report_releases_for(user, all_sites=allowed is None)}  # fmt: skip
 
     def form_valid(self, form: ReportStartForm) -> HttpResponse:
         run = report_run_create(
@@ -68,6 +71,7 @@ class ReportListView(ActionRequiredMixin, FormView):
             blinded=not sees_comparative(self.request.user),
             language=form.cleaned_data.get("language") or get_language() or "en",
             sites=form.report_sites(),
+            release=form.cleaned_data.get("release"),
         )
         if run.status == ReportRun.Status.FAILED:
             messages.error(self.request, _("The report could not be started: %(why)s")

@@ -14,7 +14,6 @@ from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView, View
 
 from accounts.mixins import ActionRequiredMixin
-from analysis.jobs import job_queue_available
 from analysis.releases.services import (
     ReleaseError,
     dataset_release_declare,
@@ -23,6 +22,7 @@ from analysis.releases.services import (
     release_list_for,
     release_variants_for,
 )
+from jobs.lifecycle import job_queue_available
 from trial.permissions import Action, is_blinded, may_trial_wide
 
 

@@ -4,7 +4,7 @@ statistics computed on frames already in memory.
 Usage (PostgreSQL; one database per size, created, migrated and filled unless reused)::
 
     DJANGO_SECRET_KEY=x EDC_HTTPS=0 .venv/bin/python bench/report_job.py \\
-        --sizes 77,10000,100000 --json var/bench/report_job.json [--reuse]
+        --sizes 77,10000,100000 --json var/bench/report_job.json [--reuse] [--snapshot]
 
 Size 77 is the paper-like demo trial (``manage.py demo_report_data``); other sizes are
 ``bench/synthetic.py N --reset`` (N registered participants, about 70 % randomized).
@@ -12,11 +12,16 @@ Each size's database is ``--db SIZE=URL`` or the template ``--db-template`` (def
 ``$BENCH_DATABASE_URL_TEMPLATE`` or ``postgres://postgres@127.0.0.1:5432/edc_bench_{label}``,
 with ``{label}`` 77, 10k, 100k … and ``{size}`` the number).
 
-Per size, two fresh Python processes, one after the other:
+Per size, fresh Python processes, one after the other:
 
 * **job**: a ``ReportRun`` (ITT, correct mode, unblinded, all sites) executed by
   ``analysis.services.report_run_execute`` — what the Celery task runs: read the data,
   compute every table, the CONSORT flow and the figure, render XLSX and DOCX, save.
+* **release** (untimed for the report): a dataset release of the same data is declared
+  and built in-process (``dataset_release_build``), unless one is already published.
+* **snapshot job**: the same ``ReportRun`` on that release (``data_source`` "snapshot"):
+  the job reads the release's Parquet files instead of the database; the reading alone
+  (``analysis.releases.reader.release_dataset``) is timed in the same process afterwards.
 * **in memory**: the dataset is built first (not timed), then only the statistics and
   tables (``analysis.services.build_result``) are timed on the frames in memory.
 
@@ -65,29 +70,33 @@ def _django() -> None:
     django.setup()
 
 
-def child_job() -> dict[str, Any]:
+def child_job(*, snapshot: bool = False) -> dict[str, Any]:
     _django()
     from django.conf import settings
     from django.contrib.auth import get_user_model
 
-    from analysis.models import ReportRun
+    from analysis.models import DatasetRelease, ReportRun
     from analysis.services import report_run_execute
 
     baseline = _maxrss_mib()
     user, _ = get_user_model().objects.get_or_create(username="bench")
+    release = None
+    if snapshot:
+        release = DatasetRelease.objects.filter(status="ready").order_by("-version").first()
     run = ReportRun.objects.create(
         protocol_code=settings.EDC_PROTOCOL,
         created_by=user,
         population="itt",
         mode="correct",
         blinded_view=False,
-        data_source="live",
+        data_source="snapshot" if snapshot else "live",
+        release=release,
         language="en",
     )
     started = time.perf_counter()
     run = report_run_execute(run_id=run.pk)
     seconds = time.perf_counter() - started
-    return {
+    row = {
         "status": run.status,
         "error": run.error,
         "seconds": seconds,
@@ -95,6 +104,34 @@ def child_job() -> dict[str, Any]:
         "peak_rss_mib": _maxrss_mib(),
         "baseline_rss_mib": baseline,
     }
+    if snapshot:
+        from analysis.releases.reader import release_dataset
+
+        folder = Path(settings.MEDIA_ROOT) / release.folder / "unblinded"
+        started = time.perf_counter()
+        release_dataset(folder, protocol_code=run.protocol_code, population="itt",
+                        released=release.population)  # fmt: skip
+        row["read_seconds"] = time.perf_counter() - started
+    return row
+
+
+def child_release() -> dict[str, Any]:
+    """Publish a release of the size's data (once: an existing ready release is reused)."""
+    _django()
+    from django.contrib.auth import get_user_model
+
+    from analysis.models import DatasetRelease
+    from analysis.releases.services import dataset_release_build, dataset_release_declare
+
+    ready = DatasetRelease.objects.filter(status="ready").order_by("-version").first()
+    if ready is not None:
+        return {"status": "ready", "version": ready.version, "seconds": None}
+    user, _ = get_user_model().objects.get_or_create(username="bench")
+    started = time.perf_counter()
+    release = dataset_release_declare(actor=user, reason="benchmark", enqueue=False)
+    release = dataset_release_build(release_id=release.pk)
+    return {"status": release.status, "version": release.version, "error": release.error,
+            "seconds": time.perf_counter() - started}  # fmt: skip
 
 
 def child_memory() -> dict[str, Any]:
@@ -201,7 +238,7 @@ def _child(kind: str, env: dict[str, str]) -> dict[str, Any]:
     return json.loads(out.strip().splitlines()[-1])
 
 
-def measure(size: int, url: str, *, reuse: bool) -> dict[str, Any]:
+def measure(size: int, url: str, *, reuse: bool, with_snapshot: bool) -> dict[str, Any]:
     env = {**os.environ, "DATABASE_URL": url}
     row: dict[str, Any] = {"size": size, "database": _admin_url(url)[1]}
     row.update(prepare(size, env, reuse=reuse))
@@ -210,6 +247,17 @@ def measure(size: int, url: str, *, reuse: bool) -> dict[str, Any]:
         sys.exit(f"report job failed at {size}: {row['job']['error']}")
     row["in_memory"] = _child("memory", env)
     row["ratio"] = row["job"]["seconds"] / max(row["in_memory"]["seconds"], 1e-9)
+    if with_snapshot:
+        row["release"] = _child("release", env)
+        if row["release"]["status"] != "ready":
+            sys.exit(f"release failed at {size}: {row['release'].get('error')}")
+        row["snapshot_job"] = _child("snapshot", env)
+        if row["snapshot_job"]["status"] != "succeeded":
+            sys.exit(f"report job on the release failed at {size}: "
+                     f"{row['snapshot_job']['error']}")  # fmt: skip
+        row["snapshot_ratio"] = row["snapshot_job"]["seconds"] / max(
+            row["in_memory"]["seconds"], 1e-9
+        )
     return row
 
 
@@ -227,6 +275,21 @@ def markdown(rows: list[dict[str, Any]]) -> str:
             f"| {mem['seconds']:.1f} | {r['ratio']:.2f} | {mem['read_seconds']:.1f} "
             f"| {mem['render_seconds']:.1f} | {mem['peak_rss_mib']:.0f} |"
         )
+    snapshots = [r for r in rows if "snapshot_job" in r]
+    if snapshots:
+        lines += [
+            "",
+            "| participants registered | ITT n | report job on the release s | peak RSS MiB "
+            "| of which Parquet read s | in-memory stats + tables s | job on release / in-memory |",
+            "|---:|---:|---:|---:|---:|---:|---:|",
+        ]
+        for r in snapshots:
+            job, mem = r["snapshot_job"], r["in_memory"]
+            lines.append(
+                f"| {r['size']:,} | {job['n']:,} | {job['seconds']:.1f} "
+                f"| {job['peak_rss_mib']:.0f} | {job['read_seconds']:.2f} | {mem['seconds']:.1f} "
+                f"| {r['snapshot_ratio']:.2f} |"
+            )
     return "\n".join(lines)
 
 
@@ -240,17 +303,24 @@ def main() -> None:
     parser.add_argument("--db", action="append", default=[], metavar="SIZE=URL")
     template = os.environ.get("BENCH_DATABASE_URL_TEMPLATE", DEFAULT_TEMPLATE)
     parser.add_argument("--db-template", default=template)
-    parser.add_argument("--child", choices=["job", "memory"], help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--snapshot", action="store_true",
+        help="also publish a release and run the report job on it (reading its Parquet)",
+    )  # fmt: skip
+    parser.add_argument("--child", choices=["job", "memory", "release", "snapshot"],
+                        help=argparse.SUPPRESS)  # fmt: skip
     args = parser.parse_args()
     if args.child:
-        result = child_job() if args.child == "job" else child_memory()
+        children = {"job": child_job, "memory": child_memory, "release": child_release,
+                    "snapshot": lambda: child_job(snapshot=True)}  # fmt: skip
+        result = children[args.child]()
         print(json.dumps(result))  # noqa: T201
         return
     urls = dict(item.split("=", 1) for item in args.db)
     rows = []
     for size in (int(s) for s in args.sizes.split(",")):
         url = urls.get(str(size)) or args.db_template.format(size=size, label=label(size))
-        rows.append(measure(size, url, reuse=args.reuse))
+        rows.append(measure(size, url, reuse=args.reuse, with_snapshot=args.snapshot))
         print(f"{size}: done", file=sys.stderr)  # noqa: T201
     table = markdown(rows)
     print(table)  # noqa: T201

@@ -2,8 +2,10 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from jobs.models import Job
 
-class ImportJob(models.Model):
+
+class ImportJob(Job):
     """One uploaded file on its way into the trial: mapping, dry run, then a commit job.
 
     The upload is kept as a file (``stored_name`` under ``MEDIA_ROOT/imports``) and read in
@@ -20,8 +22,12 @@ class ImportJob(models.Model):
         SUCCEEDED = "succeeded", _("Imported")
         FAILED = "failed", _("Failed")
 
+    JOB_KIND = "imports"
+    # a dry run is queued as "checking": not started yet while started_at is empty
+    JOB_ACTIVE = (Status.CHECKING, Status.QUEUED, Status.RUNNING)
+    JOB_SUCCEEDED = Status.SUCCEEDED
+
     protocol_code = models.CharField(_("protocol"), max_length=40)
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -44,10 +50,6 @@ class ImportJob(models.Model):
     reason = models.TextField(_("reason for changes"), blank=True)
     accept_warnings = models.BooleanField(_("accept warnings"), default=False)
     progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
-    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
-    error = models.TextField(_("error"), blank=True)
-    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
-    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("import")

@@ -20,10 +20,11 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from analysis.jobs import attempts_exhausted_reason, job_send
+from analysis.checkpoints import job_checkpoint
 from imports.mapping import Variable, auto_map, mapped_rows, variables
 from imports.models import ImportJob
 from imports.readers import UnreadableFile, file_format, iter_chunks, read_header
+from jobs.lifecycle import job_claim, job_enqueue, job_fail, job_queued_fields
 from trial.exceptions import TrialError
 from trial.models import AuditEvent
 from trial.permissions import Action, is_blinded, may
@@ -132,7 +133,7 @@ def _start(job: ImportJob, status: str, task_name: str) -> ImportJob:
     updated = (
         ImportJob.objects.filter(pk=job.pk)
         .exclude(status__in=[S.CHECKING, S.QUEUED, S.RUNNING, S.SUCCEEDED])
-        .update(status=status, progress=0, error="", started_at=None, finished_at=None, attempts=0)
+        .update(status=status, progress=0, **job_queued_fields())
     )
     if not updated:
         raise TrialError(_("This import is already running or done."), code="import_busy")
@@ -163,22 +164,12 @@ def import_commit_start(
 def _enqueue(job_id: int, task_name: str) -> None:
     from imports import tasks
 
-    try:
-        job_send(getattr(tasks, task_name), job_id)
-    except Exception as exc:  # kombu/redis raise many kinds when the broker is down
-        if getattr(settings, "CELERY_TASK_ALWAYS_EAGER", False):
-            raise
-        log.warning("import %s could not be queued: %s", job_id, exc)
-        import_fail(job_id=job_id, reason=_("The job queue is unavailable: %(error)s")
-                    % {"error": exc})  # fmt: skip
+    job_enqueue(ImportJob, job_id, getattr(tasks, task_name), job_id)
 
 
 def import_fail(*, job_id: int, reason: str) -> ImportJob:
     """Mark the job failed with ``reason`` (shown on the page)."""
-    ImportJob.objects.filter(pk=job_id).exclude(status=S.SUCCEEDED).update(
-        status=S.FAILED, error=reason[:5000], finished_at=timezone.now()
-    )
-    return ImportJob.objects.get(pk=job_id)
+    return job_fail(ImportJob, job_id, reason)
 
 
 def progress_key(job_id: int) -> str:
@@ -213,15 +204,11 @@ def import_run(*, job_id: int, dry_run: bool) -> ImportJob:
     from api.imports import ImportOptions, ImportOrigin, ImportRefused, import_records
 
     running = S.CHECKING if dry_run else S.RUNNING
-    if not dry_run:
-        ImportJob.objects.filter(pk=job_id, status=S.QUEUED).update(status=S.RUNNING)
-    job = ImportJob.objects.get(pk=job_id)
+    waiting = (S.CHECKING,) if dry_run else (S.QUEUED, S.RUNNING)
+    job = job_claim(ImportJob, job_id, waiting=waiting, running=running)
     if job.status != running:
-        return job  # cancelled, failed or done meanwhile
-    job.attempts += 1
-    if job.attempts > settings.EDC_JOB_MAX_ATTEMPTS:
-        return import_fail(job_id=job_id, reason=attempts_exhausted_reason(job.attempts - 1))
-    ImportJob.objects.filter(pk=job_id).update(attempts=job.attempts, started_at=timezone.now())
+        return job  # cancelled, failed, done meanwhile, or its attempts are used up
+    job_checkpoint(f"import-{job_id}-claimed")
     key, shown = progress_key(job_id), [-1]
 
     def progress(done: int, total: int) -> None:  # one cache write per percent, not per row

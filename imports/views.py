@@ -8,7 +8,6 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from accounts.mixins import ActionRequiredMixin
-from analysis.jobs import job_queue_available
 from imports.forms import CommitForm, MappingForm, UploadForm
 from imports.mapping import variables
 from imports.models import ImportJob
@@ -19,6 +18,7 @@ from imports.services import (
     import_set_mapping,
     import_upload,
 )
+from jobs.lifecycle import job_queue_available
 from trial.exceptions import TrialError
 from trial.permissions import Action, is_blinded
 

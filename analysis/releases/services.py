@@ -14,12 +14,11 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F, Max, QuerySet
+from django.db.models import Max, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from analysis.datasets.builders import dataset_build
-from analysis.jobs import attempts_exhausted_reason, job_send
 from analysis.models import DatasetRelease
 from analysis.plans import get_plan
 from analysis.releases.builder import (
@@ -34,6 +33,13 @@ from analysis.releases.builder import (
     staging_open,
 )
 from analysis.services import json_safe, software_versions
+from jobs.lifecycle import (
+    attempts_exhausted_reason,
+    job_claim,
+    job_enqueue,
+    job_fail,
+    job_queued_fields,
+)
 from trial.models import AuditEvent
 from trial.protocol import get_protocol
 from trial.services.audit import audit_record
@@ -85,7 +91,7 @@ def dataset_release_declare(
             else DatasetRelease.Kind.DATA_CUT,
             created_by=actor if authenticated else None,
             created_by_name=actor.get_username() if authenticated else str(actor or ""),
-            progress_message=_("Waiting for a worker"),
+            progress_message=_("Waiting for a worker"), queued_at=timezone.now(),
         )  # fmt: skip
         audit_record(actor=actor if authenticated else None, action=AuditEvent.Action.EXPORT,
                      obj=release, reason=reason, changes={"version": (None, release.version)},
@@ -106,11 +112,12 @@ def dataset_release_retry(*, actor: Any, release_id: int) -> DatasetRelease:
         if release.status != S.FAILED:
             raise ReleaseError("not_failed", _("Only a failed release can be built again."))
         old_cut, old_error = release.cut_at, release.error
-        release.status, release.attempts, release.error = S.QUEUED, 0, ""
-        release.cut_at, release.started_at, release.finished_at = timezone.now(), None, None
+        queued = job_queued_fields()
+        for name, value in queued.items():
+            setattr(release, name, value)
+        release.status, release.cut_at = S.QUEUED, timezone.now()
         release.progress_message = _("Waiting for a worker")
-        release.save(update_fields=["status", "attempts", "error", "cut_at", "started_at",
-                                    "finished_at", "progress_message"])  # fmt: skip
+        release.save(update_fields=["status", "cut_at", "progress_message", *queued])
         audit_record(actor=actor, action=AuditEvent.Action.EXPORT, obj=release,
                      reason=_("Build again after a failure: %(error)s") % {"error": old_error},
                      changes={"status": (S.FAILED, S.QUEUED),
@@ -123,22 +130,12 @@ def dataset_release_retry(*, actor: Any, release_id: int) -> DatasetRelease:
 def _enqueue(release_id: int) -> None:
     from analysis.tasks import dataset_release_build_task
 
-    try:
-        job_send(dataset_release_build_task, release_id)
-    except Exception as exc:  # kombu/redis raise many kinds when the broker is down
-        if getattr(settings, "CELERY_TASK_ALWAYS_EAGER", False):
-            raise
-        log.warning("release %s could not be queued: %s", release_id, exc)
-        dataset_release_fail(release_id=release_id, reason=_(
-            "The job queue is unavailable: %(error)s") % {"error": exc})  # fmt: skip
+    job_enqueue(DatasetRelease, release_id, dataset_release_build_task, release_id)
 
 
 def dataset_release_fail(*, release_id: int, reason: str) -> DatasetRelease:
     """Mark the release failed with ``reason`` (a ready release is never touched)."""
-    DatasetRelease.objects.filter(pk=release_id).exclude(status=S.READY).update(
-        status=S.FAILED, error=reason[:5000], finished_at=timezone.now()
-    )
-    return DatasetRelease.objects.get(pk=release_id)
+    return job_fail(DatasetRelease, release_id, reason)
 
 
 def _previous(release: DatasetRelease) -> DatasetRelease | None:
@@ -169,22 +166,9 @@ def _meta(release: DatasetRelease, data: Any, previous: DatasetRelease | None) -
 
 
 def _claim(release_id: int) -> DatasetRelease:
-    """Start one more build attempt, or fail the release when its attempts are used up.
-
-    A release still "building" here was being built by a worker process that died (Celery
-    redelivers the task after ``task_reject_on_worker_lost``).
-    """
-    claimed = DatasetRelease.objects.filter(
-        pk=release_id, status__in=[S.QUEUED, S.BUILDING],
-        attempts__lt=settings.EDC_JOB_MAX_ATTEMPTS,
-    ).update(status=S.BUILDING, attempts=F("attempts") + 1, started_at=timezone.now(),
-             error="", progress_message=_("Building the files"))  # fmt: skip
-    release = DatasetRelease.objects.get(pk=release_id)
-    if not claimed and not release.is_finished:
-        release = dataset_release_fail(
-            release_id=release_id, reason=attempts_exhausted_reason(release.attempts)
-        )
-    return release
+    """Start one more build attempt (``jobs.lifecycle.job_claim``)."""
+    return job_claim(DatasetRelease, release_id, waiting=(S.QUEUED, S.BUILDING),
+                     running=S.BUILDING, progress_message=_("Building the files"))  # fmt: skip
 
 
 def release_extract(*, release_id: int) -> tuple[Path, list[tuple[str, str]]] | None:

@@ -14,8 +14,8 @@ from django.core.cache import cache
 from django.urls import reverse
 from django.utils import translation
 
-from analysis.jobs import job_queue_available
 from analysis.models import DatasetRelease, ReportRun
+from jobs.lifecycle import job_queue_available
 from tests.factories import DEFAULT_PASSWORD, SiteFactory, allocated_participant, user_with_role
 from trial.demo import assessment_day
 from trial.models import AuditEvent, FormInstance, PainVasData, Role

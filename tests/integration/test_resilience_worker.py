@@ -21,16 +21,12 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from analysis.jobs import (
-    attempts_exhausted_reason,
-    jobs_fail_stale,
-    stale_queued_reason,
-    stale_running_reason,
-)
+from analysis.jobs import jobs_fail_stale
 from analysis.models import DatasetRelease, ReportRun
 from analysis.releases.manifest import manifest_verify, sha256_file
 from analysis.releases.services import dataset_release_declare
 from analysis.services import report_run_create
+from jobs.lifecycle import attempts_exhausted_reason, stale_queued_reason, stale_running_reason
 from tests.factories import SiteFactory, user_with_role
 from tests.unit.analysis.test_report_datasets import complete_participant
 from trial.models import AuditEvent, Role
@@ -258,10 +254,10 @@ def test_release_whose_worker_dies_whole_is_failed_by_the_sweeper_and_built_agai
     assert release.status == DatasetRelease.Status.BUILDING
     assert release.archive == ""
     # then the sweeper leaves a job younger than the stale limit alone ...
-    assert jobs_fail_stale() == {"reports": [], "releases": []}
+    assert jobs_fail_stale() == {"reports": [], "releases": [], "imports": []}
     # ... and fails it once no healthy job could still be running, removing its files
     later = timezone.now() + timedelta(minutes=settings.EDC_JOB_STALE_MINUTES + 1)
-    assert jobs_fail_stale(now=later) == {"reports": [], "releases": [release.pk]}
+    assert jobs_fail_stale(now=later) == {"reports": [], "releases": [release.pk], "imports": []}
     release.refresh_from_db()
     assert release.status == DatasetRelease.Status.FAILED
     assert release.error == stale_running_reason(settings.EDC_JOB_STALE_MINUTES)
@@ -309,3 +305,54 @@ def test_stale_sweeper_fails_reports_left_running_or_never_started() -> None:
     assert rows[running.pk].error == stale_running_reason(stale_minutes)
     assert rows[never.pk].error == stale_queued_reason(settings.EDC_JOB_QUEUED_STALE_MINUTES)
     assert rows[running.pk].finished_at == now
+
+
+@pytest.mark.requirement("JOB-005")
+def test_import_whose_worker_dies_whole_is_failed_by_the_sweeper_and_imported_again(
+    job_worker,
+) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from imports.models import ImportJob
+    from imports.services import import_check_start, import_commit_start, import_upload
+    from tests.unit.imports.test_import_services import enrolment_csv
+    from trial.models import Participant
+
+    # given a checked import whose commit is held by the worker once it has claimed the job
+    SiteFactory(code="S01")
+    manager = user_with_role(Role.DATA_MANAGER, site=None, username="dm-stale")
+    content = enrolment_csv([f"S01-{n:04d}" for n in range(1, 6)]).replace(
+        "记录".encode(), b"record_id"
+    )
+    job = import_upload(actor=manager, upload=SimpleUploadedFile("new.csv", content))
+    import_check_start(actor=manager, job=job)
+    job = wait_for(ImportJob, job.pk, lambda j: j.status in ("checked", "failed"))
+    assert (job.status, job.problem_count) == ("checked", 0), job.error
+    point = f"import-{job.pk}-claimed"
+    with transaction.atomic():
+        import_commit_start(actor=manager, job=job, reason="", accept_warnings=False)
+        job_worker.hold(point)
+    job_worker.wait_reached(point)
+    # when the whole worker dies (no process left to clean up or to redeliver soon)
+    job_worker.kill_all()
+    job_worker.release(point)
+    job.refresh_from_db()
+    assert (job.status, job.attempts) == (ImportJob.Status.RUNNING, 1)
+    assert not Participant.objects.exists()
+    # then the sweeper leaves it alone while a healthy import could still be running ...
+    assert jobs_fail_stale()["imports"] == []
+    # ... and fails it once none could, with the reason and nothing imported
+    later = timezone.now() + timedelta(minutes=settings.EDC_JOB_STALE_MINUTES + 1)
+    assert jobs_fail_stale(now=later) == {"reports": [], "releases": [], "imports": [job.pk]}
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.FAILED
+    assert job.error == stale_running_reason(settings.EDC_JOB_STALE_MINUTES)
+    assert not Participant.objects.exists()
+    # and a new worker checks and imports the same file again
+    job_worker.ensure_running()
+    import_check_start(actor=manager, job=job)
+    job = wait_for(ImportJob, job.pk, lambda j: j.status in ("checked", "failed"))
+    import_commit_start(actor=manager, job=job, reason="", accept_warnings=False)
+    job = wait_for(ImportJob, job.pk, lambda j: j.status in ("succeeded", "failed"))
+    assert job.status == ImportJob.Status.SUCCEEDED, job.error
+    assert Participant.objects.count() == 5

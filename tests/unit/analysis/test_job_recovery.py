@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from analysis.jobs import attempts_exhausted_reason
 from analysis.models import DatasetRelease, ReportRun
 from analysis.releases.builder import release_discard_unpublished, release_folder
 from analysis.releases.services import (
@@ -19,6 +18,7 @@ from analysis.releases.services import (
     dataset_release_retry,
 )
 from analysis.services import report_run_execute, report_run_rerun
+from jobs.lifecycle import attempts_exhausted_reason
 from tests.factories import SiteFactory, user_with_role
 from tests.unit.analysis.test_report_datasets import complete_participant
 from trial.models import AuditEvent, Role
