@@ -7,7 +7,6 @@ the plan stays pure.
 
 from __future__ import annotations
 
-from analysis.plans.registry import register_plan
 from analysis.plans.schema import AnalysisPlan, Label, PrimaryOutcome, RepeatedMeasure, Variable
 
 YES = (("yes", Label("Yes", "是")), ("no", Label("No", "否")))
@@ -64,7 +63,7 @@ MACNAB = Variable(
     ),
 )
 
-SNRB_PELD_PLAN = register_plan(
+SNRB_PELD_PLAN = (
     AnalysisPlan(
         protocol_code="snrb_peld",
         arms=("S", "P"),

@@ -7,7 +7,6 @@ criteria, the SNRB the day before surgery, VAS at admission, pre-op, post-op day
 at 3 months; sample size 74 (37 per arm).
 """
 
-from .registry import register
 from .schema import (
     Anchor,
     Arm,
@@ -408,7 +407,7 @@ EPRO = Epro(
     ),
 )
 
-SNRB_PELD = register(
+SNRB_PELD = (
     Protocol(
         code="snrb_peld",
         version="1.0",
