@@ -17,9 +17,11 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from celery import current_app
 from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from analysis.models import DatasetRelease, ReportRun
@@ -33,12 +35,17 @@ log = logging.getLogger(__name__)
 SEND_TRANSPORT_OPTIONS = {"max_retries": 1, "interval_start": 0, "interval_step": 0}
 
 
-def job_send(task: Any, *args: Any) -> None:
-    """Queue ``task(*args)`` or raise at once when the broker cannot be reached.
+def job_send(task_path: str, *args: Any) -> None:
+    """Queue the task at ``task_path`` (``app.tasks.name``) with ``args``, or raise at once
+    when the broker cannot be reached.
+
+    The task is named, not imported, by the service that queues it: a tasks module imports
+    its services, never the other way round.
 
     Results are not stored (``ignore_result`` on the tasks): the job's row holds its state,
     and with no result subscription a Redis outage cannot wedge the web process.
     """
+    task = import_string(task_path)
     if settings.CELERY_TASK_ALWAYS_EAGER:
         task.apply_async(args=args)
         return
@@ -50,8 +57,6 @@ def job_queue_available() -> bool:
     """Return whether the job queue (the Celery broker) accepts connections now."""
     if settings.CELERY_TASK_ALWAYS_EAGER:
         return True
-    from celery import current_app
-
     try:
         with current_app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=2)

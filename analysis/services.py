@@ -88,10 +88,8 @@ def report_run_rerun(*, actor: Any, run_id: int, blinded: bool) -> ReportRun:
 
 
 def _enqueue(run_id: int) -> None:
-    from analysis.tasks import report_run_execute_task
-
     try:
-        job_send(report_run_execute_task, run_id)
+        job_send("analysis.tasks.report_run_execute_task", run_id)
     except Exception as exc:  # kombu/redis raise many kinds when the broker is down
         if getattr(settings, "CELERY_TASK_ALWAYS_EAGER", False):
             raise

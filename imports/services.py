@@ -21,6 +21,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from analysis.jobs import attempts_exhausted_reason, job_send
+from api.imports import ImportOptions, ImportOrigin, ImportRefused, import_records
 from imports.mapping import Variable, auto_map, mapped_rows, variables
 from imports.models import ImportJob
 from imports.readers import UnreadableFile, file_format, iter_chunks, read_header
@@ -161,10 +162,8 @@ def import_commit_start(
 
 
 def _enqueue(job_id: int, task_name: str) -> None:
-    from imports import tasks
-
     try:
-        job_send(getattr(tasks, task_name), job_id)
+        job_send(f"imports.tasks.{task_name}", job_id)
     except Exception as exc:  # kombu/redis raise many kinds when the broker is down
         if getattr(settings, "CELERY_TASK_ALWAYS_EAGER", False):
             raise
@@ -208,8 +207,6 @@ def _summary(result: Any) -> dict[str, Any]:
 
 def import_run(*, job_id: int, dry_run: bool) -> ImportJob:
     """The worker's body: read the file in chunks, run the import service, record the end."""
-    from api.imports import ImportOptions, ImportOrigin, ImportRefused, import_records
-
     running = S.CHECKING if dry_run else S.RUNNING
     if not dry_run:
         ImportJob.objects.filter(pk=job_id, status=S.QUEUED).update(status=S.RUNNING)

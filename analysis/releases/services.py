@@ -121,10 +121,8 @@ def dataset_release_retry(*, actor: Any, release_id: int) -> DatasetRelease:
 
 
 def _enqueue(release_id: int) -> None:
-    from analysis.tasks import dataset_release_build_task
-
     try:
-        job_send(dataset_release_build_task, release_id)
+        job_send("analysis.tasks.dataset_release_build_task", release_id)
     except Exception as exc:  # kombu/redis raise many kinds when the broker is down
         if getattr(settings, "CELERY_TASK_ALWAYS_EAGER", False):
             raise
