@@ -5,7 +5,6 @@ from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse_lazy
@@ -15,11 +14,11 @@ from django.views.generic import ListView, TemplateView
 from django.views.i18n import set_language as django_set_language
 
 from api.selectors import api_release_versions_for, api_token_list_for
-from trial.models import Membership
-from trial.permissions import ROLE_ACTIONS, Action, is_blinded, memberships, sites_for
+from trial.permissions import ROLE_ACTIONS, Action, is_blinded, memberships
 
 from .forms import EdcPasswordChangeForm, LoginForm
 from .mixins import ActionRequiredMixin
+from .selectors import sites_with_staff, trial_wide_staff
 from .services import user_change_password, user_set_language
 
 ACTION_LABELS: dict[Action, Any] = {
@@ -109,18 +108,10 @@ class SiteListView(ActionRequiredMixin, ListView):
     context_object_name = "sites"
 
     def get_queryset(self):
-        staff = Membership.objects.filter(is_active=True, user__is_active=True).select_related(
-            "user"
-        )
-        return sites_for(self.request.user, Action.VIEW_SITE_STAFF).prefetch_related(
-            Prefetch("memberships", queryset=staff, to_attr="staff")
-        )
+        return sites_with_staff(self.request.user)
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        trial_wide = Membership.objects.filter(
-            is_active=True, user__is_active=True, site__isnull=True
-        ).select_related("user")
-        return super().get_context_data(trial_wide=trial_wide, **kwargs)
+        return super().get_context_data(trial_wide=trial_wide_staff(), **kwargs)
 
 
 def locked_out(request: HttpRequest, credentials: dict | None = None, *args: Any, **kwargs: Any):

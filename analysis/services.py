@@ -138,9 +138,7 @@ def report_run_rerun(*, actor: Any, run_id: int, blinded: bool) -> ReportRun:
 
 
 def _enqueue(run_id: int) -> None:
-    from analysis.tasks import report_run_execute_task
-
-    job_enqueue(ReportRun, run_id, report_run_execute_task, run_id)
+    job_enqueue(ReportRun, run_id, "analysis.tasks.report_run_execute_task", run_id)
 
 
 def json_safe(value: Any) -> Any:

@@ -1,6 +1,9 @@
 """Celery tasks of the report engine: thin wrappers around ``analysis.services``.
 
 Results are not stored: each job's row (``ReportRun``, ``DatasetRelease``) holds its state.
+Services queue these tasks by name (``analysis.jobs.job_send``) and never import this module.
+Each task imports its service when it runs, not at import: that is no import cycle, it keeps
+a worker's start-up free of pandas, SciPy and statsmodels until a job needs them.
 """
 
 from celery import shared_task

@@ -4,9 +4,8 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.generic import FormView, TemplateView, View
@@ -16,29 +15,11 @@ from analysis.forms import ReportStartForm, SampleSizeForm
 from analysis.models import ReportRun
 from analysis.plans import get_plan
 from analysis.render.figures import figure_svg, power_curve_svg, svg_data_uri
+from analysis.selectors import report_run_get, report_run_recent
 from analysis.services import report_releases_for, report_run_create, report_run_rerun
 from analysis.tables import sample_size_page
 from jobs.lifecycle import job_queue_available
 from trial.permissions import Action, is_blinded, report_sites_for, sees_comparative
-
-
-def runs_for(user: Any) -> QuerySet[ReportRun]:
-    """Return the runs the user may see; any other answers 404, as if it did not exist.
-
-    Runs by arm only for the roles the protocol lets see comparative results (everyone
-    else, blinded users included, sees pooled runs only); for a site-bound user only runs
-    whose sites are all theirs (an all-site run, ``sites == []``, is not).
-    """
-    runs = ReportRun.objects.filter(protocol_code=settings.EDC_PROTOCOL)
-    if not sees_comparative(user):
-        runs = runs.filter(blinded_view=True)
-    allowed = report_sites_for(user)
-    if allowed is None:
-        return runs
-    # Runs are few (one per report started); the JSON list is compared here, the same way
-    # on PostgreSQL and SQLite.
-    own = [pk for pk, sites in runs.values_list("pk", "sites") if sites and set(sites) <= allowed]
-    return runs.filter(pk__in=own)
 
 
 class ReportListView(ActionRequiredMixin, FormView):
@@ -51,7 +32,7 @@ class ReportListView(ActionRequiredMixin, FormView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        context["runs"] = runs_for(self.request.user).select_related("created_by", "release")[:50]
+        context["runs"] = report_run_recent(self.request.user)
         context["blinded"] = is_blinded(self.request.user)
         context["pooled"] = not sees_comparative(self.request.user)
         context["queue_available"] = job_queue_available()
@@ -85,9 +66,7 @@ class ReportRerunView(ActionRequiredMixin, View):
     required_action = Action.RUN_REPORTS
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
-        failed = get_object_or_404(
-            runs_for(request.user).filter(status=ReportRun.Status.FAILED), pk=pk
-        )
+        failed = report_run_get(request.user, pk, failed_only=True)
         run = report_run_rerun(actor=request.user, run_id=failed.pk,
                                blinded=not sees_comparative(request.user))  # fmt: skip
         if run.status == ReportRun.Status.FAILED:
@@ -101,7 +80,7 @@ class ReportDetailView(ActionRequiredMixin, TemplateView):
     template_name = "analysis/report_detail.html"
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        run = get_object_or_404(runs_for(request.user), pk=kwargs["pk"])
+        run = report_run_get(request.user, kwargs["pk"])
         if request.htmx:
             response = self.render_to_response(
                 {"run": run}, template="analysis/report_detail.html#progress"
@@ -131,7 +110,7 @@ class ReportDownloadView(ActionRequiredMixin, View):
     }
 
     def get(self, request: HttpRequest, pk: int, fmt: str) -> FileResponse:
-        run = get_object_or_404(runs_for(request.user), pk=pk)
+        run = report_run_get(request.user, pk)
         field = getattr(run, fmt, None) if fmt in self.FORMATS else None
         if not field:
             raise Http404

@@ -8,7 +8,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView, View
@@ -22,6 +22,7 @@ from analysis.releases.services import (
     release_list_for,
     release_variants_for,
 )
+from analysis.selectors import release_get
 from jobs.lifecycle import job_queue_available
 from trial.permissions import Action, is_blinded, may_trial_wide
 
@@ -74,7 +75,7 @@ class ReleaseRetryView(ActionRequiredMixin, View):
     trial_wide = True
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
-        release = get_object_or_404(release_list_for(request.user), pk=pk)
+        release = release_get(request.user, pk)
         try:
             release = dataset_release_retry(actor=request.user, release_id=release.pk)
         except ReleaseError as exc:
@@ -92,7 +93,7 @@ class ReleaseDetailView(ActionRequiredMixin, TemplateView):
     template_name = "analysis/releases/release_detail.html"
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        release = get_object_or_404(release_list_for(request.user), pk=kwargs["pk"])
+        release = release_get(request.user, kwargs["pk"])
         if getattr(request, "htmx", False):
             response = self.response_class(
                 request=request, template=["analysis/releases/release_detail.html#status"],
@@ -117,7 +118,7 @@ class ReleaseDownloadView(ActionRequiredMixin, View):
     trial_wide = True  # a release holds every site's data
 
     def get(self, request: HttpRequest, pk: int, variant: str) -> FileResponse:
-        release = get_object_or_404(release_list_for(request.user), pk=pk)
+        release = release_get(request.user, pk)
         try:
             path = dataset_release_download(
                 actor=request.user, release=release, variant=variant,

@@ -1,4 +1,4 @@
-"""Reads of API tokens for pages."""
+"""Reads of API tokens and releases for the API and its pages (views never call the ORM)."""
 
 from typing import Any
 
@@ -26,3 +26,22 @@ def api_release_versions_for(user: Any) -> list[int]:
         .order_by("-version")
         .values_list("version", flat=True)
     )
+
+
+def api_ready_release_latest(protocol_code: str) -> int | None:
+    """Return the newest ready release version of a protocol, or None."""
+    return (
+        DatasetRelease.objects.filter(
+            protocol_code=protocol_code, status=DatasetRelease.Status.READY
+        )
+        .order_by("-version")
+        .values_list("version", flat=True)
+        .first()
+    )
+
+
+def api_ready_release(protocol_code: str, version: int) -> DatasetRelease | None:
+    """Return the ready release ``version`` of a protocol, or None."""
+    return DatasetRelease.objects.filter(
+        protocol_code=protocol_code, version=version, status=DatasetRelease.Status.READY
+    ).first()

@@ -14,7 +14,6 @@ from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpRe
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
-from analysis.models import DatasetRelease
 from api import formats as F
 from api.calls import CALLS, Context, Result
 from api.import_call import record_import
@@ -22,6 +21,7 @@ from api.live_dictionary import live_project
 from api.models import ApiToken
 from api.params import ParameterError, get_choice
 from api.release import release_csv_path, release_project
+from api.selectors import api_ready_release, api_ready_release_latest
 from api.services import ApiError, api_rate_check, api_token_authenticate, no_permission
 from trial.models import AuditEvent
 from trial.permissions import Action, is_blinded, may, sites_for
@@ -55,14 +55,7 @@ def _release_asked(request: HttpRequest, token: ApiToken) -> int | None:
     if not value:
         return token.release_version
     if value == "latest":
-        latest = (
-            DatasetRelease.objects.filter(
-                protocol_code=token.protocol_code, status=DatasetRelease.Status.READY
-            )
-            .order_by("-version")
-            .values_list("version", flat=True)
-            .first()
-        )
+        latest = api_ready_release_latest(token.protocol_code)
         if latest is None:
             raise ApiError(_("There is no ready release of this project."), 404, "no_release")
         return latest
@@ -83,9 +76,7 @@ def _context(request: HttpRequest, token: ApiToken, fmt: str) -> Context:
         return Context(request.POST, project, fmt, tuple(sorted(sites)))
     if not may(user, Action.DOWNLOAD_RELEASES):
         raise no_permission()
-    release = DatasetRelease.objects.filter(
-        protocol_code=protocol.code, version=version, status=DatasetRelease.Status.READY
-    ).first()
+    release = api_ready_release(protocol.code, version)
     variant = "blinded" if blinded else "unblinded"
     if release is None or not release_csv_path(release, variant).is_file():
         raise ApiError(

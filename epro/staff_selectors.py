@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db.models import Count, Q
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from epro.exceptions import IdentityUnknown, NothingToComplete, WindowClosed
@@ -210,3 +211,8 @@ def completion_total(rows: list[CompletionRow]) -> CompletionRow | None:
         *(sum(getattr(r, f) for r in rows) for f in ("issued", "open", "submitted", "expired",
                                                        "revoked")),
     )  # fmt: skip
+
+
+def invitation_get(participant: Participant, visit: Visit, pk: int) -> Invitation:
+    """Return an invitation of this participant's visit, or 404."""
+    return get_object_or_404(Invitation, pk=pk, participant=participant, visit=visit)

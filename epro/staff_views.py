@@ -9,17 +9,16 @@ from typing import Any
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views import View
 
-from epro.models import Invitation
 from epro.notify import invitation_email
 from epro.qr import qr_data_uri
 from epro.services import invitation_issue, invitation_revoke
-from epro.staff_selectors import epro_visit_forms
+from epro.staff_selectors import epro_visit_forms, invitation_get
 from trial.exceptions import TrialError
 from trial.permissions import Action
 from trial.protocol import get_protocol
@@ -89,9 +88,7 @@ class InvitationIssueView(VisitActionView):
 class InvitationRevokeView(VisitActionView):
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         self.setup_visit()
-        invitation = get_object_or_404(
-            Invitation, pk=kwargs["pk"], participant=self.participant, visit=self.visit
-        )
+        invitation = invitation_get(self.participant, self.visit, kwargs["pk"])
         try:
             invitation_revoke(
                 invitation=invitation, actor=request.user, reason=request.POST.get("reason", "")

@@ -21,6 +21,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from analysis.checkpoints import job_checkpoint
+from api.imports import ImportOptions, ImportOrigin, ImportRefused, import_records
 from imports.mapping import Variable, auto_map, mapped_rows, variables
 from imports.models import ImportJob
 from imports.readers import UnreadableFile, file_format, iter_chunks, read_header
@@ -162,9 +163,7 @@ def import_commit_start(
 
 
 def _enqueue(job_id: int, task_name: str) -> None:
-    from imports import tasks
-
-    job_enqueue(ImportJob, job_id, getattr(tasks, task_name), job_id)
+    job_enqueue(ImportJob, job_id, f"imports.tasks.{task_name}", job_id)
 
 
 def import_fail(*, job_id: int, reason: str) -> ImportJob:
@@ -201,8 +200,6 @@ def _count_rows(job: ImportJob) -> int:
 
 def import_run(*, job_id: int, dry_run: bool) -> ImportJob:
     """The worker's body: read the file in chunks, run the import service, record the end."""
-    from api.imports import ImportOptions, ImportOrigin, ImportRefused, import_records
-
     running = S.CHECKING if dry_run else S.RUNNING
     waiting = (S.CHECKING,) if dry_run else (S.QUEUED, S.RUNNING)
     job = job_claim(ImportJob, job_id, waiting=waiting, running=running)

@@ -1,4 +1,8 @@
-"""Celery tasks of the import page: thin wrappers around ``imports.services``."""
+"""Celery tasks of the import page: thin wrappers around ``imports.services``.
+
+The service queues them by name (``analysis.jobs.job_send``) and never imports this module;
+a task imports the service when it runs (worker start-up stays light; no import cycle).
+"""
 
 from celery import shared_task
 

@@ -2,7 +2,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.generic import TemplateView
@@ -11,6 +11,7 @@ from accounts.mixins import ActionRequiredMixin
 from imports.forms import CommitForm, MappingForm, UploadForm
 from imports.mapping import variables
 from imports.models import ImportJob
+from imports.selectors import import_job_get, import_job_recent
 from imports.services import (
     import_check_start,
     import_commit_start,
@@ -28,7 +29,7 @@ class ImportMixin(ActionRequiredMixin):
 
     def job(self) -> ImportJob:
         """The URL's import; each data manager sees their own (404 otherwise)."""
-        return get_object_or_404(ImportJob, pk=self.kwargs["pk"], created_by=self.request.user)
+        return import_job_get(self.request.user, self.kwargs["pk"])
 
 
 class ImportListView(ImportMixin, TemplateView):
@@ -36,7 +37,7 @@ class ImportListView(ImportMixin, TemplateView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         return super().get_context_data(
-            jobs=ImportJob.objects.filter(created_by=self.request.user)[:50],
+            jobs=import_job_recent(self.request.user),
             form=kwargs.pop("form", None) or UploadForm(),
             **kwargs,
         )

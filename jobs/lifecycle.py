@@ -23,10 +23,12 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
+from celery import current_app
 from django.apps import apps
 from django.conf import settings
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from jobs.models import Job
@@ -41,9 +43,14 @@ SEND_TRANSPORT_OPTIONS = {"max_retries": 1, "interval_start": 0, "interval_step"
 def job_send(task: Any, *args: Any) -> None:
     """Queue ``task(*args)`` or raise at once when the broker cannot be reached.
 
+    ``task`` may be named by its dotted path (``app.tasks.name``): a service queues its
+    task by name, so a tasks module imports its services, never the other way round.
+
     Results are not stored (``ignore_result`` on the tasks): the job's row holds its state,
     and with no result subscription a Redis outage cannot wedge the web process.
     """
+    if isinstance(task, str):
+        task = import_string(task)
     if settings.CELERY_TASK_ALWAYS_EAGER:
         task.apply_async(args=args)
         return
@@ -55,8 +62,6 @@ def job_queue_available() -> bool:
     """Return whether the job queue (the Celery broker) accepts connections now."""
     if settings.CELERY_TASK_ALWAYS_EAGER:
         return True
-    from celery import current_app
-
     try:
         with current_app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=2)

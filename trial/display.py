@@ -22,6 +22,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 import scoring
 from trial.models import (
@@ -52,6 +53,64 @@ SCORE_VALUE_LABELS = {
     "fair": pgettext_lazy("grade", "fair"),
     "poor": pgettext_lazy("grade", "poor"),
 }
+
+
+SCORE_LABELS = {
+    "vas": _lazy("VAS"),
+    "band": _lazy("Band"),
+    "raw_sum": _lazy("Raw sum"),
+    "answered": _lazy("Items answered"),
+    "percent": _lazy("ODI (%)"),
+    "subjective": _lazy("Subjective symptoms"),
+    "signs": _lazy("Clinical signs"),
+    "adl": _lazy("Daily activities"),
+    "bladder": _lazy("Bladder function"),
+    "total": _lazy("Total"),
+    "rand_pf": _lazy("RAND physical functioning"),
+    "rand_rp": _lazy("RAND role limitations (physical)"),
+    "rand_re": _lazy("RAND role limitations (emotional)"),
+    "rand_ef": _lazy("RAND energy/fatigue"),
+    "rand_ewb": _lazy("RAND emotional well-being"),
+    "rand_sf": _lazy("RAND social functioning"),
+    "rand_pain": _lazy("RAND pain"),
+    "rand_gh": _lazy("RAND general health"),
+    "pf": _lazy("Physical functioning (PF)"),
+    "rp": _lazy("Role physical (RP)"),
+    "bp": _lazy("Bodily pain (BP)"),
+    "gh": _lazy("General health (GH)"),
+    "vt": _lazy("Vitality (VT)"),
+    "sf": _lazy("Social functioning (SF)"),
+    "re": _lazy("Role emotional (RE)"),
+    "mh": _lazy("Mental health (MH)"),
+    "pcs": _lazy("Physical component summary (PCS)"),
+    "mcs": _lazy("Mental component summary (MCS)"),
+    "raw_total_8scales": _lazy("Sum of the 8 raw scales (non-standard, as in the paper)"),
+    "grade": _lazy("Grade"),
+    "excellent_good": _lazy("Excellent or good"),
+    "leg_vas": _lazy("Leg pain"),
+    "back_vas": _lazy("Back pain"),
+}
+
+
+def _score_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if isinstance(value, float):
+        return f"{value:.1f}"
+    return str(score_value_label(value))
+
+
+def score_rows(scores: dict[str, Any]) -> list[tuple[str, Any]]:
+    """Return (label, display value or None) pairs, nested scores flattened."""
+    rows = []
+    for key, value in scores.items():
+        if isinstance(value, dict):
+            for inner, inner_value in value.items():
+                label = f"{SCORE_LABELS.get(key, key)} · {SCORE_LABELS.get(inner, inner)}"
+                rows.append((label, None if inner_value is None else _score_text(inner_value)))
+        else:
+            rows.append((SCORE_LABELS.get(key, key), None if value is None else _score_text(value)))
+    return rows
 
 
 def score_value_label(value: Any) -> Any:
@@ -191,8 +250,6 @@ def _literal(text: str) -> Any:
 
 def scores_text(scores: Mapping[str, Any]) -> str:
     """Return stored scores as one line of labelled values."""
-    from trial.templatetags.trial_tags import score_rows
-
     return "; ".join(f"{label}: {'—' if v is None else v}" for label, v in score_rows(scores))
 
 

@@ -8,9 +8,11 @@ from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.db.models import QuerySet
 
 from trial.models import Membership, Role, Site
+from trial.protocol import get_protocol
 
 
 class Action(StrEnum):
@@ -163,10 +165,6 @@ def is_blinded(user: Any) -> bool:
 
     Which roles are blinded is protocol configuration (``Protocol.blinded_roles``).
     """
-    from django.conf import settings
-
-    from trial.protocol import get_protocol
-
     return bool(roles(user) & get_protocol(settings.EDC_PROTOCOL).blinded_roles)
 
 
@@ -177,10 +175,6 @@ def sees_comparative(user: Any) -> bool:
     the data monitoring committee) see outcomes, safety and follow-up by arm while the trial
     runs; everyone else sees the same figures pooled. A blinded role never does.
     """
-    from django.conf import settings
-
-    from trial.protocol import get_protocol
-
     if is_blinded(user):
         return False
     return bool(roles(user) & get_protocol(settings.EDC_PROTOCOL).comparative_roles)

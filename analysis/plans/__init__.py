@@ -1,7 +1,6 @@
-"""Statistical analysis plans as data, one per protocol, in a registry (pure)."""
+"""Statistical analysis plans as data, one per protocol, in a plain mapping (pure)."""
 
-from analysis.plans import snrb_peld  # noqa: F401  (registers the plan)
-from analysis.plans.registry import UnknownPlan, get_plan, register_plan
+from analysis.plans.registry import PLANS, UnknownPlan, get_plan, plans_by_protocol
 from analysis.plans.schema import (
     AnalysisPlan,
     Label,
@@ -11,6 +10,7 @@ from analysis.plans.schema import (
 )
 
 __all__ = [
+    "PLANS",
     "AnalysisPlan",
     "Label",
     "PrimaryOutcome",
@@ -18,5 +18,5 @@ __all__ = [
     "UnknownPlan",
     "Variable",
     "get_plan",
-    "register_plan",
+    "plans_by_protocol",
 ]

@@ -1,27 +1,38 @@
-"""Registry of analysis plans keyed by protocol code (rejects duplicates; no if-protocol code)."""
+"""The analysis plans as a plain mapping keyed by protocol code (pure; no if-protocol code).
+
+``PLANS`` is this package's export; ``analysis/contributions.py`` hands it to the Django
+side's discovery (``trial.discovery``), which checks each plan against its protocol.
+"""
 
 from __future__ import annotations
 
-from analysis.plans.schema import AnalysisPlan
+from collections.abc import Mapping
+from types import MappingProxyType
 
-_PLANS: dict[str, AnalysisPlan] = {}
+from analysis.plans.schema import AnalysisPlan
+from analysis.plans.snrb_peld import SNRB_PELD_PLAN
 
 
 class UnknownPlan(KeyError):
-    """No analysis plan is registered for this protocol."""
+    """No analysis plan is declared for this protocol."""
 
 
-def register_plan(plan: AnalysisPlan) -> AnalysisPlan:
-    """Register ``plan`` under its protocol code; a second plan for the code is an error."""
-    if plan.protocol_code in _PLANS:
-        raise ValueError(f"an analysis plan for {plan.protocol_code!r} is already registered")
-    _PLANS[plan.protocol_code] = plan
-    return plan
+def plans_by_protocol(*plans: AnalysisPlan) -> Mapping[str, AnalysisPlan]:
+    """Return ``plans`` keyed by protocol code; a second plan for one code is an error."""
+    found: dict[str, AnalysisPlan] = {}
+    for plan in plans:
+        if plan.protocol_code in found:
+            raise ValueError(f"an analysis plan for {plan.protocol_code!r} is already registered")
+        found[plan.protocol_code] = plan
+    return MappingProxyType(found)
+
+
+PLANS = plans_by_protocol(SNRB_PELD_PLAN)
 
 
 def get_plan(protocol_code: str) -> AnalysisPlan:
     """Return the analysis plan of ``protocol_code``."""
     try:
-        return _PLANS[protocol_code]
+        return PLANS[protocol_code]
     except KeyError:
         raise UnknownPlan(protocol_code) from None

@@ -7,7 +7,6 @@ the plan stays pure.
 
 from __future__ import annotations
 
-from analysis.plans.registry import register_plan
 from analysis.plans.schema import AnalysisPlan, Label, PrimaryOutcome, RepeatedMeasure, Variable
 
 YES = (("yes", Label("Yes", "是")), ("no", Label("No", "否")))
@@ -64,47 +63,43 @@ MACNAB = Variable(
     ),
 )
 
-SNRB_PELD_PLAN = register_plan(
-    AnalysisPlan(
-        protocol_code="snrb_peld",
-        arms=("S", "P"),
-        arm_labels={"S": Label("S group", "S 组"), "P": Label("P group", "P 组")},
-        visit_labels={
-            "admission": Label("On admission", "入院时"),
-            "preop": Label("Before surgery", "术前"),
-            "postop_day_3": Label("3 days after surgery", "术后 3 天"),
-            "month_3": Label("3 months after surgery", "术后 3 个月"),
-        },
-        baseline_visit="admission",
-        table1=TABLE1,
-        table2=RepeatedMeasure("vas_leg", Label("VAS scores", "VAS 评分"), VAS_VISITS),
-        table3=(
-            RepeatedMeasure("joa", Label("JOA scores", "JOA 分数"), FOLLOW_UP),
-            RepeatedMeasure("odi", Label("ODI scores", "ODI 指数"), FOLLOW_UP),
-            RepeatedMeasure("sf36_total", Label("SF-36 scores", "SF-36 分数"), FOLLOW_UP),
-        ),
-        table4=TABLE4,
-        table5=MACNAB,
-        excellent_good=("excellent", "good"),
-        treatment_forms={"S": ("snrb", "peld"), "P": ("peld",)},
-        per_protocol_form=("month_3", "outcome"),
-        paper_iqr_centre="mean",  # SAP: the paper prints means in its "(Q1, Q3)" rows
-        primary=PrimaryOutcome(
-            "vas_leg",
-            "postop_day_3",
-            0.0,
-            Label(
-                "Complete pain relief at post-op day 3 (VAS = 0)", "术后 3 天疼痛完全缓解 (VAS = 0)"
-            ),
-        ),  # fmt: skip
-        baseline_p_values="paper",  # the published layout; "omit" follows CONSORT item 15
-        sample_size_inputs={
-            "p1": 0.43,
-            "p2": 0.80,
-            "alpha": 0.05,
-            "power": 0.90,
-            "ratio": 1.0,
-            "dropout": 0.10,
-        },  # fmt: skip
-    )
+SNRB_PELD_PLAN = AnalysisPlan(
+    protocol_code="snrb_peld",
+    arms=("S", "P"),
+    arm_labels={"S": Label("S group", "S 组"), "P": Label("P group", "P 组")},
+    visit_labels={
+        "admission": Label("On admission", "入院时"),
+        "preop": Label("Before surgery", "术前"),
+        "postop_day_3": Label("3 days after surgery", "术后 3 天"),
+        "month_3": Label("3 months after surgery", "术后 3 个月"),
+    },
+    baseline_visit="admission",
+    table1=TABLE1,
+    table2=RepeatedMeasure("vas_leg", Label("VAS scores", "VAS 评分"), VAS_VISITS),
+    table3=(
+        RepeatedMeasure("joa", Label("JOA scores", "JOA 分数"), FOLLOW_UP),
+        RepeatedMeasure("odi", Label("ODI scores", "ODI 指数"), FOLLOW_UP),
+        RepeatedMeasure("sf36_total", Label("SF-36 scores", "SF-36 分数"), FOLLOW_UP),
+    ),
+    table4=TABLE4,
+    table5=MACNAB,
+    excellent_good=("excellent", "good"),
+    treatment_forms={"S": ("snrb", "peld"), "P": ("peld",)},
+    per_protocol_form=("month_3", "outcome"),
+    paper_iqr_centre="mean",  # SAP: the paper prints means in its "(Q1, Q3)" rows
+    primary=PrimaryOutcome(
+        "vas_leg",
+        "postop_day_3",
+        0.0,
+        Label("Complete pain relief at post-op day 3 (VAS = 0)", "术后 3 天疼痛完全缓解 (VAS = 0)"),
+    ),  # fmt: skip
+    baseline_p_values="paper",  # the published layout; "omit" follows CONSORT item 15
+    sample_size_inputs={
+        "p1": 0.43,
+        "p2": 0.80,
+        "alpha": 0.05,
+        "power": 0.90,
+        "ratio": 1.0,
+        "dropout": 0.10,
+    },  # fmt: skip
 )

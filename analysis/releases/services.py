@@ -128,9 +128,7 @@ def dataset_release_retry(*, actor: Any, release_id: int) -> DatasetRelease:
 
 
 def _enqueue(release_id: int) -> None:
-    from analysis.tasks import dataset_release_build_task
-
-    job_enqueue(DatasetRelease, release_id, dataset_release_build_task, release_id)
+    job_enqueue(DatasetRelease, release_id, "analysis.tasks.dataset_release_build_task", release_id)
 
 
 def dataset_release_fail(*, release_id: int, reason: str) -> DatasetRelease:

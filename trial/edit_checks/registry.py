@@ -1,4 +1,7 @@
-"""Which edit check runs on which form model, and what it needs from the protocol.
+"""How an edit check runs on a form model, and what it needs from the protocol.
+
+Each check is contributed under its form model's label (``FormDef.model``) in an app's
+``contributions`` module (``EDIT_CHECKS``) and found by ``trial.discovery``.
 
 Used by the data-entry forms and by the nightly re-check job, so both apply exactly the
 same rules to the same data.
@@ -10,16 +13,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from trial.discovery import contributions
 from trial.protocol import Protocol
 
-from .adverse_event import check_adverse_event
 from .base import Finding
-from .baseline import check_baseline
-from .discharge import check_discharge
-from .medication import check_medication
-from .outcome import check_outcome
-from .peld import check_peld
-from .snrb import check_snrb
 from .timing import anchor_dates_given
 
 
@@ -33,20 +30,9 @@ class EditCheck:
     protocol_kwargs: Callable[[Protocol | None], dict[str, Any]] = field(default=_no_extra)
 
 
-EDIT_CHECKS: dict[str, EditCheck] = {
-    "trial.baselinedata": EditCheck(
-        check_baseline, lambda p: {"bmi_range": p.bmi_range if p else None}
-    ),
-    "trial.medicationdata": EditCheck(check_medication),
-    "trial.snrbdata": EditCheck(check_snrb),
-    "trial.pelddata": EditCheck(check_peld),
-    "trial.dischargedata": EditCheck(check_discharge),
-    "trial.outcomedata": EditCheck(
-        check_outcome,
-        lambda p: {"complication_codes": [c.code for c in p.complications] if p else None},
-    ),
-    "trial.adverseeventdata": EditCheck(check_adverse_event),
-}
+def has_edit_check(model_label: str) -> bool:
+    """Return whether an edit check is contributed for the form model ``model_label``."""
+    return model_label.lower() in contributions("edit_checks")
 
 
 def edit_check_run(
@@ -63,7 +49,7 @@ def edit_check_run(
     ``anchors``: the participant's anchor dates by code (or ``<code>_date=`` keywords); a
     check is given those it names as ``<code>_date`` parameters (``surgery_date``).
     """
-    check = EDIT_CHECKS.get(model_label.lower())
+    check: EditCheck | None = contributions("edit_checks").get(model_label.lower())
     if check is None:
         return []
     dates = {f"{code}_date": day for code, day in anchor_dates_given(anchors, anchor_dates).items()}

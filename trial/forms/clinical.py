@@ -17,10 +17,8 @@ from trial.models import (
 
 from .clinical_base import ClinicalForm, ClinicalMeta, CodeListField
 from .crfs import ANSWER_EXCLUDE
-from .registry import register_form
 
 
-@register_form("trial.BaselineData")
 class BaselineForm(ClinicalForm):
     required_for_complete = BaselineData.required_items
     fieldsets = (
@@ -36,7 +34,6 @@ class BaselineForm(ClinicalForm):
         exclude = (*ANSWER_EXCLUDE, "bmi")
 
 
-@register_form("trial.MedicationData")
 class MedicationForm(ClinicalForm):
     required_for_complete = MedicationData.required_items
     fieldsets = (
@@ -48,7 +45,6 @@ class MedicationForm(ClinicalForm):
         model = MedicationData
 
 
-@register_form("trial.DischargeData")
 class DischargeForm(ClinicalForm):
     required_for_complete = DischargeData.required_items
     fieldsets = (
@@ -62,7 +58,6 @@ class DischargeForm(ClinicalForm):
         exclude = (*ANSWER_EXCLUDE, "length_of_stay_days")
 
 
-@register_form("trial.OutcomeData")
 class OutcomeForm(ClinicalForm):
     """The 3-month outcome; the complication list comes from the participant's protocol."""
 
@@ -107,7 +102,6 @@ class OutcomeForm(ClinicalForm):
         self.fields["macnab"].choices = [(c.value, c.label(language)) for c in macnab]
 
 
-@register_form("trial.AdverseEventData")
 class AdverseEventForm(ClinicalForm):
     required_for_complete = AdverseEventData.required_items
     fieldsets = (

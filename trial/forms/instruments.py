@@ -16,7 +16,6 @@ from trial.models import JoaData, OdiData, PainVasData, Sf36Data
 
 from .crfs import ANSWER_EXCLUDE, DATE_FIELD, CrfForm, with_not_answered
 from .lean import LeanField, LeanFieldset
-from .registry import register_form
 
 
 def _choice_field(item: scoring.base.Item, language: str | None) -> forms.Field:
@@ -57,7 +56,6 @@ class InstrumentForm(CrfForm):
         self.helper.layout = Layout(DATE_FIELD, *fieldsets, "revision", "reason")
 
 
-@register_form("trial.OdiData")
 class OdiForm(InstrumentForm):
     instrument = "odi"
 
@@ -66,7 +64,6 @@ class OdiForm(InstrumentForm):
         exclude = ANSWER_EXCLUDE
 
 
-@register_form("trial.JoaData")
 class JoaForm(InstrumentForm):
     instrument = "joa"
 
@@ -75,7 +72,6 @@ class JoaForm(InstrumentForm):
         exclude = ANSWER_EXCLUDE
 
 
-@register_form("trial.Sf36Data")
 class Sf36Form(InstrumentForm):
     instrument = "sf36"
 
@@ -84,7 +80,6 @@ class Sf36Form(InstrumentForm):
         exclude = ANSWER_EXCLUDE
 
 
-@register_form("trial.PainVasData")
 class PainVasForm(CrfForm):
     """Leg-pain and back-pain VAS, 0.0–10.0 with one decimal (0 = no pain)."""
 

@@ -6,14 +6,12 @@ from trial.edit_checks.snrb import DRUG_SLOTS
 from trial.models import PeldData, SnrbData
 
 from .clinical_base import ClinicalForm, ClinicalMeta
-from .registry import register_form
 
 
 def _drug_fields(n: int) -> tuple[str, str, str]:
     return f"drug_{n}_name", f"drug_{n}_concentration_pct", f"drug_{n}_volume_ml"
 
 
-@register_form("trial.SnrbData")
 class SnrbForm(ClinicalForm):
     required_for_complete = SnrbData.required_items
     fieldsets = (
@@ -33,7 +31,6 @@ class SnrbForm(ClinicalForm):
         model = SnrbData
 
 
-@register_form("trial.PeldData")
 class PeldForm(ClinicalForm):
     required_for_complete = PeldData.required_items
     fieldsets = (

@@ -1,32 +1,25 @@
-"""Which Django form edits which form model. Forms register themselves here."""
+"""Which Django form edits which form model.
 
-from collections.abc import Callable
+Hand-written entry forms are contributed under their model's label (``FormDef.model``) in
+an app's ``contributions`` module and found by ``trial.discovery``; any other form model
+gets a form generated from the model with every answer field.
+"""
 
 from django.apps import apps
 
+from trial.discovery import contributions
+
 from .crfs import CrfForm, crf_form_class
 
-_FORMS: dict[str, type[CrfForm]] = {}
-
-
-def register_form(model_label: str) -> Callable[[type[CrfForm]], type[CrfForm]]:
-    """Class decorator: make ``cls`` the entry form of the model ``app_label.ModelName``."""
-
-    def decorate(cls: type[CrfForm]) -> type[CrfForm]:
-        key = model_label.lower()
-        if key in _FORMS:
-            raise ValueError(f"a form is already registered for {model_label}")
-        _FORMS[key] = cls
-        return cls
-
-    return decorate
+_GENERATED: dict[str, type[CrfForm]] = {}
 
 
 def form_class_for(model_label: str) -> type[CrfForm]:
-    """Return the registered form of a model, or a plain one with every answer field."""
-    from . import clinical, instruments, procedures  # noqa: F401  (they register)
-
+    """Return the contributed form of a model, or a plain one with every answer field."""
     key = model_label.lower()
-    if key not in _FORMS:
-        _FORMS[key] = crf_form_class(apps.get_model(model_label))
-    return _FORMS[key]
+    contributed: type[CrfForm] | None = contributions("entry_forms").get(key)
+    if contributed is not None:
+        return contributed
+    if key not in _GENERATED:
+        _GENERATED[key] = crf_form_class(apps.get_model(model_label))
+    return _GENERATED[key]

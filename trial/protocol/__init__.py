@@ -1,6 +1,6 @@
-"""The protocol as data: arms, visits, windows, forms and eligibility, in a registry."""
+"""The protocol as data: arms, visits, windows, forms and eligibility (found by trial.discovery)."""
 
-from .registry import get_protocol, protocols, register
+from .registry import get_protocol, protocols
 from .schema import (
     AnchorDef,
     AnchorEvent,
@@ -39,5 +39,4 @@ __all__ = [
     "VisitDef",
     "get_protocol",
     "protocols",
-    "register",
 ]

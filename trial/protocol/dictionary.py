@@ -157,9 +157,7 @@ class VariableDictionary:
 
     def wide_columns(self) -> dict[str, Variable]:
         """Return every wide-dataset column of a non-repeating form -> its variable."""
-        return {
-            column: v for v in self.variables if not v.repeating for column, _ in v.columns()
-        }
+        return {column: v for v in self.variables if not v.repeating for column, _ in v.columns()}
 
 
 def _text(value: Any) -> Text:
@@ -271,9 +269,7 @@ def _form_variables(protocol: Protocol, formdef: FormDef, shared: set[str]) -> l
         if db_field.name in SKIP:
             continue
         spec = formdef.spec(db_field.attname)
-        default = (
-            f"{formdef.code}_{db_field.name}" if db_field.name in shared else db_field.name
-        )
+        default = f"{formdef.code}_{db_field.name}" if db_field.name in shared else db_field.name
         free = db_field.name in formdef.free_text_fields
         codes = _instrument_codes(instrument, db_field.name)
         level = "ordinal" if codes else ""

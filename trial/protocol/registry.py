@@ -1,31 +1,17 @@
-"""The explicit protocol registry. Protocols register at import of this module's loader."""
+"""Look up protocols. Each protocol is contributed by an app's ``contributions`` module
+(``trial/contributions.py`` for the seed trial) and found by ``trial.discovery``."""
+
+from trial.discovery import contribution, contributions
 
 from .schema import Protocol
 
-_REGISTRY: dict[str, Protocol] = {}
 
-
-def register(protocol: Protocol) -> Protocol:
-    """Add a protocol; a second protocol with the same code is refused."""
-    if protocol.code in _REGISTRY:
-        raise ValueError(f"protocol {protocol.code!r} is already registered")
-    _REGISTRY[protocol.code] = protocol
+def get_protocol(code: str) -> Protocol:
+    """Return the protocol ``code``; ``LookupError`` names the known ones."""
+    protocol: Protocol = contribution("protocols", code)
     return protocol
 
 
-def _load() -> None:
-    if not _REGISTRY:
-        from . import snrb_peld  # noqa: F401  (registers itself)
-
-
-def get_protocol(code: str) -> Protocol:
-    _load()
-    try:
-        return _REGISTRY[code]
-    except KeyError:
-        raise LookupError(f"no protocol {code!r}; known: {sorted(_REGISTRY)}") from None
-
-
 def protocols() -> tuple[Protocol, ...]:
-    _load()
-    return tuple(_REGISTRY.values())
+    """Return every discovered protocol, in app order."""
+    return tuple(contributions("protocols").values())

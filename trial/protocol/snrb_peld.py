@@ -7,7 +7,6 @@ criteria, the SNRB the day before surgery, VAS at admission, pre-op, post-op day
 at 3 months; sample size 74 (37 per arm).
 """
 
-from .registry import register
 from .schema import (
     AnchorDef,
     AnchorEvent,
@@ -505,56 +504,54 @@ EPRO = Epro(
     ),
 )
 
-SNRB_PELD = register(
-    Protocol(
-        code="snrb_peld",
-        version="1.0",
-        title=Text(
-            "Selective nerve root block before percutaneous endoscopic lumbar discectomy",
-            "术前选择性神经根阻滞对经皮椎间孔镜下腰椎间盘髓核切除术疗效的影响",
-        ),
-        arms=(
-            Arm(
-                "S",
-                Text("S: SNRB + PELD", "S 组：SNRB + PELD"),
-                Text(
-                    "Selective nerve root block the day before PELD",
-                    "PELD 术前 1 天行选择性神经根阻滞",
-                ),
-            ),
-            Arm(
-                "P",
-                Text("P: PELD only", "P 组：仅 PELD"),
-                Text("Percutaneous endoscopic lumbar discectomy alone", "仅行经皮椎间孔镜手术"),
+SNRB_PELD = Protocol(
+    code="snrb_peld",
+    version="1.0",
+    title=Text(
+        "Selective nerve root block before percutaneous endoscopic lumbar discectomy",
+        "术前选择性神经根阻滞对经皮椎间孔镜下腰椎间盘髓核切除术疗效的影响",
+    ),
+    arms=(
+        Arm(
+            "S",
+            Text("S: SNRB + PELD", "S 组：SNRB + PELD"),
+            Text(
+                "Selective nerve root block the day before PELD",
+                "PELD 术前 1 天行选择性神经根阻滞",
             ),
         ),
-        visits=VISITS,
-        forms=FORMS,
-        criteria=CRITERIA,
-        complications=(
-            Choice("epidural_haematoma", Text("Epidural haematoma", "硬膜外血肿")),
-            Choice("dural_tear", Text("Dural tear", "硬脊膜破裂")),
-            Choice("disc_space_infection", Text("Disc space infection", "椎间隙感染")),
-            Choice("nerve_root_injury", Text("Nerve root injury", "神经根损伤")),
-            Choice("other", Text("Other serious complication", "其他严重并发症")),
+        Arm(
+            "P",
+            Text("P: PELD only", "P 组：仅 PELD"),
+            Text("Percutaneous endoscopic lumbar discectomy alone", "仅行经皮椎间孔镜手术"),
         ),
-        consent_versions=("1.0",),
-        target_sample_size=74,
-        logs=("medication", "adverse_event"),
-        bmi_range=(18.5, 30.0),
-        # Comparative results by arm go to the unblinded statistician and the data
-        # monitoring committee only; site staff see pooled figures while the trial runs.
-        comparative_roles=frozenset({"statistician", "dmc_member"}),
-        anchors=ANCHORS,
-        epro=EPRO,
-        stratification_factors=(
-            StratificationFactor("site", Text("Site", "站点")),
-            StratificationFactor(
-                "herniation_level",
-                Text("Level of the disc herniation", "腰椎间盘突出节段"),
-                form="baseline",
-                field="herniation_level",
-            ),
+    ),
+    visits=VISITS,
+    forms=FORMS,
+    criteria=CRITERIA,
+    complications=(
+        Choice("epidural_haematoma", Text("Epidural haematoma", "硬膜外血肿")),
+        Choice("dural_tear", Text("Dural tear", "硬脊膜破裂")),
+        Choice("disc_space_infection", Text("Disc space infection", "椎间隙感染")),
+        Choice("nerve_root_injury", Text("Nerve root injury", "神经根损伤")),
+        Choice("other", Text("Other serious complication", "其他严重并发症")),
+    ),
+    consent_versions=("1.0",),
+    target_sample_size=74,
+    logs=("medication", "adverse_event"),
+    bmi_range=(18.5, 30.0),
+    # Comparative results by arm go to the unblinded statistician and the data
+    # monitoring committee only; site staff see pooled figures while the trial runs.
+    comparative_roles=frozenset({"statistician", "dmc_member"}),
+    anchors=ANCHORS,
+    epro=EPRO,
+    stratification_factors=(
+        StratificationFactor("site", Text("Site", "站点")),
+        StratificationFactor(
+            "herniation_level",
+            Text("Level of the disc herniation", "腰椎间盘突出节段"),
+            form="baseline",
+            field="herniation_level",
         ),
-    )
+    ),
 )

@@ -2,10 +2,11 @@
 
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from trial.models import Participant
+from trial.models import Participant, Site
 from trial.permissions import Action, may, sites_for
 
 
@@ -42,3 +43,17 @@ def participant_get(user: Any, trial_id: str) -> Participant:
 
 def participant_identity_visible(user: Any, participant: Participant) -> bool:
     return may(user, Action.VIEW_IDENTIFIERS, site=participant.site)
+
+
+def consent_staff(site: Site) -> QuerySet[Any]:
+    """Active users who may take consent at ``site`` (its nurses and investigators, or
+    trial-wide ones)."""
+    return (
+        get_user_model()
+        .objects.filter(
+            Q(memberships__site=site) | Q(memberships__site__isnull=True),
+            memberships__role__in=["research_nurse", "investigator"],
+            is_active=True,
+        )
+        .distinct()
+    )

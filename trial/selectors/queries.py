@@ -1,11 +1,13 @@
 from datetime import timedelta
 from typing import Any
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from trial.blinding import policy_for
 from trial.models import FormInstance, Query
+from trial.permissions import Action, sites_for
 
 
 def query_list_for_form(instance: FormInstance | None, user: Any) -> list[Query]:
@@ -57,4 +59,38 @@ def form_open_query_counts(participant: Any, user: Any) -> dict[int, int]:
         .values("form_instance")
         .annotate(n=Count("pk"))
         .values_list("form_instance", "n")
+    )
+
+
+def query_worklist(
+    user: Any, *, status: str, site_code: str, older_than_days: int | None
+) -> QuerySet[Query]:
+    """The queries of the user's sites for the query list, oldest first: of ``status`` (when
+    it is one), at ``site_code`` (when given), raised at least ``older_than_days`` ago (when
+    given), and none on forms or answers hidden by blinding."""
+    qs = Query.objects.filter(
+        form_instance__participant__site__in=sites_for(user, Action.VIEW_PARTICIPANTS)
+    ).select_related("form_instance__participant__site", "form_instance__visit", "raised_by")
+    if status in Query.Status.values:
+        qs = qs.filter(status=status)
+    if site_code:
+        qs = qs.filter(form_instance__participant__site__code=site_code)
+    qs = query_list_for_user(user, qs)
+    if older_than_days is not None:
+        qs = qs.filter(raised_at__lte=timezone.now() - timedelta(days=older_than_days))
+    return qs.order_by("raised_at")
+
+
+def form_instance_get(pk: int) -> FormInstance:
+    """Return a form instance with its participant's site and its visit, or 404 (the caller
+    checks that the user may see it)."""
+    return get_object_or_404(FormInstance.objects.select_related("participant__site", "visit"),
+                             pk=pk)  # fmt: skip
+
+
+def query_get(pk: int) -> Query:
+    """Return a query with its form's site and visit, or 404 (the caller checks access)."""
+    return get_object_or_404(
+        Query.objects.select_related("form_instance__participant__site", "form_instance__visit"),
+        pk=pk,
     )

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.apps import apps
 from django.db.models import Count, Q, QuerySet
+from django.shortcuts import get_object_or_404
 
 from trial.models import (
     Allocation,
@@ -13,6 +14,7 @@ from trial.models import (
     AllocationSlot,
     AllocationStratum,
     FormInstance,
+    HistoricalAllocationLoad,
     Participant,
     Site,
     UnblindingRequest,
@@ -109,6 +111,35 @@ def unblinding_request_list(user: Any) -> QuerySet[UnblindingRequest]:
     sites = sites_for(user, Action.REQUEST_UNBLINDING) | sites_for(user, Action.DECIDE_UNBLINDING)
     return (
         UnblindingRequest.objects.filter(participant__site__in=sites)
-        .select_related("participant", "participant__site", "requested_by", "decided_by")
+        .select_related(
+            "participant",
+            "participant__site",
+            "participant__allocation",
+            "requested_by",
+            "decided_by",
+        )
         .order_by("-requested_at")
     )
+
+
+def historical_allocation_loads(protocol_code: str) -> QuerySet[HistoricalAllocationLoad]:
+    """The loads of historical allocations of a protocol, with who loaded them."""
+    return HistoricalAllocationLoad.objects.filter(protocol_code=protocol_code).select_related(
+        "loaded_by"
+    )
+
+
+def allocation_lists(protocol_code: str) -> QuerySet[AllocationList]:
+    """The allocation lists of a protocol."""
+    return AllocationList.objects.filter(protocol_code=protocol_code)
+
+
+def allocation_list_get(pk: int) -> AllocationList:
+    """Return an allocation list, or 404."""
+    return get_object_or_404(AllocationList, pk=pk)
+
+
+def unblinding_request_get(pk: int) -> UnblindingRequest:
+    """Return an unblinding request with its participant's site, or 404 (the caller checks
+    that the user may decide at that site)."""
+    return get_object_or_404(UnblindingRequest.objects.select_related("participant__site"), pk=pk)

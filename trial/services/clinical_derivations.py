@@ -1,20 +1,19 @@
-"""Derived values of the clinical forms: BMI at baseline, length of stay at discharge."""
+"""Derived values of the clinical forms: BMI at baseline, length of stay at discharge.
+
+Contributed under their form models in ``trial/contributions.py`` (``DERIVATIONS``).
+"""
 
 from typing import Any
 
 from trial.edit_checks.baseline import compute_bmi
 from trial.edit_checks.common import days_after
 
-from .derivations import register_derivation
 
-
-@register_derivation("trial.BaselineData")
 def baseline_bmi(answers: dict[str, Any], participant: Any) -> dict[str, Any]:
     """Return the BMI in kg/m² (one decimal), None when the height or the weight is missing."""
     return {"bmi": compute_bmi(answers.get("height_cm"), answers.get("weight_kg"))}
 
 
-@register_derivation("trial.DischargeData")
 def discharge_length_of_stay(answers: dict[str, Any], participant: Any) -> dict[str, Any]:
     """Return the days from the participant's admission to discharge, None when unknown."""
     admission = getattr(participant, "admission_date", None)

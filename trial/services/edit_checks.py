@@ -11,7 +11,7 @@ from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from trial.edit_checks.registry import EDIT_CHECKS, edit_check_run
+from trial.edit_checks.registry import edit_check_run, has_edit_check
 from trial.models import FormInstance, Participant, Query
 from trial.protocol import get_protocol, protocols
 from trial.selectors.anchors import anchor_dates_by_participant
@@ -36,7 +36,7 @@ def _findings() -> Iterator[tuple[FormInstance, Any]]:
     """Yield (form instance, finding) for every complete form of every protocol."""
     for protocol in protocols():
         for formdef in protocol.forms:
-            if formdef.model.lower() not in EDIT_CHECKS:
+            if not has_edit_check(formdef.model):
                 continue
             model = apps.get_model(formdef.model)
             rows = model.objects.filter(

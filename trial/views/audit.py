@@ -13,7 +13,12 @@ from trial.display import audit_rows
 from trial.forms.widgets import LocaleDateInput
 from trial.models import AuditEvent
 from trial.permissions import Action
-from trial.selectors.audit import AuditFilter, audit_changes_for, audit_event_list
+from trial.selectors.audit import (
+    AuditFilter,
+    audit_changes_for,
+    audit_event_list,
+    audit_event_stream,
+)
 from trial.services.audit import audit_record
 from trial.spreadsheet import spreadsheet_text
 
@@ -76,7 +81,7 @@ class AuditExportView(ActionRequiredMixin, View):
     def get(self, request: HttpRequest) -> StreamingHttpResponse:
         form = AuditFilterForm(request.GET or None)
         filters = form.filters()
-        events = audit_event_list(request.user, filters)
+        events = audit_event_stream(request.user, filters)
         audit_record(
             actor=request.user,
             action=AuditEvent.Action.EXPORT,
@@ -103,7 +108,7 @@ class AuditExportView(ActionRequiredMixin, View):
                 "reason",
             ]
         )
-        for event in events.select_related("site").iterator(chunk_size=2000):
+        for event in events:
             changes = audit_changes_for(request.user, event) or {"": ["", ""]}
             for field, (old, new) in changes.items():
                 yield writer.writerow(

@@ -1,7 +1,6 @@
 from typing import Any
 
 from django import forms
-from django.apps import apps
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
@@ -15,9 +14,16 @@ from trial.blinding import policy_for, text_review_current
 from trial.exceptions import StaleEdit
 from trial.forms.participants import ReasonForm
 from trial.forms.registry import form_class_for
-from trial.models import AuditEvent, FormInstance, Visit
+from trial.models import FormInstance, Visit
 from trial.permissions import Action, may
 from trial.protocol import FormDef, get_protocol
+from trial.selectors.crfs import (
+    crf_audit_events,
+    crf_data_row,
+    crf_data_row_at_visit,
+    crf_instance_find,
+    visit_find,
+)
 from trial.selectors.queries import query_list_for_form
 from trial.selectors.visits import crf_next_form, participant_grid, participant_logs, visible_forms
 from trial.services.crfs import crf_save, crf_void
@@ -33,7 +39,7 @@ def visible_visit(user: Any, participant: Any, kwargs: dict[str, Any]) -> Visit:
     code = kwargs["visit_code"]
     if not policy_for(user, participant.protocol_code).shows_visit(code):
         raise Http404
-    visit = Visit.objects.filter(participant=participant, code=code).first()
+    visit = visit_find(participant, code)
     if visit is None:
         raise Http404
     return visit
@@ -63,15 +69,10 @@ class CrfMixin(ParticipantMixin):
         self.instance = self._instance()
 
     def _instance(self) -> FormInstance | None:
-        qs = FormInstance.objects.filter(participant=self.participant, form_code=self.formdef.code)
-        if self.visit is not None:
-            instance = qs.filter(visit=self.visit).first()
-        elif "seq" in self.kwargs:
-            instance = qs.filter(visit=None, seq=self.kwargs["seq"]).first()
-            if instance is None:
-                raise Http404
-        else:
-            return None
+        seq = self.kwargs.get("seq") if self.visit is None else None
+        instance = crf_instance_find(self.participant, self.formdef.code, visit=self.visit, seq=seq)
+        if instance is None and seq is not None:
+            raise Http404
         if instance is not None:  # read above; the page names them without reading again
             instance.participant = self.participant
             if self.visit is not None:
@@ -89,16 +90,7 @@ class CrfEntryView(CrfMixin, ServiceFormView):
         """A visit form's instance and data row in one query (the page shows both)."""
         if self.visit is None:
             return super()._instance()
-        data = (
-            apps.get_model(self.formdef.model)
-            .objects.select_related("instance")
-            .filter(
-                instance__participant=self.participant,
-                instance__form_code=self.formdef.code,
-                instance__visit=self.visit,
-            )
-            .first()
-        )
+        data = crf_data_row_at_visit(self.formdef, self.participant, self.visit)
         if data is None:  # not started yet
             return super()._instance()
         self._data_row = data
@@ -185,7 +177,7 @@ class CrfEntryView(CrfMixin, ServiceFormView):
         if self.instance is None:
             return None
         if getattr(self, "_data_row", None) is None:
-            self._data_row = apps.get_model(self.formdef.model).objects.get(instance=self.instance)
+            self._data_row = crf_data_row(self.formdef, self.instance)
         return self._data_row
 
     def form_valid(self, form: Any) -> HttpResponse:
@@ -383,11 +375,7 @@ class CrfHistoryView(CrfMixin, TemplateView):
         return super().get(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        events = list(
-            AuditEvent.objects.filter(
-                object_type="trial.forminstance", object_id=str(self.instance.pk)
-            ).order_by("at", "id")
-        )
+        events = crf_audit_events(self.instance)
         for event in events:  # masked in memory only; the trail itself never changes
             event.changes = self.policy.audit_changes(event, self.formdef)
         return super().get_context_data(

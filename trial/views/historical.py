@@ -10,6 +10,7 @@ from trial.exceptions import TrialError
 from trial.forms.randomization import HistoricalAllocationsForm, historical_problem_message
 from trial.models import HistoricalAllocationLoad
 from trial.permissions import Action, is_blinded
+from trial.selectors.randomization import historical_allocation_loads
 from trial.services.historical_allocations import (
     historical_allocations_load,
     historical_allocations_verify,
@@ -34,9 +35,7 @@ class HistoricalAllocationsView(ActionRequiredMixin, ServiceFormView):
         return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        loads = HistoricalAllocationLoad.objects.filter(
-            protocol_code=settings.EDC_PROTOCOL
-        ).select_related("loaded_by")
+        loads = historical_allocation_loads(settings.EDC_PROTOCOL)
         verify = self.request.GET.get("verify")
         return super().get_context_data(
             loads=[

@@ -1,7 +1,5 @@
 from typing import Any
 
-from django.contrib.auth import get_user_model
-from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
@@ -22,7 +20,11 @@ from trial.models import Participant
 from trial.permissions import Action, may, sites_for
 from trial.protocol import get_protocol
 from trial.selectors.anchors import participant_anchor_dates
-from trial.selectors.participants import participant_identity_visible, participant_list
+from trial.selectors.participants import (
+    consent_staff,
+    participant_identity_visible,
+    participant_list,
+)
 from trial.selectors.queries import participant_review_progress
 from trial.selectors.randomization import may_see_allocation
 from trial.selectors.visits import participant_grid, participant_logs, participant_next_visit
@@ -183,19 +185,10 @@ class ConsentView(ParticipantStepView):
 
     def get_form_kwargs(self) -> dict[str, Any]:
         site = self.participant.site
-        staff = (
-            get_user_model()
-            .objects.filter(
-                Q(memberships__site=site) | Q(memberships__site__isnull=True),
-                memberships__role__in=["research_nurse", "investigator"],
-                is_active=True,
-            )
-            .distinct()
-        )
         return {
             **super().get_form_kwargs(),
             "versions": self.protocol().consent_versions,
-            "staff": staff,
+            "staff": consent_staff(site),
         }
 
     def get_initial(self) -> dict[str, Any]:

@@ -1,12 +1,11 @@
 """Queries and the data-management actions on a form: verify, lock, unlock, sign."""
 
-from datetime import timedelta
 from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -21,7 +20,7 @@ from trial.exceptions import TrialError
 from trial.forms.queries import QueryFilterForm
 from trial.models import FormInstance, Query
 from trial.permissions import Action, may, sites_for
-from trial.selectors.queries import query_list_for_user
+from trial.selectors.queries import form_instance_get, query_get, query_worklist
 from trial.services.blinding import crf_blinded_texts_review
 from trial.services.data_management import crf_lock, crf_sign, crf_unlock, crf_verify
 from trial.services.queries import query_answer, query_close, query_raise, query_reopen
@@ -60,21 +59,14 @@ class QueryListView(ActionRequiredMixin, ListView):
     paginate_by = 50
 
     def get_queryset(self):
-        user, params = self.request.user, self.request.GET
-        qs = Query.objects.filter(
-            form_instance__participant__site__in=sites_for(user, Action.VIEW_PARTICIPANTS)
-        ).select_related("form_instance__participant__site", "form_instance__visit", "raised_by")
-        status = params.get("status", "open")
-        if status in Query.Status.values:
-            qs = qs.filter(status=status)
-        if params.get("site"):
-            qs = qs.filter(form_instance__participant__site__code=params["site"])
-        qs = query_list_for_user(user, qs)  # none on forms or answers hidden by blinding
+        params = self.request.GET
         self.filter_form = QueryFilterForm(params)
-        older = self.filter_form.older_than_days()
-        if older is not None:
-            qs = qs.filter(raised_at__lte=timezone.now() - timedelta(days=older))
-        return qs.order_by("raised_at")
+        return query_worklist(
+            self.request.user,
+            status=params.get("status", "open"),
+            site_code=params.get("site", ""),
+            older_than_days=self.filter_form.older_than_days(),
+        )
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         now = timezone.now()
@@ -101,9 +93,7 @@ class InstanceActionView(ActionRequiredMixin, View):
     unblinded_only = False
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
-        instance = get_object_or_404(
-            FormInstance.objects.select_related("participant__site", "visit"), pk=pk
-        )
+        instance = form_instance_get(pk)
         if not may(request.user, Action.VIEW_PARTICIPANTS, site=instance.participant.site):
             raise Http404
         policy = policy_for(request.user, instance.participant.protocol_code)
@@ -185,12 +175,7 @@ class QueryActionView(ActionRequiredMixin, View):
     """Answer, close or re-open a query."""
 
     def post(self, request: HttpRequest, pk: int, verb: str) -> HttpResponse:
-        query = get_object_or_404(
-            Query.objects.select_related(
-                "form_instance__participant__site", "form_instance__visit"
-            ),
-            pk=pk,
-        )
+        query = query_get(pk)
         site = query.form_instance.participant.site
         if not may(request.user, Action.VIEW_PARTICIPANTS, site=site):
             raise Http404

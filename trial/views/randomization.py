@@ -4,7 +4,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.generic import TemplateView
@@ -23,9 +23,12 @@ from trial.models import AllocationList, UnblindingRequest
 from trial.permissions import Action, is_blinded, may, roles
 from trial.protocol import get_protocol
 from trial.selectors.randomization import (
+    allocation_list_get,
     allocation_list_overview,
+    allocation_lists,
     arm_balance,
     may_see_allocation,
+    unblinding_request_get,
     unblinding_request_list,
 )
 from trial.services.randomization import (
@@ -66,7 +69,7 @@ class AllocationOverviewView(UnblindedMixin, TemplateView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         protocol = self.protocol()
         return super().get_context_data(
-            lists=AllocationList.objects.filter(protocol_code=protocol.code),
+            lists=allocation_lists(protocol.code),
             balance=arm_balance(protocol.code),
             protocol=protocol,
             **kwargs,
@@ -77,7 +80,7 @@ class AllocationListDetailView(UnblindedMixin, TemplateView):
     template_name = "trial/randomization/allocation_list_detail.html"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        allocation_list = get_object_or_404(AllocationList, pk=self.kwargs["pk"])
+        allocation_list = allocation_list_get(self.kwargs["pk"])
         verified = None
         if self.request.GET.get("verify") and allocation_list.commitment:
             verified = allocation_list_verify(allocation_list)
@@ -93,7 +96,7 @@ class AllocationListDetailView(UnblindedMixin, TemplateView):
 
 class AllocationListActivateView(UnblindedMixin, View):
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
-        allocation_list = get_object_or_404(AllocationList, pk=pk)
+        allocation_list = allocation_list_get(pk)
         try:
             sealed = allocation_list_activate(actor=request.user, allocation_list=allocation_list)
         except TrialError as error:
@@ -220,7 +223,7 @@ class UnblindingLogView(ActionRequiredMixin, TemplateView):
                 if r.status == "approved" and may_see_allocation(user, r.participant)
                 else None,
             }
-            for r in unblinding_request_list(user).select_related("participant__allocation")
+            for r in unblinding_request_list(user)
         ]
         return super().get_context_data(
             rows=rows, approver=approver, decision_form=UnblindingDecisionForm(), **kwargs
@@ -231,9 +234,7 @@ class UnblindingDecideView(ActionRequiredMixin, View):
     required_action = Action.DECIDE_UNBLINDING
 
     def post(self, request: HttpRequest, pk: int, decision: str) -> HttpResponse:
-        unblinding = get_object_or_404(
-            UnblindingRequest.objects.select_related("participant__site"), pk=pk
-        )
+        unblinding = unblinding_request_get(pk)
         if not may(request.user, Action.DECIDE_UNBLINDING, site=unblinding.participant.site):
             raise Http404  # another site's request: as if it did not exist
         form = UnblindingDecisionForm(request.POST)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from analysis.plans import UnknownPlan, get_plan, register_plan
+from analysis.plans import UnknownPlan, get_plan, plans_by_protocol
 from analysis.tables import sample_size_page
 
 
@@ -14,9 +14,10 @@ def test_plan_is_registered_by_protocol_code() -> None:
     assert plan.reference_arm == "P"
 
 
-def test_registering_a_second_plan_for_a_protocol_is_refused() -> None:
+def test_declaring_a_second_plan_for_a_protocol_is_refused() -> None:
+    plan = get_plan("snrb_peld")
     with pytest.raises(ValueError, match="already registered"):
-        register_plan(get_plan("snrb_peld"))
+        plans_by_protocol(plan, plan)
 
 
 def test_unknown_protocol_has_no_plan() -> None:
