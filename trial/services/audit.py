@@ -9,7 +9,7 @@ from django.db import models, transaction
 
 from trial.models import AuditEvent, Site
 from trial.services.batch import current_batch
-from trial.services.dashboard import dashboard_note_change
+from trial.services.dashboard import dashboard_change_markers, dashboard_note_change
 
 _ORIGIN: ContextVar[str] = ContextVar("audit_origin", default="")
 ORIGIN_KEY = "origin"
@@ -66,10 +66,13 @@ def audit_record(
         ip_address=ip_address,
     )
     with transaction.atomic(savepoint=False):
-        if obj is not None:  # the dashboard recounts this participant's screening day
-            dashboard_note_change(obj, dict(changes or {}))
-        if (batch := current_batch()) is not None:
-            batch.audit.append(event)  # written with the batch, in the same transaction
+        batch = current_batch()
+        if batch is not None:  # written with the batch, in the same transaction
+            batch.audit.append(event)
+            if obj is not None:
+                batch.dashboard.extend(dashboard_change_markers(obj, dict(changes or {})))
         else:
+            if obj is not None:  # the dashboard recounts this participant's screening day
+                dashboard_note_change(obj, dict(changes or {}))
             event.save(force_insert=True)
     return event

@@ -3,8 +3,9 @@
 Inside :func:`write_batch` the services run exactly as they do for one form, with three
 reads and writes done once per batch instead of once per save:
 
-* audit rows are collected and written by one ``bulk_create`` when the batch is flushed
-  (same rows, same order, same transaction as the writes they record);
+* audit rows (and the dashboard's change markers) are collected and written by one
+  ``bulk_create`` each when the batch is flushed (same rows, same order, same transaction
+  as the writes they record);
 * the database state (open, frozen, locked) is read once per batch (:func:`batch_flush`
   forgets it, so a long import reads it again at every chunk);
 * a participant's arm is taken from the batch when its caller put it there (an import
@@ -23,7 +24,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
-from trial.models import AuditEvent
+from trial.models import AuditEvent, DashboardChange
 
 _BATCH: ContextVar[Batch | None] = ContextVar("write_batch", default=None)
 _MISSING: Any = object()
@@ -32,6 +33,7 @@ _MISSING: Any = object()
 @dataclass
 class Batch:
     audit: list[AuditEvent] = field(default_factory=list)
+    dashboard: list[DashboardChange] = field(default_factory=list)  # the dashboard's markers
     database_states: dict[str, str] = field(default_factory=dict)
     arms: dict[str, str | None] = field(default_factory=dict)  # trial id -> arm
     audit_rows_written: int = 0
@@ -59,6 +61,9 @@ def batch_flush(batch: Batch) -> None:
         AuditEvent.objects.bulk_create(batch.audit, batch_size=500)
         batch.audit_rows_written += len(batch.audit)
         batch.audit = []
+    if batch.dashboard:
+        DashboardChange.objects.bulk_create(batch.dashboard, batch_size=500)
+        batch.dashboard = []
     batch.database_states.clear()
 
 

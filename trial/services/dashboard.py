@@ -60,22 +60,30 @@ MIN_AGE = timedelta(seconds=10)
 DAY, MONTH = DashboardPartition.Grain.DAY, DashboardPartition.Grain.MONTH
 
 
-def dashboard_note_change(obj: Any, changes: dict[str, Any] | None = None) -> None:
-    """Leave a marker that the dashboard figures of ``obj``'s participant changed; call it
-    in the transaction of the write (``audit_record`` does)."""
+def dashboard_change_markers(
+    obj: Any, changes: dict[str, Any] | None = None
+) -> list[DashboardChange]:
+    """Return the (unsaved) markers saying that the dashboard figures of ``obj``'s
+    participant changed (and, for a moved screening date, the day it left)."""
     if isinstance(obj, Participant):
         old = (changes or {}).get("screening_date")
         markers = [DashboardChange(participant_id=obj.pk, day=obj.screening_date)]
         if old and old[0]:
             moved = old[0] if isinstance(old[0], date) else date.fromisoformat(str(old[0]))
             markers.append(DashboardChange(day=moved))
-        DashboardChange.objects.bulk_create(markers)
-        return
+        return markers
     participant_id = getattr(obj, "participant_id", None)
     if participant_id is None and hasattr(obj, "instance_id"):  # a CRF data row
         participant_id = obj.instance.participant_id
-    if participant_id is not None:
-        DashboardChange.objects.create(participant_id=participant_id)
+    return [] if participant_id is None else [DashboardChange(participant_id=participant_id)]
+
+
+def dashboard_note_change(obj: Any, changes: dict[str, Any] | None = None) -> None:
+    """Leave a marker that the dashboard figures of ``obj``'s participant changed; call it
+    in the transaction of the write (``audit_record`` does; inside a write batch the
+    markers are written with the batch's audit rows)."""
+    if markers := dashboard_change_markers(obj, changes):
+        DashboardChange.objects.bulk_create(markers)
 
 
 def dashboard_summary_refresh(*, protocol_code: str, rebuild: bool = False) -> DashboardSummary:
