@@ -8,6 +8,7 @@ complete, non-voided forms enter the datasets.
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Literal
@@ -367,6 +368,8 @@ def _cell_values(values: Any, dtype: str) -> list[Any]:
             out.append(value.isoformat())
         elif dtype == "str" and not isinstance(value, str):
             out.append(str(value))
+        elif dtype == "list" and isinstance(value, str):  # a JSON list read as its text
+            out.append(json.loads(value))
         else:
             out.append(value)
     return out

@@ -19,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from analysis.datasets import columns as C
-from analysis.datasets.builders import Dataset, Population, measure_visits
+from analysis.datasets.builders import Dataset, Population
 from analysis.releases.builder import RELEASE_JSON
 from trial.protocol import get_protocol
 
@@ -80,9 +80,9 @@ def release_dataset(
     """
     if population == "itt" and released == "pp":
         raise ReleaseUnreadable("a per-protocol release holds no intention-to-treat dataset")
-    mv = measure_visits(get_protocol(protocol_code))
-    wide = _restore(_read(folder, "wide"), C.wide_columns(mv))
-    long = _restore(_read(folder, "long"), C.long_columns())
+    protocol = get_protocol(protocol_code)
+    wide = _restore(_read(folder, "wide"), C.wide_columns(protocol))
+    long = _restore(_read(folder, "long"), C.long_columns(protocol))
     screening = _restore(_read(folder, "screening"), C.SCREENING, typed=False)
     if population == "pp" and released == "itt":
         wide = wide[wide["per_protocol"].map(lambda v: v is True)].reset_index(drop=True)
@@ -90,4 +90,4 @@ def release_dataset(
         long = long.reset_index(drop=True)
     meta = json.loads((folder / RELEASE_JSON).read_text(encoding="utf-8"))
     return Dataset(population, wide, long, screening, meta.get("scorer_versions", {}),
-                   C.column_dictionary(mv))  # fmt: skip
+                   C.column_dictionary(protocol))  # fmt: skip

@@ -11,10 +11,10 @@ from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
 from tests.factories import SiteFactory, UserFactory, register_participant, user_with_role
+from trial import discovery
 from trial.edit_checks.timing import OUTSIDE_WINDOW, check_form_timing
 from trial.models import AnchorDate, AuditEvent, Participant, Role, Visit
 from trial.protocol import AnchorDef, AnchorEvent, Text, VisitDef, get_protocol
-from trial.protocol import registry as protocol_registry
 from trial.selectors.anchors import anchor_dates_by_participant, participant_anchor_dates
 from trial.services.consent import consent_record
 from trial.services.eligibility import eligibility_record
@@ -117,7 +117,9 @@ def randomization_protocol(monkeypatch):
         visits=(seed.visits[0], week_2),
         epro=None,
     )
-    monkeypatch.setitem(protocol_registry._REGISTRY, protocol.code, protocol)
+    discovery.contributions("protocols")  # discovered now; the test adds one more
+    monkeypatch.setitem(discovery._found["protocols"], protocol.code, protocol)
+    assert get_protocol(protocol.code) is protocol
     return protocol
 
 
