@@ -3,8 +3,10 @@
 The file is written to ``MEDIA_ROOT/imports`` as it arrives (its SHA-256 computed on the
 way) and read back in chunks by each step, so a 50,000-row file is never held whole. Rows
 go through ``api.imports.import_records``, the one import service (the API's too): the
-dry run rolls back, the commit is one transaction. Progress is written to the cache while
-the transaction runs (the job row only changes when it ends).
+dry run rolls back, the commit is one transaction; both save the rows 500 records at a time
+as batches of the ordinary services and keep only the counts of what changed. Progress is
+written to the cache while the transaction runs (the job row only changes when it ends);
+the dry run counts the file's rows first (one streaming pass) for its percentage.
 """
 
 import hashlib
