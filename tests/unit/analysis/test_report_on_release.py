@@ -89,6 +89,9 @@ def test_a_pooled_report_on_a_release_reads_its_blinded_variant(released) -> Non
     live, snapshot = run("itt", blinded=True), run("itt", blinded=True, release=released)
     assert snapshot.inputs["release_variant"] == "blinded"
     assert snapshot.inputs["release_archive_sha256"] == released.blinded_archive_sha256
+    # the unblinded data's checksum is never shown to a pooled reader
+    assert released.data_checksum not in str(snapshot.inputs)
+    assert released.blinded_archive_sha256 in snapshot.source_label
     assert snapshot.result["consort"] == live.result["consort"]
     assert snapshot.result["tables"][0] == live.result["tables"][0]  # baseline, pooled
     assert "arm" not in str(snapshot.result["tables"][0].get("columns", ""))
@@ -129,7 +132,7 @@ def test_the_report_page_offers_the_releases_and_shows_the_source(released, clie
     assert snapshot.status == ReportRun.Status.SUCCEEDED, snapshot.error
     detail = client.get(f"/reports/{snapshot.pk}/").content.decode()
     assert f"Dataset release v{released.version} (unblinded, locked)" in detail
-    assert released.data_checksum in detail
+    assert released.archive_sha256 in detail
     client.post("/reports/", {**data, "release": ""})
     live = report_run_execute(run_id=ReportRun.objects.exclude(pk=snapshot.pk).get().pk)
     assert live.data_source == ReportRun.Source.LIVE
