@@ -12,9 +12,9 @@ from trial.models import Site
 
 class ReleaseChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: DatasetRelease) -> str:
-        return _("Release v%(version)s, cut %(cut)s (%(population)s), data SHA-256 %(sha)s…") % {
+        return _("Release v%(version)s, cut %(cut)s (%(population)s)") % {
             "version": obj.version, "cut": obj.cut_at.strftime("%Y-%m-%d %H:%M"),
-            "population": obj.population.upper(), "sha": obj.data_checksum[:12],
+            "population": obj.population.upper(),
         }  # fmt: skip
 
 

@@ -97,9 +97,19 @@ class ReportRun(Job):
         else:
             variant = pgettext("release variant", "unblinded")
         return gettext(
-            "Dataset release v%(version)s (%(variant)s, locked), data SHA-256 %(sha)s"
+            "Dataset release v%(version)s (%(variant)s, locked), archive SHA-256 %(sha)s"
         ) % {"version": self.release.version, "variant": variant,
-             "sha": self.release.data_checksum}  # fmt: skip
+             "sha": self.release_archive_sha256}  # fmt: skip
+
+    @property
+    def release_archive_sha256(self) -> str:
+        """The SHA-256 of the archive of the variant a snapshot run reads (the one its
+        reader may download: never the unblinded data's checksum for a pooled run)."""
+        if self.release is None:
+            return ""
+        if self.release_variant == "blinded":
+            return self.release.blinded_archive_sha256
+        return self.release.archive_sha256
 
 
 class DatasetRelease(Job):

@@ -205,18 +205,17 @@ def _source(run: ReportRun) -> dict[str, Any]:
     release = run.release
     if release is None:
         return {"data_source": run.data_source, "data": label}
-    blinded = run.release_variant == "blinded"
-    return {
+    source = {
         "data_source": run.data_source,
         "data": label,
         "release_version": release.version,
         "release_variant": run.release_variant,
         "release_cut_at": release.cut_at.isoformat(),
-        "release_data_checksum": release.data_checksum,
-        "release_archive_sha256": (
-            release.blinded_archive_sha256 if blinded else release.archive_sha256
-        ),
+        "release_archive_sha256": run.release_archive_sha256,
     }
+    if run.release_variant == "unblinded":  # the unblinded data's checksum stays unblinded
+        source["release_data_checksum"] = release.data_checksum
+    return source
 
 
 def report_dataset(run: ReportRun, plan: AnalysisPlan) -> Dataset:
