@@ -5,8 +5,9 @@ clinical tables in bulk.
 participants): every figure on the dashboard is a sum over its rows, so the same rollup
 serves any subset of sites and blinded users alike (``trial.selectors.dashboard`` sums
 over arms and leaves out arm-only visits and forms for them). Stored as a
-``DashboardSummary`` it is shared by every request until it is refreshed; with a
-screening-date filter it is computed live for the request's sites and dates.
+``DashboardSummary`` it is shared by every request until it is refreshed; grouped by
+screening day as well (``RollupFilter.by_day``) it is split into the day and month
+partitions a screening-date filter sums (``trial.selectors.dashboard_partitions``).
 
 Every row carries the site's pk and, where it matters, the arm code (``None`` before
 randomization). The rollup is never rendered as such: blinded users only ever see sums.

@@ -57,6 +57,9 @@ from trial.selectors.dashboard_rollup import (
 )
 
 MIN_AGE = timedelta(seconds=10)
+# markers one refresh takes at most (by key: a burst of writes, e.g. an import, is
+# recounted over a few refreshes; those left wait, and deleting by key never drops one)
+MARKER_BATCH = 5000
 DAY, MONTH = DashboardPartition.Grain.DAY, DashboardPartition.Grain.MONTH
 
 
@@ -94,7 +97,9 @@ def dashboard_summary_refresh(*, protocol_code: str, rebuild: bool = False) -> D
     with transaction.atomic():
         _lock(protocol_code)
         summary = DashboardSummary.objects.filter(protocol_code=protocol_code).first()
-        markers = list(DashboardChange.objects.order_by("pk").values_list("pk", flat=True))
+        markers = list(
+            DashboardChange.objects.order_by("pk").values_list("pk", flat=True)[:MARKER_BATCH]
+        )
         whole = (
             rebuild
             or summary is None

@@ -490,3 +490,25 @@ def test_summary_reads_need_few_queries(client, statistician, django_assert_max_
 
 
 SUMMARY_READ_BOUND = 14
+
+
+def test_a_burst_of_changes_is_taken_in_batches_and_none_is_lost(statistician, monkeypatch):
+    from trial.models import DashboardChange, DashboardSummary
+    from trial.services import dashboard
+
+    # given: a summary, then a burst of registrations, the refresh taking two markers a time
+    load_sites(statistician, ["S01"])
+    dashboard.dashboard_summary_refresh(protocol_code=PROTOCOL.code)
+    for _i in range(3):
+        register_more(statistician)
+    waiting = DashboardChange.objects.count()
+    assert waiting >= 3
+    monkeypatch.setattr(dashboard, "MARKER_BATCH", 2)
+    # when: refreshed once, then until no marker is left
+    dashboard.dashboard_summary_refresh(protocol_code=PROTOCOL.code)
+    assert DashboardChange.objects.count() == waiting - 2
+    while DashboardChange.objects.exists():
+        dashboard.dashboard_summary_refresh(protocol_code=PROTOCOL.code)
+    # then: every new participant is counted
+    people = DashboardSummary.objects.get().data["people"]
+    assert sum(r["screened"] for r in people) == Participant.objects.count() == 9
