@@ -194,6 +194,9 @@ def field_label(formdef: FormDef | None, name: str, model: type[models.Model] | 
         for criterion in protocol.criteria:
             if criterion.code == name:
                 return str(criterion.text)
+        for anchor in protocol.anchors:  # anchor dates are audited as ``<code>_date``
+            if name == f"{anchor.code}_date":
+                return _("Date of %(event)s") % {"event": anchor.label}
     return name
 
 

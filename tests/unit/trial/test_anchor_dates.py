@@ -252,3 +252,14 @@ def test_the_migration_keeps_every_anchor_date_of_the_existing_trial():
     finally:
         executor = MigrationExecutor(connection)
         executor.migrate(latest)
+
+
+def test_the_audit_trail_names_an_anchor_date_in_the_readers_language():
+    from django.utils import translation
+
+    from trial.display import field_label
+
+    with translation.override("en"):
+        assert field_label(None, "surgery_date", Participant) == "Date of surgery"
+    with translation.override("zh-hans"):
+        assert field_label(None, "admission_date", Participant) == "入院日期"
