@@ -78,7 +78,8 @@ def _read_forms(
     """One query per non-repeating form: complete, non-voided typed data, one frame per form.
 
     Only the columns the datasets use are read (the dictionary's variables in
-    ``columns.wide_sources`` and the scorer version); scores come out of the JSON and decimals are read as floats by
+    ``columns.wide_sources`` and the scorer version); scores come out of the JSON and
+    decimals are read as floats by
     PostgreSQL, and rows go straight from the cursor into a frame (columns ``pk``,
     ``visit``, the fields, and ``scores.<key>``): no per-row JSON, Decimal or dict in Python.
     """

@@ -197,8 +197,14 @@ def wide_columns(protocol: Protocol) -> tuple[Column, ...]:
         for t in TIMING
     )
     sources = tuple(
-        Column(f"{source_column(f)}_{v}", SOURCE.dtype, f"{SOURCE.description}: {f} at visit {v}",
-               form=f, visit=v, item=source_column(f))  # fmt: skip
+        Column(
+            f"{source_column(f)}_{v}",
+            SOURCE.dtype,
+            f"{SOURCE.description}: {f} at visit {v}",
+            form=f,
+            visit=v,
+            item=source_column(f),
+        )  # fmt: skip
         for f in source_forms(protocol)
         for v in form_visits(protocol, f)
     )
@@ -217,8 +223,16 @@ def long_columns(protocol: Protocol) -> tuple[Column, ...]:
         for f in source_forms(protocol)
     )
     values = tuple(
-        Column(m.name, DTYPES[m.dtype], m.label.en, m.measure if m.level else "", m.form,
-               m.source, "", m.name)  # fmt: skip
+        Column(
+            m.name,
+            DTYPES[m.dtype],
+            m.label.en,
+            m.measure if m.level else "",
+            m.form,
+            m.source,
+            "",
+            m.name,
+        )  # fmt: skip
         for m in measures(protocol)
     )
     return (*LONG_IDENTITY, *TIMING, *values, *sources)

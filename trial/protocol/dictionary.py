@@ -11,8 +11,8 @@ Canonical names, in order of precedence:
 * the ``name`` of the form's :class:`~trial.protocol.schema.VariableSpec` for the source;
 * a captured item: its model field name, prefixed ``<form>_`` when the field name occurs
   in more than one form (``vas_assessment_date``);
-* a stored score: ``<form>_score_<key>``, or ``<item>_score_<key>`` (the item's canonical name) when a
-  form's columns are scored one by one (two VAS lines on one form).
+* a stored score: ``<form>_score_<key>``, or ``<item>_score_<key>`` (the item's canonical
+  name) when a form's columns are scored one by one (two VAS lines on one form).
 
 A variable of a form collected at several visits appears in the wide dataset as
 ``<name>_<visit>`` (:meth:`Variable.column`); at one visit, as ``<name>``.
@@ -157,9 +157,7 @@ class VariableDictionary:
 
     def wide_columns(self) -> dict[str, Variable]:
         """Return every wide-dataset column of a non-repeating form -> its variable."""
-        return {
-            column: v for v in self.variables if not v.repeating for column, _ in v.columns()
-        }
+        return {column: v for v in self.variables if not v.repeating for column, _ in v.columns()}
 
 
 def _text(value: Any) -> Text:
@@ -271,9 +269,7 @@ def _form_variables(protocol: Protocol, formdef: FormDef, shared: set[str]) -> l
         if db_field.name in SKIP:
             continue
         spec = formdef.spec(db_field.attname)
-        default = (
-            f"{formdef.code}_{db_field.name}" if db_field.name in shared else db_field.name
-        )
+        default = f"{formdef.code}_{db_field.name}" if db_field.name in shared else db_field.name
         free = db_field.name in formdef.free_text_fields
         codes = _instrument_codes(instrument, db_field.name)
         level = "ordinal" if codes else ""
