@@ -1,7 +1,8 @@
 """The live project's data dictionary, derived from the protocol and the CRF models.
 
-Every answer column of a form's data model becomes a field named as the protocol's variable
-dictionary names it (``trial.protocol.dictionary``: the release's names): its verbose name is the label,
+Every answer column of a form's data model becomes a field named as the protocol's
+variable dictionary names it (``trial.protocol.dictionary``: the release's names): its
+verbose name is the label,
 its choices (or those the form's entry form offers, e.g. the protocol's complication
 codes) the choices, its validators the minimum and maximum. A form scored by a ``scoring``
 instrument gets one calculated field per score key (``<form>_<key>``). Labels are in the

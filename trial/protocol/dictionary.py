@@ -11,8 +11,8 @@ Canonical names, in order of precedence:
 * the ``name`` of the form's :class:`~trial.protocol.schema.VariableSpec` for the source;
 * a captured item: its model field name, prefixed ``<form>_`` when the field name occurs
   in more than one form (``vas_assessment_date``);
-* a stored score: ``<form>_score_<key>``, or ``<item>_score_<key>`` (the item's canonical name) when a
-  form's columns are scored one by one (two VAS lines on one form).
+* a stored score: ``<form>_score_<key>``, or ``<item>_score_<key>`` (the item's canonical
+  name) when a form's columns are scored one by one (two VAS lines on one form).
 
 A variable of a form collected at several visits appears in the wide dataset as
 ``<name>_<visit>`` (:meth:`Variable.column`); at one visit, as ``<name>``.
@@ -21,7 +21,6 @@ A variable of a form collected at several visits appears in the wide dataset as
 from __future__ import annotations
 
 from dataclasses import dataclass
-from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 from django.apps import apps
@@ -213,29 +212,6 @@ def _choice_codes(choices: Any) -> tuple[Code, ...]:
     return tuple(codes)
 
 
-def _offered(formdef: FormDef, protocol: Protocol) -> dict[str, tuple[Code, ...]]:
-    """Codes the entry form offers that the model does not declare (protocol code lists,
-    such as the complications), with their labels in both languages."""
-    from trial.forms.registry import form_class_for
-
-    by_language = {}
-    for language in LANGUAGES:
-        with translation.override(language):
-            form = form_class_for(formdef.model)(
-                participant=SimpleNamespace(protocol_code=protocol.code)
-            )
-            by_language[language] = {
-                name: [(str(c), str(label)) for c, label in (getattr(f, "choices", ()) or ())]
-                for name, f in form.fields.items()
-                if getattr(f, "choices", None)
-            }
-    out = {}
-    for name, pairs in by_language["en"].items():
-        zh = dict(by_language["zh-hans"].get(name, ()))
-        out[name] = tuple(Code(c, Text(label, zh.get(c, label))) for c, label in pairs if c)
-    return out
-
-
 def _instrument_codes(instrument: Any, field: str) -> tuple[Code, ...] | None:
     if instrument is None:
         return None
@@ -263,7 +239,6 @@ def _form_variables(protocol: Protocol, formdef: FormDef, shared: set[str]) -> l
     instrument = INSTRUMENTS.get(formdef.instrument) if formdef.instrument else None
     visits = tuple(v.code for v in protocol.visits if formdef.code in v.forms)
     hidden = formdef.arms is not None
-    offered = _offered(formdef, protocol)
     out: list[Variable] = []
     for db_field in model._meta.concrete_fields:
         if db_field.name in SKIP:
@@ -275,8 +250,8 @@ def _form_variables(protocol: Protocol, formdef: FormDef, shared: set[str]) -> l
         level = "ordinal" if codes else ""
         if codes is None:
             codes = _choice_codes(db_field.choices) if db_field.choices else ()
-        if not codes and db_field.name in offered and isinstance(db_field, models.JSONField):
-            codes = offered[db_field.name]
+        if not codes and spec is not None and spec.code_list:  # a list of the protocol's codes
+            codes = tuple(Code(c.code, c.label) for c in getattr(protocol, spec.code_list))
         if isinstance(db_field, models.BooleanField):
             codes = (Code("1", Text("Yes", "是")), Code("0", Text("No", "否")))
         low, high = _bounds(db_field)

@@ -104,7 +104,8 @@ class VariableSpec:
     ``label`` replaces the model's verbose name; ``level`` is the measurement level
     (``nominal``, ``ordinal``, ``scale``; empty: from the type). A stored score enters the
     report's datasets only when named here; ``measure`` makes the variable a repeated
-    measure of the long dataset (one value per participant and visit).
+    measure of the long dataset (one value per participant and visit); ``code_list`` names
+    the protocol's list of codes a list answer takes (``complications``).
     """
 
     source: str
@@ -112,6 +113,8 @@ class VariableSpec:
     label: "Text | None" = None
     level: str = ""
     measure: bool = False
+    # A list answer's codes: the name of the protocol's code list ("complications").
+    code_list: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -343,6 +343,7 @@ FORMS = (
                 "serious_complication",
                 Text("Any serious complication", "任何严重并发症"),
             ),
+            VariableSpec("serious_complications", code_list="complications"),
             VariableSpec("macnab", level="ordinal"),
         ),
         definitions=(

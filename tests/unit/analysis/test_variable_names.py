@@ -62,7 +62,8 @@ def test_codebook_api_dictionaries_and_report_columns_use_the_dictionary_names(r
     assert {v.form for v in carried} >= {"baseline", "vas", "odi", "joa", "sf36", "outcome"}
     for var in carried:
         for column, visit in var.columns():
-            assert column in codebook and column in report, column
+            assert column in codebook, column
+            assert column in report, column
             assert frozen[(event_name(visit), var.name)] == column, (var.name, visit)
     # the leg-pain VAS value: one name, everywhere
     leg = dictionary.by_source("vas", "leg_vas")
@@ -70,7 +71,8 @@ def test_codebook_api_dictionaries_and_report_columns_use_the_dictionary_names(r
     assert live[("vas", "leg_vas")] == "vas_leg"
     assert frozen[(event_name("postop_day_3"), "vas_leg")] == "vas_leg_postop_day_3"
     names = {*codebook, *live.values(), *(name for _e, name in frozen)}
-    assert "leg_vas" not in names and "vas" not in names
+    assert "leg_vas" not in names
+    assert "vas" not in names
 
 
 def test_every_column_the_analysis_plan_names_is_a_dictionary_column() -> None:

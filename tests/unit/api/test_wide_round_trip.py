@@ -85,15 +85,23 @@ def test_a_released_wide_csv_imported_into_an_empty_trial_reproduces_the_release
     _import(dm, wide_rows(PROTOCOL, wide, before_randomization=True))
     for line in wide:
         person = Participant.objects.get(trial_id=line["participant_id"])
-        eligibility_record(actor=admin, participant=person, assessed_date=person.admission_date,
-                           answers={c.code: c.kind == "inclusion" for c in PROTOCOL.criteria})
+        eligibility_record(
+            actor=admin,
+            participant=person,
+            assessed_date=person.admission_date,
+            answers={c.code: c.kind == "inclusion" for c in PROTOCOL.criteria},
+        )
         consent_record(actor=admin, participant=person, version=PROTOCOL.consent_versions[0],
                        consent_date=person.admission_date, obtained_by=admin)  # fmt: skip
     allocations = "participant,arm,date\n" + "".join(
         f"{line['participant_id']},{line['arm']},{line['admission_date']}\n" for line in wide
     )
-    historical_allocations_load(actor=admin, file_name="allocations.csv",
-                                content=allocations.encode(), reason="migrated trial")
+    historical_allocations_load(
+        actor=admin,
+        file_name="allocations.csv",
+        content=allocations.encode(),
+        reason="migrated trial",
+    )
     _import(dm, wide_rows(PROTOCOL, wide, before_randomization=False))
     # then the next release holds the same values, column by column, in every frame
     second = _release(admin, tmp_path / "second", settings)
