@@ -28,6 +28,7 @@ from trial.blinding import BlindingPolicy
 from trial.forms.registry import form_class_for
 from trial.models import Participant
 from trial.protocol import FormDef, Protocol
+from trial.protocol.dictionary import dictionary_of
 
 SKIP = ("instance", "scores", "scorer_version", "not_answered")
 TIMING = "timing."  # source prefix of the computed timing fields (days from anchor, in window)
@@ -98,7 +99,7 @@ def _form_fields(formdef: FormDef, protocol: Protocol, taken: set[str], blinded:
     """Return the form's fields, named as the protocol's variable dictionary names them."""
     model = apps.get_model(formdef.model)
     offered = _offered_choices(formdef, protocol)
-    dictionary = protocol.dictionary()
+    dictionary = dictionary_of(protocol)
     hidden = BlindingPolicy(protocol, blinded).hidden_fields(formdef)
     out = []
     for db_field in model._meta.concrete_fields:
@@ -179,7 +180,7 @@ def _score_fields(formdef: FormDef, protocol: Protocol, taken: set[str]) -> list
         "version": instrument.version,
     }
     out = []
-    for var in protocol.dictionary().of_form(formdef.code):
+    for var in dictionary_of(protocol).of_form(formdef.code):
         if var.captured:
             continue
         if var.name in taken:

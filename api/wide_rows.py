@@ -24,6 +24,7 @@ from collections.abc import Iterable, Iterator
 from api.imports import EVENT
 from api.project import RECORD_ID, event_name
 from trial.protocol import Protocol
+from trial.protocol.dictionary import dictionary_of
 
 ID_COLUMN = "participant_id"
 ENROLMENT_COLUMNS = ("site", "screening_date", "admission_date")
@@ -33,7 +34,7 @@ def _form_columns(protocol: Protocol, visit: str, form: str) -> list[tuple[str, 
     """Return (wide column, import field, dtype) of the captured items of ``form``."""
     return [
         (v.column(visit), v.name, v.dtype)
-        for v in protocol.dictionary().of_form(form)
+        for v in dictionary_of(protocol).of_form(form)
         if v.captured and not v.repeating
     ]
 
@@ -57,7 +58,7 @@ def wide_rows(
     """Yield REDCap flat import rows from wide lines: the enrolment and the events before
     randomization, or (``before_randomization`` False) every other event. A form with no
     value in the line is left out (it was not complete when the release was cut)."""
-    codes = {v.name: [c.code for c in v.codes] for v in protocol.dictionary() if v.codes}
+    codes = {v.name: [c.code for c in v.codes] for v in dictionary_of(protocol) if v.codes}
     visits = [v for v in protocol.visits if v.before_randomization == before_randomization]
     logs = set(protocol.logs)
     for line in lines:

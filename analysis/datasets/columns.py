@@ -16,6 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from trial.protocol.dictionary import dictionary_of
+
 if TYPE_CHECKING:
     from trial.protocol import Protocol
     from trial.protocol.dictionary import Variable
@@ -127,7 +129,7 @@ def dataset_variables(protocol: Protocol) -> tuple[Variable, ...]:
     """Return the dictionary variables the datasets carry: every captured item of a
     non-repeating form and every stored score the protocol names (``FormDef.variables``)."""
     out = []
-    for v in protocol.dictionary():
+    for v in dictionary_of(protocol):
         if v.repeating:
             continue
         formdef = protocol.form(v.form)

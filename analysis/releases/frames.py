@@ -22,6 +22,7 @@ from analysis.datasets.builders import Dataset, long_frame_visits
 from trial.blinding import blinded_policy
 from trial.models import Participant
 from trial.protocol import Protocol
+from trial.protocol.dictionary import dictionary_of
 
 FRAMES = ("wide", "long", "screening")
 YES_NO = (("1", "Yes"), ("0", "No"))
@@ -96,7 +97,7 @@ def _codes(protocol: Protocol, column: C.Column, arms: Any, language: str = "en"
     if name == "status":
         return _choice_codes(Participant.Status.choices, language)
     if column.source:  # a variable of the protocol's dictionary: its codes
-        return protocol.dictionary().by_source(column.form, column.source).code_labels(language)
+        return dictionary_of(protocol).by_source(column.form, column.source).code_labels(language)
     if name.startswith(tuple(C.source_column(f) for f in C.source_forms(protocol))):
         return source_codes(language)
     if column.dtype == "bool":

@@ -29,6 +29,8 @@ from django.db import models
 from django.utils import translation
 from django.utils.text import capfirst
 
+from scoring import INSTRUMENTS
+
 from .schema import FormDef, Text
 
 if TYPE_CHECKING:
@@ -233,7 +235,6 @@ def _shared_fields(protocol: Protocol) -> set[str]:
 
 
 def _form_variables(protocol: Protocol, formdef: FormDef, shared: set[str]) -> list[Variable]:
-    from scoring import INSTRUMENTS
 
     model = apps.get_model(formdef.model)
     instrument = INSTRUMENTS.get(formdef.instrument) if formdef.instrument else None

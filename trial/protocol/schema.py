@@ -332,14 +332,6 @@ class Protocol:
         if duplicates:
             raise ValueError(f"duplicate {kind} codes: {duplicates}")
 
-    def dictionary(self) -> "VariableDictionary":  # noqa: F821
-        """Return the protocol's variable dictionary (``trial.protocol.dictionary``): one
-        canonical name per captured item and stored score, built once from the protocol,
-        the CRF models and the scoring instruments."""
-        from .dictionary import dictionary_of
-
-        return dictionary_of(self)
-
     def arm(self, code: str) -> Arm:
         return next(a for a in self.arms if a.code == code)
 

@@ -24,6 +24,7 @@ from analysis.releases.builder import release_build_files
 from analysis.releases.frames import Variable, unblinded_frames
 from analysis.releases.writers import R_SCRIPT, variable_formats, write_dta, write_sav
 from tests.unit.analysis.test_release_writers import PROTOCOL, N, meta, synthetic_dataset
+from trial.protocol.dictionary import dictionary_of
 
 MACNAB_EN = {1.0: "Excellent", 2.0: "Good", 3.0: "Fair", 4.0: "Poor"}
 
@@ -105,7 +106,7 @@ def test_macnab_value_labels_are_short_in_both_languages(release, sav) -> None:
     assert dict(macnab.codes_zh) == {"excellent": "优", "good": "良", "fair": "可", "poor": "差"}
     # questionnaire items (ODI, JOA, SF-36 answers) keep the instrument's answer wording;
     # every other value label is short
-    items = {v.source for v in PROTOCOL.dictionary() if v.captured and v.codes and v.level
+    items = {v.source for v in dictionary_of(PROTOCOL) if v.captured and v.codes and v.level
              == "ordinal" and PROTOCOL.form(v.form).instrument and v.name != "macnab"}  # fmt: skip
     assert all(
         len(label) <= 30 for v in release.variables if v.source not in items for _, label in v.codes

@@ -21,6 +21,7 @@ from analysis.releases.odm import write_odm
 from analysis.releases.writers import write_codebook_csv, write_dta, write_sav
 from tests.conftest import need
 from trial.protocol import get_protocol
+from trial.protocol.dictionary import dictionary_of
 
 PROTOCOL = get_protocol("snrb_peld")
 XSD = Path(odmlib.__file__).parent / "schemas" / "odm" / "1.3.2" / "ODM1-3-2.xsd"
@@ -81,7 +82,7 @@ def test_sav_reads_back_with_variable_and_value_labels(release, tmp_path) -> Non
     labels = dict(zip(meta_.column_names, meta_.column_labels, strict=True))
     # then the rows, the variable labels and the value labels are there
     assert len(frame) == N
-    assert labels["bmi"] == PROTOCOL.dictionary()["bmi"].label.en == "Body mass index, kg/m²"
+    assert labels["bmi"] == dictionary_of(PROTOCOL)["bmi"].label.en == "Body mass index, kg/m²"
     assert meta_.variable_value_labels["sex"] == {1.0: "Male", 2.0: "Female"}
     assert meta_.variable_value_labels["arm"] == {1.0: "S: SNRB + PELD", 2.0: "P: PELD only"}
     assert meta_.variable_value_labels["numbness"] == {1.0: "Yes", 0.0: "No"}
@@ -98,7 +99,7 @@ def test_dta_reads_back_with_variable_and_value_labels(release, tmp_path) -> Non
     frame, meta_ = pyreadstat.read_dta(str(path))
     labels = dict(zip(meta_.column_names, meta_.column_labels, strict=True))
     assert len(frame) == N
-    assert labels["herniation_level"] == PROTOCOL.dictionary()["herniation_level"].label.en
+    assert labels["herniation_level"] == dictionary_of(PROTOCOL)["herniation_level"].label.en
     assert meta_.variable_value_labels["pfirrmann_grade"][3] == "Grade III"
     assert meta_.variable_value_labels["hypertension"] == {1: "Yes", 0: "No"}
     read_back = pyreadstat.read_dta(str(path), apply_value_formats=True)[0]

@@ -22,6 +22,7 @@ from tests.factories import SiteFactory, user_with_role
 from tests.unit.analysis.test_report_datasets import complete_participant
 from trial.models import Role
 from trial.protocol import get_protocol
+from trial.protocol.dictionary import dictionary_of
 
 PROTOCOL = get_protocol("snrb_peld")
 PLAN = get_plan("snrb_peld")
@@ -46,7 +47,7 @@ def released(settings, tmp_path):
 @pytest.mark.requirement("EXP-010")
 def test_codebook_api_dictionaries_and_report_columns_use_the_dictionary_names(released):
     release, folder = released
-    dictionary = PROTOCOL.dictionary()
+    dictionary = dictionary_of(PROTOCOL)
     # the four consumers
     with (folder / "unblinded" / "codebook.csv").open(encoding="utf-8") as fh:
         codebook = [r["variable"] for r in csv.DictReader(fh) if r["frame"] == "wide"]
@@ -80,7 +81,7 @@ def test_every_column_the_analysis_plan_names_is_a_dictionary_column() -> None:
     # generates, or the dataset's one derived column (the age from the date of birth)
     generated = {c.name: c for c in C.variable_columns(PROTOCOL)}
     wide = {c.name for c in C.wide_columns(PROTOCOL)}
-    dictionary = PROTOCOL.dictionary()
+    dictionary = dictionary_of(PROTOCOL)
     for column in PLAN.columns():
         assert column in wide, column
         assert column in generated, column

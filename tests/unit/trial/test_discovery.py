@@ -64,7 +64,9 @@ def test_the_shipped_contributions_pass_the_system_check() -> None:
 
 def test_the_system_check_finds_contributions_that_do_not_fit(monkeypatch) -> None:
     scored = next(f for f in SNRB_PELD.forms if f.instrument)
-    forms = tuple(replace(f, instrument="no_such_instrument") if f is scored else f for f in SNRB_PELD.forms)
+    forms = tuple(
+        replace(f, instrument="no_such_instrument") if f is scored else f for f in SNRB_PELD.forms
+    )
     broken = SimpleNamespace(
         PROTOCOLS={"other": replace(SNRB_PELD, code="other", forms=forms)},
         INSTRUMENTS=scoring.INSTRUMENTS,
