@@ -52,7 +52,7 @@ def folder(release: DatasetRelease, variant: str) -> Path:
     return Path(django_settings.MEDIA_ROOT) / release.folder / variant
 
 
-@pytest.mark.requirement("EXP-010")
+@pytest.mark.requirement("EXP-011")
 def test_a_release_reads_back_as_the_dataset_it_was_cut_from(released) -> None:
     for population in ("itt", "pp"):
         live = dataset_build(plan=PLAN, population=population)
@@ -65,7 +65,7 @@ def test_a_release_reads_back_as_the_dataset_it_was_cut_from(released) -> None:
     assert dataset_build(plan=PLAN, population="itt").checksum == released.data_checksum
 
 
-@pytest.mark.requirement("EXP-010")
+@pytest.mark.requirement("EXP-011")
 def test_a_report_on_a_release_equals_the_live_report_of_the_same_data(released) -> None:
     for population in ("itt", "pp"):
         live, snapshot = run(population), run(population, release=released)
@@ -84,7 +84,7 @@ def test_a_report_on_a_release_equals_the_live_report_of_the_same_data(released)
     assert snapshot.inputs["data"].startswith(f"Dataset release v{released.version} (")
 
 
-@pytest.mark.requirement("EXP-010", "BLD-004")
+@pytest.mark.requirement("EXP-011", "BLD-004")
 def test_a_pooled_report_on_a_release_reads_its_blinded_variant(released) -> None:
     live, snapshot = run("itt", blinded=True), run("itt", blinded=True, release=released)
     assert snapshot.inputs["release_variant"] == "blinded"
@@ -110,7 +110,7 @@ def test_a_release_that_cannot_hold_the_run_is_refused(released) -> None:
     assert not ReportRun.objects.exists()
 
 
-@pytest.mark.requirement("EXP-010")
+@pytest.mark.requirement("EXP-011")
 def test_the_report_page_offers_the_releases_and_shows_the_source(released, client) -> None:
     # given a statistician on the report page
     client.force_login(user_with_role(Role.STATISTICIAN, site=None))
