@@ -20,9 +20,8 @@ from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils import timezone
-from django.utils.translation import get_language, pgettext_lazy
+from django.utils.translation import get_language, gettext_lazy, pgettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
 
 import scoring
 from trial.models import (
@@ -56,39 +55,39 @@ SCORE_VALUE_LABELS = {
 
 
 SCORE_LABELS = {
-    "vas": _lazy("VAS"),
-    "band": _lazy("Band"),
-    "raw_sum": _lazy("Raw sum"),
-    "answered": _lazy("Items answered"),
-    "percent": _lazy("ODI (%)"),
-    "subjective": _lazy("Subjective symptoms"),
-    "signs": _lazy("Clinical signs"),
-    "adl": _lazy("Daily activities"),
-    "bladder": _lazy("Bladder function"),
-    "total": _lazy("Total"),
-    "rand_pf": _lazy("RAND physical functioning"),
-    "rand_rp": _lazy("RAND role limitations (physical)"),
-    "rand_re": _lazy("RAND role limitations (emotional)"),
-    "rand_ef": _lazy("RAND energy/fatigue"),
-    "rand_ewb": _lazy("RAND emotional well-being"),
-    "rand_sf": _lazy("RAND social functioning"),
-    "rand_pain": _lazy("RAND pain"),
-    "rand_gh": _lazy("RAND general health"),
-    "pf": _lazy("Physical functioning (PF)"),
-    "rp": _lazy("Role physical (RP)"),
-    "bp": _lazy("Bodily pain (BP)"),
-    "gh": _lazy("General health (GH)"),
-    "vt": _lazy("Vitality (VT)"),
-    "sf": _lazy("Social functioning (SF)"),
-    "re": _lazy("Role emotional (RE)"),
-    "mh": _lazy("Mental health (MH)"),
-    "pcs": _lazy("Physical component summary (PCS)"),
-    "mcs": _lazy("Mental component summary (MCS)"),
-    "raw_total_8scales": _lazy("Sum of the 8 raw scales (non-standard, as in the paper)"),
-    "grade": _lazy("Grade"),
-    "excellent_good": _lazy("Excellent or good"),
-    "leg_vas": _lazy("Leg pain"),
-    "back_vas": _lazy("Back pain"),
+    "vas": gettext_lazy("VAS"),
+    "band": gettext_lazy("Band"),
+    "raw_sum": gettext_lazy("Raw sum"),
+    "answered": gettext_lazy("Items answered"),
+    "percent": gettext_lazy("ODI (%)"),
+    "subjective": gettext_lazy("Subjective symptoms"),
+    "signs": gettext_lazy("Clinical signs"),
+    "adl": gettext_lazy("Daily activities"),
+    "bladder": gettext_lazy("Bladder function"),
+    "total": gettext_lazy("Total"),
+    "rand_pf": gettext_lazy("RAND physical functioning"),
+    "rand_rp": gettext_lazy("RAND role limitations (physical)"),
+    "rand_re": gettext_lazy("RAND role limitations (emotional)"),
+    "rand_ef": gettext_lazy("RAND energy/fatigue"),
+    "rand_ewb": gettext_lazy("RAND emotional well-being"),
+    "rand_sf": gettext_lazy("RAND social functioning"),
+    "rand_pain": gettext_lazy("RAND pain"),
+    "rand_gh": gettext_lazy("RAND general health"),
+    "pf": gettext_lazy("Physical functioning (PF)"),
+    "rp": gettext_lazy("Role physical (RP)"),
+    "bp": gettext_lazy("Bodily pain (BP)"),
+    "gh": gettext_lazy("General health (GH)"),
+    "vt": gettext_lazy("Vitality (VT)"),
+    "sf": gettext_lazy("Social functioning (SF)"),
+    "re": gettext_lazy("Role emotional (RE)"),
+    "mh": gettext_lazy("Mental health (MH)"),
+    "pcs": gettext_lazy("Physical component summary (PCS)"),
+    "mcs": gettext_lazy("Mental component summary (MCS)"),
+    "raw_total_8scales": gettext_lazy("Sum of the 8 raw scales (non-standard, as in the paper)"),
+    "grade": gettext_lazy("Grade"),
+    "excellent_good": gettext_lazy("Excellent or good"),
+    "leg_vas": gettext_lazy("Leg pain"),
+    "back_vas": gettext_lazy("Back pain"),
 }
 
 
