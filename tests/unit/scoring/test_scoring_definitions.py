@@ -24,7 +24,8 @@ SF36_CODES = {
 
 
 def test_registry_holds_exactly_the_six_instruments():
-    assert list(INSTRUMENTS) == ["vas", "odi", "joa", "sf36", "macnab", "eq5d5l"]
+    # every module of scoring.instruments declaring INSTRUMENT, in module-name order
+    assert list(INSTRUMENTS) == ["eq5d5l", "joa", "macnab", "odi", "sf36", "vas"]
     assert all(INSTRUMENTS[name].name == name for name in INSTRUMENTS)
 
 
