@@ -9,6 +9,7 @@ hand-written ones did (``test_form_rendering``)."""
 
 import dataclasses
 import datetime
+import random
 import re
 
 import pytest
@@ -21,6 +22,7 @@ from django.utils import timezone, translation
 import scoring
 from tests.factories import SiteFactory, user_with_role
 from trial import discovery
+from trial.demo import sample_answers
 from trial.display import score_rows, scores_text
 from trial.exceptions import FormIncomplete, InvalidAnswer
 from trial.forms.instruments import InstrumentForm, PainVasForm
@@ -310,3 +312,24 @@ def test_the_protocol_entry_alone_puts_its_items_and_scores_in_the_dictionary(eq
     assert {*DIMENSIONS, "eq_vas", "assessment_date"} <= set(names)
     assert [c.code for c in names["mobility"].codes] == ["1", "2", "3", "4", "5"]
     assert {"scores.profile", "scores.level_sum", "scores.eq_vas"} <= set(names)
+
+
+@pytest.mark.requirement("SCO-007")
+def test_demo_answers_need_no_code_of_the_instrument(nurse, visit):
+    answers = sample_answers(
+        "eq5d5l", visit.participant, visit_code="admission", rng=random.Random(7)
+    )
+    assert set(answers) == {"assessment_date", *DIMENSIONS, "eq_vas"}
+    assert isinstance(answers["eq_vas"], int)
+    assert 0 <= answers["eq_vas"] <= 100
+    instance = crf_save(
+        actor=nurse,
+        participant=visit.participant,
+        form_code="eq5d5l",
+        visit=visit,
+        answers=answers,
+        complete=True,
+    )
+    data = apps.get_model("trial.Eq5d5lData").objects.get(instance=instance)
+    assert data.scores["complete"] is True
+    assert data.scores["eq_vas"] == answers["eq_vas"]
