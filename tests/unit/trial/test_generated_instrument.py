@@ -11,6 +11,7 @@ import dataclasses
 import datetime
 import random
 import re
+from decimal import Decimal
 
 import pytest
 from crispy_forms.utils import render_crispy_form
@@ -25,7 +26,7 @@ from trial import discovery
 from trial.demo import sample_answers
 from trial.display import score_rows, scores_text
 from trial.exceptions import FormIncomplete, InvalidAnswer
-from trial.forms.instruments import InstrumentForm, PainVasForm
+from trial.forms.instruments import InstrumentForm, PainVasForm, _number_field
 from trial.forms.registry import form_class_for
 from trial.models import INSTRUMENT_MODELS, AuditEvent, FormInstance, Role, Visit
 from trial.protocol import FormDef, Text, get_protocol
@@ -333,3 +334,19 @@ def test_demo_answers_need_no_code_of_the_instrument(nurse, visit):
     data = apps.get_model("trial.Eq5d5lData").objects.get(instance=instance)
     assert data.scores["complete"] is True
     assert data.scores["eq_vas"] == answers["eq_vas"]
+
+
+@pytest.mark.requirement("SCO-007")
+def test_a_decimal_item_is_a_number_input_of_its_resolution():
+    item = scoring.INSTRUMENTS["vas"].item("vas")  # 0.0–10.0, one decimal
+    with translation.override("zh-hans"):
+        field = _number_field(item, "zh-hans")
+        assert isinstance(field, forms.DecimalField)
+        assert field.widget.attrs["step"] == "0.1"
+        assert (field.widget.attrs["min"], field.widget.attrs["max"]) == (Decimal(0), Decimal(10))
+        assert field.clean("6.5") == Decimal("6.5")
+        assert field.clean("") is None
+        for value in ("10.5", "-0.1", "6.55", "a"):
+            with pytest.raises(forms.ValidationError) as refused:
+                field.clean(value)
+            assert refused.value.messages == ["请输入 0 至 10 之间的数字，最多 1 位小数。"], value
