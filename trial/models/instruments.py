@@ -31,7 +31,8 @@ def assessment_date_field() -> models.DateField:
 def _column(item) -> models.Field:
     label = item.text_en[:200]
     if item.kind == "decimal" and item.decimals == 0:  # a whole number (EQ VAS 0–100)
-        return models.SmallIntegerField(
+        small = -32768 <= int(item.min_value) and int(item.max_value) <= 32767
+        return (models.SmallIntegerField if small else models.IntegerField)(
             label,
             null=True,
             blank=True,
