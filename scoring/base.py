@@ -155,6 +155,20 @@ Scorer = Callable[[Mapping[str, object]], ScoreResult]
 
 
 @dataclass(frozen=True, slots=True)
+class Label:
+    """The bilingual name of a score (``percent``: "ODI (%)") or of a code a score takes
+    (a band or grade: ``severe``), shown where stored scores are displayed."""
+
+    code: str
+    en: str
+    zh: str
+
+    def text(self, lang: str | None = None) -> str:
+        """Return the label in ``lang`` (English fallback)."""
+        return pick(lang, self.en, self.zh)
+
+
+@dataclass(frozen=True, slots=True)
 class Instrument:
     """A complete instrument definition: items in form order, sections, scores, scorer."""
 
@@ -174,6 +188,14 @@ class Instrument:
     instructions_zh: str = ""
     recall_en: str = ""
     recall_zh: str = ""
+    # A shorter name where the title is too long (the name of its data model); empty: the
+    # title.
+    short_title_en: str = ""
+    short_title_zh: str = ""
+    # The names of the scores (one per ``score_keys`` entry) and of the codes they take
+    # (bands, grades), both languages, for display.
+    score_labels: tuple[Label, ...] = ()
+    value_labels: tuple[Label, ...] = ()
 
     def __post_init__(self) -> None:
         ids = [item.id for item in self.items]
@@ -187,6 +209,12 @@ class Instrument:
     def title(self, lang: str | None = None) -> str:
         """Return the instrument title in ``lang`` (English fallback)."""
         return pick(lang, self.title_en, self.title_zh)
+
+    def short_title(self, lang: str | None = None) -> str:
+        """Return the short name in ``lang`` (the title when there is none)."""
+        return pick(
+            lang, self.short_title_en or self.title_en, self.short_title_zh or self.title_zh
+        )
 
     def instructions(self, lang: str | None = None) -> str:
         """Return the instructions to the respondent in ``lang`` (English fallback)."""
@@ -211,6 +239,16 @@ class Instrument:
     def section_items(self, section_id: str) -> tuple[Item, ...]:
         """Return the items of one section in form order."""
         return tuple(item for item in self.items if item.section == section_id)
+
+    def score_label(self, key: str, lang: str | None = None) -> str:
+        """Return the name of the score ``key`` in ``lang`` (the key when it has none)."""
+        label = next((label for label in self.score_labels if label.code == key), None)
+        return label.text(lang) if label is not None else key
+
+    def value_label(self, code: str, lang: str | None = None) -> str | None:
+        """Return the label of a band or grade code in ``lang``; ``None`` if not one."""
+        label = next((label for label in self.value_labels if label.code == code), None)
+        return label.text(lang) if label is not None else None
 
     def score(self, answers: Mapping[str, object]) -> ScoreResult:
         """Validate ``answers`` and return the scores (raises :class:`InvalidAnswer`)."""

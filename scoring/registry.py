@@ -1,20 +1,21 @@
-"""The explicit instrument registry: a read-only mapping name → :class:`Instrument`.
+"""The instrument registry: a read-only mapping name → :class:`Instrument`.
 
-Instruments are listed here by hand, in one place, so that adding one is a reviewed
-change; registering two instruments under one name raises :class:`DuplicateInstrument`.
+Every module of the ``scoring.instruments`` package that declares ``INSTRUMENT`` (its
+:class:`Instrument` definition) is registered, in module-name order; adding an instrument
+is adding its module. Modules without ``INSTRUMENT`` (item tables such as ``sf36_items``)
+are helpers. Registering two instruments under one name raises
+:class:`DuplicateInstrument`.
 """
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from collections.abc import Iterable, Iterator, Mapping
+from types import ModuleType
 
+import scoring.instruments
 from scoring.base import DuplicateInstrument, Instrument, UnknownInstrument
-from scoring.instruments.eq5d5l import EQ5D5L
-from scoring.instruments.joa import JOA
-from scoring.instruments.macnab import MACNAB
-from scoring.instruments.odi import ODI
-from scoring.instruments.sf36 import SF36
-from scoring.instruments.vas import VAS
 
 
 class InstrumentRegistry(Mapping[str, Instrument]):
@@ -46,4 +47,18 @@ class InstrumentRegistry(Mapping[str, Instrument]):
         return f"InstrumentRegistry({list(self._instruments)})"
 
 
-INSTRUMENTS = InstrumentRegistry((VAS, ODI, JOA, SF36, MACNAB, EQ5D5L))
+def discover_instruments(package: ModuleType = scoring.instruments) -> tuple[Instrument, ...]:
+    """Return the ``INSTRUMENT`` of every module of ``package``, in module-name order."""
+    found = []
+    for module in sorted(pkgutil.iter_modules(package.__path__), key=lambda m: m.name):
+        definition = getattr(
+            importlib.import_module(f"{package.__name__}.{module.name}"), "INSTRUMENT", None
+        )
+        if definition is not None:
+            if not isinstance(definition, Instrument):
+                raise TypeError(f"{package.__name__}.{module.name}.INSTRUMENT is not an Instrument")
+            found.append(definition)
+    return tuple(found)
+
+
+INSTRUMENTS = InstrumentRegistry(discover_instruments())

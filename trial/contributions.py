@@ -2,7 +2,8 @@
 
 A new trial adds its protocol to ``PROTOCOLS``; a hand-written entry form, edit check or
 derivation of one of its form models is added under the model's label (``FormDef.model``).
-Form models without an entry form get a generated one; instruments come from ``scoring``.
+Form models without an entry form get a generated one (an instrument's model, generated
+from its definition, gets the instrument's form); instruments come from ``scoring``.
 """
 
 import scoring
@@ -21,7 +22,7 @@ from trial.forms.clinical import (
     MedicationForm,
     OutcomeForm,
 )
-from trial.forms.instruments import JoaForm, OdiForm, PainVasForm, Sf36Form
+from trial.forms.instruments import PainVasForm
 from trial.forms.procedures import PeldForm, SnrbForm
 from trial.protocol.snrb_peld import SNRB_PELD
 from trial.services.clinical_derivations import baseline_bmi, discharge_length_of_stay
@@ -36,9 +37,6 @@ ENTRY_FORMS = {
     "trial.dischargedata": DischargeForm,
     "trial.outcomedata": OutcomeForm,
     "trial.adverseeventdata": AdverseEventForm,
-    "trial.odidata": OdiForm,
-    "trial.joadata": JoaForm,
-    "trial.sf36data": Sf36Form,
     "trial.painvasdata": PainVasForm,
     "trial.snrbdata": SnrbForm,
     "trial.pelddata": PeldForm,

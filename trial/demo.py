@@ -15,6 +15,7 @@ from django.utils import timezone
 
 import scoring
 from trial.models import (
+    INSTRUMENT_MODELS,
     AllocationList,
     FormInstance,
     Participant,
@@ -41,10 +42,17 @@ def _instrument_answers(name: str, rng: random.Random, better: float) -> dict[st
     """Answers to every item, drawn towards the first printed answer as ``better`` grows.
 
     For ODI and JOA the first printed answer is the best; SF-36 items run both ways, so
-    its demo answers are only roughly plausible.
+    its demo answers are only roughly plausible. A numeric item (the EQ VAS) is drawn in
+    its range towards the top as ``better`` grows.
     """
-    answers = {}
+    answers: dict[str, Any] = {}
     for item in scoring.INSTRUMENTS[name].items:
+        if item.kind == "decimal":
+            low, high = item.min_value or Decimal(0), item.max_value or Decimal(100)
+            share = Decimal(str(rng.betavariate(1 + 4 * better, 1 + 4 * (1 - better))))
+            value = (low + (high - low) * share).quantize(Decimal(1).scaleb(-item.decimals))
+            answers[item.id] = int(value) if item.decimals == 0 else value
+            continue
         values = list(item.allowed_values)
         index = int(rng.betavariate(1 + 4 * (1 - better), 1 + 4 * better) * len(values))
         answers[item.id] = values[min(index, len(values) - 1)]
@@ -74,8 +82,9 @@ def sample_answers(
     admission = anchors.get("admission") or surgery - timedelta(days=3)
     day = assessment_day(participant, visit_code)
     dated = {"assessment_date": day} if day is not None else {}
-    if form_code in ("odi", "joa", "sf36"):
-        return {**_instrument_answers(form_code, rng, better), **dated}
+    instrument = get_protocol(participant.protocol_code).form(form_code).instrument
+    if instrument in INSTRUMENT_MODELS:  # a questionnaire of its own (ODI, SF-36, EQ-5D-5L)
+        return {**_instrument_answers(instrument, rng, better), **dated}
     if form_code == "vas":
         return {**pain_trajectory(participant, visit_code, rng), **dated}
     answers = _CLINICAL[form_code](rng, admission, surgery)

@@ -1,7 +1,8 @@
 """Labels, in the active language, for values that come from data rather than the catalogue.
 
-Presentation only: nothing here is stored. Score codes come from ``scoring`` (pure Python,
-no Django), field and value labels from the protocol's forms (the instrument definitions for
+Presentation only: nothing here is stored. Score names and the labels of the codes scores
+take (bands, grades) come from the instrument definitions in ``scoring`` (pure Python, no
+Django), field and value labels from the protocol's forms (the instrument definitions for
 scored forms, the typed data models for the others), visit and form labels from the
 protocol, and system-generated audit reasons from :class:`trial.models.SystemReason`.
 Templates reach these through ``trial_tags``; views and selectors may call them directly.
@@ -20,7 +21,8 @@ from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils import timezone
-from django.utils.translation import get_language, gettext_lazy, pgettext_lazy
+from django.utils.text import capfirst
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 import scoring
@@ -38,84 +40,64 @@ from trial.models import (
 )
 from trial.protocol import FormDef, Protocol, get_protocol, protocols
 
-# Codes the scorers return as values (bands and grades), labelled here for display.
-SCORE_VALUE_LABELS = {
-    "none": pgettext_lazy("score band", "no pain"),
-    "mild": pgettext_lazy("score band", "mild"),
-    "moderate": pgettext_lazy("score band", "moderate"),
-    "severe": pgettext_lazy("score band", "severe"),
-    "minimal": pgettext_lazy("score band", "minimal disability"),
-    "crippled": pgettext_lazy("score band", "crippling"),
-    "bed_bound": pgettext_lazy("score band", "bed-bound"),
-    "excellent": pgettext_lazy("grade", "excellent"),
-    "good": pgettext_lazy("grade", "good"),
-    "fair": pgettext_lazy("grade", "fair"),
-    "poor": pgettext_lazy("grade", "poor"),
-}
+
+def _instrument_of(formdef: FormDef | None) -> scoring.Instrument | None:
+    if formdef is None or not formdef.instrument:
+        return None
+    return scoring.INSTRUMENTS.get(formdef.instrument)
 
 
-SCORE_LABELS = {
-    "vas": gettext_lazy("VAS"),
-    "band": gettext_lazy("Band"),
-    "raw_sum": gettext_lazy("Raw sum"),
-    "answered": gettext_lazy("Items answered"),
-    "percent": gettext_lazy("ODI (%)"),
-    "subjective": gettext_lazy("Subjective symptoms"),
-    "signs": gettext_lazy("Clinical signs"),
-    "adl": gettext_lazy("Daily activities"),
-    "bladder": gettext_lazy("Bladder function"),
-    "total": gettext_lazy("Total"),
-    "rand_pf": gettext_lazy("RAND physical functioning"),
-    "rand_rp": gettext_lazy("RAND role limitations (physical)"),
-    "rand_re": gettext_lazy("RAND role limitations (emotional)"),
-    "rand_ef": gettext_lazy("RAND energy/fatigue"),
-    "rand_ewb": gettext_lazy("RAND emotional well-being"),
-    "rand_sf": gettext_lazy("RAND social functioning"),
-    "rand_pain": gettext_lazy("RAND pain"),
-    "rand_gh": gettext_lazy("RAND general health"),
-    "pf": gettext_lazy("Physical functioning (PF)"),
-    "rp": gettext_lazy("Role physical (RP)"),
-    "bp": gettext_lazy("Bodily pain (BP)"),
-    "gh": gettext_lazy("General health (GH)"),
-    "vt": gettext_lazy("Vitality (VT)"),
-    "sf": gettext_lazy("Social functioning (SF)"),
-    "re": gettext_lazy("Role emotional (RE)"),
-    "mh": gettext_lazy("Mental health (MH)"),
-    "pcs": gettext_lazy("Physical component summary (PCS)"),
-    "mcs": gettext_lazy("Mental component summary (MCS)"),
-    "raw_total_8scales": gettext_lazy("Sum of the 8 raw scales (non-standard, as in the paper)"),
-    "grade": gettext_lazy("Grade"),
-    "excellent_good": gettext_lazy("Excellent or good"),
-    "leg_vas": gettext_lazy("Leg pain"),
-    "back_vas": gettext_lazy("Back pain"),
-}
-
-
-def _score_text(value: Any) -> str:
+def _score_text(value: Any, instrument: scoring.Instrument | None) -> str:
     if isinstance(value, bool):
         return _("yes") if value else _("no")
     if isinstance(value, float):
         return f"{value:.1f}"
-    return str(score_value_label(value))
+    return str(score_value_label(value, instrument))
 
 
-def score_rows(scores: dict[str, Any]) -> list[tuple[str, Any]]:
-    """Return (label, display value or None) pairs, nested scores flattened."""
+def score_name(key: str, instrument: scoring.Instrument | None = None) -> str:
+    """Return the name of a score in the reader's language, from its instrument's
+    definition (``Instrument.score_labels``); without one, from the first instrument that
+    names ``key``; the key itself when none does."""
+    language = get_language()
+    candidates = [instrument] if instrument is not None else scoring.INSTRUMENTS.values()
+    for candidate in candidates:
+        if any(label.code == key for label in candidate.score_labels):
+            return candidate.score_label(key, language)
+    return key
+
+
+def score_rows(scores: dict[str, Any], formdef: FormDef | None = None) -> list[tuple[str, Any]]:
+    """Return (label, display value or None) pairs of a form's stored scores, labelled by
+    its instrument. A one-item scale scored per column (leg and back VAS) stores one dict
+    per column: its rows are "<column label> · <score name>"."""
+    instrument = _instrument_of(formdef)
     rows = []
     for key, value in scores.items():
         if isinstance(value, dict):
+            column = capfirst(field_label(formdef, key)) if formdef is not None else key
             for inner, inner_value in value.items():
-                label = f"{SCORE_LABELS.get(key, key)} · {SCORE_LABELS.get(inner, inner)}"
-                rows.append((label, None if inner_value is None else _score_text(inner_value)))
+                label = f"{column} · {score_name(inner, instrument)}"
+                text = None if inner_value is None else _score_text(inner_value, instrument)
+                rows.append((label, text))
         else:
-            rows.append((SCORE_LABELS.get(key, key), None if value is None else _score_text(value)))
+            text = None if value is None else _score_text(value, instrument)
+            rows.append((score_name(key, instrument), text))
     return rows
 
 
-def score_value_label(value: Any) -> Any:
-    """Return the label of a band or grade code; other values unchanged."""
-    if isinstance(value, str) and value in SCORE_VALUE_LABELS:
-        return str(SCORE_VALUE_LABELS[value])
+def score_value_label(value: Any, instrument: scoring.Instrument | None = None) -> Any:
+    """Return the label of a band or grade code (``Instrument.value_labels``) in the
+    reader's language; without an instrument, the first that labels it; other values
+    unchanged."""
+    if not isinstance(value, str):
+        return value
+    language = get_language()
+    candidates = [instrument] if instrument is not None else scoring.INSTRUMENTS.values()
+    for candidate in candidates:
+        label = candidate.value_label(value, language)
+        if label is not None:
+            return label
     return value
 
 
@@ -216,7 +198,7 @@ def value_label(
                 return choice.label(get_language())
         return value
     if name == "scores" and isinstance(value, Mapping):
-        return scores_text(value)
+        return scores_text(value, formdef)
     if model is Query and name == "field":  # the queried field: its label on its form
         return field_label(formdef, str(value))
     if name == "factors" and isinstance(value, list):  # stratification factors
@@ -240,7 +222,7 @@ def value_label(
         if isinstance(value, list):
             return ", ".join(str(v) for v in value)
         return value
-    return score_value_label(value)
+    return score_value_label(value, _instrument_of(formdef))
 
 
 def _literal(text: str) -> Any:
@@ -250,9 +232,10 @@ def _literal(text: str) -> Any:
         return text
 
 
-def scores_text(scores: Mapping[str, Any]) -> str:
+def scores_text(scores: Mapping[str, Any], formdef: FormDef | None = None) -> str:
     """Return stored scores as one line of labelled values."""
-    return "; ".join(f"{label}: {'—' if v is None else v}" for label, v in score_rows(scores))
+    rows = score_rows(dict(scores), formdef)
+    return "; ".join(f"{label}: {'—' if v is None else v}" for label, v in rows)
 
 
 def changes_for(

@@ -32,7 +32,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from decimal import Decimal
 
-from scoring.base import Choice, Instrument, Item, ScoreResult, Section
+from scoring.base import Choice, Instrument, Item, Label, ScoreResult, Section
 from scoring.validation import validate_answers
 
 VERSION = "eq5d5l-ug3.0/1"
@@ -182,6 +182,14 @@ EQ5D5L = Instrument(
         ),
     ),
     score_keys=("profile", "level_sum", "complete", "eq_vas"),
+    score_labels=(
+        Label("profile", "Health state (profile)", "健康状态（五维描述编码）"),
+        Label("level_sum", "Level sum score (5–25)", "水平总分（5–25）"),
+        Label("complete", "All five dimensions answered", "五个维度均已回答"),
+        Label("eq_vas", "EQ VAS (0–100)", "EQ VAS（0–100）"),
+    ),
     scorer=score_eq5d5l,
     source="EQ-5D-5L User Guide v3.0 (EuroQol Research Foundation, 2019); docs/instruments.md §9",
 )
+
+INSTRUMENT = EQ5D5L

@@ -25,7 +25,16 @@ from collections.abc import Mapping
 from dataclasses import replace
 from decimal import Decimal
 
-from scoring.base import Choice, ErrorCode, Instrument, InvalidAnswer, Item, ScoreResult, Section
+from scoring.base import (
+    Choice,
+    ErrorCode,
+    Instrument,
+    InvalidAnswer,
+    Item,
+    Label,
+    ScoreResult,
+    Section,
+)
 from scoring.validation import as_finite_number, as_integer, validate_answers
 
 VERSION = "joa-1986-29/1"
@@ -170,6 +179,8 @@ JOA = Instrument(
     name="joa",
     title_en="JOA low back pain score (29 points)",
     title_zh="JOA下腰痛评分（29分）",
+    short_title_en="JOA low back pain score",
+    short_title_zh="JOA 下腰痛评分",
     instructions_en=(
         "Completed by the examining clinician from the history and examination: "
         "subjective symptoms, clinical signs, restriction of daily activities and "
@@ -196,6 +207,21 @@ JOA = Instrument(
         Section("bladder", "IV. Bladder function (−6 to 0)", "四、膀胱功能（-6～0分）"),
     ),
     score_keys=("subjective", "signs", "adl", "bladder", "total"),
+    score_labels=(
+        Label("subjective", "Subjective symptoms", "主观症状"),
+        Label("signs", "Clinical signs", "临床体征"),
+        Label("adl", "Daily activities", "日常活动"),
+        Label("bladder", "Bladder function", "膀胱功能"),
+        Label("total", "Total", "合计"),
+    ),
+    value_labels=(
+        Label("excellent", "excellent", "优"),
+        Label("good", "good", "良"),
+        Label("fair", "fair", "可"),
+        Label("poor", "poor", "差"),
+    ),
     scorer=score_joa,
     source="JOA 1986 (Izumida & Inoue, J Jpn Orthop Assoc 1986;60:391-4); docs/instruments.md §3",
 )
+
+INSTRUMENT = JOA

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from scoring.base import Choice, Instrument, Item, ScoreResult, Section
+from scoring.base import Choice, Instrument, Item, Label, ScoreResult, Section
 from scoring.validation import validate_answers, validate_item
 
 VERSION = "macnab-modified/1"
@@ -105,6 +105,18 @@ MACNAB = Instrument(
     ),
     sections=(Section("macnab", "Clinical outcome", "临床疗效"),),
     score_keys=("grade", "excellent_good"),
+    score_labels=(
+        Label("grade", "Grade", "分级"),
+        Label("excellent_good", "Excellent or good", "优或良"),
+    ),
+    value_labels=(
+        Label("excellent", "excellent", "优"),
+        Label("good", "good", "良"),
+        Label("fair", "fair", "可"),
+        Label("poor", "poor", "差"),
+    ),
     scorer=score_macnab,
     source="Macnab, JBJS Am 1971;53:891-903 (modified); trial paper Methods (5)",
 )
+
+INSTRUMENT = MACNAB

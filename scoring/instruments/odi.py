@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from scoring.base import Choice, Instrument, Item, ScoreResult, Section
+from scoring.base import Choice, Instrument, Item, Label, ScoreResult, Section
 from scoring.validation import validate_answers
 
 VERSION = "odi-2.1a/1"
@@ -173,6 +173,8 @@ ODI = Instrument(
     name="odi",
     title_en="Oswestry Disability Index (ODI) v2.1a",
     title_zh="Oswestry功能障碍指数（ODI）",
+    short_title_en="Oswestry Disability Index",
+    short_title_zh="Oswestry 功能障碍指数",
     instructions_en=(
         "This questionnaire has been designed to give us information as to how your back "
         "or leg pain is affecting your ability to manage in everyday life. Please answer "
@@ -203,6 +205,21 @@ ODI = Instrument(
         ),
     ),
     score_keys=("raw_sum", "answered", "percent", "band"),
+    score_labels=(
+        Label("raw_sum", "Raw sum", "原始总分"),
+        Label("answered", "Items answered", "已回答条目数"),
+        Label("percent", "ODI (%)", "ODI (%)"),
+        Label("band", "Band", "分级"),
+    ),
+    value_labels=(
+        Label("minimal", "minimal disability", "轻微功能障碍"),
+        Label("moderate", "moderate", "中度"),
+        Label("severe", "severe", "重度"),
+        Label("crippled", "crippling", "严重功能障碍（残疾）"),
+        Label("bed_bound", "bed-bound", "卧床"),
+    ),
     scorer=score_odi,
     source="Fairbank & Pynsent, Spine 2000;25:2940-53; AO odi program; docs/instruments.md §2",
 )
+
+INSTRUMENT = ODI

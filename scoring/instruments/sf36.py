@@ -35,7 +35,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from scoring.base import Instrument, ScoreResult
+from scoring.base import Instrument, Label, ScoreResult
 from scoring.instruments.sf36_items import SECTIONS, build_items
 from scoring.validation import CleanAnswers, validate_answers
 
@@ -230,6 +230,8 @@ SF36 = Instrument(
     name="sf36",
     title_en="SF-36 Health Survey (v1)",
     title_zh="SF-36健康调查简表",
+    short_title_en="SF-36",
+    short_title_zh="SF-36",
     instructions_en=(
         "This survey asks for your views about your health. This information will help "
         "keep track of how you feel and how well you are able to do your usual "
@@ -247,9 +249,36 @@ SF36 = Instrument(
     items=build_items(),
     sections=SECTIONS,
     score_keys=SCORE_KEYS,
+    score_labels=(
+        Label("rand_pf", "RAND physical functioning", "RAND 生理功能"),
+        Label("rand_rp", "RAND role limitations (physical)", "RAND 生理职能"),
+        Label("rand_re", "RAND role limitations (emotional)", "RAND 情感职能"),
+        Label("rand_ef", "RAND energy/fatigue", "RAND 活力/疲劳"),
+        Label("rand_ewb", "RAND emotional well-being", "RAND 情绪健康"),
+        Label("rand_sf", "RAND social functioning", "RAND 社会功能"),
+        Label("rand_pain", "RAND pain", "RAND 疼痛"),
+        Label("rand_gh", "RAND general health", "RAND 总体健康"),
+        Label("pf", "Physical functioning (PF)", "生理功能 (PF)"),
+        Label("rp", "Role physical (RP)", "生理职能 (RP)"),
+        Label("bp", "Bodily pain (BP)", "躯体疼痛 (BP)"),
+        Label("gh", "General health (GH)", "总体健康 (GH)"),
+        Label("vt", "Vitality (VT)", "活力 (VT)"),
+        Label("sf", "Social functioning (SF)", "社会功能 (SF)"),
+        Label("re", "Role emotional (RE)", "情感职能 (RE)"),
+        Label("mh", "Mental health (MH)", "精神健康 (MH)"),
+        Label("pcs", "Physical component summary (PCS)", "生理健康总评 (PCS)"),
+        Label("mcs", "Mental component summary (MCS)", "心理健康总评 (MCS)"),
+        Label(
+            "raw_total_8scales",
+            "Sum of the 8 raw scales (non-standard, as in the paper)",
+            "8 个维度原始分之和（非标准，与论文一致）",
+        ),
+    ),
     scorer=score_sf36,
     source=(
         "RAND 36-Item Health Survey 1.0 (Hays 1993); Ware 1993 SF-36 manual; "
         "Ware, Kosinski & Keller 1994 (1990 US norms); docs/instruments.md §4"
     ),
 )
+
+INSTRUMENT = SF36

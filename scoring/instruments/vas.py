@@ -20,17 +20,10 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import cast
 
-from scoring.base import Instrument, Item, ScoreResult, Section
+from scoring.base import Instrument, Item, Label, ScoreResult, Section
 from scoring.validation import validate_answers
 
 VERSION = "vas-0-10/1"
-
-BANDS: tuple[tuple[str, str, str], ...] = (
-    ("none", "No pain", "无痛"),
-    ("mild", "Mild pain", "轻度疼痛"),
-    ("moderate", "Moderate pain", "中度疼痛"),
-    ("severe", "Severe pain", "重度疼痛"),
-)
 
 
 def vas_band(value: float | Decimal) -> str:
@@ -94,6 +87,18 @@ VAS = Instrument(
         ),
     ),
     score_keys=("vas", "band"),
+    score_labels=(
+        Label("vas", "VAS", "VAS"),
+        Label("band", "Band", "分级"),
+    ),
+    value_labels=(
+        Label("none", "no pain", "无痛"),
+        Label("mild", "mild", "轻度"),
+        Label("moderate", "moderate", "中度"),
+        Label("severe", "severe", "重度"),
+    ),
     scorer=score_vas,
     source="docs/instruments.md §1; trial paper Methods (1)",
 )
+
+INSTRUMENT = VAS

@@ -2,7 +2,9 @@
 
 Hand-written entry forms are contributed under their model's label (``FormDef.model``) in
 an app's ``contributions`` module and found by ``trial.discovery``; any other form model
-gets a form generated from the model with every answer field.
+gets a generated form: an instrument's model (``trial.models.instruments``) the
+instrument's form, laid out by its sections (``trial.forms.instruments``), any other model
+a form with every answer field.
 """
 
 from django.apps import apps
@@ -10,6 +12,7 @@ from django.apps import apps
 from trial.discovery import contributions
 
 from .crfs import CrfForm, crf_form_class
+from .instruments import instrument_form_class
 
 _GENERATED: dict[str, type[CrfForm]] = {}
 
@@ -21,5 +24,7 @@ def form_class_for(model_label: str) -> type[CrfForm]:
     if contributed is not None:
         return contributed
     if key not in _GENERATED:
-        _GENERATED[key] = crf_form_class(apps.get_model(model_label))
+        model = apps.get_model(model_label)
+        instrument = getattr(model, "instrument_name", None)
+        _GENERATED[key] = instrument_form_class(instrument) if instrument else crf_form_class(model)
     return _GENERATED[key]

@@ -6,7 +6,7 @@ from .crfs import CrfData, FormInstance, NotAnswered
 from .dashboard import DashboardChange, DashboardPartition, DashboardSummary
 from .eligibility import EligibilityAssessment
 from .historical import HistoricalAllocationLoad
-from .instruments import JoaData, OdiData, PainVasData, Sf36Data
+from .instruments import INSTRUMENT_MODELS, JoaData, OdiData, PainVasData, Sf36Data
 from .participants import Participant, PersonalData
 from .procedures import PeldData, SnrbData
 from .queries import DatabaseLock, Query
@@ -41,6 +41,7 @@ __all__ = [
     "EligibilityAssessment",
     "FormInstance",
     "HistoricalAllocationLoad",
+    "INSTRUMENT_MODELS",
     "JoaData",
     "MedicationData",
     "Membership",

@@ -11,9 +11,9 @@ register = template.Library()
 
 
 @register.simple_tag
-def score_rows(scores: dict[str, Any]) -> list[tuple[str, Any]]:
-    """Return (label, display value or None) pairs, nested scores flattened."""
-    return display.score_rows(scores)
+def score_rows(scores: dict[str, Any], formdef: Any = None) -> list[tuple[str, Any]]:
+    """Return (label, display value or None) pairs, labelled by the form's instrument."""
+    return display.score_rows(scores, formdef)
 
 
 @register.filter

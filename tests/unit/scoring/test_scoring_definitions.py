@@ -11,6 +11,7 @@ import scoring
 from scoring import INSTRUMENTS, Choice, DuplicateInstrument, InstrumentRegistry
 from scoring.instruments.odi import ODI
 from scoring.instruments.vas import VAS
+from scoring.registry import discover_instruments
 
 SCORING_DIR = Path(scoring.__file__).resolve().parent
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -24,7 +25,8 @@ SF36_CODES = {
 
 
 def test_registry_holds_exactly_the_six_instruments():
-    assert list(INSTRUMENTS) == ["vas", "odi", "joa", "sf36", "macnab", "eq5d5l"]
+    # every module of scoring.instruments declaring INSTRUMENT, in module-name order
+    assert list(INSTRUMENTS) == ["eq5d5l", "joa", "macnab", "odi", "sf36", "vas"]
     assert all(INSTRUMENTS[name].name == name for name in INSTRUMENTS)
 
 
@@ -213,3 +215,51 @@ def _imported_modules(path: Path) -> set[str]:
 def test_scoring_module_imports_no_framework_or_app_package(path):
     forbidden = {"django", "celery", "trial", "analysis", "config", "accounts"}
     assert not _imported_modules(path) & forbidden
+
+
+@pytest.mark.parametrize("name", list(INSTRUMENTS))
+def test_every_score_has_a_name_in_english_and_chinese(name):
+    instrument = INSTRUMENTS[name]
+    labels = {label.code: label for label in instrument.score_labels}
+    assert set(labels) == set(instrument.score_keys)
+    assert all(label.en.strip() and label.zh.strip() for label in labels.values())
+    assert instrument.score_label("no_such_score", "zh-hans") == "no_such_score"
+
+
+def test_every_band_and_grade_a_scorer_returns_has_a_label():
+    expected = {
+        "vas": {"none", "mild", "moderate", "severe"},
+        "odi": {"minimal", "moderate", "severe", "crippled", "bed_bound"},
+        "macnab": {"excellent", "good", "fair", "poor"},
+        "joa": {"excellent", "good", "fair", "poor"},  # joa_recovery_grade
+    }
+    for name, codes in expected.items():
+        instrument = INSTRUMENTS[name]
+        assert {label.code for label in instrument.value_labels} == codes
+        assert all(CJK.search(label.zh) for label in instrument.value_labels)
+    assert INSTRUMENTS["odi"].value_label("crippled", "zh-hans") == "严重功能障碍（残疾）"
+    assert INSTRUMENTS["odi"].value_label("crippled", "en") == "crippling"
+    assert INSTRUMENTS["odi"].value_label("11111") is None
+
+
+def test_the_registry_collects_each_instruments_module_that_declares_one(tmp_path, monkeypatch):
+    package = tmp_path / "extra_instruments"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "b_scale.py").write_text(
+        "import dataclasses\n"
+        "from scoring.instruments.vas import VAS\n"
+        "INSTRUMENT = dataclasses.replace(VAS, name='b_scale', version='b/1')\n"
+    )
+    (package / "a_helpers.py").write_text("ITEMS = ()\n")  # no INSTRUMENT: a helper
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import extra_instruments
+
+    found = discover_instruments(extra_instruments)
+    assert [instrument.name for instrument in found] == ["b_scale"]
+    (package / "c_broken.py").write_text("INSTRUMENT = 'not an instrument'\n")
+    with pytest.raises(TypeError, match="c_broken.INSTRUMENT is not an Instrument"):
+        discover_instruments(extra_instruments)
+    # the shipped package: every module but the SF-36 item table declares one
+    modules = sorted(p.stem for p in (SCORING_DIR / "instruments").glob("*.py"))
+    assert [m for m in modules if m not in ("__init__", "sf36_items")] == sorted(INSTRUMENTS)

@@ -11,10 +11,11 @@ from crispy_forms.utils import render_crispy_form
 from django.utils import translation
 from django.utils.html import escape
 
-from trial.forms.instruments import JoaForm, OdiForm, Sf36Form
+from trial.forms.instruments import instrument_form_class
 from trial.forms.lean import LeanField, LeanFieldset
 
-FORMS = (Sf36Form, OdiForm, JoaForm)
+Sf36Form = instrument_form_class("sf36")
+FORMS = (Sf36Form, instrument_form_class("odi"), instrument_form_class("joa"))
 
 
 def normalised(html: str) -> str:

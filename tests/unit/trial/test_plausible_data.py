@@ -14,10 +14,12 @@ import scoring
 from tests.factories import SiteFactory, allocated_participant, user_with_role
 from trial.demo import sample_answers
 from trial.exceptions import FormIncomplete, InvalidAnswer, InvalidAssessmentDate, ReasonRequired
-from trial.forms.instruments import OdiForm, PainVasForm
+from trial.forms.instruments import PainVasForm, instrument_form_class
 from trial.models import AuditEvent, FormInstance, OdiData, PainVasData, Query, Role, Visit
 from trial.protocol import get_protocol
 from trial.services.crfs import crf_save
+
+OdiForm = instrument_form_class("odi")
 
 pytestmark = pytest.mark.django_db
 PROTOCOL = get_protocol("snrb_peld")
