@@ -63,7 +63,7 @@ class PrimaryOutcome:
     label: Label
 
 
-TableKind = Literal["baseline", "repeated_measure", "measures_at_visits", "events", "grades"]
+TableKind = Literal["characteristics", "repeated_measure", "measures_at_visits", "events", "grades"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,8 +72,9 @@ class TableSpec:
 
     ``kind`` picks the engine's layout (``analysis.tables.TABLE_BUILDERS``):
 
-    * ``baseline``: one row per variable of ``variables`` (categories indented), each with
-      its test, or none when the plan says ``baseline_p_values="omit"``;
+    * ``characteristics``: one row per variable of ``variables`` (categories indented), each
+      with its test, or none when the plan says ``baseline_p_values="omit"`` (the baseline
+      table);
     * ``repeated_measure``: the one measure of ``measures`` at each of its visits, with
       between-arm and within-arm (against its first visit) markers;
     * ``measures_at_visits``: one row per measure of ``measures``, a column per group and
@@ -99,7 +100,7 @@ class TableSpec:
             raise ValueError(f"table {self.key}: a {self.kind} table needs measures")
         if self.kind == "repeated_measure" and len(self.measures) != 1:
             raise ValueError(f"table {self.key}: a repeated_measure table has one measure")
-        if self.kind in ("baseline", "events", "grades") and not self.variables:
+        if self.kind in ("characteristics", "events", "grades") and not self.variables:
             raise ValueError(f"table {self.key}: a {self.kind} table needs variables")
         if self.kind == "grades" and (not self.good or self.good_label is None):
             raise ValueError(f"table {self.key}: a grades table names its good categories")
@@ -141,7 +142,7 @@ class AnalysisPlan:
     ``treatment_forms`` maps each arm to the forms that show it received its allocated
     treatment; ``per_protocol_form`` is the (visit, form) whose completion, with the
     treatment, puts a participant in the per-protocol population.
-    ``baseline_p_values``: ``"paper"`` tests every row of a ``baseline`` table as the
+    ``baseline_p_values``: ``"paper"`` tests every row of a ``characteristics`` table as the
     published paper does; ``"omit"`` prints it without P values, as CONSORT 2010 (item 15)
     advises.
     """

@@ -78,7 +78,7 @@ TABLES = (
     TableSpec(
         "table1",
         Label("Table 1. General data of patients in the two groups", "表 1 两组病人一般资料"),
-        "baseline",
+        "characteristics",
         variables=TABLE1,
     ),
     TableSpec(

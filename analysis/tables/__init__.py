@@ -11,7 +11,7 @@ import pandas as pd
 from analysis.plans.schema import AnalysisPlan, TableSpec
 from analysis.tables._common import TableContext
 from analysis.tables.adjusted import adjusted_analyses
-from analysis.tables.baseline import baseline_table
+from analysis.tables.characteristics import characteristics_table
 from analysis.tables.consort import consort_flow
 from analysis.tables.events import events_table
 from analysis.tables.figures import figure_measure_over_time, figures
@@ -23,7 +23,7 @@ TableBuilder = Callable[[pd.DataFrame, TableContext, TableSpec], dict]
 
 # The layout of each table kind (``TableSpec.kind``).
 TABLE_BUILDERS: dict[str, TableBuilder] = {
-    "baseline": baseline_table,
+    "characteristics": characteristics_table,
     "repeated_measure": repeated_measure_table,
     "measures_at_visits": measures_at_visits_table,
     "events": events_table,
@@ -45,7 +45,7 @@ __all__ = [
     "TABLE_BUILDERS",
     "TableContext",
     "adjusted_analyses",
-    "baseline_table",
+    "characteristics_table",
     "build_table",
     "consort_flow",
     "events_table",

@@ -8,7 +8,7 @@ from analysis.plans.schema import TableSpec
 from analysis.tables import _labels as L
 from analysis.tables._categorical import binary_row
 from analysis.tables._common import TableContext, columns, finish_table
-from analysis.tables.baseline import mode_note
+from analysis.tables.characteristics import mode_note
 
 
 def events_table(wide: pd.DataFrame, ctx: TableContext, spec: TableSpec) -> dict:

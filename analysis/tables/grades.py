@@ -8,7 +8,7 @@ import pandas as pd
 from analysis.plans.schema import Label, TableSpec, Variable
 from analysis.tables._categorical import binary_row, categorical_rows
 from analysis.tables._common import TableContext, as_category, columns, finish_table
-from analysis.tables.baseline import mode_note
+from analysis.tables.characteristics import mode_note
 
 
 def grades_table(wide: pd.DataFrame, ctx: TableContext, spec: TableSpec) -> dict:

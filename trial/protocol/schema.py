@@ -301,7 +301,7 @@ class Dashboard:
 
     The outcome panel: ``measures`` with the panel's texts and the chart's upper bound
     (``scale_max``, None: automatic). The safety panel: the adverse-event log form
-    ``events_form``, its variable marking a serious event (``serious``) and the variable
+    ``events_form``, its variable marking a serious event (``serious_flag``) and the variable
     whose codes grade an event (``grade``; its codes and labels come from the dictionary),
     with the grade table's caption; the form's ``date_field`` dates an event.
     """
@@ -316,7 +316,7 @@ class Dashboard:
     outcome_empty: Text = Text("No complete forms yet.", "尚无已完成的表单。")
     scale_max: float | None = None
     events_form: str = ""
-    serious: str = ""
+    serious_flag: str = ""
     grade: str = ""
     grade_caption: Text = Text("Adverse events by grade", "按分级的不良事件")
 

@@ -523,7 +523,7 @@ DASHBOARD = Dashboard(
     outcome_empty=Text("No complete pain forms yet.", "尚无已完成的疼痛表单。"),
     scale_max=10,
     events_form="adverse_event",
-    serious="serious",
+    serious_flag="serious",
     grade="clavien_dindo",
     grade_caption=Text("Adverse events by Clavien-Dindo grade", "按 Clavien-Dindo 分级的不良事件"),
 )

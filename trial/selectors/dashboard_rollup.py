@@ -368,7 +368,7 @@ def _adverse_events(protocol: Protocol, where: RollupFilter) -> list[dict[str, A
     events = _events(protocol, where)
     if events is None:
         return []
-    serious = Q(**{_source(protocol, protocol.dashboard.serious): True})
+    is_serious = Q(**{_source(protocol, protocol.dashboard.serious_flag): True})
     person, arm, site = (
         "instance__participant",
         f"instance__{ARM}",
@@ -378,9 +378,9 @@ def _adverse_events(protocol: Protocol, where: RollupFilter) -> list[dict[str, A
         events.values(site, arm, *where.day(person))
         .annotate(
             events=Count("pk"),
-            serious_events=Count("pk", filter=serious),
+            serious_events=Count("pk", filter=is_serious),
             participants=Count(person, distinct=True),
-            participants_serious=Count(person, filter=serious, distinct=True),
+            participants_serious=Count(person, filter=is_serious, distinct=True),
         )
         .order_by()
     )

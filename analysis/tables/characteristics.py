@@ -1,4 +1,4 @@
-"""A ``baseline`` table: characteristics by arm, one row per plan variable (the first
+"""A ``characteristics`` table: characteristics by arm, one row per plan variable (the first
 table of a paper)."""
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from analysis.tables._common import (
 )
 
 
-def baseline_table(wide: pd.DataFrame, ctx: TableContext, spec: TableSpec) -> dict:
+def characteristics_table(wide: pd.DataFrame, ctx: TableContext, spec: TableSpec) -> dict:
     """Return the table: one row per variable of ``spec`` (categories indented), each naming
     its test (none when the plan omits baseline P values).
 
