@@ -47,15 +47,15 @@ def continuous_cells(result: dict, plan: AnalysisPlan) -> dict[str, dict[str, st
     tables = {t["key"]: t for t in result["tables"]}
     out: dict[str, dict[str, str]] = {}
     rows1 = {_en(r["cells"]["label"]): r for r in tables["table1"]["rows"]}
-    for var in plan.table1:
+    for var in plan.table("table1").variables:
         if var.kind == "continuous":
             cells = rows1[var.label.en]["cells"]
             out[var.column] = {**{a: cells[a] for a in plan.arms}, "p": cells.get("p", "")}
-    measure = plan.table2
+    measure = plan.table("table2").measures[0]
     for visit, row in zip(measure.visits, tables["table2"]["rows"], strict=True):
         cells = row["cells"]
         out[measure.column(visit)] = {**{a: cells[a] for a in plan.arms}, "p": cells["p"]}
-    for measure, row in zip(plan.table3, tables["table3"]["rows"], strict=True):
+    for measure, row in zip(plan.table("table3").measures, tables["table3"]["rows"], strict=True):
         cells = row["cells"]
         for visit in measure.visits:
             last = visit == measure.visits[-1]
@@ -145,8 +145,9 @@ def _count_blocks(result: dict, plan: AnalysisPlan) -> dict[str, tuple[dict, lis
     """Return variable column → (its first row, its category rows) in Tables 1, 4, 5."""
     tables = {t["key"]: t for t in result["tables"]}
     out: dict[str, tuple[dict, list[dict]]] = {}
-    variables = {v.label.en: v for v in (*plan.table1, *plan.table4, plan.table5)}
-    for key in ("table1", "table4", "table5"):
+    keys = ("table1", "table4", "table5")
+    variables = {v.label.en: v for key in keys for v in plan.table(key).variables}
+    for key in keys:
         rows = tables[key]["rows"]
         for i, row in enumerate(rows):
             var = variables.get(_en(row["cells"]["label"]))

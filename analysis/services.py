@@ -25,8 +25,7 @@ from analysis.datasets.builders import Dataset, dataset_build
 from analysis.models import DatasetRelease, ReportRun
 from analysis.plans import AnalysisPlan, get_plan
 from analysis.releases.reader import release_dataset
-from analysis.tables import WIDE_TABLES, TableContext, adjusted_analyses, consort_flow
-from analysis.tables.figures import figure_vas_over_time
+from analysis.tables import TableContext, adjusted_analyses, consort_flow, figures, wide_tables
 from jobs.lifecycle import job_claim, job_enqueue, job_fail, job_progress
 from trial.permissions import Action, may
 from trial.protocol import get_protocol
@@ -263,9 +262,9 @@ def build_result(
     if ctx.pooled:  # blinded: the arm never leaves this function
         wide, long = wide.assign(arm="all"), long.assign(arm="all")
     tables = []
-    for i, (key, build) in enumerate(WIDE_TABLES):
-        step(20 + 10 * i, _("Computing %(table)s") % {"table": key})
-        tables.append(build(wide, ctx))
+    for i, (spec, build) in enumerate(wide_tables(plan)):
+        step(20 + min(10 * i, 45), _("Computing %(table)s") % {"table": spec.key})
+        tables.append(build(wide, ctx, spec))
     step(70, _("Fitting adjusted models"))
     tables.append(adjusted_analyses(wide, long, ctx))
     step(80, _("Drawing the CONSORT flow and figures"))
@@ -274,7 +273,7 @@ def build_result(
     return {
         "tables": tables,
         "consort": consort_flow(screening, ctx, reason_labels=_reason_labels(plan.protocol_code)),
-        "figures": [figure_vas_over_time(long, ctx)],
+        "figures": figures(long, ctx),
         "dictionary": data.dictionary,
     }
 

@@ -216,14 +216,17 @@ def _enrolment(protocol: Protocol, blinded: bool) -> Instrument:
             "screening_date",
             validation="date_ymd",
         ),
-        Field(
-            "admission_date",
-            ENROLMENT,
-            "text",
-            _("Admission date"),
-            "date",
-            "admission_date",
-            validation="date_ymd",
+        *(
+            Field(
+                f"{a.code}_date",
+                ENROLMENT,
+                "text",
+                capfirst(_("%(anchor)s date") % {"anchor": a.label}),
+                "date",
+                f"{a.code}_date",
+                validation="date_ymd",
+            )
+            for a in protocol.registration_anchors
         ),
     ]
     if not blinded:

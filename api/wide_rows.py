@@ -5,11 +5,11 @@ name (``<name>_<visit>`` for a form collected at several visits, see
 ``trial.protocol.dictionary``), so each participant's line splits back into one flat
 REDCap row per event: ``record_id``, ``redcap_event_name``, the form fields (a list of
 codes ``a;b`` becomes the checkbox columns ``name___code``) and ``<form>_complete`` = 2
-(a release holds complete forms only). The enrolment row carries the site and the
-screening and admission dates. Derived columns (scores, age, timing, flow, who entered a
-form) are not imported: saving the forms computes them again. The allocation (``arm``)
-and the participant's status are never imported through the record call: allocations come
-in through the administrator's historical-allocation step
+(a release holds complete forms only). The enrolment row carries the site, the screening
+date and the registration's anchor dates (``<anchor>_date``). Derived columns (scores, age,
+timing, flow, who entered a form) are not imported: saving the forms computes them again.
+The allocation (``arm``) and the participant's status are never imported through the record
+call: allocations come in through the administrator's historical-allocation step
 (``trial.services.historical_allocations``).
 
 The rows go to :func:`api.imports.import_records` (the API's and the import page's
@@ -27,7 +27,12 @@ from trial.protocol import Protocol
 from trial.protocol.dictionary import dictionary_of
 
 ID_COLUMN = "participant_id"
-ENROLMENT_COLUMNS = ("site", "screening_date", "admission_date")
+ENROLMENT_COLUMNS = ("site", "screening_date")
+
+
+def enrolment_columns(protocol: Protocol) -> tuple[str, ...]:
+    """Return the enrolment row's columns: site, screening date, the registration dates."""
+    return (*ENROLMENT_COLUMNS, *(f"{a.code}_date" for a in protocol.registration_anchors))
 
 
 def _form_columns(protocol: Protocol, visit: str, form: str) -> list[tuple[str, str, str]]:
@@ -61,12 +66,13 @@ def wide_rows(
     codes = {v.name: [c.code for c in v.codes] for v in dictionary_of(protocol) if v.codes}
     visits = [v for v in protocol.visits if v.before_randomization == before_randomization]
     logs = set(protocol.logs)
+    enrolment = enrolment_columns(protocol)
     for line in lines:
         record = line[ID_COLUMN]
         for index, visit in enumerate(visits):
             row = {RECORD_ID: record, EVENT: event_name(visit.code)}
             if before_randomization and index == 0:
-                row.update({name: line.get(name, "") for name in ENROLMENT_COLUMNS})
+                row.update({name: line.get(name, "") for name in enrolment})
             for form in visit.forms:
                 if form in logs or protocol.form(form).repeating:
                     continue

@@ -182,7 +182,8 @@ def _needed(
 ) -> tuple[list[str], dict[str, Any]]:
     """The plain columns and the score annotations of ``form`` that the datasets read."""
     wanted = _plain_fields(protocol, form) | {"scorer_version"}
-    wanted |= {C.AGE_SOURCE[1]} if form == C.AGE_SOURCE[0] else set()
+    age = protocol.age
+    wanted |= {age.field} if age is not None and form == age.form else set()
     wanted |= {date_field} if date_field else set()
     fields = [f.attname for f in model._meta.concrete_fields if f.attname in wanted]
     casts = {f.attname for f in model._meta.concrete_fields
@@ -314,8 +315,11 @@ def _everyone(people: list[dict], frames: dict[str, pd.DataFrame], mv: dict,
         "status": [p["status"] for p in people],
         "end_reason": [p["end_reason"] for p in people],
         "screening_date": _cell_values([p["screening_date"] for p in people], "str"),
-        "admission_date": _cell_values([p["anchors"].get("admission") for p in people], "str"),
     }
+    for anchor in protocol.registration_anchors:
+        columns[f"{anchor.code}_date"] = _cell_values(
+            [p["anchors"].get(anchor.code) for p in people], "str"
+        )
     for name, column in C.wide_sources(protocol).items():
         columns[name] = _cell_values(
             lookup(column.form, column.source, column.visit or None), column.dtype
@@ -329,11 +333,12 @@ def _everyone(people: list[dict], frames: dict[str, pd.DataFrame], mv: dict,
         for visit in C.form_visits(protocol, form):
             found = by_place.get((visit, form), {})
             columns[f"{C.source_column(form)}_{visit}"] = [found.get(pk) for pk in pk_list]
-    births = lookup(*C.AGE_SOURCE)
-    columns[C.AGE.name] = [
-        _age(None if pd.isna(dob) else dob, p["anchors"].get("admission"))
-        for dob, p in zip(births, people, strict=True)
-    ]
+    if protocol.age is not None:  # the age at the anchor's date, from the date of birth
+        births, at = lookup(protocol.age.form, protocol.age.field), protocol.age.anchor
+        columns[protocol.age.name] = [
+            _age(None if pd.isna(dob) else dob, p["anchors"].get(at))
+            for dob, p in zip(births, people, strict=True)
+        ]
     has_form = {form: set(frame["pk"]) for form, frame in frames.items()}
     visit, form = plan.per_protocol_form
     at_visit = (
@@ -393,7 +398,7 @@ def _long_frame(wide: pd.DataFrame, protocol: Protocol, mv: dict) -> pd.DataFram
             "visit": [visit.code] * n,
             "visit_order": np.full(n, float(order)),
         }
-        for m in (*C.TIMING, *C.measures(protocol)):
+        for m in (*C.timing_columns(protocol), *C.measures(protocol)):
             column = f"{m.name}_{visit.code}"
             part[m.name] = wide[column].to_numpy() if column in wide else [None] * n
         for form in C.source_forms(protocol):

@@ -16,6 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from django.utils.text import capfirst
+
 from trial.protocol.dictionary import dictionary_of
 
 if TYPE_CHECKING:
@@ -60,12 +62,32 @@ IDENTITY = (
     Column("status", "str", "Participant status"),
     Column("end_reason", "str", "Reason follow-up ended (withdrawn / lost)"),
     Column("screening_date", "str", "Screening date (YYYY-MM-DD)"),
-    Column("admission_date", "str", "Admission date (YYYY-MM-DD)"),
 )
 
-# Derived in the dataset (not stored on a form): the age at the admission anchor.
-AGE = Column("age_years", "float", "Age at admission, years")
-AGE_SOURCE = ("baseline", "date_of_birth")  # the form and field the age is computed from
+
+def registration_columns(protocol: Protocol) -> tuple[Column, ...]:
+    """Return the ``<code>_date`` column of each anchor the registration dates (the day the
+    participant is registered with; staff may correct it)."""
+    return tuple(
+        Column(f"{a.code}_date", "str", f"{capfirst(a.label.en)} date (YYYY-MM-DD)")
+        for a in protocol.registration_anchors
+    )
+
+
+def identity_columns(protocol: Protocol) -> tuple[Column, ...]:
+    """Return the wide frame's identity columns, the registration dates last."""
+    return (*IDENTITY, *registration_columns(protocol))
+
+
+def age_column(protocol: Protocol) -> Column | None:
+    """Return the derived age column the protocol declares (``Protocol.age``), or None."""
+    age = protocol.age
+    if age is None:
+        return None
+    at = protocol.anchor(age.anchor).label.en
+    return Column(age.name, "float", f"Age at {at}, years", form=age.form, item=age.name)
+
+
 FLOW = (
     Column("received_allocated", "bool", "Every treatment form of the arm is complete"),
     Column("per_protocol", "bool", "Received the allocated treatment and has the 3-month form"),
@@ -77,7 +99,8 @@ LONG_IDENTITY = (
     Column("visit", "str", "Visit code", "ordinal"),
     Column("visit_order", "float", "Visit order in the protocol", "ordinal"),
 )
-# When each visit's assessment took place, against the protocol's visit window.
+# When each visit's assessment took place, against the protocol's visit window (the anchor
+# events are named in :func:`timing_columns`).
 TIMING = (
     Column(
         "assessment_date",
@@ -87,7 +110,7 @@ TIMING = (
     Column(
         "days_from_anchor",
         "float",
-        "Days from the visit's anchor event (admission or surgery) to the assessment date",
+        "Days from the visit's anchor event to the assessment date",
     ),
     Column(
         "in_window",
@@ -172,6 +195,20 @@ def timed_visits(protocol: Protocol) -> tuple[str, ...]:
     return tuple(dict.fromkeys(v for m in measures(protocol) for v in m.visits))
 
 
+def timing_columns(protocol: Protocol) -> tuple[Column, ...]:
+    """Return the timing columns, the days from the anchor naming the protocol's anchors."""
+    labels = [a.label.en for a in protocol.anchors]
+    if not labels:
+        return TIMING
+    events = " or ".join([", ".join(labels[:-1]), labels[-1]] if len(labels) > 1 else labels)
+    days = Column(
+        "days_from_anchor",
+        "float",
+        f"Days from the visit's anchor event ({events}) to the assessment date",
+    )
+    return tuple(days if t.name == days.name else t for t in TIMING)
+
+
 def _column(v: Variable, column: str, visit: str) -> Column:
     label = v.label.en + (f" at visit {visit}" if v.per_visit else "")
     return Column(column, DTYPES[v.dtype], label, v.measure if v.level else "", v.form,
@@ -182,10 +219,11 @@ def variable_columns(protocol: Protocol) -> tuple[Column, ...]:
     """Return the wide columns of the dictionary's variables (``<name>_<visit>`` for a form
     collected at several visits), form by form, with the derived age after its form."""
     out: list[Column] = []
+    age = age_column(protocol)
     for v in dataset_variables(protocol):
         out += [_column(v, column, visit) for column, visit in v.columns()]
-        if (v.form, v.source) == AGE_SOURCE:
-            out.append(Column(AGE.name, AGE.dtype, AGE.description, form=v.form, item=AGE.name))
+        if age is not None and (v.form, v.source) == (protocol.age.form, protocol.age.field):
+            out.append(age)
     return tuple(out)
 
 
@@ -196,7 +234,7 @@ def wide_columns(protocol: Protocol) -> tuple[Column, ...]:
     timing = tuple(
         Column(f"{t.name}_{v}", t.dtype, f"{t.description}, visit {v}", visit=v, item=t.name)
         for v in timed_visits(protocol)
-        for t in TIMING
+        for t in timing_columns(protocol)
     )
     sources = tuple(
         Column(
@@ -210,7 +248,7 @@ def wide_columns(protocol: Protocol) -> tuple[Column, ...]:
         for f in source_forms(protocol)
         for v in form_visits(protocol, f)
     )
-    columns = (*IDENTITY, *variable_columns(protocol), *timing, *sources, *FLOW)
+    columns = (*identity_columns(protocol), *variable_columns(protocol), *timing, *sources, *FLOW)
     names = [c.name for c in columns]
     clashes = sorted({n for n in names if names.count(n) > 1})
     if clashes:
@@ -237,7 +275,7 @@ def long_columns(protocol: Protocol) -> tuple[Column, ...]:
         )  # fmt: skip
         for m in measures(protocol)
     )
-    return (*LONG_IDENTITY, *TIMING, *values, *sources)
+    return (*LONG_IDENTITY, *timing_columns(protocol), *values, *sources)
 
 
 def column_dictionary(protocol: Protocol) -> list[dict[str, str]]:

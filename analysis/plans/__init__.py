@@ -3,18 +3,24 @@
 from analysis.plans.registry import PLANS, UnknownPlan, get_plan, plans_by_protocol
 from analysis.plans.schema import (
     AnalysisPlan,
+    FigureSpec,
     Label,
+    ModelSpec,
     PrimaryOutcome,
     RepeatedMeasure,
+    TableSpec,
     Variable,
 )
 
 __all__ = [
     "PLANS",
     "AnalysisPlan",
+    "FigureSpec",
     "Label",
+    "ModelSpec",
     "PrimaryOutcome",
     "RepeatedMeasure",
+    "TableSpec",
     "UnknownPlan",
     "Variable",
     "get_plan",

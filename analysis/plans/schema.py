@@ -63,15 +63,88 @@ class PrimaryOutcome:
     label: Label
 
 
+TableKind = Literal["characteristics", "repeated_measure", "measures_at_visits", "events", "grades"]
+
+
+@dataclass(frozen=True, slots=True)
+class TableSpec:
+    """One table of the report built from the wide dataset, in report order.
+
+    ``kind`` picks the engine's layout (``analysis.tables.TABLE_BUILDERS``):
+
+    * ``characteristics``: one row per variable of ``variables`` (categories indented), each
+      with its test, or none when the plan says ``baseline_p_values="omit"`` (the baseline
+      table);
+    * ``repeated_measure``: the one measure of ``measures`` at each of its visits, with
+      between-arm and within-arm (against its first visit) markers;
+    * ``measures_at_visits``: one row per measure of ``measures``, a column per group and
+      visit, P at the last visit;
+    * ``events``: n (%) of each binary variable of ``variables`` with its 2×2 test;
+    * ``grades``: the ordinal variable ``variables[0]`` and the rate of the categories in
+      ``good`` (row ``good_label``).
+
+    ``first_column`` heads the label column (the layout's default when None).
+    """
+
+    key: str
+    title: Label
+    kind: TableKind
+    variables: tuple[Variable, ...] = ()
+    measures: tuple[RepeatedMeasure, ...] = ()
+    first_column: Label | None = None
+    good: tuple[str, ...] = ()
+    good_label: Label | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind in ("repeated_measure", "measures_at_visits") and not self.measures:
+            raise ValueError(f"table {self.key}: a {self.kind} table needs measures")
+        if self.kind == "repeated_measure" and len(self.measures) != 1:
+            raise ValueError(f"table {self.key}: a repeated_measure table has one measure")
+        if self.kind in ("characteristics", "events", "grades") and not self.variables:
+            raise ValueError(f"table {self.key}: a {self.kind} table needs variables")
+        if self.kind == "grades" and (not self.good or self.good_label is None):
+            raise ValueError(f"table {self.key}: a grades table names its good categories")
+
+    def columns(self) -> tuple[str, ...]:
+        """Return the wide-dataset columns the table reads, in row order."""
+        return (
+            *(v.column for v in self.variables),
+            *(m.column(visit) for m in self.measures for visit in m.visits),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ModelSpec:
+    """The repeated-measures (arm × visit) mixed model of one measure: its long-frame
+    column (a ``RepeatedMeasure.prefix`` of the plan's tables) and the row's label."""
+
+    measure: str
+    label: Label
+
+
+@dataclass(frozen=True, slots=True)
+class FigureSpec:
+    """A figure of one measure over its visits (mean and 95% CI by group)."""
+
+    key: str
+    measure: str  # a ``RepeatedMeasure.prefix`` of the plan's tables
+    title: Label
+
+
 @dataclass(frozen=True, slots=True)
 class AnalysisPlan:
-    """The SAP of one protocol (docs/sap.md): tables 1–5, models, primary outcome, sample size.
+    """The SAP of one protocol (docs/sap.md): its tables, models, primary outcome, sample size.
 
+    ``tables`` are the report's tables from the wide dataset, in order; any number, each
+    with its own title and layout (:class:`TableSpec`). Every repeated measure of the
+    tables gets a baseline-adjusted ANCOVA at its last visit; ``mixed_model`` and
+    ``figures`` name measures of the tables.
     ``treatment_forms`` maps each arm to the forms that show it received its allocated
     treatment; ``per_protocol_form`` is the (visit, form) whose completion, with the
     treatment, puts a participant in the per-protocol population.
-    ``baseline_p_values``: ``"paper"`` tests every Table 1 row as the published paper does;
-    ``"omit"`` prints Table 1 without P values, as CONSORT 2010 (item 15) advises.
+    ``baseline_p_values``: ``"paper"`` tests every row of a ``characteristics`` table as the
+    published paper does; ``"omit"`` prints it without P values, as CONSORT 2010 (item 15)
+    advises.
     """
 
     protocol_code: str
@@ -79,13 +152,10 @@ class AnalysisPlan:
     arm_labels: dict[str, Label]
     visit_labels: dict[str, Label]
     baseline_visit: str
-    table1: tuple[Variable, ...]
-    table2: RepeatedMeasure
-    table3: tuple[RepeatedMeasure, ...]
-    table4: tuple[Variable, ...]
-    table5: Variable
-    excellent_good: tuple[str, ...]
+    tables: tuple[TableSpec, ...]
     primary: PrimaryOutcome
+    mixed_model: ModelSpec | None = None
+    figures: tuple[FigureSpec, ...] = ()
     treatment_forms: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # The centre the paper prints beside "(Q1, Q3)": "median", or "mean" (paper mode prints
     # it so; the correct mode always prints the median).
@@ -95,19 +165,42 @@ class AnalysisPlan:
     alpha: float = 0.05
     baseline_p_values: Literal["paper", "omit"] = "paper"
 
+    def __post_init__(self) -> None:
+        keys = [t.key for t in self.tables]
+        if len(set(keys)) != len(keys):
+            raise ValueError(f"{self.protocol_code}: table keys named twice: {keys}")
+        prefixes = {m.prefix for m in self.repeated_measures()}
+        named = [f.measure for f in self.figures]
+        named += [self.mixed_model.measure] if self.mixed_model else []
+        if set(named) - prefixes:
+            raise ValueError(f"{self.protocol_code}: models or figures name measures that no "
+                             f"table has: {sorted(set(named) - prefixes)}")  # fmt: skip
+
+    def table(self, key: str) -> TableSpec:
+        """Return the table spec with ``key``."""
+        return next(t for t in self.tables if t.key == key)
+
+    def repeated_measures(self) -> tuple[RepeatedMeasure, ...]:
+        """Return every repeated measure of the tables, in table order (each once)."""
+        out: dict[str, RepeatedMeasure] = {}
+        for t in self.tables:
+            for m in t.measures:
+                out.setdefault(m.prefix, m)
+        return tuple(out.values())
+
+    def measure(self, prefix: str) -> RepeatedMeasure:
+        """Return the repeated measure of the tables with ``prefix``."""
+        return next(m for m in self.repeated_measures() if m.prefix == prefix)
+
     def columns(self) -> tuple[str, ...]:
-        """Return every wide-dataset column the plan names (tables 1–5, primary outcome),
-        in table order: each must be a column of the protocol's datasets."""
-        measures = (self.table2, *self.table3)
+        """Return every wide-dataset column the plan names (its tables, the primary
+        outcome), in table order: each must be a column of the protocol's datasets."""
         return tuple(dict.fromkeys((
-            *(v.column for v in self.table1),
-            *(m.column(visit) for m in measures for visit in m.visits),
-            *(v.column for v in self.table4),
-            self.table5.column,
+            *(c for t in self.tables for c in t.columns()),
             f"{self.primary.measure}_{self.primary.visit}",
         )))  # fmt: skip
 
     @property
     def reference_arm(self) -> str:
-        """The comparator arm (the last arm: P, PELD alone)."""
+        """The comparator arm (the last arm)."""
         return self.arms[-1]

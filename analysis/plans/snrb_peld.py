@@ -7,7 +7,16 @@ the plan stays pure.
 
 from __future__ import annotations
 
-from analysis.plans.schema import AnalysisPlan, Label, PrimaryOutcome, RepeatedMeasure, Variable
+from analysis.plans.schema import (
+    AnalysisPlan,
+    FigureSpec,
+    Label,
+    ModelSpec,
+    PrimaryOutcome,
+    RepeatedMeasure,
+    TableSpec,
+    Variable,
+)
 
 YES = (("yes", Label("Yes", "是")), ("no", Label("No", "否")))
 VAS_VISITS = ("admission", "preop", "postop_day_3", "month_3")
@@ -63,6 +72,55 @@ MACNAB = Variable(
     ),
 )
 
+VAS = RepeatedMeasure("vas_leg", Label("VAS scores", "VAS 评分"), VAS_VISITS)
+
+TABLES = (
+    TableSpec(
+        "table1",
+        Label("Table 1. General data of patients in the two groups", "表 1 两组病人一般资料"),
+        "characteristics",
+        variables=TABLE1,
+    ),
+    TableSpec(
+        "table2",
+        Label("Table 2. Pain relief of patients in the two groups", "表 2 两组疼痛缓解情况"),
+        "repeated_measure",
+        measures=(VAS,),
+    ),
+    TableSpec(
+        "table3",
+        Label(
+            "Table 3. Improvement of lumbar spine dysfunction and quality of life in the two "
+            "groups",
+            "表 3 两组腰椎功能障碍及生活质量改善情况",
+        ),
+        "measures_at_visits",
+        measures=(
+            RepeatedMeasure("joa", Label("JOA scores", "JOA 分数"), FOLLOW_UP),
+            RepeatedMeasure("odi", Label("ODI scores", "ODI 指数"), FOLLOW_UP),
+            RepeatedMeasure("sf36_total", Label("SF-36 scores", "SF-36 分数"), FOLLOW_UP),
+        ),
+    ),
+    TableSpec(
+        "table4",
+        Label(
+            "Table 4. The incidence of postoperative complications in the two groups",
+            "表 4 两组术后并发症发生率",
+        ),
+        "events",
+        variables=TABLE4,
+        first_column=Label("Complications", "并发症"),
+    ),
+    TableSpec(
+        "table5",
+        Label("Table 5. The clinical efficacy of the two groups", "表 5 两组临床疗效"),
+        "grades",
+        variables=(MACNAB,),
+        good=("excellent", "good"),
+        good_label=Label("Excellent + good rate", "优良率"),
+    ),
+)
+
 SNRB_PELD_PLAN = AnalysisPlan(
     protocol_code="snrb_peld",
     arms=("S", "P"),
@@ -74,16 +132,21 @@ SNRB_PELD_PLAN = AnalysisPlan(
         "month_3": Label("3 months after surgery", "术后 3 个月"),
     },
     baseline_visit="admission",
-    table1=TABLE1,
-    table2=RepeatedMeasure("vas_leg", Label("VAS scores", "VAS 评分"), VAS_VISITS),
-    table3=(
-        RepeatedMeasure("joa", Label("JOA scores", "JOA 分数"), FOLLOW_UP),
-        RepeatedMeasure("odi", Label("ODI scores", "ODI 指数"), FOLLOW_UP),
-        RepeatedMeasure("sf36_total", Label("SF-36 scores", "SF-36 分数"), FOLLOW_UP),
+    tables=TABLES,
+    mixed_model=ModelSpec(
+        "vas_leg",
+        Label(
+            "VAS: arm difference at admission (arm × visit model)",
+            "VAS：入院时组间差值（组别 × 时间模型）",
+        ),
+    ),  # fmt: skip
+    figures=(
+        FigureSpec(
+            "vas_over_time",
+            "vas_leg",
+            Label("VAS over time (mean, 95% CI)", "各时间点 VAS 评分（均数，95% CI）"),
+        ),
     ),
-    table4=TABLE4,
-    table5=MACNAB,
-    excellent_good=("excellent", "good"),
     treatment_forms={"S": ("snrb", "peld"), "P": ("peld",)},
     per_protocol_form=("month_3", "outcome"),
     paper_iqr_centre="mean",  # SAP: the paper prints means in its "(Q1, Q3)" rows

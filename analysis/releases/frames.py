@@ -2,8 +2,9 @@
 
 The unblinded variant carries the real arm codes. The blinded variant replaces the arm by
 ``A``/``B`` through a random mapping kept only in the unblinded files, and drops every
-column that could reveal the arm: columns of arm-restricted forms (the SNRB form) and
-fields a form declares as ``blinded_fields`` (the adverse-event relation).
+column that could reveal the arm: columns of arm-restricted forms (``FormDef.arms``: a form
+only one arm fills in) and fields a form declares as ``blinded_fields`` (an adverse event's
+relation to a treatment).
 """
 
 from __future__ import annotations

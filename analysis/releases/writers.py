@@ -440,7 +440,7 @@ def write_r_script(release: ReleaseFrames, title: str, path: Path) -> None:
         "# Base R only (no packages). Usage, with this folder as the working directory:",
         '#   source("read_release.R"); d <- read_release()      # d$wide, d$long, d$screening',
         '#   read_release(language = "zh")                      # Chinese value labels',
-        '#   attr(d$wide$bmi, "label"); attr(d$wide$macnab, "measure")',
+        '#   attr(d$wide$arm, "label"); attr(d$long$visit, "measure")',
         "# Coded columns become factors (ordered when ordinal), numbers numeric, dates Date.",
         "",
         "release_spec <- list(",

@@ -1,34 +1,59 @@
-"""Tables and figure data of the report (pure: compose analysis.stats into plain data)."""
+"""Tables and figure data of the report (pure: compose analysis.stats into plain data).
 
+The plan's tables (``AnalysisPlan.tables``) are built in order, each by the builder of its
+kind (``TABLE_BUILDERS``); the adjusted analyses, the CONSORT flow and the figures follow.
+"""
+
+from collections.abc import Callable
+
+import pandas as pd
+
+from analysis.plans.schema import AnalysisPlan, TableSpec
 from analysis.tables._common import TableContext
 from analysis.tables.adjusted import adjusted_analyses
+from analysis.tables.characteristics import characteristics_table
 from analysis.tables.consort import consort_flow
-from analysis.tables.figures import figure_vas_over_time
+from analysis.tables.events import events_table
+from analysis.tables.figures import figure_measure_over_time, figures
+from analysis.tables.grades import grades_table
+from analysis.tables.repeated import measures_at_visits_table, repeated_measure_table
 from analysis.tables.sample_size import sample_size_page
-from analysis.tables.table1 import table1_baseline
-from analysis.tables.table2 import table2_vas, table3_function
-from analysis.tables.table4 import table4_complications
-from analysis.tables.table5 import table5_macnab
 
-# Tables built from the wide dataset, in report order.
-WIDE_TABLES = (
-    ("table1", table1_baseline),
-    ("table2", table2_vas),
-    ("table3", table3_function),
-    ("table4", table4_complications),
-    ("table5", table5_macnab),
-)
+TableBuilder = Callable[[pd.DataFrame, TableContext, TableSpec], dict]
+
+# The layout of each table kind (``TableSpec.kind``).
+TABLE_BUILDERS: dict[str, TableBuilder] = {
+    "characteristics": characteristics_table,
+    "repeated_measure": repeated_measure_table,
+    "measures_at_visits": measures_at_visits_table,
+    "events": events_table,
+    "grades": grades_table,
+}
+
+
+def build_table(wide: pd.DataFrame, ctx: TableContext, spec: TableSpec) -> dict:
+    """Return one table of the plan as plain data, built by the layout of its kind."""
+    return TABLE_BUILDERS[spec.kind](wide, ctx, spec)
+
+
+def wide_tables(plan: AnalysisPlan) -> tuple[tuple[TableSpec, TableBuilder], ...]:
+    """Return (spec, builder) of every table of the plan, in report order."""
+    return tuple((spec, TABLE_BUILDERS[spec.kind]) for spec in plan.tables)
+
 
 __all__ = [
-    "WIDE_TABLES",
+    "TABLE_BUILDERS",
     "TableContext",
     "adjusted_analyses",
+    "characteristics_table",
+    "build_table",
     "consort_flow",
-    "figure_vas_over_time",
+    "events_table",
+    "figure_measure_over_time",
+    "figures",
+    "grades_table",
+    "measures_at_visits_table",
+    "repeated_measure_table",
     "sample_size_page",
-    "table1_baseline",
-    "table2_vas",
-    "table3_function",
-    "table4_complications",
-    "table5_macnab",
+    "wide_tables",
 ]

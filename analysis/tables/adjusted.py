@@ -1,4 +1,5 @@
-"""Beyond the paper (SAP): baseline-adjusted ANCOVA, the VAS mixed model, the primary outcome."""
+"""Beyond the paper (SAP): baseline-adjusted ANCOVA of each repeated measure, the plan's
+mixed model, the primary outcome."""
 
 from __future__ import annotations
 
@@ -63,7 +64,8 @@ def _estimate_row(label: dict, est: Estimate, scale: float = 1.0) -> Row:
 
 
 def primary_rows(wide: pd.DataFrame, ctx: TableContext) -> list[Row]:
-    """The primary outcome: rate of VAS ≤ threshold at its visit, test and RD/RR/OR/NNT."""
+    """The primary outcome: rate of the measure ≤ threshold at its visit, test and
+    RD/RR/OR/NNT."""
     primary = ctx.plan.primary
     col = f"{primary.measure}_{primary.visit}"
     groups = {g: numeric(v) for g, v in split(wide, col, ctx).items()}
@@ -93,14 +95,24 @@ def primary_rows(wide: pd.DataFrame, ctx: TableContext) -> list[Row]:
     return rows
 
 
+def _mixed_model_row(long: pd.DataFrame, ctx: TableContext, ref: str) -> Row:
+    spec = ctx.plan.mixed_model
+    measure = ctx.plan.measure(spec.measure)
+    data = long[["participant_id", "arm", "visit", measure.prefix]].rename(
+        columns={measure.prefix: "value"}
+    )
+    return _model_row(spec.label.as_dict(), lambda: mixed_model_repeated(
+        data, reference=ref, visit_order=measure.visits))  # fmt: skip
+
+
 def adjusted_analyses(wide: pd.DataFrame, long: pd.DataFrame, ctx: TableContext) -> dict:
-    """Return the primary outcome, ANCOVA of each follow-up score and the VAS mixed model."""
+    """Return the primary outcome, ANCOVA of each follow-up score and the plan's mixed model."""
     rows = primary_rows(wide, ctx)
     cols = COLUMNS[:1] + [{"key": g, "label": ctx.group_name(g)} for g in ctx.groups]
     cols += [] if ctx.pooled else COLUMNS[1:]
     if not ctx.pooled:
         ref = ctx.plan.reference_arm
-        for m in (ctx.plan.table2, *ctx.plan.table3):
+        for m in ctx.plan.repeated_measures():
             dv, cov = m.column(m.visits[-1]), m.column(m.visits[0])
             label = {
                 k: f"{m.label.as_dict()[k]}: {v}"
@@ -108,14 +120,8 @@ def adjusted_analyses(wide: pd.DataFrame, long: pd.DataFrame, ctx: TableContext)
             }
             rows.append(_model_row(label, lambda dv=dv, cov=cov: ancova(
                 wide, dv=dv, covariate=cov, reference=ref)))  # fmt: skip
-        vas = ctx.plan.table2
-        data = long[["participant_id", "arm", "visit", vas.prefix]].rename(
-            columns={vas.prefix: "value"}
-        )
-        rows.append(_model_row(
-            L.bi("VAS: arm difference at admission (arm × visit model)",
-                 "VAS：入院时组间差值（组别 × 时间模型）"),
-            lambda: mixed_model_repeated(data, reference=ref, visit_order=vas.visits)))  # fmt: skip
+        if ctx.plan.mixed_model is not None:
+            rows.append(_mixed_model_row(long, ctx, ref))
     return {
         "key": "adjusted",
         "title": L.bi("Primary outcome and adjusted analyses (beyond the paper)",

@@ -1,4 +1,4 @@
-"""Data of the report's figures (pure): VAS over time by arm with 95% CIs."""
+"""Data of the report's figures (pure): a measure over time by arm with 95% CIs."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from analysis.plans.schema import FigureSpec
 from analysis.tables._common import TableContext
 
 
@@ -21,13 +22,18 @@ def mean_ci(values: np.ndarray, conf: float = 0.95) -> tuple[float, float, float
     return mean, mean - half, mean + half, int(x.size)
 
 
-def figure_vas_over_time(long: pd.DataFrame, ctx: TableContext) -> dict:
-    """Return mean VAS and its 95% CI per group and visit, in visit order.
+def figures(long: pd.DataFrame, ctx: TableContext) -> list[dict]:
+    """Return every figure the plan names, in order."""
+    return [figure_measure_over_time(long, ctx, spec) for spec in ctx.plan.figures]
+
+
+def figure_measure_over_time(long: pd.DataFrame, ctx: TableContext, spec: FigureSpec) -> dict:
+    """Return the measure's mean and 95% CI per group and visit, in visit order.
 
     ``long`` has one row per participant × visit with ``arm``, ``visit`` and the measure's
-    long column (the plan's Table 2 prefix, e.g. ``vas_leg``).
+    long column (the prefix of a repeated measure of the plan's tables).
     """
-    measure = ctx.plan.table2
+    measure = ctx.plan.measure(spec.measure)
     series = []
     for g in ctx.groups:
         df = long if ctx.pooled else long[long["arm"] == g]
@@ -38,8 +44,8 @@ def figure_vas_over_time(long: pd.DataFrame, ctx: TableContext) -> dict:
             points.append({"visit": visit, "mean": mean, "low": lo, "high": hi, "n": n})
         series.append({"group": g, "label": ctx.group_name(g), "points": points})
     return {
-        "key": "vas_over_time",
-        "title": {"en": "VAS over time (mean, 95% CI)", "zh": "各时间点 VAS 评分（均数，95% CI）"},
+        "key": spec.key,
+        "title": spec.title.as_dict(),
         "visits": [
             {"code": v, "label": ctx.plan.visit_labels[v].as_dict()} for v in measure.visits
         ],  # fmt: skip

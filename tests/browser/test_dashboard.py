@@ -131,7 +131,7 @@ def test_dmc_member_reads_every_panel_by_arm(page, language):
     for arm in PROTOCOL.arms:
         box = page.locator(f"[data-box='arm'][data-group='{arm.code}']")
         assert box.locator("[data-key='randomized']").inner_text() == str(arms[arm.code])
-    assert page.locator("[data-testid='vas-trend'] thead th").count() == 1 + len(PROTOCOL.arms)
+    assert page.locator("[data-testid='outcome-trend'] thead th").count() == 1 + len(PROTOCOL.arms)
 
 
 @pytest.mark.parametrize("language", ["en", "zh-hans"])
@@ -151,9 +151,9 @@ def test_unblinded_investigator_sees_comparative_panels_pooled(page, language):
         page.locator("[data-box='arm'][data-group='pooled'] [data-key='randomized']").inner_text()
         == "6"
     )
-    assert page.locator("[data-testid='vas-trend'] thead th").count() == 2
+    assert page.locator("[data-testid='outcome-trend'] thead th").count() == 2
     pooled = t(language, "All participants (pooled)")
-    assert pooled in page.get_by_test_id("vas-trend").inner_text()
+    assert pooled in page.get_by_test_id("outcome-trend").inner_text()
 
 
 @pytest.mark.parametrize("language", ["en", "zh-hans"])

@@ -2,12 +2,15 @@
 
 from .registry import get_protocol, protocols
 from .schema import (
+    AgeAt,
     AnchorDef,
     AnchorEvent,
     Arm,
     Choice,
     Criterion,
     CriterionKind,
+    Dashboard,
+    DashboardMeasure,
     Epro,
     FormDef,
     IdentityCheck,
@@ -21,12 +24,15 @@ from .schema import (
 )
 
 __all__ = [
+    "AgeAt",
     "AnchorDef",
     "AnchorEvent",
     "Arm",
     "Choice",
     "Criterion",
     "CriterionKind",
+    "Dashboard",
+    "DashboardMeasure",
     "Epro",
     "FormDef",
     "IdentityCheck",

@@ -269,6 +269,59 @@ class Epro:
 
 
 @dataclass(frozen=True, slots=True)
+class AgeAt:
+    """A variable the datasets derive: the age in years at an anchor's date, from a date of
+    birth a form records (``(anchor date - birth) / 365.25``, two decimals). ``name`` is its
+    dataset column; it follows the form's variables."""
+
+    name: str
+    form: str
+    field: str
+    anchor: str  # the code of one of the protocol's anchors (``AnchorDef``)
+
+
+@dataclass(frozen=True, slots=True)
+class DashboardMeasure:
+    """A measure the dashboard's outcome panel follows: its mean (SD) per visit and group.
+
+    ``variable`` is a canonical name of the protocol's variable dictionary (a number
+    captured on a non-repeating form); ``key`` names its figures on the page; ``label``
+    opens its part of a table cell ("leg 4.1 (1.2)"), ``series`` names its chart lines.
+    """
+
+    variable: str
+    key: str
+    label: Text
+    series: Text
+
+
+@dataclass(frozen=True, slots=True)
+class Dashboard:
+    """What the investigators' dashboard summarises beyond the journey's counts.
+
+    The outcome panel: ``measures`` with the panel's texts and the chart's upper bound
+    (``scale_max``, None: automatic). The safety panel: the adverse-event log form
+    ``events_form``, its variable marking a serious event (``serious_flag``) and the variable
+    whose codes grade an event (``grade``; its codes and labels come from the dictionary),
+    with the grade table's caption; the form's ``date_field`` dates an event.
+    """
+
+    measures: tuple[DashboardMeasure, ...] = ()
+    outcome_title: Text = Text("Outcome trend", "结局趋势")
+    outcome_chart_title: Text = Text("Mean by visit", "各访视均值")
+    outcome_caption: Text = Text(
+        "Mean (SD) of randomized participants, complete forms only; n = forms.",
+        "已随机化受试者的均值（标准差），仅统计已完成的表单；n = 表单数。",
+    )
+    outcome_empty: Text = Text("No complete forms yet.", "尚无已完成的表单。")
+    scale_max: float | None = None
+    events_form: str = ""
+    serious_flag: str = ""
+    grade: str = ""
+    grade_caption: Text = Text("Adverse events by grade", "按分级的不良事件")
+
+
+@dataclass(frozen=True, slots=True)
 class Protocol:
     code: str
     version: str
@@ -299,6 +352,9 @@ class Protocol:
     )
     # Patient-reported forms participants may complete themselves (ePRO); None: no ePRO.
     epro: Epro | None = None
+    # The age the datasets derive (from a form's date of birth, at an anchor); None: none.
+    age: AgeAt | None = None
+    dashboard: Dashboard = field(default_factory=Dashboard)
 
     def __post_init__(self) -> None:
         self._check_unique("arm", [a.code for a in self.arms])
@@ -321,6 +377,12 @@ class Protocol:
                 raise ValueError(f"visit {visit.code} names unknown arms")
         if set(self.logs) - known_forms:
             raise ValueError("logs name unknown forms")
+        if self.age is not None and (
+            self.age.form not in known_forms or self.age.anchor not in known_anchors
+        ):
+            raise ValueError("the age names an unknown form or anchor")
+        if self.dashboard.events_form and self.dashboard.events_form not in known_forms:
+            raise ValueError("the dashboard names an unknown events form")
         if self.epro is not None:
             self._check_unique("ePRO form", list(self.epro.form_codes))
             if (set(self.epro.form_codes) | {self.epro.identity.form}) - known_forms:
@@ -351,6 +413,11 @@ class Protocol:
     def anchors_of_event(self, event: AnchorEvent) -> tuple[AnchorDef, ...]:
         """Return the anchors the system records at ``event``."""
         return tuple(a for a in self.anchors if a.event is event)
+
+    @property
+    def registration_anchors(self) -> tuple[AnchorDef, ...]:
+        """Return the anchors dated by the registration (the enrolment's ``<code>_date``)."""
+        return self.anchors_of_event(AnchorEvent.REGISTRATION)
 
     def visit_defined_by(self, visit: VisitDef, form_code: str) -> bool:
         """Whether the form records the date of the visit's own anchor (the surgery record

@@ -8,12 +8,15 @@ at 3 months; sample size 74 (37 per arm).
 """
 
 from .schema import (
+    AgeAt,
     AnchorDef,
     AnchorEvent,
     Arm,
     Choice,
     Criterion,
     CriterionKind,
+    Dashboard,
+    DashboardMeasure,
     Epro,
     FormDef,
     IdentityCheck,
@@ -505,6 +508,26 @@ EPRO = Epro(
     ),
 )
 
+# The dashboard follows both pain scores and grades adverse events by Clavien-Dindo.
+DASHBOARD = Dashboard(
+    measures=(
+        DashboardMeasure("vas_leg", "leg", Text("leg", "腿"), Text("Leg pain", "腿痛")),
+        DashboardMeasure("vas_back", "back", Text("back", "腰"), Text("Back pain", "腰痛")),
+    ),
+    outcome_title=Text("Outcome trend: pain (VAS 0–10)", "结局趋势：疼痛（VAS 0–10）"),
+    outcome_chart_title=Text("Mean leg and back pain by visit", "各访视腿痛和腰痛的均值"),
+    outcome_caption=Text(
+        "Mean (SD) leg and back pain of randomized participants, complete forms only; n = forms.",
+        "已随机化受试者腿痛和腰痛的均值（标准差），仅统计已完成的表单；n = 表单数。",
+    ),
+    outcome_empty=Text("No complete pain forms yet.", "尚无已完成的疼痛表单。"),
+    scale_max=10,
+    events_form="adverse_event",
+    serious_flag="serious",
+    grade="clavien_dindo",
+    grade_caption=Text("Adverse events by Clavien-Dindo grade", "按 Clavien-Dindo 分级的不良事件"),
+)
+
 SNRB_PELD = Protocol(
     code="snrb_peld",
     version="1.0",
@@ -546,6 +569,9 @@ SNRB_PELD = Protocol(
     comparative_roles=frozenset({"statistician", "dmc_member"}),
     anchors=ANCHORS,
     epro=EPRO,
+    # the age at admission, from the baseline form's date of birth
+    age=AgeAt("age_years", form="baseline", field="date_of_birth", anchor="admission"),
+    dashboard=DASHBOARD,
     stratification_factors=(
         StratificationFactor("site", Text("Site", "站点")),
         StratificationFactor(

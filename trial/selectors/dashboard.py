@@ -19,6 +19,7 @@ from typing import Any
 from trial.models import Site
 from trial.permissions import Action, sites_for
 from trial.protocol import FormDef, Protocol, VisitDef
+from trial.protocol.dictionary import dictionary_of
 
 from .dashboard_rollup import LIST_LIMIT, RECENT_DAYS, UPCOMING_DAYS, RollupFilter
 
@@ -262,40 +263,52 @@ def consort_by_arm(scope: DashboardScope, data: Rollup) -> dict[str | None, dict
     return {arm: _sum([r for r in randomized if r["arm"] == arm], keys) for arm in arms}
 
 
-VAS_PARTS = ("n", "sum", "sumsq")
+def event_grades(protocol: Protocol) -> tuple[tuple[str, Any], ...]:
+    """Return (code, label) of each grade of the adverse-event log's grading variable
+    (``Protocol.dashboard.grade``), from the variable dictionary; none when not named."""
+    if not protocol.dashboard.grade:
+        return ()
+    return tuple((c.code, c.label) for c in dictionary_of(protocol)[protocol.dashboard.grade].codes)
 
 
-def vas_trend(scope: DashboardScope, data: Rollup) -> list[dict[str, Any]]:
-    """Return mean (SD, n) leg and back VAS per visit, by arm or pooled, randomized only."""
+def measure_trend(scope: DashboardScope, data: Rollup) -> list[dict[str, Any]]:
+    """Return the mean and SD of each dashboard measure (``Protocol.dashboard``) per visit,
+    by arm or pooled, randomized only: ``<key>`` and ``<key>_sd`` per measure, and ``n``,
+    the complete forms of the first measure's form."""
+    measures = scope.protocol.dashboard.measures
+    names = [m.variable for m in measures]
+    first = _measure_form(scope.protocol, names[0]) if names else None
     groups: dict[tuple[str, str | None], Counter] = {}
-    for r in scope.rows(data, "vas"):
+    for r in scope.rows(data, "measures"):
         total = groups.setdefault((r["visit"], None if scope.pooled else r["arm"]), Counter())
-        total["n"] += r["n"]
-        for field in ("leg_vas", "back_vas"):
-            total[f"{field}_n"] += r[f"{field}_n"]
+        if r["form_code"] == first:
+            total["n"] += r["n"]
+        for name in names:
+            if f"{name}_n" not in r:
+                continue
+            total[f"{name}_n"] += r[f"{name}_n"]
             for part in ("sum", "sumsq"):
-                total[f"{field}_{part}"] += Decimal(r[f"{field}_{part}"] or 0)
-    return [
-        {
-            "visit": visit,
-            "arm": arm,
-            "n": r["n"],
-            "leg": _mean(r, "leg_vas"),
-            "back": _mean(r, "back_vas"),
-            "leg_sd": _sample_sd(r, "leg_vas"),
-            "back_sd": _sample_sd(r, "back_vas"),
-        }
-        for (visit, arm), r in groups.items()
-    ]
+                total[f"{name}_{part}"] += Decimal(r[f"{name}_{part}"] or 0)
+    out = []
+    for (visit, arm), r in groups.items():
+        row: dict[str, Any] = {"visit": visit, "arm": arm, "n": r["n"]}
+        for m in measures:
+            row[m.key], row[f"{m.key}_sd"] = _mean(r, m.variable), _sample_sd(r, m.variable)
+        out.append(row)
+    return out
+
+
+def _measure_form(protocol: Protocol, name: str) -> str:
+    return dictionary_of(protocol)[name].form
 
 
 def _mean(row: dict[str, Any], field: str) -> float | None:
-    n = row[f"{field}_n"]
+    n = row.get(f"{field}_n", 0)
     return round(float(Decimal(row[f"{field}_sum"]) / n), 1) if n else None
 
 
 def _sample_sd(row: dict[str, Any], field: str) -> float | None:
-    n = row[f"{field}_n"]
+    n = row.get(f"{field}_n", 0)
     if n < 2:
         return None
     total, squares = float(row[f"{field}_sum"]), float(row[f"{field}_sumsq"])

@@ -33,7 +33,7 @@ KEYS: dict[str, tuple[str, ...]] = {
     "forms": ("site", "visit", "form_code", "status"),
     "ae": ("site", "arm"),
     "ae_grades": ("site", "arm", "grade"),
-    "vas": ("site", "visit", "arm"),
+    "measures": ("site", "form_code", "visit", "arm"),
 }
 MONTH_ROW_KEYS = 3  # "months" rows are lists: [series, site pk, month, n]
 PARTITIONED = (*KEYS, "months")

@@ -19,17 +19,19 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.apps import apps
 from django.db import connection
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum, Window
 from django.db.models.functions import RowNumber, TruncMonth
 from django.utils import timezone
 
-from trial.models import AdverseEventData, FormInstance, PainVasData, Participant, Query, Visit
+from trial.models import FormInstance, Participant, Query, Visit
 from trial.protocol import Protocol
+from trial.protocol.dictionary import dictionary_of
 
 from .expected import VisitState, expected_q, state_q
 
-ROLLUP_VERSION = 5  # bump whenever the layout changes: older summaries are recomputed
+ROLLUP_VERSION = 6  # bump whenever the layout changes: older summaries are recomputed
 RECENT_DAYS = 84  # the projection uses the randomization rate of the last 12 weeks
 UPCOMING_DAYS = 14
 LIST_LIMIT = 25
@@ -111,7 +113,7 @@ def dashboard_rollup(
         "forms": _forms(where, today),
         "ae": _adverse_events(protocol, where),
         "ae_grades": _adverse_event_grades(protocol, where),
-        "vas": _vas(protocol, where),
+        "measures": _measures(protocol, where),
     }
     return data if partitioned_only else {**data, **live_sections(protocol, where, now=now)}
 
@@ -344,34 +346,41 @@ def _forms(where: RollupFilter, today: date) -> list[dict[str, Any]]:
     ]
 
 
-def _events(protocol: Protocol, where: RollupFilter) -> QuerySet[AdverseEventData]:
-    codes = [f.code for f in protocol.forms if f.model == "trial.AdverseEventData"]
-    events = AdverseEventData.objects.filter(
+def _events(protocol: Protocol, where: RollupFilter) -> QuerySet | None:
+    """Return the entries of the protocol's adverse-event log (``Protocol.dashboard``), dated
+    by the form's date field; None when the protocol names no such log."""
+    if not protocol.dashboard.events_form:
+        return None
+    formdef = protocol.form(protocol.dashboard.events_form)
+    events = apps.get_model(formdef.model).objects.filter(
         where.q("instance__participant", dated=False),
-        instance__form_code__in=codes,
+        instance__form_code=formdef.code,
         instance__is_voided=False,
     )
     if where.date_from:
-        events = events.filter(onset_date__gte=where.date_from)
+        events = events.filter(**{f"{formdef.date_field}__gte": where.date_from})
     if where.date_to:
-        events = events.filter(onset_date__lte=where.date_to)
+        events = events.filter(**{f"{formdef.date_field}__lte": where.date_to})
     return events
 
 
 def _adverse_events(protocol: Protocol, where: RollupFilter) -> list[dict[str, Any]]:
+    events = _events(protocol, where)
+    if events is None:
+        return []
+    is_serious = Q(**{_source(protocol, protocol.dashboard.serious_flag): True})
     person, arm, site = (
         "instance__participant",
         f"instance__{ARM}",
         "instance__participant__site_id",
     )
     rows = (
-        _events(protocol, where)
-        .values(site, arm, *where.day(person))
+        events.values(site, arm, *where.day(person))
         .annotate(
             events=Count("pk"),
-            serious_events=Count("pk", filter=Q(serious=True)),
+            serious_events=Count("pk", filter=is_serious),
             participants=Count(person, distinct=True),
-            participants_serious=Count(person, filter=Q(serious=True), distinct=True),
+            participants_serious=Count(person, filter=is_serious, distinct=True),
         )
         .order_by()
     )
@@ -379,60 +388,74 @@ def _adverse_events(protocol: Protocol, where: RollupFilter) -> list[dict[str, A
 
 
 def _adverse_event_grades(protocol: Protocol, where: RollupFilter) -> list[dict[str, Any]]:
+    events = _events(protocol, where)
+    if events is None or not protocol.dashboard.grade:
+        return []
+    grade = _source(protocol, protocol.dashboard.grade)
     arm, site = f"instance__{ARM}", "instance__participant__site_id"
     person = "instance__participant"
-    rows = (
-        _events(protocol, where)
-        .values(site, arm, "clavien_dindo", *where.day(person))
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
+    rows = events.values(site, arm, grade, *where.day(person)).annotate(n=Count("pk")).order_by()
     return [
         _keyed(
             where,
             person,
-            {"site": r.pop(site), "arm": r.pop(arm), "grade": r.pop("clavien_dindo"), **r},
+            {"site": r.pop(site), "arm": r.pop(arm), "grade": r.pop(grade), **r},
         )
         for r in rows
     ]
 
 
-def _vas(protocol: Protocol, where: RollupFilter) -> list[dict[str, Any]]:
-    """Count, sum and sum of squares of each VAS per (site, visit, arm): means and sample SDs
-    of any union of groups follow exactly (sums are kept as decimal strings)."""
-    codes = [f.code for f in protocol.forms if f.model == "trial.PainVasData"]
+def _source(protocol: Protocol, name: str) -> str:
+    """Return the model field of the dictionary variable ``name``."""
+    return dictionary_of(protocol)[name].source
+
+
+def _measures(protocol: Protocol, where: RollupFilter) -> list[dict[str, Any]]:
+    """Count, sum and sum of squares of each dashboard measure (``Protocol.dashboard``) per
+    (site, form, visit, arm): means and sample SDs of any union of groups follow exactly
+    (sums are kept as decimal strings). One query per form holding a measure."""
+    dictionary = dictionary_of(protocol)
+    by_form: dict[str, list[Any]] = {}
+    for measure in protocol.dashboard.measures:
+        variable = dictionary[measure.variable]
+        by_form.setdefault(variable.form, []).append(variable)
     site, arm = "instance__participant__site_id", f"instance__{ARM}"
-    measures: dict[str, Any] = {"n": Count("pk")}
-    for field in ("leg_vas", "back_vas"):
-        measures[f"{field}_n"] = Count(field)
-        measures[f"{field}_sum"] = Sum(field)
-        measures[f"{field}_sumsq"] = Sum(F(field) * F(field))
-    rows = (
-        PainVasData.objects.filter(
-            where.q("instance__participant"),
-            instance__participant__allocation__isnull=False,
-            instance__form_code__in=codes,
-            instance__status=FormInstance.Status.COMPLETE,
-            instance__is_voided=False,
-            instance__visit__isnull=False,
+    out = []
+    for form, variables in by_form.items():
+        sums: dict[str, Any] = {"n": Count("pk")}
+        for v in variables:
+            sums[f"{v.name}_n"] = Count(v.source)
+            sums[f"{v.name}_sum"] = Sum(v.source)
+            sums[f"{v.name}_sumsq"] = Sum(F(v.source) * F(v.source))
+        rows = (
+            apps.get_model(protocol.form(form).model)
+            .objects.filter(
+                where.q("instance__participant"),
+                instance__participant__allocation__isnull=False,
+                instance__form_code=form,
+                instance__status=FormInstance.Status.COMPLETE,
+                instance__is_voided=False,
+                instance__visit__isnull=False,
+            )
+            .values(site, "instance__visit__code", arm, *where.day("instance__participant"))
+            .annotate(**sums)
+            .order_by()
         )
-        .values(site, "instance__visit__code", arm, *where.day("instance__participant"))
-        .annotate(**measures)
-        .order_by()
-    )
-    return [
-        _keyed(
-            where,
-            "instance__participant",
-            {
-                "site": r.pop(site),
-                "visit": r.pop("instance__visit__code"),
-                "arm": r.pop(arm),
-                **{k: str(v) if isinstance(v, Decimal | float) else v for k, v in r.items()},
-            },
-        )
-        for r in rows
-    ]
+        out += [
+            _keyed(
+                where,
+                "instance__participant",
+                {
+                    "site": r.pop(site),
+                    "form_code": form,
+                    "visit": r.pop("instance__visit__code"),
+                    "arm": r.pop(arm),
+                    **{k: str(v) if isinstance(v, Decimal | float) else v for k, v in r.items()},
+                },
+            )
+            for r in rows
+        ]
+    return out
 
 
 def _queries(where: RollupFilter, now: datetime) -> list[dict[str, Any]]:

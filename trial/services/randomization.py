@@ -247,7 +247,14 @@ def allocation_list_verify(allocation_list: AllocationList) -> bool:
     )
 
 
-PRE_RANDOMIZATION_INCOMPLETE = gettext_lazy("Complete every admission form before randomizing.")
+def pre_randomization_incomplete(protocol_code: str) -> str:
+    """Say which forms are missing: those of the visits before randomization, named by the
+    protocol's visit labels (first letter in lower case, mid-sentence)."""
+    labels = [str(v.label) for v in get_protocol(protocol_code).visits if v.before_randomization]
+    visits = " / ".join(label[:1].lower() + label[1:] for label in labels)
+    return _("Complete every %(visit)s form before randomizing.") % {"visit": visits}
+
+
 NO_ACTIVE_LIST = gettext_lazy("No sealed allocation list is active. Ask the statistician.")
 
 
@@ -280,7 +287,7 @@ def randomization_blockers(participant: Participant) -> list[str]:
     if participant.status != Participant.Status.CONSENTED:
         reasons.append(str(_("Eligibility and consent must be recorded first.")))
     if not _pre_randomization_complete(participant):
-        reasons.append(str(PRE_RANDOMIZATION_INCOMPLETE))
+        reasons.append(pre_randomization_incomplete(participant.protocol_code))
     if _no_active_list(participant.protocol_code):
         reasons.append(str(NO_ACTIVE_LIST))
     return reasons
@@ -375,7 +382,9 @@ def participant_randomize(
     if locked.status != Participant.Status.CONSENTED:
         raise InvalidTransition()
     if not _pre_randomization_complete(locked):
-        raise TrialError(PRE_RANDOMIZATION_INCOMPLETE, code="pre_randomization_incomplete")
+        raise TrialError(
+            pre_randomization_incomplete(locked.protocol_code), code="pre_randomization_incomplete"
+        )
     allocation_list = AllocationList.objects.filter(
         protocol_code=locked.protocol_code, status=AllocationList.Status.ACTIVE
     ).first()

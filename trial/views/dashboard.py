@@ -11,15 +11,16 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import mark_safe
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 from django.views.generic import TemplateView
 
 from accounts.mixins import ActionRequiredMixin
 from trial.forms.widgets import LocaleDateInput
-from trial.models import AdverseEventData, Site
+from trial.models import Site
 from trial.permissions import Action, is_blinded, sees_comparative
-from trial.protocol import Protocol, get_protocol
+from trial.protocol import Dashboard, Protocol, get_protocol
 from trial.selectors import dashboard as sel
 from trial.selectors import dashboard_completeness as completeness
 from trial.selectors.dashboard_partitions import dated_rollup
@@ -220,15 +221,15 @@ def safety_panel(
         figures = summary["groups"].get(key if key is not None else "", zero)
         randomized = consort.get(key, {}).get("randomized", 0)
         rows.append({"key": key or "pooled", "label": label, "randomized": randomized, **figures})
-    grades = AdverseEventData.ClavienDindo
     grade_rows = [
         {
-            "label": g.label,
-            "counts": [summary["grades"].get((k or "", g.value), 0) for k, _l in groups],
+            "label": label,
+            "counts": [summary["grades"].get((k or "", code), 0) for k, _l in groups],
         }
-        for g in grades
+        for code, label in sel.event_grades(scope.protocol)
     ]
     return {
+        "grade_caption": scope.protocol.dashboard.grade_caption,
         "groups": groups,
         "rows": rows,
         "grades": grade_rows,
@@ -260,27 +261,54 @@ def consort_panel(
     }
 
 
-def vas_panel(scope: sel.DashboardScope, data: sel.Rollup) -> dict[str, Any]:
-    rows = sel.vas_trend(scope, data)
+def _outcome_cell(spec: Dashboard, row: dict[str, Any] | None) -> dict[str, Any] | None:
+    """One group's figures at one visit: each measure's mean (SD), then the forms' n."""
+    if row is None:
+        return None
+    measures = [
+        {"key": m.key, "mean": row[m.key], "sd": row[f"{m.key}_sd"], "label": m.label}
+        for m in spec.measures
+    ]
+    parts = [
+        _("%(label)s %(mean)s (%(sd)s)")
+        % {"label": m["label"], "mean": m["mean"], "sd": "—" if m["sd"] is None else m["sd"]}
+        for m in measures
+    ]
+    text = _("%(measures)s, n = %(n)s") % {
+        "measures": pgettext("list separator", ", ").join(parts),
+        "n": row["n"],
+    }
+    return {**row, "measures": measures, "text": capfirst(text)}
+
+
+def outcome_panel(scope: sel.DashboardScope, data: sel.Rollup) -> dict[str, Any]:
+    """The outcome panel: the protocol's dashboard measures per visit, by group."""
+    spec = scope.protocol.dashboard
+    rows = sel.measure_trend(scope, data)
     groups = _group_labels(scope.protocol, scope.pooled)
     visits = [v for v in scope.visits() if any(r["visit"] == v.code for r in rows)]
     index = {(r["visit"], r["arm"]): r for r in rows}
     table = [
-        {"visit": v.label, "cells": [index.get((v.code, key)) for key, _l in groups]}
+        {
+            "visit": v.label,
+            "cells": [_outcome_cell(spec, index.get((v.code, key))) for key, _l in groups],
+        }
         for v in visits
     ]
     datasets = [
         _dataset(
-            _("%(measure)s · %(group)s") % {"measure": measure, "group": label},
-            [(index.get((v.code, key)) or {}).get(field) for v in visits],
+            _("%(measure)s · %(group)s") % {"measure": m.series, "group": label},
+            [(index.get((v.code, key)) or {}).get(m.key) for v in visits],
         )
-        for field, measure in (("leg", _("Leg pain")), ("back", _("Back pain")))
+        for m in spec.measures
         for key, label in groups
     ]
+    limits = {} if spec.scale_max is None else {"yMax": spec.scale_max}
     return {
+        "spec": spec,
         "groups": groups,
         "table": table,
-        "chart": _chart("line", [v.label for v in visits], datasets, yMax=10),
+        "chart": _chart("line", [v.label for v in visits], datasets, **limits),
     }
 
 
@@ -313,7 +341,7 @@ class DashboardView(ActionRequiredMixin, TemplateView):
             quality=quality_panel(scope, data, completeness),
             safety=safety_panel(scope, data, by_arm),
             consort=consort_panel(scope, enrolment["totals"], by_arm),
-            vas=vas_panel(scope, data),
+            outcome=outcome_panel(scope, data),
             **kwargs,
         )
 

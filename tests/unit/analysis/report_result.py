@@ -10,32 +10,27 @@ import pandas as pd
 
 from analysis.plans import get_plan
 from analysis.services import json_safe
-from analysis.tables import (
-    WIDE_TABLES,
-    TableContext,
-    adjusted_analyses,
-    consort_flow,
-    figure_vas_over_time,
-)
+from analysis.tables import TableContext, adjusted_analyses, consort_flow, figures, wide_tables
 from tests.unit.analysis.test_tables_paper import paper_wide
 
 PLAN = get_plan("snrb_peld")
+VAS = PLAN.table("table2").measures[0]
 
 
 def report_frames(seed: int = 3) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Return (wide, long, screening) of 77 participants with every report column."""
     wide = paper_wide()
     rng = np.random.default_rng(seed)
-    for measure in (PLAN.table2, *PLAN.table3):
+    for measure in PLAN.repeated_measures():
         for visit in measure.visits:
             wide[measure.column(visit)] = np.round(rng.normal(5, 1.5, len(wide))).clip(0, 10)
-    day3 = PLAN.table2.column(PLAN.primary.visit)
+    day3 = VAS.column(PLAN.primary.visit)
     wide.loc[wide.index[:12], day3] = 0.0  # complete relief in 12 (S arm first)
     wide.loc[wide.index[40:45], day3] = 0.0
     long = pd.concat(
         pd.DataFrame({"participant_id": range(len(wide)), "arm": wide["arm"], "visit": v,
-                      PLAN.table2.prefix: wide[PLAN.table2.column(v)]})
-        for v in PLAN.table2.visits
+                      VAS.prefix: wide[VAS.column(v)]})
+        for v in VAS.visits
     )  # fmt: skip
     n = len(wide)
     screening = pd.DataFrame({
@@ -52,13 +47,13 @@ def report_frames(seed: int = 3) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFra
 
 def build(ctx: TableContext) -> dict:
     wide, long, screening = report_frames()
-    tables = [make(wide, ctx) for _, make in WIDE_TABLES]
+    tables = [make(wide, ctx, spec) for spec, make in wide_tables(PLAN)]
     tables.append(adjusted_analyses(wide, long, ctx))
     labels = {"age": {"en": "Age outside 18-75 years", "zh": "年龄不在 18-75 岁"}}
     return json_safe({
         "tables": tables,
         "consort": consort_flow(screening, ctx, reason_labels=labels),
-        "figures": [figure_vas_over_time(long, ctx)],
+        "figures": figures(long, ctx),
         "dictionary": [],
     })  # fmt: skip
 

@@ -62,12 +62,13 @@ def _cells(result: dict) -> dict[str, dict[str, str]]:
     tables = {t["key"]: t["rows"] for t in result["tables"]}
     out = {}
     by_label = {r["cells"]["label"]["en"]: r["cells"] for r in tables["table1"]}
-    for var in PLAN.table1:
+    for var in PLAN.table("table1").variables:
         if var.kind == "continuous":
             out[var.column] = by_label[var.label.en]
-    for visit, row in zip(PLAN.table2.visits, tables["table2"], strict=True):
-        out[PLAN.table2.column(visit)] = row["cells"]
-    for measure, row in zip(PLAN.table3, tables["table3"], strict=True):
+    vas = PLAN.table("table2").measures[0]
+    for visit, row in zip(vas.visits, tables["table2"], strict=True):
+        out[vas.column(visit)] = row["cells"]
+    for measure, row in zip(PLAN.table("table3").measures, tables["table3"], strict=True):
         for visit in measure.visits:
             out[measure.column(visit)] = {
                 **{a: row["cells"][f"{a}:{visit}"] for a in PLAN.arms},

@@ -21,7 +21,7 @@ from analysis.render.figures import consort_png, vas_figure
 from analysis.render.pdf import render_pdf
 from analysis.render.text import cell_text, note_lines
 from analysis.render.xlsx import render_xlsx
-from analysis.tables import TableContext, table1_baseline
+from analysis.tables import TableContext, build_table
 from tests.unit.analysis.report_result import PLAN, meta, report_frames, report_result
 
 A4_PT = (595.28, 841.89)
@@ -314,10 +314,10 @@ def test_the_other_mode_column_is_explained_or_left_out() -> None:
 
 def test_the_plan_can_omit_baseline_p_values() -> None:
     wide, _, _ = report_frames()
-    paper = table1_baseline(wide, TableContext(PLAN))
+    paper = build_table(wide, TableContext(PLAN), PLAN.table("table1"))
     assert {"p", "test"} <= {c["key"] for c in paper["columns"]}
     plan = dataclasses.replace(PLAN, baseline_p_values="omit")
-    table = table1_baseline(wide, TableContext(plan))
+    table = build_table(wide, TableContext(plan), plan.table("table1"))
     assert [c["key"] for c in table["columns"]] == ["label", "S", "P"]
     assert all(r.get("p_value") is None for r in table["rows"])
     assert any("CONSORT" in n["en"] for n in table["notes"])

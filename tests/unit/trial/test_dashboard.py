@@ -141,7 +141,7 @@ def test_vas_trend_splits_for_comparative_roles_only(client, statistician):
         ("blinded", investigator(blinded=True, username="blind")),
     ):
         client.force_login(user)
-        vas = client.get(URL).context["vas"]
+        vas = client.get(URL).context["outcome"]
         groups[key] = [k for k, _label in vas["groups"]]
         cells[key] = sum(c["n"] for row in vas["table"] for c in row["cells"] if c)
     arms = [a.code for a in PROTOCOL.arms]
@@ -306,7 +306,7 @@ def _figures(context) -> dict:
         "safety": context["safety"]["rows"],
         "grades": context["safety"]["grades"],
         "consort": context["consort"]["arms"],
-        "vas": context["vas"]["table"],
+        "vas": context["outcome"]["table"],
     }
 
 

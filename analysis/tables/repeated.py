@@ -1,8 +1,9 @@
-"""Tables 2 and 3: repeated scores by visit with between-arm and within-arm markers.
+"""``repeated_measure`` and ``measures_at_visits`` tables: scores by visit with
+between-arm and within-arm markers (the paper's Tables 2 and 3).
 
 Markers as the paper: "*" P < 0.05, "**" P < 0.01 between arms at that visit (on the
 non-reference arm's cell); "#", "##", "###" (P < 0.05, 0.01, 0.001) within an arm versus
-the baseline visit (paired t or Wilcoxon signed-rank, by the SAP's rule).
+the measure's first visit (paired t or Wilcoxon signed-rank, by the SAP's rule).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from analysis.plans.schema import RepeatedMeasure
+from analysis.plans.schema import RepeatedMeasure, TableSpec
 from analysis.stats import compare_paired, describe_continuous
 from analysis.tables import _labels as L
 from analysis.tables._categorical import between_marker, within_marker
@@ -31,11 +32,16 @@ from analysis.tables._common import (
     summary_values,
 )
 
-MARKER_NOTE = L.bi(
-    "*P < 0.05, **P < 0.01, compared with the reference group; #P < 0.05, ##P < 0.01, "
-    "###P < 0.001, compared with on admission.",
-    "*P < 0.05，**P < 0.01，与对照组相比；#P < 0.05，##P < 0.01，###P < 0.001，与入院时相比。",
-)
+
+def marker_note(ctx: TableContext, visit: str) -> dict[str, str]:
+    """Explain the markers; within-arm ones compare with ``visit`` (the measure's first)."""
+    label = ctx.plan.visit_labels[visit]
+    return L.bi(
+        "*P < 0.05, **P < 0.01, compared with the reference group; #P < 0.05, ##P < 0.01, "
+        f"###P < 0.001, compared with {label.en[:1].lower()}{label.en[1:]}.",
+        "*P < 0.05，**P < 0.01，与对照组相比；#P < 0.05，##P < 0.01，###P < 0.001，"
+        f"与{label.zh}相比。",
+    )
 
 
 def _values_note(label: dict[str, str]) -> dict[str, str]:
@@ -98,28 +104,35 @@ def _visit_row(wide: pd.DataFrame, measure: RepeatedMeasure, visit: str, ctx) ->
     return row
 
 
-def table2_vas(wide: pd.DataFrame, ctx: TableContext) -> dict:
-    """Return Table 2: the plan's repeated pain score at each visit by arm."""
-    measure = ctx.plan.table2
+def repeated_measure_table(wide: pd.DataFrame, ctx: TableContext, spec: TableSpec) -> dict:
+    """Return the table of the spec's one repeated measure at each of its visits by arm."""
+    measure = spec.measures[0]
     rows = [_visit_row(wide, measure, v, ctx) for v in measure.visits]
     return finish_table(
         {
-            "key": "table2",
-            "title": L.bi(
-                "Table 2. Pain relief of patients in the two groups", "表 2 两组疼痛缓解情况"
-            ),
-            "columns": columns(wide, ctx, first=L.bi("Time of recording", "记录时间")),
+            "key": spec.key,
+            "title": spec.title.as_dict(),
+            "columns": columns(wide, ctx, first=_first(spec, TIME_OF_RECORDING)),
             "rows": rows,
-            "notes": [_values_note(measure.label.as_dict()), MARKER_NOTE]
+            "notes": [_values_note(measure.label.as_dict()), marker_note(ctx, measure.visits[0])]
             + ([CENTRE_NOTE] if paper_means(ctx) else []),
         },
         ctx,
     )
 
 
-def _table3_columns(wide: pd.DataFrame, ctx: TableContext, visits: tuple[str, ...]) -> list:
+TIME_OF_RECORDING = L.bi("Time of recording", "记录时间")
+
+
+def _first(spec: TableSpec, default: dict[str, str]) -> dict[str, str]:
+    return spec.first_column.as_dict() if spec.first_column else default
+
+
+def _visit_columns(
+    wide: pd.DataFrame, ctx: TableContext, spec: TableSpec, visits: tuple[str, ...]
+) -> list:
     sizes = group_sizes(wide, ctx)
-    cols = [{"key": "label", "label": L.bi("Rating scale", "评分量表")}]
+    cols = [{"key": "label", "label": _first(spec, L.bi("Rating scale", "评分量表"))}]
     for g in ctx.groups:
         name = L.group_label(ctx.group_name(g), sizes[g])
         for v in visits:
@@ -129,11 +142,12 @@ def _table3_columns(wide: pd.DataFrame, ctx: TableContext, visits: tuple[str, ..
     return cols + [c for c in columns(wide, ctx)[1 + len(ctx.groups) :]]
 
 
-def table3_function(wide: pd.DataFrame, ctx: TableContext) -> dict:
-    """Return Table 3: each score at baseline and follow-up by arm; P at follow-up."""
+def measures_at_visits_table(wide: pd.DataFrame, ctx: TableContext, spec: TableSpec) -> dict:
+    """Return the table of each of the spec's measures at its visits (the first measure's
+    visits head the columns) by arm; P at the last visit."""
     rows: list[Row] = []
-    visits = ctx.plan.table3[0].visits
-    for measure in ctx.plan.table3:
+    visits = spec.measures[0].visits
+    for measure in spec.measures:
         row: Row = {"cells": {"label": measure.label.as_dict()}, "level": 0}
         summaries: dict = {}
         for visit in measure.visits:
@@ -150,10 +164,9 @@ def table3_function(wide: pd.DataFrame, ctx: TableContext) -> dict:
         row["values"] = summaries
         rows.append(row)
     return finish_table({
-        "key": "table3",
-        "title": L.bi("Table 3. Improvement of lumbar spine dysfunction and quality of life in "
-                      "the two groups", "表 3 两组腰椎功能障碍及生活质量改善情况"),
-        "columns": _table3_columns(wide, ctx, visits),
+        "key": spec.key,
+        "title": spec.title.as_dict(),
+        "columns": _visit_columns(wide, ctx, spec, visits),
         "rows": rows,
-        "notes": [MARKER_NOTE] + ([CENTRE_NOTE] if paper_means(ctx) else []),
+        "notes": [marker_note(ctx, visits[0])] + ([CENTRE_NOTE] if paper_means(ctx) else []),
     }, ctx)  # fmt: skip

@@ -1,9 +1,11 @@
-"""Table 1: baseline characteristics and operative data by arm (the paper's Table 1)."""
+"""A ``characteristics`` table: characteristics by arm, one row per plan variable (the first
+table of a paper)."""
 
 from __future__ import annotations
 
 import pandas as pd
 
+from analysis.plans.schema import TableSpec
 from analysis.tables import _labels as L
 from analysis.tables._categorical import binary_row, categorical_rows
 from analysis.tables._common import (
@@ -18,14 +20,15 @@ from analysis.tables._common import (
 )
 
 
-def table1_baseline(wide: pd.DataFrame, ctx: TableContext) -> dict:
-    """Return Table 1: one row per plan variable (categories indented), each naming its test.
+def characteristics_table(wide: pd.DataFrame, ctx: TableContext, spec: TableSpec) -> dict:
+    """Return the table: one row per variable of ``spec`` (categories indented), each naming
+    its test (none when the plan omits baseline P values).
 
     ``wide`` has one row per participant of the population with ``arm`` and the plan's
     columns. Missing values are left out of each row's denominators.
     """
     rows: list[Row] = []
-    for var in ctx.plan.table1:
+    for var in spec.variables:
         if var.kind == "continuous":
             rows.append(continuous_row(wide, var, ctx))
         elif var.kind == "binary":
@@ -33,10 +36,9 @@ def table1_baseline(wide: pd.DataFrame, ctx: TableContext) -> dict:
         else:
             rows.extend(categorical_rows(wide, var, ctx))
     table = {
-        "key": "table1",
-        "title": L.bi("Table 1. General data of patients in the two groups",
-                      "表 1 两组病人一般资料"),
-        "columns": columns(wide, ctx),
+        "key": spec.key,
+        "title": spec.title.as_dict(),
+        "columns": columns(wide, ctx, first=_first(spec)),
         "rows": rows,
         "notes": _notes(ctx),
     }  # fmt: skip
@@ -44,6 +46,10 @@ def table1_baseline(wide: pd.DataFrame, ctx: TableContext) -> dict:
         table["notes"] = table["notes"][:1]
         return without_tests(table)
     return finish_table(table, ctx)
+
+
+def _first(spec: TableSpec) -> dict[str, str] | None:
+    return spec.first_column.as_dict() if spec.first_column else None
 
 
 def _notes(ctx: TableContext) -> list[dict[str, str]]:
