@@ -303,3 +303,19 @@ def test_the_migration_keeps_existing_roles_in_the_existing_trial(with_participa
     finally:
         executor = MigrationExecutor(connection)
         executor.migrate(latest)
+
+
+@pytest.mark.django_db
+def test_the_administrator_gives_a_role_in_a_discovered_trial(second_trial):
+    admin = UserFactory(is_superuser=True, is_staff=True)
+    client = logged_in(admin)
+    for url in ("/admin/trial/membership/add/", f"/admin/accounts/user/{admin.pk}/change/"):
+        page = client.get(url).content.decode()
+        assert f'<option value="{OTHER}">' in page
+    nurse = UserFactory()
+    response = client.post(
+        "/admin/trial/membership/add/",
+        {"user": nurse.pk, "protocol_code": "no_such_trial", "role": Role.RESEARCH_NURSE},
+    )
+    assert response.status_code == 200  # the form again, with the error
+    assert not Membership.objects.filter(user=nurse).exists()
