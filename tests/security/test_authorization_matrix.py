@@ -193,6 +193,8 @@ RULES: dict[str, Rule] = {
     "accounts:password-change": Rule(signed_in(), post=signed_in(200)),
     "accounts:site-list": Rule(action(A.VIEW_SITE_STAFF)),
     "set_language": Rule(status(302)),
+    # the trial switcher: POST only, to a trial where the user holds a role
+    "trial:trial-switch": Rule(signed_in(405), post=signed_in(ALLOWED)),
     "healthz": Rule(status(200)),
     # the REDCap-compatible API answers POSTs with a token only (tests/unit/api); its own
     # token pages are the signed-in user's

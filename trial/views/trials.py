@@ -11,8 +11,8 @@ from trial.context import active_protocol_set
 from trial.permissions import Action, may
 
 
-@require_POST
 @login_required
+@require_POST
 def trial_switch(request: HttpRequest) -> HttpResponse:
     """Make the posted trial the session's active trial and go to its dashboard (the home
     page for a user who does not watch the dashboard there). A trial the user holds no
