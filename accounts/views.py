@@ -15,6 +15,7 @@ from django.views.i18n import set_language as django_set_language
 
 from api.selectors import api_release_versions_for, api_token_list_for
 from trial.permissions import ROLE_ACTIONS, Action, all_memberships, is_blinded, memberships
+from trial.protocol import protocols
 
 from .forms import EdcPasswordChangeForm, LoginForm
 from .mixins import ActionRequiredMixin
@@ -83,8 +84,11 @@ class AccountView(LoginRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         user = self.request.user
+        titles = {p.code: p.title for p in protocols()}
         return super().get_context_data(
-            memberships=all_memberships(user),
+            memberships=[
+                (titles.get(m.protocol_code, m.protocol_code), m) for m in all_memberships(user)
+            ],  # fmt: skip
             api_tokens=api_token_list_for(user, self.request.protocol.code),
             api_releases=api_release_versions_for(user, self.request.protocol.code),
             **kwargs,
