@@ -319,3 +319,29 @@ def test_the_administrator_gives_a_role_in_a_discovered_trial(second_trial):
     )
     assert response.status_code == 200  # the form again, with the error
     assert not Membership.objects.filter(user=nurse).exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.requirement("ACC-009")
+def test_a_trials_refresh_leaves_the_other_trials_changes_to_it(second_trial):
+    from trial.models import DashboardChange
+    from trial.services.dashboard import dashboard_change_markers, dashboard_summary_refresh
+
+    site = SiteFactory(code="S01")
+    manager = user_with_role(Role.DATA_MANAGER, site=None, protocol_code=OTHER)
+    dashboard_summary_refresh_task()  # both summaries exist (empty)
+    theirs = register_participant(manager, site, protocol_code=OTHER)
+    assert DashboardChange.objects.exists()
+    dashboard_summary_refresh(protocol_code=SEED)  # the seed trial's refresh comes first
+    assert DashboardChange.objects.exists()  # the other trial's markers are not consumed
+    dashboard_summary_refresh(protocol_code=OTHER)
+    assert not DashboardChange.objects.exists()
+    summary = DashboardSummary.objects.get(protocol_code=OTHER)
+    assert summary.data == dashboard_summary_refresh(protocol_code=OTHER, rebuild=True).data
+    # a moved screening date: the marker of the day it left names the participant too
+    left = theirs.screening_date - datetime.timedelta(days=3)
+    markers = dashboard_change_markers(theirs, {"screening_date": (left, theirs.screening_date)})
+    assert {(m.participant_id, m.day) for m in markers} == {
+        (theirs.pk, theirs.screening_date),
+        (theirs.pk, left),
+    }
