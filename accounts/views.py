@@ -15,7 +15,6 @@ from django.views.i18n import set_language as django_set_language
 
 from api.selectors import api_release_versions_for, api_token_list_for
 from trial.permissions import ROLE_ACTIONS, Action, all_memberships, is_blinded, memberships
-from trial.protocol import protocols
 
 from .forms import EdcPasswordChangeForm, LoginForm
 from .mixins import ActionRequiredMixin
@@ -84,11 +83,8 @@ class AccountView(LoginRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         user = self.request.user
-        titles = {p.code: p.title for p in protocols()}
         return super().get_context_data(
-            memberships=[
-                (titles.get(m.protocol_code, m.protocol_code), m) for m in all_memberships(user)
-            ],  # fmt: skip
+            memberships=all_memberships(user),
             api_tokens=api_token_list_for(user, self.request.protocol.code),
             api_releases=api_release_versions_for(user, self.request.protocol.code),
             **kwargs,
