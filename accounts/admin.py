@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.utils.translation import gettext_lazy as _
 
+from trial.admin import MembershipForm
 from trial.models import Membership
 
 from .models import User
@@ -9,6 +10,7 @@ from .models import User
 
 class MembershipInline(admin.TabularInline):
     model = Membership
+    form = MembershipForm
     fk_name = "user"
     extra = 0
 

@@ -8,7 +8,8 @@ from trial.permissions import Action, may, may_trial_wide
 
 
 class ActionRequiredMixin(LoginRequiredMixin):
-    """Let in only signed-in users whose roles grant ``required_action`` somewhere.
+    """Let in only signed-in users whose roles in the active trial (``request.protocol``)
+    grant ``required_action`` somewhere.
 
     With ``trial_wide`` the right must come from a trial-wide membership (pages whose data
     span every site).
@@ -20,8 +21,9 @@ class ActionRequiredMixin(LoginRequiredMixin):
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not request.user.is_authenticated:
             return self.handle_no_permission()
-        if self.required_action is not None and not may(request.user, self.required_action):
+        code = request.protocol.code  # the active trial (trial.context)
+        if self.required_action is not None and not may(request.user, code, self.required_action):
             raise PermissionDenied
-        if self.trial_wide and not may_trial_wide(request.user, self.required_action):
+        if self.trial_wide and not may_trial_wide(request.user, code, self.required_action):
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)

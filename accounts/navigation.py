@@ -62,17 +62,17 @@ NAV_ITEMS: tuple[NavItem, ...] = (
 )
 
 
-def nav_items_for(user: Any) -> list[dict[str, Any]]:
-    """Return the navigation entries this user may see, with their URLs."""
+def nav_items_for(user: Any, protocol_code: str) -> list[dict[str, Any]]:
+    """Return the navigation entries this user may see in the trial, with their URLs."""
     visible = []
     for item in NAV_ITEMS:
-        if item.action is not None and not may(user, item.action):
+        if item.action is not None and not may(user, protocol_code, item.action):
             continue
-        if item.trial_wide and not may_trial_wide(user, item.action):
+        if item.trial_wide and not may_trial_wide(user, protocol_code, item.action):
             continue
         if item.staff_only and not user.is_staff:
             continue
-        if item.unblinded_only and is_blinded(user):
+        if item.unblinded_only and is_blinded(user, protocol_code):
             continue
         visible.append({"key": item.key, "label": item.label, "url": reverse(item.url_name)})
     return visible

@@ -14,7 +14,7 @@ from django.views.generic import ListView, TemplateView
 from django.views.i18n import set_language as django_set_language
 
 from api.selectors import api_release_versions_for, api_token_list_for
-from trial.permissions import ROLE_ACTIONS, Action, is_blinded, memberships
+from trial.permissions import ROLE_ACTIONS, Action, all_memberships, is_blinded, memberships
 
 from .forms import EdcPasswordChangeForm, LoginForm
 from .mixins import ActionRequiredMixin
@@ -67,12 +67,13 @@ class HomeView(LoginRequiredMixin, TemplateView):
     template_name = "accounts/home.html"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        user = self.request.user
-        granted = {a for m in memberships(user) for a in ROLE_ACTIONS.get(m.role, ())}
+        user, code = self.request.user, self.request.protocol.code
+        held = memberships(user, code)
+        granted = {a for m in held for a in ROLE_ACTIONS.get(m.role, ())}
         return super().get_context_data(
-            memberships=memberships(user),
+            memberships=held,
             capabilities=[label for action, label in ACTION_LABELS.items() if action in granted],
-            blinded=is_blinded(user),
+            blinded=is_blinded(user, code),
             **kwargs,
         )
 
@@ -83,9 +84,9 @@ class AccountView(LoginRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         user = self.request.user
         return super().get_context_data(
-            memberships=memberships(user),
-            api_tokens=api_token_list_for(user),
-            api_releases=api_release_versions_for(user),
+            memberships=all_memberships(user),
+            api_tokens=api_token_list_for(user, self.request.protocol.code),
+            api_releases=api_release_versions_for(user, self.request.protocol.code),
             **kwargs,
         )
 
@@ -108,10 +109,11 @@ class SiteListView(ActionRequiredMixin, ListView):
     context_object_name = "sites"
 
     def get_queryset(self):
-        return sites_with_staff(self.request.user)
+        return sites_with_staff(self.request.user, self.request.protocol.code)
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        return super().get_context_data(trial_wide=trial_wide_staff(), **kwargs)
+        code = self.request.protocol.code
+        return super().get_context_data(trial_wide=trial_wide_staff(code), **kwargs)
 
 
 def locked_out(request: HttpRequest, credentials: dict | None = None, *args: Any, **kwargs: Any):

@@ -34,6 +34,7 @@ import scoring
 from analysis import demo_solver
 from analysis import demo_targets as T
 from analysis.demo_solver import Row, Solution, solve, solve_mean_sd
+from trial.context import default_protocol_code
 from trial.demo import assessment_day, sample_answers
 from trial.edit_checks.baseline import compute_bmi
 from trial.models import Participant, Site, Visit
@@ -386,8 +387,9 @@ def _fill(actor: Any, participant: Participant, arm: str | None, ctx: dict,
 
 def _enrol(actor: Any, site: Site, number: int, admission: date, answers: dict) -> Participant:
     participant = participant_register(
-        actor=actor, site=site, screening_date=admission, admission_date=admission,
-        full_name=f"Report Demo {number}", phone="", hospital_number=f"R{number:05d}")  # fmt: skip
+        actor=actor, protocol_code=default_protocol_code(), site=site, screening_date=admission,
+        admission_date=admission, full_name=f"Report Demo {number}", phone="",
+        hospital_number=f"R{number:05d}")  # fmt: skip
     eligibility_record(actor=actor, participant=participant, assessed_date=admission,
                        answers=answers)  # fmt: skip
     return participant

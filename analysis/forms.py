@@ -49,12 +49,13 @@ class ReportStartForm(forms.Form):
     )
 
     def __init__(
-        self, *args: Any, allowed_sites: set[str] | None = None,
+        self, *args: Any, protocol_code: str, allowed_sites: set[str] | None = None,
         releases: Any = None, **kwargs: Any,
     ) -> None:  # fmt: skip
         """``allowed_sites``: the codes the user may report on (None: every site);
         ``releases``: the published releases the user may read (none: live extract only)."""
         super().__init__(*args, **kwargs)
+        self.protocol_code = protocol_code
         self.allowed_sites = allowed_sites
         if releases is None:
             del self.fields["release"]
@@ -70,7 +71,8 @@ class ReportStartForm(forms.Form):
         release = data.get("release")
         if release is not None and "population" in data and "sites" in data:
             try:
-                report_release_check(release, population=data["population"],
+                report_release_check(release, protocol_code=self.protocol_code,
+                                     population=data["population"],
                                      sites=tuple(s.code for s in data["sites"]))  # fmt: skip
             except ReportSourceError as exc:
                 raise forms.ValidationError(str(exc)) from exc

@@ -42,27 +42,26 @@ class ReportSourceError(ValueError):
     """The chosen release cannot be the run's data; the message is translated."""
 
 
-def report_releases_for(user: Any, *, all_sites: bool) -> Any:
+def report_releases_for(user: Any, protocol_code: str, *, all_sites: bool) -> Any:
     """Return the published releases the user may report on, or None (live extract only).
 
     A release holds every site, so only a user reporting on every site who may read
     releases gets them; a pooled run reads the blinded variant (``ReportRun.release_variant``),
     the only one a blinded user may read (``release_variants_for``).
     """
-    if not all_sites or not may(user, Action.DOWNLOAD_RELEASES):
+    if not all_sites or not may(user, protocol_code, Action.DOWNLOAD_RELEASES):
         return None
     return DatasetRelease.objects.filter(
-        protocol_code=settings.EDC_PROTOCOL, status=DatasetRelease.Status.READY
+        protocol_code=protocol_code, status=DatasetRelease.Status.READY
     ).order_by("-version")
 
 
 def report_release_check(
-    release: DatasetRelease, *, population: str, sites: tuple[str, ...]
+    release: DatasetRelease, *, protocol_code: str, population: str, sites: tuple[str, ...]
 ) -> None:
-    """Refuse a release that cannot hold the run's data (with the reason, translated)."""
-    if release.status != DatasetRelease.Status.READY or release.protocol_code != (
-        settings.EDC_PROTOCOL
-    ):
+    """Refuse a release that cannot hold the run's data of the trial ``protocol_code``
+    (with the reason, translated)."""
+    if release.status != DatasetRelease.Status.READY or release.protocol_code != protocol_code:
         raise ReportSourceError(_("Only a published release of this trial can be reported on."))
     if sites:
         raise ReportSourceError(
@@ -78,6 +77,7 @@ def report_release_check(
 def report_run_create(
     *,
     actor: Any,
+    protocol_code: str,
     population: str,
     mode: str,
     blinded: bool,
@@ -94,13 +94,15 @@ def report_run_create(
     if population not in ReportRun.Population.values or mode not in ReportRun.Mode.values:
         raise ValueError("unknown population or mode")
     if release is not None:
-        report_release_check(release, population=population, sites=sites)
+        report_release_check(
+            release, protocol_code=protocol_code, population=population, sites=sites
+        )
         data_source = ReportRun.Source.SNAPSHOT
     elif data_source != ReportRun.Source.LIVE:
         raise ReportSourceError(_("Choose the release to report on."))
     with transaction.atomic():
         run = ReportRun.objects.create(
-            protocol_code=settings.EDC_PROTOCOL,
+            protocol_code=protocol_code,
             created_by=actor,
             population=population,
             mode=mode,
@@ -130,7 +132,8 @@ def report_run_rerun(*, actor: Any, run_id: int, blinded: bool) -> ReportRun:
     if failed.status != ReportRun.Status.FAILED:
         raise ValueError("only a failed report is run again")
     return report_run_create(
-        actor=actor, population=failed.population, mode=failed.mode,
+        actor=actor, protocol_code=failed.protocol_code, population=failed.population,
+        mode=failed.mode,
         blinded=blinded or failed.blinded_view, data_source=failed.data_source,
         language=failed.language, sites=tuple(failed.sites), release=failed.release,
     )  # fmt: skip

@@ -2,7 +2,6 @@
 
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -32,24 +31,26 @@ class ReportListView(ActionRequiredMixin, FormView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        context["runs"] = report_run_recent(self.request.user)
-        context["blinded"] = is_blinded(self.request.user)
-        context["pooled"] = not sees_comparative(self.request.user)
+        user, code = self.request.user, self.request.protocol.code
+        context["runs"] = report_run_recent(user, code)
+        context["blinded"] = is_blinded(user, code)
+        context["pooled"] = not sees_comparative(user, code)
         context["queue_available"] = job_queue_available()
         return context
 
     def get_form_kwargs(self) -> dict[str, Any]:
-        user = self.request.user
-        allowed = report_sites_for(user)
-        return {**super().get_form_kwargs(), "allowed_sites": allowed,
-                "releases": report_releases_for(user, all_sites=allowed is None)}  # fmt: skip
+        user, code = self.request.user, self.request.protocol.code
+        allowed = report_sites_for(user, code)
+        return {**super().get_form_kwargs(), "protocol_code": code, "allowed_sites": allowed,
+                "releases": report_releases_for(user, code, all_sites=allowed is None)}  # fmt: skip
 
     def form_valid(self, form: ReportStartForm) -> HttpResponse:
         run = report_run_create(
             actor=self.request.user,
+            protocol_code=self.request.protocol.code,
             population=form.cleaned_data["population"],
             mode=form.cleaned_data["mode"],
-            blinded=not sees_comparative(self.request.user),
+            blinded=not sees_comparative(self.request.user, self.request.protocol.code),
             language=form.cleaned_data.get("language") or get_language() or "en",
             sites=form.report_sites(),
             release=form.cleaned_data.get("release"),
@@ -66,9 +67,10 @@ class ReportRerunView(ActionRequiredMixin, View):
     required_action = Action.RUN_REPORTS
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
-        failed = report_run_get(request.user, pk, failed_only=True)
+        code = request.protocol.code
+        failed = report_run_get(request.user, code, pk, failed_only=True)
         run = report_run_rerun(actor=request.user, run_id=failed.pk,
-                               blinded=not sees_comparative(request.user))  # fmt: skip
+                               blinded=not sees_comparative(request.user, code))  # fmt: skip
         if run.status == ReportRun.Status.FAILED:
             messages.error(request, _("The report could not be started: %(why)s")
                            % {"why": run.error})  # fmt: skip
@@ -80,7 +82,7 @@ class ReportDetailView(ActionRequiredMixin, TemplateView):
     template_name = "analysis/report_detail.html"
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        run = report_run_get(request.user, kwargs["pk"])
+        run = report_run_get(request.user, request.protocol.code, kwargs["pk"])
         if request.htmx:
             response = self.render_to_response(
                 {"run": run}, template="analysis/report_detail.html#progress"
@@ -110,7 +112,7 @@ class ReportDownloadView(ActionRequiredMixin, View):
     }
 
     def get(self, request: HttpRequest, pk: int, fmt: str) -> FileResponse:
-        run = report_run_get(request.user, pk)
+        run = report_run_get(request.user, request.protocol.code, pk)
         field = getattr(run, fmt, None) if fmt in self.FORMATS else None
         if not field:
             raise Http404
@@ -128,7 +130,7 @@ class SampleSizeView(ActionRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        defaults = get_plan(settings.EDC_PROTOCOL).sample_size_inputs
+        defaults = get_plan(self.request.protocol.code).sample_size_inputs
         form = SampleSizeForm(self.request.GET or defaults)
         context["form"] = form
         if form.is_valid():

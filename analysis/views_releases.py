@@ -43,21 +43,24 @@ class ReleaseListView(ActionRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        context["releases"] = release_list_for(self.request.user)[:100]
-        context["can_cut"] = may_trial_wide(self.request.user, Action.LOCK)
+        user, code = self.request.user, self.request.protocol.code
+        context["releases"] = release_list_for(user, code)[:100]
+        context["can_cut"] = may_trial_wide(user, code, Action.LOCK)
         context["queue_available"] = job_queue_available()
         context.setdefault("form", DataCutForm())
         return context
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not may_trial_wide(request.user, Action.LOCK):
+        if not may_trial_wide(request.user, request.protocol.code, Action.LOCK):
             raise PermissionDenied
         form = DataCutForm(request.POST)
         if not form.is_valid():
             return self.render_to_response(self.get_context_data(form=form))
         try:
             release = dataset_release_declare(
-                actor=request.user, reason=form.cleaned_data["reason"]
+                actor=request.user,
+                protocol_code=request.protocol.code,
+                reason=form.cleaned_data["reason"],
             )
         except ReleaseError as exc:
             form.add_error("reason", str(exc))
@@ -75,7 +78,7 @@ class ReleaseRetryView(ActionRequiredMixin, View):
     trial_wide = True
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
-        release = release_get(request.user, pk)
+        release = release_get(request.user, request.protocol.code, pk)
         try:
             release = dataset_release_retry(actor=request.user, release_id=release.pk)
         except ReleaseError as exc:
@@ -93,7 +96,7 @@ class ReleaseDetailView(ActionRequiredMixin, TemplateView):
     template_name = "analysis/releases/release_detail.html"
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        release = release_get(request.user, kwargs["pk"])
+        release = release_get(request.user, request.protocol.code, kwargs["pk"])
         if getattr(request, "htmx", False):
             response = self.response_class(
                 request=request, template=["analysis/releases/release_detail.html#status"],
@@ -102,13 +105,14 @@ class ReleaseDetailView(ActionRequiredMixin, TemplateView):
             if release.is_finished and request.GET.get("poll"):
                 response["HX-Refresh"] = "true"
             return response
-        variants = release_variants_for(is_blinded(request.user))
+        variants = release_variants_for(is_blinded(request.user, release.protocol_code))
         shown = variants[0]
         files = release.manifest.get(shown, {}).get("files", [])
         context = self.get_context_data(
             release=release, variants=variants, files=files,
             diff=release.diff.get(shown, {}), previous=release.diff.get("previous_version"),
-            shown_variant=shown, can_retry=may_trial_wide(request.user, Action.LOCK),
+            shown_variant=shown,
+            can_retry=may_trial_wide(request.user, release.protocol_code, Action.LOCK),
         )  # fmt: skip
         return self.render_to_response(context)
 
@@ -118,11 +122,12 @@ class ReleaseDownloadView(ActionRequiredMixin, View):
     trial_wide = True  # a release holds every site's data
 
     def get(self, request: HttpRequest, pk: int, variant: str) -> FileResponse:
-        release = release_get(request.user, pk)
+        release = release_get(request.user, request.protocol.code, pk)
         try:
             path = dataset_release_download(
                 actor=request.user, release=release, variant=variant,
-                blinded=is_blinded(request.user), ip_address=request.META.get("REMOTE_ADDR"),
+                blinded=is_blinded(request.user, release.protocol_code),
+                ip_address=request.META.get("REMOTE_ADDR"),
             )  # fmt: skip
         except ReleaseError as exc:
             if exc.code == "variant_forbidden":

@@ -101,7 +101,7 @@ def record_import(request: HttpRequest, token: ApiToken) -> HttpResponse:
         raise ApiError(
             _("This token reads a locked release: it cannot import data."), 403, "read_only"
         )
-    if not may(token.user, Action.ENTER_DATA):
+    if not may(token.user, token.protocol_code, Action.ENTER_DATA):
         raise no_import_rights()
     if get_bool(data, "forceAutoNumber"):
         raise ParameterError(

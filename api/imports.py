@@ -317,7 +317,7 @@ def _eav_to_flat(rows: Iterable[dict[str, Any]]) -> Iterable[dict[str, str]]:
 class _Importer:
     def __init__(self, protocol: Protocol, user: Any, options: ImportOptions) -> None:
         self.protocol, self.user, self.options = protocol, user, options
-        self.dictionary = _Dictionary(protocol, is_blinded(user))
+        self.dictionary = _Dictionary(protocol, is_blinded(user, protocol.code))
         self.result = ImportResult()
         self.current = ""  # the record being saved
         self.sites: dict[str, Site] | None = None  # read once, when a record is new
@@ -516,7 +516,7 @@ class _Importer:
                 self.error(record, event, name, values[name], message)
         if person is None:
             return self._register(item, event)
-        if not may_import(self.user, site=person.site):
+        if not may_import(self.user, self.protocol.code, site=person.site):
             self.error(
                 record, event, RECORD_ID, record, _("You may not enter data for this record.")
             )
@@ -598,7 +598,7 @@ class _Importer:
                 _("The site does not match the record id."),
             )
             return None
-        if not may_import(self.user, site=site):
+        if not may_import(self.user, self.protocol.code, site=site):
             self.error(record, event, RECORD_ID, record, _("You may not enter data at this site."))
             return None
         screening = self._date(record, event, "screening_date", values)
@@ -937,7 +937,7 @@ def import_records(
     options = options or ImportOptions()
     if options.kind not in ("flat", "eav") or options.date_format not in DATE_FORMATS:
         raise ImportRefused(_("Unknown import type or date format."))
-    if not may_import(user):
+    if not may_import(user, protocol_code):
         raise ImportRefused(_("You do not have permission to import data."))
     importer = _Importer(get_protocol(protocol_code), user, options)
     importer.result.keep_changes = keep_changes

@@ -2,7 +2,6 @@
 
 from typing import Any
 
-from django.conf import settings
 from django.db.models import QuerySet
 
 from analysis.models import DatasetRelease
@@ -10,18 +9,22 @@ from api.models import ApiToken
 from trial.permissions import Action, may
 
 
-def api_token_list_for(user: Any) -> QuerySet[ApiToken]:
-    """Return the user's tokens, newest first (revoked ones too, for their history)."""
-    return ApiToken.objects.filter(user=user).order_by("-created_at", "-id")
+def api_token_list_for(user: Any, protocol_code: str) -> QuerySet[ApiToken]:
+    """Return the user's tokens for the trial, newest first (revoked ones too, for their
+    history)."""
+    return ApiToken.objects.filter(user=user, protocol_code=protocol_code).order_by(
+        "-created_at", "-id"
+    )
 
 
-def api_release_versions_for(user: Any) -> list[int]:
-    """Return the ready release versions a user's token may be bound to (newest first)."""
-    if not may(user, Action.DOWNLOAD_RELEASES):
+def api_release_versions_for(user: Any, protocol_code: str) -> list[int]:
+    """Return the trial's ready release versions a user's token may be bound to (newest
+    first)."""
+    if not may(user, protocol_code, Action.DOWNLOAD_RELEASES):
         return []
     return list(
         DatasetRelease.objects.filter(
-            protocol_code=settings.EDC_PROTOCOL, status=DatasetRelease.Status.READY
+            protocol_code=protocol_code, status=DatasetRelease.Status.READY
         )
         .order_by("-version")
         .values_list("version", flat=True)

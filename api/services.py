@@ -46,9 +46,10 @@ def api_token_create(
 ) -> tuple[ApiToken, str]:
     """Create the user's token for a project, revoking the previous one; return it and the
     token itself (32 hex characters), which is never stored and cannot be shown again."""
-    if not user.is_active or not memberships(user):
+    if not user.is_active or not memberships(user, protocol_code):
         raise ApiError(
-            _("This user has no active role, so cannot have an API token."), code="no_role"
+            _("This user has no active role in this trial, so cannot have an API token."),
+            code="no_role",
         )
     if release_version is not None:
         _check_release(user, protocol_code, release_version)
@@ -87,7 +88,7 @@ def _check_release(user: Any, protocol_code: str, version: int) -> None:
     ready = DatasetRelease.objects.filter(
         protocol_code=protocol_code, version=version, status=DatasetRelease.Status.READY
     ).exists()
-    if not ready or not may(user, Action.DOWNLOAD_RELEASES):
+    if not ready or not may(user, protocol_code, Action.DOWNLOAD_RELEASES):
         raise ApiError(_("Choose a ready release you may read."), code="release_not_allowed")
 
 
@@ -126,7 +127,11 @@ def api_token_authenticate(raw: str | None) -> ApiToken:
         .filter(token_sha256=token_hash(raw), revoked_at__isnull=True)
         .first()
     )
-    if token is None or not token.user.is_active or not memberships(token.user):
+    if (
+        token is None
+        or not token.user.is_active
+        or not memberships(token.user, token.protocol_code)
+    ):
         raise no_permission()
     ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
     return token

@@ -66,15 +66,16 @@ def _release_asked(request: HttpRequest, token: ApiToken) -> int | None:
 
 def _context(request: HttpRequest, token: ApiToken, fmt: str) -> Context:
     user, protocol = token.user, get_protocol(token.protocol_code)
-    blinded = is_blinded(user)
+    code = protocol.code  # the token's trial: its roles, blinding and sites decide
+    blinded = is_blinded(user, code)
     version = _release_asked(request, token)
     if version is None:
-        if not any(may(user, action) for action in LIVE_ACTIONS):
+        if not any(may(user, code, action) for action in LIVE_ACTIONS):
             raise no_permission()
-        sites = {s.code for a in LIVE_ACTIONS for s in sites_for(user, a)}
+        sites = {s.code for a in LIVE_ACTIONS for s in sites_for(user, code, a)}
         project = live_project(protocol, blinded=blinded)
         return Context(request.POST, project, fmt, tuple(sorted(sites)))
-    if not may(user, Action.DOWNLOAD_RELEASES):
+    if not may(user, code, Action.DOWNLOAD_RELEASES):
         raise no_permission()
     release = api_ready_release(protocol.code, version)
     variant = "blinded" if blinded else "unblinded"
@@ -83,7 +84,7 @@ def _context(request: HttpRequest, token: ApiToken, fmt: str) -> Context:
             _("Release %(v)s does not exist or is not ready.") % {"v": version}, 404, "no_release"
         )
     source = release_project(release, protocol, variant)
-    sites = tuple(sorted(s.code for s in sites_for(user, Action.DOWNLOAD_RELEASES)))
+    sites = tuple(sorted(s.code for s in sites_for(user, code, Action.DOWNLOAD_RELEASES)))
     return Context(request.POST, source.project, fmt, sites, source)
 
 

@@ -1,6 +1,5 @@
 """The user's API tokens on the account page: create (shown once) and revoke."""
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -21,12 +20,12 @@ def _release(request: HttpRequest) -> int | None:
 @login_required
 @require_POST
 def token_create(request: HttpRequest) -> HttpResponse:
-    """Create the user's token for the current project and show it this once."""
+    """Create the user's token for the active trial and show it this once."""
     try:
         token, raw = api_token_create(
             actor=request.user,
             user=request.user,
-            protocol_code=settings.EDC_PROTOCOL,
+            protocol_code=request.protocol.code,
             release_version=_release(request),
         )
     except ApiError as exc:

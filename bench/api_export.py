@@ -33,13 +33,16 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from api.services import api_token_create  # noqa: E402
+from trial.context import default_protocol_code  # noqa: E402
 from trial.models import Membership, Participant, Role  # noqa: E402
 
 
 def bench_token() -> str:
     user, _created = get_user_model().objects.get_or_create(username="bench_api_stat")
-    Membership.objects.get_or_create(user=user, site=None, role=Role.STATISTICIAN)
-    return api_token_create(actor=user, user=user, protocol_code=settings.EDC_PROTOCOL)[1]
+    Membership.objects.get_or_create(
+        user=user, protocol_code=default_protocol_code(), site=None, role=Role.STATISTICIAN
+    )
+    return api_token_create(actor=user, user=user, protocol_code=default_protocol_code())[1]
 
 
 def export(client: Client, token: str, fmt: str, **extra: str) -> tuple[int, int]:

@@ -38,6 +38,7 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
+from trial.context import default_protocol_code  # noqa: E402
 from trial.models import DashboardChange, Membership, Participant, Role  # noqa: E402
 from trial.services.dashboard import dashboard_summary_refresh  # noqa: E402
 
@@ -47,7 +48,9 @@ URL = "/dashboard/"
 def bench_user(name: str, roles: list[str]) -> Client:
     user, _created = get_user_model().objects.get_or_create(username=name)
     for role in roles:
-        Membership.objects.get_or_create(user=user, site=None, role=role)
+        Membership.objects.get_or_create(
+            user=user, protocol_code=default_protocol_code(), site=None, role=role
+        )
     client = Client()
     client.force_login(user)
     return client
@@ -92,21 +95,21 @@ def main() -> None:
     rebuilds, refreshes = [], []
     for _run in range(args.rebuilds):
         started = time.perf_counter()
-        dashboard_summary_refresh(protocol_code=settings.EDC_PROTOCOL, rebuild=True)
+        dashboard_summary_refresh(protocol_code=default_protocol_code(), rebuild=True)
         rebuilds.append((time.perf_counter() - started) * 1000)
     if rebuilds:
         print(  # noqa: T201
             f"| {participants:,} | (first refresh of a day) | rebuild of every partition | "
             f"{statistics.median(rebuilds):.0f} | {max(rebuilds):.0f} | |"
         )
-    dashboard_summary_refresh(protocol_code=settings.EDC_PROTOCOL)  # now of today
+    dashboard_summary_refresh(protocol_code=default_protocol_code())  # now of today
     ids = list(Participant.objects.values_list("pk", flat=True))
     rng = random.Random(7)
     for _run in range(args.refreshes):
         changed = rng.sample(ids, min(args.changes, len(ids)))
         DashboardChange.objects.bulk_create([DashboardChange(participant_id=i) for i in changed])
         started = time.perf_counter()
-        dashboard_summary_refresh(protocol_code=settings.EDC_PROTOCOL)
+        dashboard_summary_refresh(protocol_code=default_protocol_code())
         refreshes.append((time.perf_counter() - started) * 1000)
     if refreshes:
         print(  # noqa: T201

@@ -76,14 +76,20 @@ def write_csv(path: Path, rows: int) -> None:
 
 def _users() -> tuple:
     from accounts.models import User
+    from trial.context import default_protocol_code
     from trial.models import Membership, Role, Site
 
     for code in SITES:
         Site.objects.get_or_create(code=code, defaults={"name": code})
     manager, _ = User.objects.get_or_create(username="bench-dm")
     nurse, _ = User.objects.get_or_create(username="bench-nurse")
-    Membership.objects.get_or_create(user=manager, site=None, role=Role.DATA_MANAGER)
-    Membership.objects.get_or_create(user=nurse, site=None, role=Role.RESEARCH_NURSE)
+    code = default_protocol_code()
+    Membership.objects.get_or_create(
+        user=manager, protocol_code=code, site=None, role=Role.DATA_MANAGER
+    )
+    Membership.objects.get_or_create(
+        user=nurse, protocol_code=code, site=None, role=Role.RESEARCH_NURSE
+    )
     return manager, nurse
 
 
@@ -92,6 +98,7 @@ def child_job(rows: int) -> dict:
     from django.core.files import File
 
     from imports.services import import_run, import_upload
+    from trial.context import default_protocol_code
 
     manager, _nurse = _users()
     path = Path(os.environ["EDC_MEDIA_ROOT"]) / "bench-import.csv"
@@ -100,7 +107,11 @@ def child_job(rows: int) -> dict:
     before = peak_rss_mib()
     started = time.perf_counter()
     with path.open("rb") as handle:
-        job = import_upload(actor=manager, upload=File(handle, name="bench-import.csv"))
+        job = import_upload(
+            actor=manager,
+            protocol_code=default_protocol_code(),
+            upload=File(handle, name="bench-import.csv"),
+        )
     upload_s = time.perf_counter() - started
     check_s = None
     if not os.environ.get("BENCH_IMPORT_NO_DRY_RUN"):
@@ -129,11 +140,12 @@ def child_read(rows: int) -> dict:
     _django()
     from imports.mapping import auto_map, mapped_rows, variables
     from imports.readers import iter_chunks, read_header
+    from trial.context import default_protocol_code
 
     path = Path(os.environ["EDC_MEDIA_ROOT"]) / "bench-read.csv"
     path.parent.mkdir(parents=True, exist_ok=True)
     write_csv(path, rows)
-    known = variables(blinded=False)
+    known = variables(default_protocol_code(), blinded=False)
     header = read_header(path, "csv")
     mapping = auto_map(header, known)
     before = peak_rss_mib()
@@ -154,21 +166,20 @@ def child_stream(rows: int) -> dict:
     _django()
     import tracemalloc
 
-    from django.conf import settings
-
     from api.imports import CHUNK_RECORDS, ImportOptions, _Importer
     from imports.mapping import auto_map, mapped_rows, variables
     from imports.readers import iter_chunks, read_header
+    from trial.context import default_protocol_code
     from trial.protocol import get_protocol
 
     manager, _nurse = _users()
     path = Path(os.environ["EDC_MEDIA_ROOT"]) / "bench-stream.csv"
     path.parent.mkdir(parents=True, exist_ok=True)
     write_csv(path, rows)
-    known = variables(blinded=False)
+    known = variables(default_protocol_code(), blinded=False)
     header = read_header(path, "csv")
     mapping = auto_map(header, known)
-    protocol = get_protocol(settings.EDC_PROTOCOL)
+    protocol = get_protocol(default_protocol_code())
 
     def mapped():
         for _line, chunk in iter_chunks(path, "csv", size=2000):
@@ -197,6 +208,7 @@ def child_loop(rows: int) -> dict:
     _django()
     import datetime
 
+    from trial.context import default_protocol_code
     from trial.models import Site, Visit
     from trial.services.crfs import crf_save
     from trial.services.participants import participant_register
@@ -211,8 +223,8 @@ def child_loop(rows: int) -> dict:
         record, screening, admission, leg, back = row_values(n, first=loop_first)
         day = datetime.date.fromisoformat(admission)
         participant = participant_register(
-            actor=nurse, site=sites[record[:3]], screening_date=day, admission_date=day,
-            full_name="", site_sequence=int(record[4:]),
+            actor=nurse, protocol_code=default_protocol_code(), site=sites[record[:3]],
+            screening_date=day, admission_date=day, full_name="", site_sequence=int(record[4:]),
         )  # noqa: E501  # fmt: skip
         visit = Visit.objects.get(participant=participant, code="admission")
         crf_save(actor=nurse, participant=participant, form_code="vas", visit=visit,

@@ -31,6 +31,7 @@ from django.contrib.auth import get_user_model  # noqa: E402
 from django.db.models import Count  # noqa: E402
 
 import scoring  # noqa: E402
+from trial.context import default_protocol_code  # noqa: E402
 from trial.demo import assessment_day  # noqa: E402
 from trial.models import (  # noqa: E402
     FormInstance,
@@ -52,7 +53,9 @@ def bench_user(username: str, role: str, site: Site | None) -> str:
     user.set_password(BENCH_PASSWORD)
     user.is_active = True
     user.save()
-    Membership.objects.get_or_create(user=user, site=site, role=role)
+    Membership.objects.get_or_create(
+        user=user, protocol_code=default_protocol_code(), site=site, role=role
+    )
     return username
 
 

@@ -40,7 +40,6 @@ import django  # noqa: E402
 
 django.setup()
 
-from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
@@ -51,6 +50,7 @@ from analysis.datasets.builders import dataset_build  # noqa: E402
 from analysis.models import DatasetRelease  # noqa: E402
 from analysis.plans import get_plan  # noqa: E402
 from analysis.releases.services import _meta, dataset_release_declare  # noqa: E402
+from trial.context import default_protocol_code  # noqa: E402
 from trial.protocol import get_protocol  # noqa: E402
 
 TIMES: dict[str, float] = defaultdict(float)
@@ -89,7 +89,7 @@ def selects(captured: list[dict]) -> list[str]:
 
 def extraction_vs_copy() -> dict:
     """Only the extraction + wide/long CSV against COPY of the same SELECTs (no files)."""
-    plan = get_plan(settings.EDC_PROTOCOL)
+    plan = get_plan(default_protocol_code())
     started = time.perf_counter()
     with CaptureQueriesContext(connection) as captured:
         data = dataset_build(plan=plan, population="itt")
@@ -124,8 +124,8 @@ def copy_seconds(statements: list[str]) -> tuple[float, int]:
 
 
 def phases() -> dict:
-    plan = get_plan(settings.EDC_PROTOCOL)
-    protocol = get_protocol(settings.EDC_PROTOCOL)
+    plan = get_plan(default_protocol_code())
+    protocol = get_protocol(default_protocol_code())
     for label, module, name in (
         ("csv", W, "write_csv"), ("sav", W, "write_sav"), ("dta", W, "write_dta"),
         ("parquet", W, "write_parquet"),
@@ -174,7 +174,9 @@ def phases() -> dict:
 
 def job(timeout: float = 1800) -> dict:
     started = time.perf_counter()
-    release = dataset_release_declare(actor="bench", reason="benchmark data cut")
+    release = dataset_release_declare(
+        actor="bench", protocol_code=default_protocol_code(), reason="benchmark data cut"
+    )
     while True:
         release.refresh_from_db()
         if release.is_finished:

@@ -77,6 +77,7 @@ def child_job(*, snapshot: bool = False) -> dict[str, Any]:
 
     from analysis.models import DatasetRelease, ReportRun
     from analysis.services import report_run_execute
+    from trial.context import default_protocol_code
 
     baseline = _maxrss_mib()
     user, _ = get_user_model().objects.get_or_create(username="bench")
@@ -84,7 +85,7 @@ def child_job(*, snapshot: bool = False) -> dict[str, Any]:
     if snapshot:
         release = DatasetRelease.objects.filter(status="ready").order_by("-version").first()
     run = ReportRun.objects.create(
-        protocol_code=settings.EDC_PROTOCOL,
+        protocol_code=default_protocol_code(),
         created_by=user,
         population="itt",
         mode="correct",
@@ -122,13 +123,16 @@ def child_release() -> dict[str, Any]:
 
     from analysis.models import DatasetRelease
     from analysis.releases.services import dataset_release_build, dataset_release_declare
+    from trial.context import default_protocol_code
 
     ready = DatasetRelease.objects.filter(status="ready").order_by("-version").first()
     if ready is not None:
         return {"status": "ready", "version": ready.version, "seconds": None}
     user, _ = get_user_model().objects.get_or_create(username="bench")
     started = time.perf_counter()
-    release = dataset_release_declare(actor=user, reason="benchmark", enqueue=False)
+    release = dataset_release_declare(
+        actor=user, protocol_code=default_protocol_code(), reason="benchmark", enqueue=False
+    )
     release = dataset_release_build(release_id=release.pk)
     return {"status": release.status, "version": release.version, "error": release.error,
             "seconds": time.perf_counter() - started}  # fmt: skip
@@ -142,9 +146,10 @@ def child_memory() -> dict[str, Any]:
     from analysis.render.xlsx import render_xlsx
     from analysis.services import build_result, json_safe
     from analysis.tables import TableContext
+    from trial.context import default_protocol_code
 
     baseline = _maxrss_mib()
-    plan = get_plan(os.environ.get("EDC_PROTOCOL", "snrb_peld"))
+    plan = get_plan(default_protocol_code())
     started = time.perf_counter()
     data = dataset_build(plan=plan, population="itt")
     read = time.perf_counter() - started

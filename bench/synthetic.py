@@ -47,7 +47,6 @@ import django  # noqa: E402
 
 django.setup()
 
-from django.conf import settings  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.db import DatabaseError, connection, models  # noqa: E402
 from django.utils import timezone  # noqa: E402
@@ -55,6 +54,7 @@ from django.utils import timezone  # noqa: E402
 import scoring  # noqa: E402
 from analysis import demo_targets as T  # noqa: E402
 from analysis.demo import SCORE_KEY, ladder  # noqa: E402
+from trial.context import default_protocol_code  # noqa: E402
 from trial.edit_checks.baseline import compute_bmi  # noqa: E402
 from trial.models import (  # noqa: E402
     AdverseEventData,
@@ -229,7 +229,7 @@ class Generator:
 
     def __init__(self, n: int, seed: int) -> None:
         self.n, self.rng = n, random.Random(seed)
-        self.protocol = get_protocol(settings.EDC_PROTOCOL)
+        self.protocol = get_protocol(default_protocol_code())
         self.today = timezone.localdate()
         self.sinks = {model: Sink(model) for model in TABLES}
         self.user_id = _bench_user().pk

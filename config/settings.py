@@ -39,7 +39,9 @@ CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 # The demo loads demo users; production never does (trial.management.commands.demo_setup).
 EDC_DEMO = env.bool("EDC_DEMO", default=DEBUG and not DATABASE_URL)
 
-# The protocol new participants follow (trial.protocol registry).
+# The instance's default trial: where a user without a choice of trial starts, and what a
+# management command uses without --protocol. Every discovered protocol runs; read only
+# through trial.context (the active trial).
 EDC_PROTOCOL = env.str("EDC_PROTOCOL", default="snrb_peld")
 # The dashboard reads a summary that a beat job refreshes every EDC_DASHBOARD_REFRESH_SECONDS;
 # a request that finds it older than EDC_DASHBOARD_MAX_AGE_SECONDS recomputes it itself.
@@ -90,6 +92,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.middleware.UserLanguageMiddleware",  # the saved language beats the cookie
     "accounts.middleware.SiteTimeZoneMiddleware",  # times in the user's site's zone
+    "trial.context.ActiveTrialMiddleware",  # request.protocol: the active trial
     "django.contrib.messages.middleware.MessageMiddleware",
     "accounts.middleware.RejectNulMiddleware",  # before any view reads a parameter
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

@@ -112,7 +112,7 @@ def participant_invitations(
     candidates = [(v, epro_visit_forms(user, participant, v)) for v in visits]
     candidates = [(v, forms) for v, forms in candidates if forms]
     latest = latest_invitations(v.pk for v, _forms in candidates)
-    may_enter = may(user, Action.ENTER_DATA, site=participant.site)
+    may_enter = may(user, participant.protocol_code, Action.ENTER_DATA, site=participant.site)
     identity_known: bool | None = None
     out = {}
     for visit, forms in candidates:

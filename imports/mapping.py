@@ -10,7 +10,6 @@ labels arrive as labels); labels become codes here.
 import re
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.utils import translation
 
 from api.formats import flat_header
@@ -31,10 +30,10 @@ class Variable:
     codes: dict[str, str] = field(default_factory=dict)  # normalised code or label -> code
 
 
-def variables(*, blinded: bool) -> dict[str, Variable]:
-    """Return the importable variables by name, with their labels and choices in both
+def variables(protocol_code: str, *, blinded: bool) -> dict[str, Variable]:
+    """Return the trial's importable variables by name, with their labels and choices in both
     languages (the record, event and repeat columns included)."""
-    protocol = get_protocol(settings.EDC_PROTOCOL)
+    protocol = get_protocol(protocol_code)
     out: dict[str, Variable] = {}
     for language in LANGUAGES:
         with translation.override(language):

@@ -48,10 +48,10 @@ def import_path(job: ImportJob) -> Path:
     return import_dir() / job.stored_name
 
 
-def _check_allowed(actor: Any) -> None:
-    if not may(actor, Action.IMPORT_DATA):
+def _check_allowed(actor: Any, protocol_code: str) -> None:
+    if not may(actor, protocol_code, Action.IMPORT_DATA):
         raise TrialError(_("You may not import data."), code="import_not_allowed")
-    if database_state(settings.EDC_PROTOCOL) != DB.OPEN:
+    if database_state(protocol_code) != DB.OPEN:
         raise TrialError(
             _("The database is frozen or locked: nothing can be imported."), code="database_closed"
         )
@@ -88,16 +88,17 @@ def _header(path: Path, fmt: str) -> list[str]:
 
 
 @transaction.atomic(durable=True)
-def import_upload(*, actor: Any, upload: Any) -> ImportJob:
-    """Store an uploaded CSV/XLSX/.sav file and match its columns to the variables."""
-    _check_allowed(actor)
+def import_upload(*, actor: Any, protocol_code: str, upload: Any) -> ImportJob:
+    """Store an uploaded CSV/XLSX/.sav file for the trial and match its columns to its
+    variables."""
+    _check_allowed(actor, protocol_code)
     fmt = file_format(upload.name)
     if fmt is None:
         raise TrialError(_("Upload a CSV, XLSX or SPSS .sav file."), code="import_unknown_format")
     stored, checksum, size = _store(upload, fmt)
     header = _header(import_dir() / stored, fmt)
     job = ImportJob.objects.create(
-        protocol_code=settings.EDC_PROTOCOL,
+        protocol_code=protocol_code,
         created_by=actor,
         file_name=upload.name[:200],
         file_format=fmt,
@@ -105,7 +106,9 @@ def import_upload(*, actor: Any, upload: Any) -> ImportJob:
         file_checksum=checksum,
         file_size=size,
         header=header,
-        mapping=auto_map(header, variables(blinded=is_blinded(actor))),
+        mapping=auto_map(
+            header, variables(protocol_code, blinded=is_blinded(actor, protocol_code))
+        ),
     )
     audit_record(
         actor=actor,
@@ -119,8 +122,9 @@ def import_upload(*, actor: Any, upload: Any) -> ImportJob:
 
 def import_set_mapping(*, actor: Any, job: ImportJob, mapping: dict[str, str]) -> ImportJob:
     """Replace the column mapping (a dry run must follow before committing)."""
-    _check_allowed(actor)
-    known = variables(blinded=is_blinded(actor))
+    code = job.protocol_code
+    _check_allowed(actor, code)
+    known = variables(code, blinded=is_blinded(actor, code))
     targets = [t for t in mapping.values() if t]
     if any(t not in known for t in targets) or len(set(targets)) != len(targets):
         raise TrialError(_("Each variable may receive one column only."), code="import_bad_mapping")
@@ -147,7 +151,7 @@ def _start(job: ImportJob, status: str, task_name: str) -> ImportJob:
 
 def import_check_start(*, actor: Any, job: ImportJob) -> ImportJob:
     """Queue the dry run: every row checked by the import service, nothing written."""
-    _check_allowed(actor)
+    _check_allowed(actor, job.protocol_code)
     return _start(job, S.CHECKING, "import_check_task")
 
 
@@ -155,7 +159,7 @@ def import_commit_start(
     *, actor: Any, job: ImportJob, reason: str, accept_warnings: bool
 ) -> ImportJob:
     """Queue the commit of a clean dry run made with the current mapping."""
-    _check_allowed(actor)
+    _check_allowed(actor, job.protocol_code)
     if job.status != S.CHECKED or job.problem_count or job.checked_mapping != job.mapping:
         raise TrialError(
             _("Run a dry run without errors before importing."), code="import_not_checked"
@@ -224,7 +228,8 @@ def import_run(*, job_id: int, dry_run: bool) -> ImportJob:
         with translation.override(job.language):
             result = import_records(
                 protocol_code=job.protocol_code, user=job.created_by,
-                rows=_rows(job, variables(blinded=is_blinded(job.created_by))),
+                rows=_rows(job, variables(job.protocol_code,
+                                          blinded=is_blinded(job.created_by, job.protocol_code))),
                 options=options, origin=origin, dry_run=dry_run, progress=progress,
                 total_rows=total, keep_changes=False,
             )  # fmt: skip

@@ -29,7 +29,7 @@ class ImportMixin(ActionRequiredMixin):
 
     def job(self) -> ImportJob:
         """The URL's import; each data manager sees their own (404 otherwise)."""
-        return import_job_get(self.request.user, self.kwargs["pk"])
+        return import_job_get(self.request.user, self.request.protocol.code, self.kwargs["pk"])
 
 
 class ImportListView(ImportMixin, TemplateView):
@@ -37,7 +37,7 @@ class ImportListView(ImportMixin, TemplateView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         return super().get_context_data(
-            jobs=import_job_recent(self.request.user),
+            jobs=import_job_recent(self.request.user, self.request.protocol.code),
             form=kwargs.pop("form", None) or UploadForm(),
             **kwargs,
         )
@@ -46,7 +46,11 @@ class ImportListView(ImportMixin, TemplateView):
         form = UploadForm(request.POST, request.FILES)
         if form.is_valid():
             try:
-                job = import_upload(actor=request.user, upload=form.cleaned_data["file"])
+                job = import_upload(
+                    actor=request.user,
+                    protocol_code=request.protocol.code,
+                    upload=form.cleaned_data["file"],
+                )
             except TrialError as error:
                 form.add_error("file", error.message)
             else:
@@ -72,7 +76,9 @@ class ImportDetailView(ImportMixin, TemplateView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         job = self.job()
-        names = sorted(variables(blinded=is_blinded(self.request.user)))
+        names = sorted(
+            variables(job.protocol_code, blinded=is_blinded(self.request.user, job.protocol_code))
+        )
         initial = {f"col_{i}": job.mapping.get(c, "") for i, c in enumerate(job.header)}
         reverse = {v: k for k, v in job.mapping.items() if v}
         return super().get_context_data(
@@ -97,7 +103,11 @@ class ImportActionView(ImportMixin, View):
             raise Http404
         try:
             if verb == "mapping":
-                names = sorted(variables(blinded=is_blinded(request.user)))
+                names = sorted(
+                    variables(
+                        job.protocol_code, blinded=is_blinded(request.user, job.protocol_code)
+                    )
+                )
                 form = MappingForm(request.POST, header=job.header, names=names)
                 if not form.is_valid():
                     raise TrialError(_("The mapping is not valid."))

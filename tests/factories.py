@@ -7,6 +7,7 @@ from django.utils import timezone
 from trial.models import Membership, Role, Site
 
 DEFAULT_PASSWORD = "correct-horse-battery-42"
+SEED = "snrb_peld"  # the shipped trial's protocol code: tests' roles and participants are in it
 
 
 class SiteFactory(factory.django.DjangoModelFactory):
@@ -42,24 +43,37 @@ class MembershipFactory(factory.django.DjangoModelFactory):
 
     user = factory.SubFactory(UserFactory)
     site = factory.SubFactory(SiteFactory)
+    protocol_code = SEED
     role = Role.RESEARCH_NURSE
 
 
-def user_with_role(role: str, *, site: Site | None, username: str | None = None, **kwargs):
-    """Create a user holding ``role`` at ``site`` (trial-wide when ``site`` is None)."""
+def user_with_role(
+    role: str,
+    *,
+    site: Site | None,
+    username: str | None = None,
+    protocol_code: str = SEED,
+    **kwargs,
+):
+    """Create a user holding ``role`` in the trial ``protocol_code`` at ``site`` (at every
+    site when ``site`` is None)."""
     user = UserFactory(**({"username": username} if username else {}), **kwargs)
-    Membership.objects.create(user=user, site=site, role=role)
+    Membership.objects.create(user=user, protocol_code=protocol_code, site=site, role=role)
     return user
 
 
-def register_participant(actor, site, *, admission_date=None, surgery_date=None, **kwargs):
-    """Register a patient through the service, as a nurse would."""
+def register_participant(
+    actor, site, *, admission_date=None, surgery_date=None, protocol_code=SEED, **kwargs
+):
+    """Register a patient of the trial ``protocol_code`` through the service, as a nurse
+    would."""
 
     from trial.services.participants import participant_register, participant_set_dates
 
     today = timezone.localdate()
     participant = participant_register(
         actor=actor,
+        protocol_code=protocol_code,
         site=site,
         screening_date=kwargs.pop("screening_date", today),
         admission_date=admission_date,

@@ -1,6 +1,26 @@
+from django import forms
 from django.contrib import admin
 
 from .models import AuditEvent, Membership, Site
+from .protocol import protocols
+
+
+class MembershipForm(forms.ModelForm):
+    """A membership names one of the discovered trials (a choice, not free text)."""
+
+    class Meta:
+        model = Membership
+        fields = ("user", "protocol_code", "site", "role", "is_active")
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if "protocol_code" in self.fields:
+            field = self.fields["protocol_code"]
+            self.fields["protocol_code"] = forms.ChoiceField(
+                label=field.label,
+                help_text=field.help_text,
+                choices=[(p.code, f"{p.code} · {p.title}") for p in protocols()],
+            )
 
 
 @admin.register(Site)
@@ -10,8 +30,9 @@ class SiteAdmin(admin.ModelAdmin):
 
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):
-    list_display = ("user", "role", "site", "is_active")
-    list_filter = ("role", "site", "is_active")
+    form = MembershipForm
+    list_display = ("user", "protocol_code", "role", "site", "is_active")
+    list_filter = ("protocol_code", "role", "site", "is_active")
 
 
 @admin.register(AuditEvent)

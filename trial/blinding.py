@@ -28,7 +28,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
 from django.db.models import Q, QuerySet
 
 from trial.permissions import is_blinded
@@ -216,9 +215,10 @@ def text_review_current(instance: Any) -> bool:
     )
 
 
-def policy_for(user: Any, protocol_code: str | None = None) -> BlindingPolicy:
-    """Return the user's blinding policy (kept on the user for the request)."""
-    code = protocol_code or settings.EDC_PROTOCOL
+def policy_for(user: Any, protocol_code: str) -> BlindingPolicy:
+    """Return the user's blinding policy in the trial ``protocol_code`` (kept on the user
+    for the request): blinded by that trial's blinded roles, whatever they hold elsewhere."""
+    code = protocol_code
     cache = getattr(user, "_edc_blinding", None)
     if cache is None:
         cache = {}
@@ -228,7 +228,7 @@ def policy_for(user: Any, protocol_code: str | None = None) -> BlindingPolicy:
             except AttributeError:
                 pass
     if code not in cache:
-        cache[code] = BlindingPolicy(get_protocol(code), bool(user) and is_blinded(user))
+        cache[code] = BlindingPolicy(get_protocol(code), bool(user) and is_blinded(user, code))
     return cache[code]
 
 

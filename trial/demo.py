@@ -10,10 +10,10 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
 from django.utils import timezone
 
 import scoring
+from trial.context import default_protocol, default_protocol_code
 from trial.models import (
     INSTRUMENT_MODELS,
     AllocationList,
@@ -287,7 +287,7 @@ def demo_trial_load(*, actor: Any, site: Site, seed: int = 2024) -> list[Partici
     if site.participants.exists():
         return list(site.participants.all())
     rng, today = random.Random(seed), timezone.localdate()
-    protocol = get_protocol(settings.EDC_PROTOCOL)
+    protocol = default_protocol()  # the demo loads the instance's default trial
     visits = protocol.visits
     stages = [
         ("screening", None),
@@ -304,6 +304,7 @@ def demo_trial_load(*, actor: Any, site: Site, seed: int = 2024) -> list[Partici
         admitted = today - timedelta(days=max(back, 1))
         participant = participant_register(
             actor=actor,
+            protocol_code=protocol.code,
             site=site,
             screening_date=admitted,
             admission_date=admitted,
@@ -351,12 +352,13 @@ def demo_trial_load(*, actor: Any, site: Site, seed: int = 2024) -> list[Partici
 def demo_allocation_list(*, actor: Any) -> AllocationList:
     """Generate and seal the demo's allocation list once (stratified by site, seed fixed)."""
     active = AllocationList.objects.filter(
-        protocol_code=settings.EDC_PROTOCOL, status=AllocationList.Status.ACTIVE
+        protocol_code=default_protocol_code(), status=AllocationList.Status.ACTIVE
     ).first()
     if active is not None:
         return active
     draft = allocation_list_generate(
         actor=actor,
+        protocol_code=default_protocol_code(),
         name="R1 (2, 4, 6)",  # a list code and its block sizes: the same in every language
         factors=["site"],
         ratio=[1, 1],

@@ -1,14 +1,17 @@
 """Who may do what, where. Views *and* selectors ask here; templates never decide.
 
-A user's rights are the union of their active memberships. A membership without a site is
-trial-wide. Blinding is decided here too, so no page, export or API can forget it.
+A user's rights in a trial are the union of their active memberships in that trial
+(``Membership.protocol_code``); a role held in one trial gives nothing in another, so every
+question here names the trial (``protocol_code``, the second argument). A membership
+without a site reaches every site of its trial. Blinding is decided here too, per trial, so
+no page, export or API can forget it: a user blinded in one trial is judged by that trial's
+blinded roles only.
 """
 
 from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.db.models import QuerySet
 
 from trial.models import Membership, Role, Site
@@ -97,8 +100,9 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
 }
 
 
-def memberships(user: Any) -> list[Membership]:
-    """Return the user's active memberships, read once per request and kept on the user."""
+def all_memberships(user: Any) -> list[Membership]:
+    """Return the user's active memberships in every trial, read once per request and
+    kept on the user."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return []
     cached = getattr(user, "_edc_memberships", None)
@@ -108,25 +112,38 @@ def memberships(user: Any) -> list[Membership]:
     return cached
 
 
+def memberships(user: Any, protocol_code: str) -> list[Membership]:
+    """Return the user's active memberships in the trial ``protocol_code``."""
+    if not isinstance(protocol_code, str) or isinstance(protocol_code, Action):
+        raise TypeError(f"a protocol code is expected, not {protocol_code!r}")
+    return [m for m in all_memberships(user) if m.protocol_code == protocol_code]
+
+
+def trial_codes(user: Any) -> set[str]:
+    """Return the codes of the trials in which the user holds an active membership."""
+    return {m.protocol_code for m in all_memberships(user)}
+
+
 def user_time_zone(user: Any) -> ZoneInfo | None:
     """Return the zone to show this user's pages in: their one site's zone, else None
     (the trial's zone, ``settings.TIME_ZONE``) for trial-wide users and users at sites
-    keeping different zones."""
-    zones = {m.site.time_zone if m.site_id else "" for m in memberships(user)}
+    keeping different zones (in any of their trials)."""
+    zones = {m.site.time_zone if m.site_id else "" for m in all_memberships(user)}
     if len(zones) != 1:
         return None
     (zone,) = zones
     return ZoneInfo(zone) if zone else None
 
 
-def roles(user: Any) -> set[str]:
-    """Return the set of roles the user holds anywhere."""
-    return {m.role for m in memberships(user)}
+def roles(user: Any, protocol_code: str) -> set[str]:
+    """Return the set of roles the user holds in the trial ``protocol_code`` (any site)."""
+    return {m.role for m in memberships(user, protocol_code)}
 
 
-def may(user: Any, action: Action, *, site: Site | None = None) -> bool:
-    """Return whether the user may do ``action`` at ``site`` (or anywhere, when no site)."""
-    for membership in memberships(user):
+def may(user: Any, protocol_code: str, action: Action, *, site: Site | None = None) -> bool:
+    """Return whether the user may do ``action`` in the trial ``protocol_code`` at ``site``
+    (or anywhere in that trial, when no site)."""
+    for membership in memberships(user, protocol_code):
         if action not in ROLE_ACTIONS.get(membership.role, frozenset()):
             continue
         if site is None or membership.site_id is None or membership.site_id == site.pk:
@@ -134,58 +151,67 @@ def may(user: Any, action: Action, *, site: Site | None = None) -> bool:
     return False
 
 
-def may_import(user: Any, *, site: Site | None = None) -> bool:
+def may_import(user: Any, protocol_code: str, *, site: Site | None = None) -> bool:
     """Return whether the user may bring data in at ``site`` (anywhere, when no site):
     whoever enters data (the API) or imports it (the data manager's import page)."""
-    return may(user, Action.ENTER_DATA, site=site) or may(user, Action.IMPORT_DATA, site=site)
+    return may(user, protocol_code, Action.ENTER_DATA, site=site) or may(
+        user, protocol_code, Action.IMPORT_DATA, site=site
+    )
 
 
-def may_trial_wide(user: Any, action: Action) -> bool:
-    """Return whether a trial-wide membership (no site) grants ``action``.
+def may_trial_wide(user: Any, protocol_code: str, action: Action) -> bool:
+    """Return whether a trial-wide membership (no site) in the trial grants ``action``.
 
     Trial-wide objects that hold every site's data (dataset releases) or act on every site
     (the database lock) need it: a right held at one site does not reach the others.
     """
     return any(
         m.site_id is None and action in ROLE_ACTIONS.get(m.role, frozenset())
-        for m in memberships(user)
+        for m in memberships(user, protocol_code)
     )
 
 
-def sites_for(user: Any, action: Action) -> QuerySet[Site]:
-    """Return the sites at which the user may do ``action``."""
-    granting = [m for m in memberships(user) if action in ROLE_ACTIONS.get(m.role, frozenset())]
+def sites_for(user: Any, protocol_code: str, action: Action) -> QuerySet[Site]:
+    """Return the sites at which the user may do ``action`` in the trial ``protocol_code``."""
+    granting = [
+        m
+        for m in memberships(user, protocol_code)
+        if action in ROLE_ACTIONS.get(m.role, frozenset())
+    ]
     if any(m.site_id is None for m in granting):
         return Site.objects.filter(is_active=True)
     return Site.objects.filter(pk__in={m.site_id for m in granting}, is_active=True)
 
 
-def is_blinded(user: Any) -> bool:
-    """Return whether the user must not see allocations (any blinded role blinds).
+def is_blinded(user: Any, protocol_code: str) -> bool:
+    """Return whether the user must not see allocations of the trial ``protocol_code``
+    (any of the user's roles in that trial that the trial blinds, blinds).
 
     Which roles are blinded is protocol configuration (``Protocol.blinded_roles``).
     """
-    return bool(roles(user) & get_protocol(settings.EDC_PROTOCOL).blinded_roles)
+    return bool(roles(user, protocol_code) & get_protocol(protocol_code).blinded_roles)
 
 
-def sees_comparative(user: Any) -> bool:
-    """Return whether the user may see comparative results (figures split by arm).
+def sees_comparative(user: Any, protocol_code: str) -> bool:
+    """Return whether the user may see comparative results (figures split by arm) of the
+    trial ``protocol_code``.
 
     Only the roles the protocol names (``Protocol.comparative_roles``: the statistician and
     the data monitoring committee) see outcomes, safety and follow-up by arm while the trial
     runs; everyone else sees the same figures pooled. A blinded role never does.
     """
-    if is_blinded(user):
+    if is_blinded(user, protocol_code):
         return False
-    return bool(roles(user) & get_protocol(settings.EDC_PROTOCOL).comparative_roles)
+    return bool(roles(user, protocol_code) & get_protocol(protocol_code).comparative_roles)
 
 
-def report_sites_for(user: Any) -> set[str] | None:
-    """Return the codes of the sites the user may report on; None means every site.
+def report_sites_for(user: Any, protocol_code: str) -> set[str] | None:
+    """Return the codes of the sites the user may report on in the trial; None means every
+    site.
 
     A trial-wide right to run reports reaches every site (and the all-site runs); a right
     held at some sites reaches those sites only.
     """
-    if may_trial_wide(user, Action.RUN_REPORTS):
+    if may_trial_wide(user, protocol_code, Action.RUN_REPORTS):
         return None
-    return set(sites_for(user, Action.RUN_REPORTS).values_list("code", flat=True))
+    return set(sites_for(user, protocol_code, Action.RUN_REPORTS).values_list("code", flat=True))

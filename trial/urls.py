@@ -10,6 +10,7 @@ from .views import (
     participants,
     queries,
     randomization,
+    trials,
     visits,
 )
 
@@ -17,6 +18,7 @@ app_name = "trial"
 
 P = "participants/<str:trial_id>/"
 urlpatterns = [
+    path("trial/switch/", trials.trial_switch, name="trial-switch"),
     path("participants/", participants.ParticipantListView.as_view(), name="participant-list"),
     path(
         "participants/new/",

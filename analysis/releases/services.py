@@ -67,9 +67,15 @@ def _lock_releases() -> None:
 
 
 def dataset_release_declare(
-    *, actor: Any, reason: str, population: str = "itt", enqueue: bool = True
+    *,
+    actor: Any,
+    protocol_code: str,
+    reason: str,
+    population: str = "itt",
+    enqueue: bool = True,
 ) -> DatasetRelease:
-    """Record a data cut as the next release version and queue its build on commit.
+    """Record a data cut of the trial as its next release version and queue its build on
+    commit.
 
     A cut declared while the database is locked is recorded as a database-lock release.
     """
@@ -81,7 +87,6 @@ def dataset_release_declare(
     authenticated = getattr(actor, "is_authenticated", False)
     with transaction.atomic():
         _lock_releases()
-        protocol_code = settings.EDC_PROTOCOL
         latest = DatasetRelease.objects.filter(protocol_code=protocol_code).aggregate(
             v=Max("version"))["v"]  # fmt: skip
         release = DatasetRelease.objects.create(
@@ -298,11 +303,9 @@ def dataset_release_build(*, release_id: int) -> DatasetRelease:
     return release_publish(release_id=release_id, staging=staging)
 
 
-def release_list_for(user: Any) -> QuerySet[DatasetRelease]:
-    """Return the releases of the current protocol (every downloader sees every release)."""
-    return DatasetRelease.objects.filter(protocol_code=settings.EDC_PROTOCOL).select_related(
-        "created_by"
-    )
+def release_list_for(user: Any, protocol_code: str) -> QuerySet[DatasetRelease]:
+    """Return the releases of the trial (every downloader in it sees every release)."""
+    return DatasetRelease.objects.filter(protocol_code=protocol_code).select_related("created_by")
 
 
 def release_variants_for(blinded: bool) -> tuple[str, ...]:

@@ -161,7 +161,9 @@ def test_unblinded_investigator_sees_comparative_panels_pooled(page, language):
 def test_blinded_investigator_sees_pooled_figures_only(page, language):
     build_trial()
     user = user_with_role(Role.INVESTIGATOR, site=None, username="inv2")
-    Membership.objects.create(user=user, site=None, role=Role.OUTCOME_ASSESSOR)
+    Membership.objects.create(
+        protocol_code="snrb_peld", user=user, site=None, role=Role.OUTCOME_ASSESSOR
+    )
     login(page, "inv2", language)
     page.goto("/dashboard/")
     check_common_panels(page, language)

@@ -119,3 +119,37 @@ def test_navigation_is_usable_on_a_tablet(browser, live_server):
     page.get_by_role("link", name="Sites and staff").click()
     page.wait_for_url("**/sites/")
     context.close()
+
+
+@pytest.mark.requirement("ACC-009")
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_a_user_of_two_trials_switches_between_them(page, monkeypatch, language):
+    import dataclasses
+
+    from trial import discovery
+    from trial.models import Membership
+    from trial.protocol import Text, get_protocol
+
+    # given: a second (test-only) trial and an investigator of both
+    seed = get_protocol("snrb_peld")
+    other = dataclasses.replace(seed, code="second_trial", title=Text("Second trial", "第二项试验"))
+    discovery.contributions("protocols")
+    monkeypatch.setitem(discovery._found["protocols"], other.code, other)
+    user = user_with_role(Role.INVESTIGATOR, site=None, username="inv-both")
+    Membership.objects.create(
+        user=user, protocol_code=other.code, site=None, role=Role.INVESTIGATOR
+    )
+    _login(page, "inv-both", language)
+    # when: the trial is chosen in the navigation
+    select = page.locator("#trial-select")
+    assert select.input_value() == "snrb_peld"
+    select.select_option("second_trial")
+    # then: its dashboard, and the choice stays
+    page.wait_for_url("**/dashboard/")
+    assert page.locator("#trial-select").input_value() == "second_trial"
+    message = t(language, "You are now working in %(trial)s.") % {
+        "trial": other.title.in_language(language)
+    }
+    assert message in page.locator("main").inner_text()
+    page.goto("/participants/")
+    assert page.locator("#trial-select").input_value() == "second_trial"

@@ -29,7 +29,9 @@ def released(settings, tmp_path):
     """The small trial and its release v1, built in this process into a temporary folder."""
     settings.MEDIA_ROOT = tmp_path
     trial = make_trial()
-    release = dataset_release_declare(actor=trial.users["dm"], reason="API test", enqueue=False)
+    release = dataset_release_declare(
+        protocol_code="snrb_peld", actor=trial.users["dm"], reason="API test", enqueue=False
+    )
     release = dataset_release_build(release_id=release.pk)
     assert release.status == "ready", release.error
     return trial, Path(tmp_path) / release.folder
@@ -190,7 +192,9 @@ def test_a_blinded_token_never_sees_the_allocation_through_pycap(released, live_
     with pytest.raises(RequestException, match="permissions"):
         denied.export_records()
     # when a blinded user who may read releases reads one, it is the blinded variant
-    Membership.objects.create(user=user, site=trial.site_a, role=Role.DATA_MANAGER)
+    Membership.objects.create(
+        protocol_code="snrb_peld", user=user, site=trial.site_a, role=Role.DATA_MANAGER
+    )
     released_records = denied.export_records()
     blinded = read_csv(folder / "blinded" / "wide.csv")
     expected = expected_cells(denied, [r for r in blinded if r["site"] == "S01"])

@@ -125,7 +125,9 @@ def _resolve_adverse_event(trial) -> None:
 
 def _release(settings, media: Path, actor) -> Path:
     settings.MEDIA_ROOT = media
-    release = dataset_release_declare(actor=actor, reason="round trip", enqueue=False)
+    release = dataset_release_declare(
+        protocol_code="snrb_peld", actor=actor, reason="round trip", enqueue=False
+    )
     release = dataset_release_build(release_id=release.pk)
     assert release.status == "ready", release.error
     return media / release.folder

@@ -32,7 +32,9 @@ def test_the_worker_checks_then_imports_the_file(celery_worker) -> None:
     manager = user_with_role(Role.DATA_MANAGER, site=None, username="dm")
     records = [f"S01-{n:04d}" for n in range(1, 31)]
     content = enrolment_csv(records).replace("记录".encode(), b"record_id")
-    job = import_upload(actor=manager, upload=SimpleUploadedFile("new.csv", content))
+    job = import_upload(
+        protocol_code="snrb_peld", actor=manager, upload=SimpleUploadedFile("new.csv", content)
+    )
     import_check_start(actor=manager, job=job)
     job = wait_until(job.pk, "checked", "failed")
     assert (job.status, job.problem_count, job.rows) == ("checked", 0, 30), job.error

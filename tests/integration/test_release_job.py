@@ -60,7 +60,9 @@ def test_release_is_built_by_a_real_worker(celery_worker, release_media) -> None
     for arm in "SP" * 3:
         complete_participant(actor, site, arm, rng)
     # when a data cut is declared (queued on commit)
-    release = dataset_release_declare(actor=actor, reason="interim analysis")
+    release = dataset_release_declare(
+        protocol_code="snrb_peld", actor=actor, reason="interim analysis"
+    )
     assert release.status == DatasetRelease.Status.QUEUED
     release = wait_finished(release.pk)
     # then the worker published a verified release with both archives

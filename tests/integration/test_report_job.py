@@ -39,7 +39,9 @@ def test_report_runs_through_a_real_worker(celery_worker) -> None:
     for arm in "SP" * 10:
         complete_participant(actor, site, arm, rng)
     # when a report is started (the task is queued on commit)
-    run = report_run_create(actor=actor, population="itt", mode="correct", blinded=False)
+    run = report_run_create(
+        protocol_code="snrb_peld", actor=actor, population="itt", mode="correct", blinded=False
+    )
     run = wait_finished(run.pk)
     # then the worker produced the tables and both files, and recorded its inputs
     assert run.status == ReportRun.Status.SUCCEEDED, run.error
@@ -62,7 +64,9 @@ def test_report_runs_through_a_real_worker(celery_worker) -> None:
 
 def test_report_with_an_empty_population_fails_with_the_reason(celery_worker) -> None:
     actor = user_with_role(Role.STATISTICIAN, site=None)
-    run = report_run_create(actor=actor, population="pp", mode="correct", blinded=False)
+    run = report_run_create(
+        protocol_code="snrb_peld", actor=actor, population="pp", mode="correct", blinded=False
+    )
     run = wait_finished(run.pk)
     assert run.status == ReportRun.Status.FAILED
     assert run.error

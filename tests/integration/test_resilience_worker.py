@@ -71,14 +71,18 @@ def releases_root():
 def queue_report(actor, worker, checkpoint_of) -> ReportRun:
     """Create a run and hold it at its checkpoint before the task is sent (on commit)."""
     with transaction.atomic():
-        run = report_run_create(actor=actor, population="itt", mode="correct", blinded=False)
+        run = report_run_create(
+            protocol_code="snrb_peld", actor=actor, population="itt", mode="correct", blinded=False
+        )
         worker.hold(checkpoint_of(run.pk))
     return run
 
 
 def queue_release(actor, worker, checkpoint: str) -> DatasetRelease:
     with transaction.atomic():
-        release = dataset_release_declare(actor=actor, reason="interim analysis")
+        release = dataset_release_declare(
+            protocol_code="snrb_peld", actor=actor, reason="interim analysis"
+        )
         worker.hold(checkpoint.format(version=release.version))
     return release
 
@@ -324,7 +328,9 @@ def test_import_whose_worker_dies_whole_is_failed_by_the_sweeper_and_imported_ag
     content = enrolment_csv([f"S01-{n:04d}" for n in range(1, 6)]).replace(
         "记录".encode(), b"record_id"
     )
-    job = import_upload(actor=manager, upload=SimpleUploadedFile("new.csv", content))
+    job = import_upload(
+        protocol_code="snrb_peld", actor=manager, upload=SimpleUploadedFile("new.csv", content)
+    )
     import_check_start(actor=manager, job=job)
     job = wait_for(ImportJob, job.pk, lambda j: j.status in ("checked", "failed"))
     assert (job.status, job.problem_count) == ("checked", 0), job.error

@@ -137,7 +137,9 @@ def build_leak_world(per_arm: int = PER_ARM) -> LeakWorld:
     arms = ["S"] * per_arm + ["P"] * per_arm
     rng.shuffle(arms)
     people = [_person(i, arm, users, site, rng) for i, arm in enumerate(arms)]
-    declared = dataset_release_declare(actor=users["statistician"], reason="interim", enqueue=False)
+    declared = dataset_release_declare(
+        protocol_code="snrb_peld", actor=users["statistician"], reason="interim", enqueue=False
+    )
     dataset_release_build(release_id=declared.pk)
     time.sleep(1.1)  # the API's date filter counts in whole seconds
     since = timezone.now()

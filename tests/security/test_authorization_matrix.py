@@ -47,7 +47,7 @@ class Who:
     user: Any
 
     def may(self, action: Action, site: Any = None) -> bool:
-        return self.user is not None and may(self.user, action, site=site)
+        return self.user is not None and may(self.user, "snrb_peld", action, site=site)
 
 
 Expect = Callable[[Who, Any], int]  # (who, the target site or None) -> HTTP status
@@ -74,7 +74,7 @@ def action(needed: Action, ok: int = 200, *, unblinded: bool = False) -> Expect:
     def expect(who: Who, site: Any) -> int:
         if who.user is None:
             return LOGIN
-        if unblinded and is_blinded(who.user):
+        if unblinded and is_blinded(who.user, "snrb_peld"):
             return 404
         return ok if who.may(needed) else 403
 
@@ -140,9 +140,9 @@ def report(blinded_run: bool) -> Expect:
             return LOGIN
         if not who.may(A.RUN_REPORTS):
             return 403
-        if not may_trial_wide(who.user, A.RUN_REPORTS):
+        if not may_trial_wide(who.user, "snrb_peld", A.RUN_REPORTS):
             return 404
-        return 200 if blinded_run or sees_comparative(who.user) else 404
+        return 200 if blinded_run or sees_comparative(who.user, "snrb_peld") else 404
 
     return expect
 
@@ -157,7 +157,7 @@ def trial_wide(needed: Action, ok: int = 200) -> Expect:
     def expect(who: Who, site: Any) -> int:
         if who.user is None:
             return LOGIN
-        return ok if who.user is not None and may_trial_wide(who.user, needed) else 403
+        return ok if who.user is not None and may_trial_wide(who.user, "snrb_peld", needed) else 403
 
     return expect
 
@@ -166,7 +166,9 @@ def data_cut(who: Who, site: Any) -> int:
     """Declaring a data cut: the release pages and the lock right, both trial-wide."""
     if who.user is None:
         return LOGIN
-    wide = may_trial_wide(who.user, A.DOWNLOAD_RELEASES) and may_trial_wide(who.user, A.LOCK)
+    wide = may_trial_wide(who.user, "snrb_peld", A.DOWNLOAD_RELEASES) and may_trial_wide(
+        who.user, "snrb_peld", A.LOCK
+    )
     return ALLOWED if wide else 403
 
 
@@ -191,6 +193,8 @@ RULES: dict[str, Rule] = {
     "accounts:password-change": Rule(signed_in(), post=signed_in(200)),
     "accounts:site-list": Rule(action(A.VIEW_SITE_STAFF)),
     "set_language": Rule(status(302)),
+    # the trial switcher: POST only, to a trial where the user holds a role
+    "trial:trial-switch": Rule(signed_in(405), post=signed_in(ALLOWED)),
     "healthz": Rule(status(200)),
     # the REDCap-compatible API answers POSTs with a token only (tests/unit/api); its own
     # token pages are the signed-in user's
@@ -442,7 +446,7 @@ def _check_body(response: Any, who: Who, world: World, forbidden: set[str], wher
     leaks = []
     if who.key.endswith("@site") and world.other.participant.trial_id in body:
         leaks.append(f"{where}: another site's participant id in the page")
-    if who.user is not None and is_blinded(who.user):
+    if who.user is not None and is_blinded(who.user, "snrb_peld"):
         arms = [text for text in forbidden if text in body]
         if arms or ARM_PATTERN.search(body):
             leaks.append(f"{where}: an allocation in the page {arms}")

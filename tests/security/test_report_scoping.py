@@ -83,13 +83,15 @@ VISIBLE = {  # who -> the runs they may open, list and download; every other ans
 def test_comparative_results_are_for_the_roles_the_protocol_names(users):
     named = get_protocol("snrb_peld").comparative_roles
     assert named == {Role.STATISTICIAN, Role.DMC_MEMBER}
-    assert {key for key, user in users.items() if sees_comparative(user)} == {
+    assert {key for key, user in users.items() if sees_comparative(user, "snrb_peld")} == {
         "stat", "stat_s01", "dmc"
     }  # fmt: skip
     blinded_stat = users["stat"]
-    Membership.objects.create(user=blinded_stat, site=None, role=Role.OUTCOME_ASSESSOR)
+    Membership.objects.create(
+        protocol_code="snrb_peld", user=blinded_stat, site=None, role=Role.OUTCOME_ASSESSOR
+    )
     del blinded_stat._edc_memberships
-    assert not sees_comparative(blinded_stat)  # a blinded role never compares arms
+    assert not sees_comparative(blinded_stat, "snrb_peld")  # a blinded role never compares arms
 
 
 @pytest.mark.parametrize("who", list(VISIBLE))
@@ -142,7 +144,9 @@ def test_a_site_investigator_is_offered_and_may_start_only_own_sites(
 
 
 def test_no_site_ticked_means_all_the_users_own_sites_and_pooled(client, users, sites):
-    Membership.objects.create(user=users["inv_s01"], site=sites["S02"], role=Role.INVESTIGATOR)
+    Membership.objects.create(
+        protocol_code="snrb_peld", user=users["inv_s01"], site=sites["S02"], role=Role.INVESTIGATOR
+    )
     client.force_login(users["inv_s01"])
     client.post(reverse("analysis:report-list"), {"population": "itt", "mode": "correct"})
     run = ReportRun.objects.get()

@@ -96,7 +96,9 @@ def build_world(*, release: bool = True) -> World:
     other = _site_objects("S02", statistician, rng)
     release_pk = 0
     if release:
-        declared = dataset_release_declare(actor=statistician, reason="interim", enqueue=False)
+        declared = dataset_release_declare(
+            protocol_code="snrb_peld", actor=statistician, reason="interim", enqueue=False
+        )
         release_pk = dataset_release_build(release_id=declared.pk).pk
     world = World(
         own=own,

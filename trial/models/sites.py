@@ -88,7 +88,8 @@ class Site(models.Model):
 
 
 class Membership(models.Model):
-    """A user's role at one site, or trial-wide when ``site`` is empty."""
+    """A user's role in one trial (``protocol_code``) at one site, or at every site of that
+    trial when ``site`` is empty. Roles held in one trial give nothing in another."""
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -105,6 +106,11 @@ class Membership(models.Model):
         verbose_name=_("site"),
         help_text=_("Leave empty for a trial-wide role (all sites)."),
     )
+    protocol_code = models.CharField(
+        _("trial"),
+        max_length=40,
+        help_text=_("The protocol code of the trial this role is held in."),
+    )
     role = models.CharField(_("role"), max_length=32, choices=Role.choices)
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -112,13 +118,14 @@ class Membership(models.Model):
     class Meta:
         verbose_name = _("membership")
         verbose_name_plural = _("memberships")
-        ordering = ["user_id", "site_id", "role"]
+        ordering = ["user_id", "protocol_code", "site_id", "role"]
         constraints = [
             models.UniqueConstraint(
-                fields=["user", "site", "role"], name="membership_unique_site_role"
+                fields=["user", "protocol_code", "site", "role"],
+                name="membership_unique_site_role",
             ),
             models.UniqueConstraint(
-                fields=["user", "role"],
+                fields=["user", "protocol_code", "role"],
                 condition=Q(site__isnull=True),
                 name="membership_unique_trialwide_role",
             ),
@@ -126,4 +133,4 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         where = self.site.code if self.site_id else _("all sites")
-        return f"{self.user} · {self.get_role_display()} · {where}"
+        return f"{self.user} · {self.protocol_code} · {self.get_role_display()} · {where}"

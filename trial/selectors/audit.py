@@ -35,21 +35,27 @@ def _participant_condition(trial_id: str) -> Q:
     )
 
 
-def audit_event_stream(user: Any, filters: AuditFilter) -> Iterator[AuditEvent]:
+def audit_event_stream(user: Any, protocol_code: str, filters: AuditFilter) -> Iterator[AuditEvent]:
     """The events of :func:`audit_event_list` with their site, read in chunks (CSV export)."""
-    return audit_event_list(user, filters).select_related("site").iterator(chunk_size=2000)
+    return (
+        audit_event_list(user, protocol_code, filters)
+        .select_related("site")
+        .iterator(chunk_size=2000)
+    )
 
 
-def audit_event_list(user: Any, filters: AuditFilter) -> QuerySet[AuditEvent]:
-    """Return the audit events this user may read, filtered, newest first.
+def audit_event_list(user: Any, protocol_code: str, filters: AuditFilter) -> QuerySet[AuditEvent]:
+    """Return the audit events this user may read in the trial, filtered, newest first.
 
-    Site-bound events are limited to the user's sites; trial-wide events (log-ins, lists)
-    are shown to every reader of the trail.
+    Site-bound events are limited to the sites where the user reads the trail in this trial,
+    and masked by this trial's blinding; events without a site (log-ins, lists) are shown to
+    every reader of the trail. (Audit rows carry no trial code yet: a site shared by two
+    trials shows both trials' rows to a reader of either.)
     """
     qs = AuditEvent.objects.filter(
-        Q(site__isnull=True) | Q(site__in=sites_for(user, Action.VIEW_AUDIT))
+        Q(site__isnull=True) | Q(site__in=sites_for(user, protocol_code, Action.VIEW_AUDIT))
     )
-    qs = policy_for(user).audit_rows(qs)  # no row about what blinding hides
+    qs = policy_for(user, protocol_code).audit_rows(qs)  # no row about what blinding hides
     if filters.participant:
         qs = qs.filter(_participant_condition(filters.participant.strip()))
     if filters.form:
@@ -66,6 +72,7 @@ def audit_event_list(user: Any, filters: AuditFilter) -> QuerySet[AuditEvent]:
     return qs.order_by("-at", "-id")
 
 
-def audit_changes_for(user: Any, event: AuditEvent) -> dict[str, Any]:
-    """Return the event's changes as this user may read them (masked for the blinded)."""
-    return policy_for(user).audit_changes(event)
+def audit_changes_for(user: Any, protocol_code: str, event: AuditEvent) -> dict[str, Any]:
+    """Return the event's changes as this user may read them in the trial (masked for the
+    blinded)."""
+    return policy_for(user, protocol_code).audit_changes(event)

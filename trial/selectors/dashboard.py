@@ -91,9 +91,9 @@ class DashboardScope:
         ]
 
 
-def dashboard_sites(user: Any) -> list[Site]:
-    """Return the sites whose dashboard figures this user may see."""
-    return list(sites_for(user, Action.VIEW_DASHBOARD).order_by("code"))
+def dashboard_sites(user: Any, protocol_code: str) -> list[Site]:
+    """Return the sites whose dashboard figures of the trial this user may see."""
+    return list(sites_for(user, protocol_code, Action.VIEW_DASHBOARD).order_by("code"))
 
 
 def _sum(rows: list[dict[str, Any]], keys: Any) -> dict[str, int]:

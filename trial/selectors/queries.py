@@ -41,9 +41,10 @@ def participant_review_progress(participant: Any, user: Any) -> dict[str, int]:
     )
 
 
-def query_list_for_user(user: Any, qs: Any) -> Any:
-    """Return the queries of ``qs`` the user may know of (none on hidden forms or answers)."""
-    return policy_for(user).queries(qs)
+def query_list_for_user(user: Any, protocol_code: str, qs: Any) -> Any:
+    """Return the queries of ``qs`` (of the trial) the user may know of (none on hidden forms
+    or answers)."""
+    return policy_for(user, protocol_code).queries(qs)
 
 
 def form_open_query_counts(participant: Any, user: Any) -> dict[int, int]:
@@ -63,19 +64,22 @@ def form_open_query_counts(participant: Any, user: Any) -> dict[int, int]:
 
 
 def query_worklist(
-    user: Any, *, status: str, site_code: str, older_than_days: int | None
+    user: Any, protocol_code: str, *, status: str, site_code: str, older_than_days: int | None
 ) -> QuerySet[Query]:
-    """The queries of the user's sites for the query list, oldest first: of ``status`` (when
-    it is one), at ``site_code`` (when given), raised at least ``older_than_days`` ago (when
-    given), and none on forms or answers hidden by blinding."""
+    """The queries of the trial at the user's sites for the query list, oldest first: of
+    ``status`` (when it is one), at ``site_code`` (when given), raised at least
+    ``older_than_days`` ago (when given), and none on forms or answers hidden by blinding."""
     qs = Query.objects.filter(
-        form_instance__participant__site__in=sites_for(user, Action.VIEW_PARTICIPANTS)
+        form_instance__participant__protocol_code=protocol_code,
+        form_instance__participant__site__in=sites_for(
+            user, protocol_code, Action.VIEW_PARTICIPANTS
+        ),
     ).select_related("form_instance__participant__site", "form_instance__visit", "raised_by")
     if status in Query.Status.values:
         qs = qs.filter(status=status)
     if site_code:
         qs = qs.filter(form_instance__participant__site__code=site_code)
-    qs = query_list_for_user(user, qs)
+    qs = query_list_for_user(user, protocol_code, qs)
     if older_than_days is not None:
         qs = qs.filter(raised_at__lte=timezone.now() - timedelta(days=older_than_days))
     return qs.order_by("raised_at")

@@ -99,18 +99,23 @@ def arm_balance(protocol_code: str) -> dict[str, int]:
 
 def may_see_allocation(user: Any, participant: Participant) -> bool:
     """Return whether this user may see this participant's arm (approved unblinding counts)."""
-    if not is_blinded(user):
+    if not is_blinded(user, participant.protocol_code):
         return True
     return UnblindingRequest.objects.filter(
         participant=participant, requested_by=user, status=UnblindingRequest.Status.APPROVED
     ).exists()
 
 
-def unblinding_request_list(user: Any) -> QuerySet[UnblindingRequest]:
-    """Return the requests of the sites where the user may request or decide unblinding."""
-    sites = sites_for(user, Action.REQUEST_UNBLINDING) | sites_for(user, Action.DECIDE_UNBLINDING)
+def unblinding_request_list(user: Any, protocol_code: str) -> QuerySet[UnblindingRequest]:
+    """Return the trial's requests of the sites where the user may request or decide
+    unblinding."""
+    sites = sites_for(user, protocol_code, Action.REQUEST_UNBLINDING) | sites_for(
+        user, protocol_code, Action.DECIDE_UNBLINDING
+    )
     return (
-        UnblindingRequest.objects.filter(participant__site__in=sites)
+        UnblindingRequest.objects.filter(
+            participant__protocol_code=protocol_code, participant__site__in=sites
+        )
         .select_related(
             "participant",
             "participant__site",
@@ -134,9 +139,9 @@ def allocation_lists(protocol_code: str) -> QuerySet[AllocationList]:
     return AllocationList.objects.filter(protocol_code=protocol_code)
 
 
-def allocation_list_get(pk: int) -> AllocationList:
-    """Return an allocation list, or 404."""
-    return get_object_or_404(AllocationList, pk=pk)
+def allocation_list_get(protocol_code: str, pk: int) -> AllocationList:
+    """Return an allocation list of the trial, or 404 (another trial's too)."""
+    return get_object_or_404(AllocationList, pk=pk, protocol_code=protocol_code)
 
 
 def unblinding_request_get(pk: int) -> UnblindingRequest:

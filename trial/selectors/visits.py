@@ -112,13 +112,16 @@ def participant_logs(participant: Participant, form_code: str) -> QuerySet[FormI
     ).order_by("seq")
 
 
-def visit_list_worklist(user: Any, today: date, *, upcoming_days: int = 14) -> dict[str, list]:
-    """Return the expected open visits of the user's sites: overdue, due (in window) and
+def visit_list_worklist(
+    user: Any, protocol_code: str, today: date, *, upcoming_days: int = 14
+) -> dict[str, list]:
+    """Return the trial's expected open visits of the user's sites: overdue, due (in window) and
     upcoming; visits overdue for longer than the protocol allows count as missed instead."""
     visits = (
         Visit.objects.filter(
             expected_q(),
-            participant__site__in=sites_for(user, Action.ENTER_DATA),
+            participant__protocol_code=protocol_code,
+            participant__site__in=sites_for(user, protocol_code, Action.ENTER_DATA),
             status=Visit.Status.SCHEDULED,
             window_start__isnull=False,
             window_start__lte=today + timedelta(days=upcoming_days),

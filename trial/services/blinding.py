@@ -26,9 +26,9 @@ def crf_blinded_texts_review(
     valid for the entry's current revision, so any later edit masks the text again. The
     entry's own answers never change. Audited: who, when, old -> new wording.
     """
-    if is_blinded(actor):
-        raise TrialError(_("A blinded user cannot review free text."), code="blinded_reviewer")
     locked = form_instance_qs_for_update(instance.pk).select_related("participant__site").get()
+    if is_blinded(actor, locked.participant.protocol_code):
+        raise TrialError(_("A blinded user cannot review free text."), code="blinded_reviewer")
     formdef = get_protocol(locked.participant.protocol_code).form(locked.form_code)
     if locked.is_voided or not formdef.free_text_fields:
         raise TrialError(_("This entry has no free text to review."), code="no_free_text")

@@ -13,8 +13,9 @@ participant leaves a ``DashboardChange`` marker in its own transaction
 (``dashboard_note_change``, called by ``audit_record``). A refresh
 
 1. takes the protocol's refresh lock (refreshes never interleave),
-2. reads the markers, and recounts only the screening days they name (one grouped query
-   per section, for all those days at once),
+2. reads the markers of its own participants (every marker names its participant, so
+   another trial's markers are left for that trial's refresh), and recounts only the
+   screening days they name (one grouped query per section, for all those days at once),
 3. adds each day's difference (new minus old) to its month and to the summary, stores
    the new days, deletes the markers it read,
 4. recounts what is never partitioned: queries (aged by the clock) and the lists of
@@ -36,7 +37,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from trial.models import DashboardChange, DashboardPartition, DashboardSummary, Participant
@@ -73,7 +74,7 @@ def dashboard_change_markers(
         markers = [DashboardChange(participant_id=obj.pk, day=obj.screening_date)]
         if old and old[0]:
             moved = old[0] if isinstance(old[0], date) else date.fromisoformat(str(old[0]))
-            markers.append(DashboardChange(day=moved))
+            markers.append(DashboardChange(participant_id=obj.pk, day=moved))
         return markers
     participant_id = getattr(obj, "participant_id", None)
     if participant_id is None and hasattr(obj, "instance_id"):  # a CRF data row
@@ -98,7 +99,7 @@ def dashboard_summary_refresh(*, protocol_code: str, rebuild: bool = False) -> D
         _lock(protocol_code)
         summary = DashboardSummary.objects.filter(protocol_code=protocol_code).first()
         markers = list(
-            DashboardChange.objects.order_by("pk").values_list("pk", flat=True)[:MARKER_BATCH]
+            _markers_of(protocol_code).order_by("pk").values_list("pk", flat=True)[:MARKER_BATCH]
         )
         whole = (
             rebuild
@@ -128,6 +129,13 @@ def dashboard_summary_refresh(*, protocol_code: str, rebuild: bool = False) -> D
             },
         )
     return summary
+
+
+def _markers_of(protocol_code: str) -> QuerySet[DashboardChange]:
+    """The markers this trial's refresh reads and then deletes: those of its participants
+    (another trial's are left for that trial's refresh), and any naming no participant."""
+    ours = Participant.objects.filter(pk=OuterRef("participant_id"), protocol_code=protocol_code)
+    return DashboardChange.objects.filter(Q(participant_id=None) | Q(Exists(ours)))
 
 
 def _lock(protocol_code: str) -> None:

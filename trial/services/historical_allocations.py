@@ -10,7 +10,6 @@ import hashlib
 from datetime import datetime, time
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -88,10 +87,10 @@ def _allocate(actor: Any, load: HistoricalAllocationLoad, line: HistoricalLine,
 
 @transaction.atomic(durable=True)
 def historical_allocations_load(
-    *, actor: Any, file_name: str, content: bytes, reason: str
+    *, actor: Any, protocol_code: str, file_name: str, content: bytes, reason: str
 ) -> HistoricalAllocationLoad:
-    """Load and seal the historical allocations of ``content`` (CSV); all lines or none."""
-    protocol_code = settings.EDC_PROTOCOL
+    """Load and seal the trial's historical allocations of ``content`` (CSV); all lines or
+    none."""
     if not reason.strip():
         raise TrialError(_("Give the reason for loading these allocations."), code="reason_needed")
     # the protocol's database row serialises loads against each other

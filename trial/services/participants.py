@@ -3,7 +3,6 @@
 from datetime import date
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 
 from trial.exceptions import DatabaseClosed, InvalidTransition, ReasonRequired
@@ -37,7 +36,7 @@ def _participant_register(
     full_name: str,
     phone: str = "",
     hospital_number: str = "",
-    protocol_code: str | None = None,
+    protocol_code: str,
     site_sequence: int | None = None,
 ) -> Participant:
     """Register a patient for screening under the next trial id of the site.
@@ -45,7 +44,7 @@ def _participant_register(
     ``site_sequence`` keeps a number given from elsewhere (an import keeps the record's own
     trial id); a number already taken at the site is refused.
     """
-    if database_state(protocol_code or settings.EDC_PROTOCOL) != "open":
+    if database_state(protocol_code) != "open":
         raise DatabaseClosed()
     locked_site = site_qs_for_update(site.pk).get()
     if site_sequence is not None:
@@ -59,7 +58,7 @@ def _participant_register(
         trial_id=_trial_id(locked_site, sequence),
         site=locked_site,
         site_sequence=sequence,
-        protocol_code=protocol_code or settings.EDC_PROTOCOL,
+        protocol_code=protocol_code,
         screening_date=screening_date,
         created_by=actor,
     )

@@ -5,7 +5,6 @@ import secrets
 from datetime import datetime
 from typing import Any
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -35,7 +34,7 @@ from trial.models import (
     FormInstance,
     Participant,
 )
-from trial.protocol import AnchorEvent, get_protocol
+from trial.protocol import AnchorEvent, Protocol, get_protocol
 from trial.selectors.randomization import participant_levels, stratum_keys
 from trial.services.anchors import anchor_event_record
 from trial.services.audit import audit_record
@@ -49,10 +48,6 @@ class UploadInvalid(TrialError):
     def __init__(self, problems: list[Any]) -> None:
         self.problems = problems
         super().__init__()
-
-
-def _protocol_code() -> str:
-    return settings.EDC_PROTOCOL
 
 
 def _store_slots(allocation_list: AllocationList, slots: tuple[Slot, ...]) -> None:
@@ -72,9 +67,8 @@ def _store_slots(allocation_list: AllocationList, slots: tuple[Slot, ...]) -> No
 
 
 def _create_list(
-    actor: Any, name: str, method: str, factors: list[str], **fields: Any
+    actor: Any, protocol: Protocol, name: str, method: str, factors: list[str], **fields: Any
 ) -> AllocationList:
-    protocol = get_protocol(_protocol_code())
     allocation_list = AllocationList.objects.create(
         protocol_code=protocol.code,
         name=name,
@@ -101,6 +95,7 @@ def _create_list(
 def allocation_list_generate(
     *,
     actor: Any,
+    protocol_code: str,
     name: str,
     factors: list[str],
     ratio: list[int],
@@ -109,7 +104,7 @@ def allocation_list_generate(
     seed: int | None = None,
 ) -> AllocationList:
     """Generate a permuted-block list with random block sizes; the seed is recorded."""
-    protocol = get_protocol(_protocol_code())
+    protocol = get_protocol(protocol_code)
     seed = seed if seed is not None else secrets.randbits(48)
     arms = [a.code for a in protocol.arms]
     try:
@@ -128,6 +123,7 @@ def allocation_list_generate(
         ) from exc
     allocation_list = _create_list(
         actor,
+        protocol,
         name,
         AllocationList.Method.PERMUTED_BLOCKS,
         factors,
@@ -141,10 +137,10 @@ def allocation_list_generate(
 
 @transaction.atomic(durable=True)
 def allocation_list_upload(
-    *, actor: Any, name: str, factors: list[str], csv_text: str
+    *, actor: Any, protocol_code: str, name: str, factors: list[str], csv_text: str
 ) -> AllocationList:
     """Store an uploaded list after checking every line; any defect refuses it whole."""
-    protocol = get_protocol(_protocol_code())
+    protocol = get_protocol(protocol_code)
     arms = [a.code for a in protocol.arms]
     try:
         spec = parse_allocation_csv(csv_text, arms=arms, strata=stratum_keys(protocol, factors))
@@ -152,6 +148,7 @@ def allocation_list_upload(
         raise UploadInvalid(exc.problems) from exc
     allocation_list = _create_list(
         actor,
+        protocol,
         name,
         AllocationList.Method.UPLOADED,
         factors,
@@ -164,7 +161,13 @@ def allocation_list_upload(
 
 @transaction.atomic(durable=True)
 def allocation_list_create_minimization(
-    *, actor: Any, name: str, factors: list[str], p_best: float, seed: int | None = None
+    *,
+    actor: Any,
+    protocol_code: str,
+    name: str,
+    factors: list[str],
+    p_best: float,
+    seed: int | None = None,
 ) -> AllocationList:
     """Set up Pocock-Simon minimization over ``factors`` with a random element."""
     if not factors:
@@ -176,9 +179,10 @@ def allocation_list_create_minimization(
             _("The probability must lie between 0.5 and 1."), code="minimization_bad_probability"
         )
     seed = seed if seed is not None else secrets.randbits(48)
-    protocol = get_protocol(_protocol_code())
+    protocol = get_protocol(protocol_code)
     return _create_list(
         actor,
+        protocol,
         name,
         AllocationList.Method.MINIMIZATION,
         factors,

@@ -49,7 +49,10 @@ def _decide(actor: Any, request: UnblindingRequest, status: str, note: str) -> U
     if locked.status != UnblindingRequest.Status.PENDING:
         raise InvalidTransition()
     approvers = get_protocol(locked.participant.protocol_code).unblinding_approver_roles
-    if not roles(actor) & approvers or locked.requested_by_id == actor.pk:
+    if (
+        not roles(actor, locked.participant.protocol_code) & approvers
+        or locked.requested_by_id == actor.pk
+    ):
         raise TrialError(
             _("You may not decide this request (not an approver, or your own)."),
             code="not_an_approver",

@@ -56,14 +56,17 @@ class AuditListView(ActionRequiredMixin, ListView):
 
     def get_queryset(self):
         self.filter_form = AuditFilterForm(self.request.GET or None)
-        return audit_event_list(self.request.user, self.filter_form.filters())
+        return audit_event_list(
+            self.request.user, self.request.protocol.code, self.filter_form.filters()
+        )
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(
             filter_form=self.filter_form, query=self.request.GET.urlencode(), **kwargs
         )
         context["rows"] = audit_rows(
-            context["events"], lambda event: audit_changes_for(self.request.user, event)
+            context["events"],
+            lambda event: audit_changes_for(self.request.user, self.request.protocol.code, event),
         )
         return context
 
@@ -81,7 +84,7 @@ class AuditExportView(ActionRequiredMixin, View):
     def get(self, request: HttpRequest) -> StreamingHttpResponse:
         form = AuditFilterForm(request.GET or None)
         filters = form.filters()
-        events = audit_event_stream(request.user, filters)
+        events = audit_event_stream(request.user, request.protocol.code, filters)
         audit_record(
             actor=request.user,
             action=AuditEvent.Action.EXPORT,
@@ -109,7 +112,9 @@ class AuditExportView(ActionRequiredMixin, View):
             ]
         )
         for event in events:
-            changes = audit_changes_for(request.user, event) or {"": ["", ""]}
+            changes = audit_changes_for(request.user, request.protocol.code, event) or {
+                "": ["", ""]
+            }
             for field, (old, new) in changes.items():
                 yield writer.writerow(
                     [

@@ -24,9 +24,10 @@ class ParticipantMixin(ActionRequiredMixin):
     participant: Participant
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if request.user.is_authenticated and may(request.user, self.required_action):
-            self.participant = participant_get(request.user, kwargs["trial_id"])
-            if not may(request.user, self.participant_action, site=self.participant.site):
+        code = request.protocol.code  # a participant of another trial answers 404
+        if request.user.is_authenticated and may(request.user, code, self.required_action):
+            self.participant = participant_get(request.user, code, kwargs["trial_id"])
+            if not may(request.user, code, self.participant_action, site=self.participant.site):
                 raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
 

@@ -101,7 +101,19 @@ class CrfEntryView(CrfMixin, ServiceFormView):
         instance = getattr(self, "instance", None)
         if instance is not None and instance.source == FormInstance.Source.EPRO:
             return False  # the participant's own answers (trial.services.participant_entries)
-        return may(self.request.user, Action.ENTER_DATA, site=self.participant.site)
+        return may(
+            self.request.user,
+            self.participant.protocol_code,
+            Action.ENTER_DATA,
+            site=self.participant.site,
+        )
+
+    def may_enter_any(self) -> bool:
+        """Whether the user enters data at the participant's site (whatever the source)."""
+        participant = self.participant
+        return may(
+            self.request.user, participant.protocol_code, Action.ENTER_DATA, site=participant.site
+        )
 
     def read_only(self) -> str:
         """Why the form is shown read-only ("" when it is editable), UX-004.
@@ -280,7 +292,7 @@ class CrfEntryView(CrfMixin, ServiceFormView):
             may_enter=self.may_enter(),
             read_only=self.read_only(),
             save_failed=self.request.method == "POST",
-            may_mark_invalid=may(self.request.user, Action.ENTER_DATA, site=self.participant.site),
+            may_mark_invalid=self.may_enter_any(),
             signature_meaning=SIGNATURE_MEANING,
             **kwargs,
         )
@@ -323,7 +335,8 @@ class CrfEntryView(CrfMixin, ServiceFormView):
             ("lock", Action.LOCK),
             ("sign", Action.SIGN),
         )
-        return {name: may(user, action, site=site) for name, action in rights}
+        code = self.participant.protocol_code
+        return {name: may(user, code, action, site=site) for name, action in rights}
 
 
 class LogListView(CrfMixin, TemplateView):

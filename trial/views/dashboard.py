@@ -20,7 +20,7 @@ from accounts.mixins import ActionRequiredMixin
 from trial.forms.widgets import LocaleDateInput
 from trial.models import Site
 from trial.permissions import Action, is_blinded, sees_comparative
-from trial.protocol import Dashboard, Protocol, get_protocol
+from trial.protocol import Dashboard, Protocol
 from trial.selectors import dashboard as sel
 from trial.selectors import dashboard_completeness as completeness
 from trial.selectors.dashboard_partitions import dated_rollup
@@ -63,17 +63,19 @@ class DashboardFilterForm(forms.Form):
         return data
 
 
-def dashboard_scope(user: Any, sites: list[Site], filters: dict[str, Any]) -> sel.DashboardScope:
-    """Return the scope for this user and these (validated) filters."""
+def dashboard_scope(
+    user: Any, protocol: Protocol, sites: list[Site], filters: dict[str, Any]
+) -> sel.DashboardScope:
+    """Return the scope for this user in the trial and these (validated) filters."""
     chosen = [s for s in sites if not filters.get("site") or s.code == filters["site"]]
     return sel.DashboardScope(
-        protocol=get_protocol(settings.EDC_PROTOCOL),
-        blinded=is_blinded(user),
+        protocol=protocol,
+        blinded=is_blinded(user, protocol.code),
         sites=tuple((s.pk, s.code) for s in chosen),
         today=timezone.localdate(),
         date_from=filters.get("date_from"),
         date_to=filters.get("date_to"),
-        comparative=sees_comparative(user),
+        comparative=sees_comparative(user, protocol.code),
     )
 
 
@@ -317,10 +319,10 @@ class DashboardView(ActionRequiredMixin, TemplateView):
     template_name = "trial/dashboard/dashboard.html"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        sites = sel.dashboard_sites(self.request.user)
+        sites = sel.dashboard_sites(self.request.user, self.request.protocol.code)
         form = DashboardFilterForm(self.request.GET or None, sites=sites)
         filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
-        scope = dashboard_scope(self.request.user, sites, filters)
+        scope = dashboard_scope(self.request.user, self.request.protocol, sites, filters)
         data, summary = self._figures(scope)
         enrolment = enrolment_panel(scope, data)
         completeness = completeness_panel(scope, data, self.request.GET.get("page"))

@@ -1,6 +1,5 @@
 from typing import Any
 
-from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext_lazy as _
@@ -30,19 +29,19 @@ class HistoricalAllocationsView(ActionRequiredMixin, ServiceFormView):
     success_message = _("The historical allocations were loaded and sealed.")
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if request.user.is_authenticated and is_blinded(request.user):
+        if request.user.is_authenticated and is_blinded(request.user, request.protocol.code):
             raise Http404
         return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        loads = historical_allocation_loads(settings.EDC_PROTOCOL)
+        loads = historical_allocation_loads(self.request.protocol.code)
         verify = self.request.GET.get("verify")
         return super().get_context_data(
             loads=[
                 (load, historical_allocations_verify(load) if verify == str(load.pk) else None)
                 for load in loads
             ],
-            started=in_system_randomization_started(settings.EDC_PROTOCOL),
+            started=in_system_randomization_started(self.request.protocol.code),
             **kwargs,
         )
 
@@ -51,6 +50,7 @@ class HistoricalAllocationsView(ActionRequiredMixin, ServiceFormView):
         try:
             return historical_allocations_load(
                 actor=self.request.user,
+                protocol_code=self.request.protocol.code,
                 file_name=name,
                 content=content,
                 reason=form.cleaned_data["reason"],

@@ -1,6 +1,5 @@
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
@@ -31,10 +30,10 @@ class CasebookActionView(ActionRequiredMixin, View):
     required_action = Action.VIEW_PARTICIPANTS
 
     def post(self, request: HttpRequest, trial_id: str, verb: str) -> HttpResponse:
-        participant = participant_get(request.user, trial_id)
+        participant = participant_get(request.user, request.protocol.code, trial_id)
         needed = Action.SIGN if verb == "sign" else Action.LOCK
         if verb not in ("lock", "unlock", "sign") or not may(
-            request.user, needed, site=participant.site
+            request.user, participant.protocol_code, needed, site=participant.site
         ):
             raise PermissionDenied
         try:
@@ -67,7 +66,7 @@ class DatabaseLockView(ActionRequiredMixin, TemplateView):
     template_name = "trial/locks/database_lock.html"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        state = database_state(settings.EDC_PROTOCOL)
+        state = database_state(self.request.protocol.code)
         return super().get_context_data(state=state, states=DatabaseLock.State, **kwargs)
 
     def post(self, request: HttpRequest) -> HttpResponse:
@@ -77,7 +76,7 @@ class DatabaseLockView(ActionRequiredMixin, TemplateView):
         try:
             database_set_state(
                 actor=request.user,
-                protocol_code=settings.EDC_PROTOCOL,
+                protocol_code=request.protocol.code,
                 state=target,
                 reason=request.POST.get("reason", ""),
             )

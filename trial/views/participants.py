@@ -50,6 +50,7 @@ class ParticipantListView(ActionRequiredMixin, ListView):
     def get_queryset(self):
         return participant_list(
             self.request.user,
+            self.request.protocol.code,
             search=self.request.GET.get("q", "").strip(),
             status=self.request.GET.get("status", ""),
         )
@@ -59,8 +60,8 @@ class ParticipantListView(ActionRequiredMixin, ListView):
             statuses=Participant.Status.choices,
             q=self.request.GET.get("q", ""),
             status=self.request.GET.get("status", ""),
-            blinded=policy_for(self.request.user).blinded,
-            may_register=may(self.request.user, Action.ENTER_DATA),
+            blinded=policy_for(self.request.user, self.request.protocol.code).blinded,
+            may_register=may(self.request.user, self.request.protocol.code, Action.ENTER_DATA),
             **kwargs,
         )
 
@@ -74,14 +75,16 @@ class ParticipantRegisterView(ActionRequiredMixin, ServiceFormView):
     def get_form_kwargs(self) -> dict[str, Any]:
         return {
             **super().get_form_kwargs(),
-            "sites": sites_for(self.request.user, Action.ENTER_DATA),
+            "sites": sites_for(self.request.user, self.request.protocol.code, Action.ENTER_DATA),
         }
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         return super().get_context_data(title=_("Screen a new patient"), **kwargs)
 
     def perform(self, form: ParticipantRegisterForm) -> Participant:
-        return participant_register(actor=self.request.user, **form.cleaned_data)
+        return participant_register(
+            actor=self.request.user, protocol_code=self.request.protocol.code, **form.cleaned_data
+        )
 
     def get_success_response(self) -> HttpResponse:
         return redirect("trial:participant-detail", trial_id=self.result.trial_id)
@@ -92,7 +95,7 @@ class ParticipantDetailView(ParticipantMixin, TemplateView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         user, participant = self.request.user, self.participant
-        protocol = get_protocol(participant.protocol_code)
+        protocol, code = get_protocol(participant.protocol_code), participant.protocol_code
         rows = participant_grid(user, participant, timezone.localdate())
         policy = policy_for(user, participant.protocol_code)
         arm = getattr(getattr(participant, "allocation", None), "arm", None)
@@ -106,14 +109,16 @@ class ParticipantDetailView(ParticipantMixin, TemplateView):
             identity=participant.personal_data
             if participant_identity_visible(user, participant)
             else None,
-            may_enter=may(user, Action.ENTER_DATA, site=participant.site),
-            may_randomize=may(user, Action.RANDOMIZE, site=participant.site),
+            may_enter=may(user, code, Action.ENTER_DATA, site=participant.site),
+            may_randomize=may(user, code, Action.RANDOMIZE, site=participant.site),
             randomization_blockers=self._randomization_blockers(user),
-            may_lock=may(user, Action.LOCK, site=participant.site),
+            may_lock=may(user, code, Action.LOCK, site=participant.site),
             review=participant_review_progress(participant, user),
-            may_sign=may(user, Action.SIGN, site=participant.site),
+            may_sign=may(user, code, Action.SIGN, site=participant.site),
             show_arm=may_see_allocation(user, participant),
-            may_request_unblinding=may(user, Action.REQUEST_UNBLINDING, site=participant.site),
+            may_request_unblinding=may(
+                user, code, Action.REQUEST_UNBLINDING, site=participant.site
+            ),
             failed_criteria=self._failed_criteria(protocol),
             anchor_dates=[
                 (protocol.anchor(code), day)
@@ -128,7 +133,7 @@ class ParticipantDetailView(ParticipantMixin, TemplateView):
         if participant.status not in (
             Participant.Status.ELIGIBLE,
             Participant.Status.CONSENTED,
-        ) or not may(user, Action.RANDOMIZE, site=participant.site):
+        ) or not may(user, participant.protocol_code, Action.RANDOMIZE, site=participant.site):
             return None
         return randomization_blockers(participant)
 

@@ -63,6 +63,7 @@ class QueryListView(ActionRequiredMixin, ListView):
         self.filter_form = QueryFilterForm(params)
         return query_worklist(
             self.request.user,
+            self.request.protocol.code,
             status=params.get("status", "open"),
             site_code=params.get("site", ""),
             older_than_days=self.filter_form.older_than_days(),
@@ -73,7 +74,9 @@ class QueryListView(ActionRequiredMixin, ListView):
         context = super().get_context_data(
             statuses=Query.Status.choices,
             status=self.request.GET.get("status", "open"),
-            sites=sites_for(self.request.user, Action.VIEW_PARTICIPANTS),
+            sites=sites_for(
+                self.request.user, self.request.protocol.code, Action.VIEW_PARTICIPANTS
+            ),
             site=self.request.GET.get("site", ""),
             older_than=self.request.GET.get("older_than", ""),
             older_than_errors=self.filter_form.errors.get("older_than", []),
@@ -94,12 +97,15 @@ class InstanceActionView(ActionRequiredMixin, View):
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         instance = form_instance_get(pk)
-        if not may(request.user, Action.VIEW_PARTICIPANTS, site=instance.participant.site):
-            raise Http404
+        code = instance.participant.protocol_code
+        if code != request.protocol.code or not may(
+            request.user, code, Action.VIEW_PARTICIPANTS, site=instance.participant.site
+        ):
+            raise Http404  # another trial's or another site's entry
         policy = policy_for(request.user, instance.participant.protocol_code)
         if not policy.shows_instance(instance) or (self.unblinded_only and policy.blinded):
             raise Http404  # as for an entry that does not exist
-        if not may(request.user, self.action_needed, site=instance.participant.site):
+        if not may(request.user, code, self.action_needed, site=instance.participant.site):
             raise PermissionDenied
         try:
             message = self.act(request, instance)
@@ -176,8 +182,13 @@ class QueryActionView(ActionRequiredMixin, View):
 
     def post(self, request: HttpRequest, pk: int, verb: str) -> HttpResponse:
         query = query_get(pk)
-        site = query.form_instance.participant.site
-        if not may(request.user, Action.VIEW_PARTICIPANTS, site=site):
+        site, code = (
+            query.form_instance.participant.site,
+            query.form_instance.participant.protocol_code,
+        )
+        if code != request.protocol.code or not may(
+            request.user, code, Action.VIEW_PARTICIPANTS, site=site
+        ):
             raise Http404
         if not policy_for(request.user, query.form_instance.participant.protocol_code).shows_query(
             query
@@ -190,7 +201,7 @@ class QueryActionView(ActionRequiredMixin, View):
         }.get(verb)
         if needed is None:
             raise Http404
-        if not may(request.user, needed, site=site):
+        if not may(request.user, code, needed, site=site):
             raise PermissionDenied
         text = request.POST.get("text", "")
         try:

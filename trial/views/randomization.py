@@ -1,6 +1,5 @@
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
@@ -21,7 +20,6 @@ from trial.forms.randomization import (
 )
 from trial.models import AllocationList, UnblindingRequest
 from trial.permissions import Action, is_blinded, may, roles
-from trial.protocol import get_protocol
 from trial.selectors.randomization import (
     allocation_list_get,
     allocation_list_overview,
@@ -55,12 +53,12 @@ class UnblindedMixin(ActionRequiredMixin):
     required_action = Action.MANAGE_ALLOCATION
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if request.user.is_authenticated and is_blinded(request.user):
+        if request.user.is_authenticated and is_blinded(request.user, request.protocol.code):
             raise Http404
         return super().dispatch(request, *args, **kwargs)
 
     def protocol(self):
-        return get_protocol(settings.EDC_PROTOCOL)
+        return self.request.protocol
 
 
 class AllocationOverviewView(UnblindedMixin, TemplateView):
@@ -80,7 +78,7 @@ class AllocationListDetailView(UnblindedMixin, TemplateView):
     template_name = "trial/randomization/allocation_list_detail.html"
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        allocation_list = allocation_list_get(self.kwargs["pk"])
+        allocation_list = allocation_list_get(self.request.protocol.code, self.kwargs["pk"])
         verified = None
         if self.request.GET.get("verify") and allocation_list.commitment:
             verified = allocation_list_verify(allocation_list)
@@ -96,7 +94,7 @@ class AllocationListDetailView(UnblindedMixin, TemplateView):
 
 class AllocationListActivateView(UnblindedMixin, View):
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
-        allocation_list = allocation_list_get(pk)
+        allocation_list = allocation_list_get(request.protocol.code, pk)
         try:
             sealed = allocation_list_activate(actor=request.user, allocation_list=allocation_list)
         except TrialError as error:
@@ -132,7 +130,9 @@ class GenerateListView(ListCreateView):
         return {**super().get_form_kwargs(), "arms": len(self.protocol().arms)}
 
     def perform(self, form: GenerateListForm) -> AllocationList:
-        return allocation_list_generate(actor=self.request.user, **form.cleaned_data)
+        return allocation_list_generate(
+            actor=self.request.user, protocol_code=self.request.protocol.code, **form.cleaned_data
+        )
 
 
 class UploadListView(ListCreateView):
@@ -144,6 +144,7 @@ class UploadListView(ListCreateView):
         data = form.cleaned_data
         try:
             return allocation_list_upload(
+                protocol_code=self.request.protocol.code,
                 actor=self.request.user,
                 name=data["name"],
                 factors=data["factors"],
@@ -164,7 +165,9 @@ class MinimizationView(ListCreateView):
     success_message = _("Minimization set up. Seal it to start randomizing.")
 
     def perform(self, form: MinimizationForm) -> AllocationList:
-        return allocation_list_create_minimization(actor=self.request.user, **form.cleaned_data)
+        return allocation_list_create_minimization(
+            actor=self.request.user, protocol_code=self.request.protocol.code, **form.cleaned_data
+        )
 
 
 class RandomizeView(ParticipantMixin, TemplateView):
@@ -208,14 +211,15 @@ class UnblindingLogView(ActionRequiredMixin, TemplateView):
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         user = request.user
         if user.is_authenticated and not (
-            may(user, Action.REQUEST_UNBLINDING) or may(user, Action.DECIDE_UNBLINDING)
+            may(user, request.protocol.code, Action.REQUEST_UNBLINDING)
+            or may(user, request.protocol.code, Action.DECIDE_UNBLINDING)
         ):
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        user = self.request.user
-        approver = bool(roles(user) & get_protocol(settings.EDC_PROTOCOL).unblinding_approver_roles)
+        user, protocol = self.request.user, self.request.protocol
+        approver = bool(roles(user, protocol.code) & protocol.unblinding_approver_roles)
         rows = [
             {
                 "request": r,
@@ -223,7 +227,7 @@ class UnblindingLogView(ActionRequiredMixin, TemplateView):
                 if r.status == "approved" and may_see_allocation(user, r.participant)
                 else None,
             }
-            for r in unblinding_request_list(user)
+            for r in unblinding_request_list(user, protocol.code)
         ]
         return super().get_context_data(
             rows=rows, approver=approver, decision_form=UnblindingDecisionForm(), **kwargs
@@ -235,7 +239,10 @@ class UnblindingDecideView(ActionRequiredMixin, View):
 
     def post(self, request: HttpRequest, pk: int, decision: str) -> HttpResponse:
         unblinding = unblinding_request_get(pk)
-        if not may(request.user, Action.DECIDE_UNBLINDING, site=unblinding.participant.site):
+        participant = unblinding.participant
+        if participant.protocol_code != request.protocol.code or not may(
+            request.user, participant.protocol_code, Action.DECIDE_UNBLINDING, site=participant.site
+        ):
             raise Http404  # another site's request: as if it did not exist
         form = UnblindingDecisionForm(request.POST)
         note = form.cleaned_data["note"] if form.is_valid() else ""

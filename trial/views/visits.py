@@ -15,5 +15,7 @@ class WorklistView(ActionRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         today = timezone.localdate()
         return super().get_context_data(
-            today=today, groups=visit_list_worklist(self.request.user, today), **kwargs
+            today=today,
+            groups=visit_list_worklist(self.request.user, self.request.protocol.code, today),
+            **kwargs,
         )

@@ -12,6 +12,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from analysis.models import DatasetRelease
 from analysis.releases.services import ReleaseError, dataset_release_build, dataset_release_declare
+from trial.context import protocol_for_command
 
 
 class Command(BaseCommand):
@@ -21,6 +22,9 @@ class Command(BaseCommand):
         parser.add_argument("--cut", required=True, help="Reason for the data cut (required).")
         parser.add_argument("--population", default="itt", choices=["itt", "pp"])
         parser.add_argument("--user", default="", help="Username recorded as the creator.")
+        parser.add_argument(
+            "--protocol", default=None, help="Protocol code of the trial (default: EDC_PROTOCOL)."
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         actor: Any = f"{getpass.getuser()} (manage.py release_create)"
@@ -30,8 +34,16 @@ class Command(BaseCommand):
             except get_user_model().DoesNotExist as exc:
                 raise CommandError(f"No user {options['user']!r}.") from exc
         try:
+            protocol = protocol_for_command(options["protocol"])
+        except LookupError as exc:
+            raise CommandError(str(exc)) from exc
+        try:
             release = dataset_release_declare(
-                actor=actor, reason=options["cut"], population=options["population"], enqueue=False
+                actor=actor,
+                protocol_code=protocol.code,
+                reason=options["cut"],
+                population=options["population"],
+                enqueue=False,
             )
         except ReleaseError as exc:
             raise CommandError(str(exc)) from exc

@@ -86,7 +86,9 @@ def test_a_second_attempt_replaces_the_folder_its_killed_first_attempt_published
     manager, tmp_path
 ) -> None:
     # given a release whose first attempt died after moving its folder into place
-    release = dataset_release_declare(actor=manager, reason="interim", enqueue=False)
+    release = dataset_release_declare(
+        protocol_code="snrb_peld", actor=manager, reason="interim", enqueue=False
+    )
     DatasetRelease.objects.filter(pk=release.pk).update(status=S.BUILDING, attempts=1)
     stale = fake_published(tmp_path, release.version, release.cut_at.isoformat())
     (tmp_path / "releases" / f".building-v{release.version}-dead").mkdir()
@@ -111,7 +113,9 @@ def test_a_folder_of_another_cut_is_never_removed(tmp_path) -> None:
 @pytest.mark.requirement("JOB-003")
 def test_build_again_requeues_only_a_failed_release_and_is_audited(manager) -> None:
     # given a failed release
-    release = dataset_release_declare(actor=manager, reason="interim", enqueue=False)
+    release = dataset_release_declare(
+        protocol_code="snrb_peld", actor=manager, reason="interim", enqueue=False
+    )
     with pytest.raises(ReleaseError) as refused:
         dataset_release_retry(actor=manager, release_id=release.pk)
     assert refused.value.code == "not_failed"

@@ -39,7 +39,9 @@ def trial(settings, tmp_path):
 
 
 def build(actor, reason: str = "interim analysis") -> DatasetRelease:
-    release = dataset_release_declare(actor=actor, reason=reason, enqueue=False)
+    release = dataset_release_declare(
+        protocol_code="snrb_peld", actor=actor, reason=reason, enqueue=False
+    )
     release = dataset_release_build(release_id=release.pk)
     assert release.status == S.READY, release.error
     return release
@@ -108,7 +110,7 @@ def test_identifying_data_never_appear_in_a_release(trial, tmp_path) -> None:
 def test_a_data_cut_needs_a_reason_and_creates_nothing_without_one(trial) -> None:
     actor, _ = trial
     with pytest.raises(ReleaseError) as err:
-        dataset_release_declare(actor=actor, reason="  ", enqueue=False)
+        dataset_release_declare(protocol_code="snrb_peld", actor=actor, reason="  ", enqueue=False)
     assert err.value.code == "reason_required"
     assert not DatasetRelease.objects.exists()
 
@@ -116,7 +118,9 @@ def test_a_data_cut_needs_a_reason_and_creates_nothing_without_one(trial) -> Non
 @pytest.mark.requirement("EXP-005")
 def test_a_data_cut_is_audited_as_an_export(trial) -> None:
     actor, _ = trial
-    release = dataset_release_declare(actor=actor, reason="DSMB", enqueue=False)
+    release = dataset_release_declare(
+        protocol_code="snrb_peld", actor=actor, reason="DSMB", enqueue=False
+    )
     event = AuditEvent.objects.get(action=AuditEvent.Action.EXPORT, object_id=str(release.pk))
     assert event.reason == "DSMB"
 
@@ -126,10 +130,14 @@ def test_a_cut_declared_on_a_locked_database_is_a_lock_release(trial) -> None:
     from trial.services.locks import database_set_state
 
     actor, _ = trial
-    cut = dataset_release_declare(actor=actor, reason="interim", enqueue=False)
+    cut = dataset_release_declare(
+        protocol_code="snrb_peld", actor=actor, reason="interim", enqueue=False
+    )
     for state in ("frozen", "locked"):
         database_set_state(actor=actor, protocol_code="snrb_peld", state=state, reason="")
-    final = dataset_release_declare(actor=actor, reason="final lock", enqueue=False)
+    final = dataset_release_declare(
+        protocol_code="snrb_peld", actor=actor, reason="final lock", enqueue=False
+    )
     assert (cut.kind, final.kind) == ("data_cut", "lock")
 
 
@@ -165,7 +173,9 @@ def test_a_failed_build_is_marked_failed_and_publishes_nothing(trial, tmp_path, 
 
     actor, _ = trial
     monkeypatch.setattr(builder, "write_odm", lambda *a, **k: 1 / 0)
-    release = dataset_release_declare(actor=actor, reason="x", enqueue=False)
+    release = dataset_release_declare(
+        protocol_code="snrb_peld", actor=actor, reason="x", enqueue=False
+    )
     release = dataset_release_build(release_id=release.pk)
     assert release.status == S.FAILED
     assert "ZeroDivisionError" in release.error

@@ -81,7 +81,9 @@ def test_report_datasets_carry_the_timing_of_each_visit(trial):
 
 def test_release_files_and_codebook_carry_the_new_columns(trial, tmp_path):
     actor, (early, _other) = trial
-    release = dataset_release_declare(actor=actor, reason="timing check", enqueue=False)
+    release = dataset_release_declare(
+        protocol_code="snrb_peld", actor=actor, reason="timing check", enqueue=False
+    )
     release = dataset_release_build(release_id=release.pk)
     assert release.status == DatasetRelease.Status.READY, release.error
     folder = tmp_path / release.folder / "unblinded"
@@ -149,7 +151,7 @@ def test_one_window_everywhere(trial):
     for today, state in ((start - DAY, None), (start, "due"), (end, "due"), (end + DAY, "overdue")):
         listed = {
             group: [i["visit"].pk for i in items]
-            for group, items in visit_list_worklist(nurse, today).items()
+            for group, items in visit_list_worklist(nurse, "snrb_peld", today).items()
         }
         found = next((g for g, pks in listed.items() if visit.pk in pks), None)
         expected = state or "upcoming"

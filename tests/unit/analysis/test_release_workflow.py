@@ -160,7 +160,9 @@ def test_the_release_task_runs_its_chord_eagerly_without_a_queue(settings, tmp_p
     site, rng = SiteFactory(), random.Random(3)
     for arm in "SP":
         complete_participant(actor, site, arm, rng)
-    release = dataset_release_declare(actor=actor, reason="interim", enqueue=False)
+    release = dataset_release_declare(
+        protocol_code="snrb_peld", actor=actor, reason="interim", enqueue=False
+    )
     eager = app.conf.task_always_eager
     app.conf.task_always_eager = True
     try:

@@ -76,7 +76,9 @@ def test_checksum_is_stable_for_the_same_data(small_trial) -> None:
 def test_report_run_records_inputs_and_files(small_trial, settings, tmp_path) -> None:
     settings.MEDIA_ROOT = tmp_path
     actor, _ = small_trial
-    run = report_run_create(actor=actor, population="itt", mode="correct", blinded=False)
+    run = report_run_create(
+        protocol_code="snrb_peld", actor=actor, population="itt", mode="correct", blinded=False
+    )
     from analysis.services import report_run_execute
 
     run = report_run_execute(run_id=run.pk)
@@ -92,7 +94,9 @@ def test_report_run_records_inputs_and_files(small_trial, settings, tmp_path) ->
 def test_blinded_report_has_no_arm_columns_anywhere(small_trial, settings, tmp_path) -> None:
     settings.MEDIA_ROOT = tmp_path
     actor, _ = small_trial
-    run = report_run_create(actor=actor, population="itt", mode="correct", blinded=True)
+    run = report_run_create(
+        protocol_code="snrb_peld", actor=actor, population="itt", mode="correct", blinded=True
+    )
     from analysis.services import report_run_execute
 
     run = report_run_execute(run_id=run.pk)

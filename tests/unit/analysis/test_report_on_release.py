@@ -33,7 +33,9 @@ def released(settings, tmp_path):
     rng = random.Random(11)
     for arm in "SPSPSPSP":
         complete_participant(actor, site, arm, rng)
-    release = dataset_release_declare(actor=actor, reason="interim", enqueue=False)
+    release = dataset_release_declare(
+        protocol_code="snrb_peld", actor=actor, reason="interim", enqueue=False
+    )
     release = dataset_release_build(release_id=release.pk)
     assert release.status == DatasetRelease.Status.READY, release.error
     return release
@@ -41,8 +43,8 @@ def released(settings, tmp_path):
 
 def run(population: str, *, blinded: bool = False, release=None) -> ReportRun:
     actor = user_with_role(Role.STATISTICIAN, site=None)
-    created = report_run_create(actor=actor, population=population, mode="correct",
-                                blinded=blinded, release=release)  # fmt: skip
+    created = report_run_create(protocol_code="snrb_peld", actor=actor, population=population,
+                                mode="correct", blinded=blinded, release=release)  # fmt: skip
     done = report_run_execute(run_id=created.pk)
     assert done.status == ReportRun.Status.SUCCEEDED, done.error
     return done
@@ -100,13 +102,14 @@ def test_a_pooled_report_on_a_release_reads_its_blinded_variant(released) -> Non
 def test_a_release_that_cannot_hold_the_run_is_refused(released) -> None:
     actor = user_with_role(Role.STATISTICIAN, site=None)
     with pytest.raises(ReportSourceError):
-        report_run_create(actor=actor, population="itt", mode="correct", blinded=False,
-                          release=released, sites=("S01",))  # fmt: skip
+        report_run_create(protocol_code="snrb_peld", actor=actor, population="itt",
+                          mode="correct", blinded=False, release=released,
+                          sites=("S01",))  # fmt: skip
     DatasetRelease.objects.filter(pk=released.pk).update(population="pp")
     released.refresh_from_db()
     with pytest.raises(ReportSourceError):
-        report_run_create(actor=actor, population="itt", mode="correct", blinded=False,
-                          release=released)  # fmt: skip
+        report_run_create(protocol_code="snrb_peld", actor=actor, population="itt",
+                          mode="correct", blinded=False, release=released)  # fmt: skip
     assert not ReportRun.objects.exists()
 
 

@@ -37,7 +37,9 @@ def released(settings, tmp_path):
     rng = random.Random(5)
     for arm in "SP":
         complete_participant(actor, site, arm, rng)
-    release = dataset_release_declare(actor=actor, reason="names", enqueue=False)
+    release = dataset_release_declare(
+        protocol_code="snrb_peld", actor=actor, reason="names", enqueue=False
+    )
     release = dataset_release_build(release_id=release.pk)
     assert release.status == DatasetRelease.Status.READY, release.error
     return release, tmp_path / release.folder

@@ -75,7 +75,8 @@ def test_the_batched_import_writes_what_the_nurses_saves_write() -> None:
     # answers as the entry form's view passes them: with its "not answered" marks)
     world = make_world()
     admitted = datetime.date.fromisoformat(day(2))
-    by_hand = participant_register(actor=world.nurse, site=world.site_a, screening_date=admitted,
+    by_hand = participant_register(actor=world.nurse, protocol_code="snrb_peld",
+                                   site=world.site_a, screening_date=admitted,
                                    admission_date=admitted, full_name="", site_sequence=102)  # noqa: E501  # fmt: skip
     visit = Visit.objects.get(participant=by_hand, code="admission")
     crf_save(actor=world.nurse, participant=by_hand, form_code="vas", visit=visit, complete=True,

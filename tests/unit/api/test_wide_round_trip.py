@@ -37,7 +37,9 @@ DIFFER = {
 
 def _release(actor, media: Path, settings) -> dict[str, bytes]:
     settings.MEDIA_ROOT = media
-    release = dataset_release_declare(actor=actor, reason="round trip", enqueue=False)
+    release = dataset_release_declare(
+        protocol_code="snrb_peld", actor=actor, reason="round trip", enqueue=False
+    )
     release = dataset_release_build(release_id=release.pk)
     assert release.status == DatasetRelease.Status.READY, release.error
     folder = media / release.folder / "unblinded"
@@ -97,6 +99,7 @@ def test_a_released_wide_csv_imported_into_an_empty_trial_reproduces_the_release
         f"{line['participant_id']},{line['arm']},{line['admission_date']}\n" for line in wide
     )
     historical_allocations_load(
+        protocol_code="snrb_peld",
         actor=admin,
         file_name="allocations.csv",
         content=allocations.encode(),

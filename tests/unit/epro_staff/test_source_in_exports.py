@@ -57,7 +57,9 @@ def test_the_release_and_its_codebook_name_the_source(trial, settings, tmp_path)
     # given
     settings.MEDIA_ROOT = tmp_path
     stat = user_with_role(Role.STATISTICIAN, site=None, username="stat")
-    release = dataset_release_declare(actor=stat, reason="interim", enqueue=False)
+    release = dataset_release_declare(
+        protocol_code="snrb_peld", actor=stat, reason="interim", enqueue=False
+    )
     # when
     dataset_release_build(release_id=release.pk)
     release.refresh_from_db()
@@ -102,7 +104,9 @@ def test_the_release_mode_api_exports_the_source(client, trial, settings, tmp_pa
     # given
     settings.MEDIA_ROOT = tmp_path
     stat = user_with_role(Role.STATISTICIAN, site=None, username="stat")
-    release = dataset_release_declare(actor=stat, reason="interim", enqueue=False)
+    release = dataset_release_declare(
+        protocol_code="snrb_peld", actor=stat, reason="interim", enqueue=False
+    )
     dataset_release_build(release_id=release.pk)
     release.refresh_from_db()
     token = api_token_create(

@@ -46,7 +46,9 @@ def manager(site):
 
 
 def upload(actor, content: bytes, name: str = "new.csv") -> ImportJob:
-    return import_upload(actor=actor, upload=SimpleUploadedFile(name, content))
+    return import_upload(
+        protocol_code="snrb_peld", actor=actor, upload=SimpleUploadedFile(name, content)
+    )
 
 
 def checked(actor, job: ImportJob) -> ImportJob:

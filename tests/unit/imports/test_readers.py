@@ -75,7 +75,7 @@ def test_sav_value_labels_become_the_protocols_codes(tmp_path):
     assert header == ["record_id", "sex", "height_cm"]
     rows = all_rows(path, "sav", size=1)
     assert rows == [["S01-0001", "男", "170"], ["S01-0002", "female", ""]]
-    known = variables(blinded=False)
+    known = variables("snrb_peld", blinded=False)
     mapping = auto_map(header, known)
     assert mapping == {"record_id": "record_id", "sex": "sex", "height_cm": "height_cm"}
     assert mapped_rows(header, rows, mapping, known) == [
@@ -85,7 +85,7 @@ def test_sav_value_labels_become_the_protocols_codes(tmp_path):
 
 
 def test_columns_match_by_name_or_label_in_either_language():
-    known = variables(blinded=False)
+    known = variables("snrb_peld", blinded=False)
     header = ["Record_ID", "性别", "Admission date", "腰椎间盘突出节段", "free notes", "sex"]
     mapping = auto_map(header, known)
     assert mapping == {
@@ -108,6 +108,6 @@ def test_columns_match_by_name_or_label_in_either_language():
 
 
 def test_blinded_users_get_no_arm_variables():
-    assert "arm" in variables(blinded=False)
-    assert "arm" not in variables(blinded=True)
-    assert "arm_historical" not in variables(blinded=True)
+    assert "arm" in variables("snrb_peld", blinded=False)
+    assert "arm" not in variables("snrb_peld", blinded=True)
+    assert "arm_historical" not in variables("snrb_peld", blinded=True)

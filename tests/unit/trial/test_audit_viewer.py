@@ -78,7 +78,9 @@ def test_export_streams_csv_neutralises_formulas_and_is_audited(client, trial_da
 @pytest.mark.requirement("BLD-003")
 def test_blinded_readers_see_allocation_changes_masked(client, trial_data):
     reader = user_with_role(Role.DATA_MANAGER, site=None)
-    reader.memberships.create(site=trial_data["s01"], role=Role.OUTCOME_ASSESSOR)
+    reader.memberships.create(
+        protocol_code="snrb_peld", site=trial_data["s01"], role=Role.OUTCOME_ASSESSOR
+    )
     client.force_login(reader)
     rows = client.get(reverse("trial:audit")).context["rows"]
     allocation_rows = [(e, c) for e, c in rows if e.object_type == "trial.allocation"]

@@ -189,5 +189,5 @@ def test_a_blinded_user_cannot_review_free_text_through_the_service(nurse, asses
     ae = _save(nurse, s, "adverse_event", None)
     with pytest.raises(TrialError):
         crf_blinded_texts_review(actor=assessor, instance=ae, texts={"term": "x"})
-    assert policy_for(assessor).blinded
-    assert not policy_for(nurse).blinded
+    assert policy_for(assessor, "snrb_peld").blinded
+    assert not policy_for(nurse, "snrb_peld").blinded

@@ -31,7 +31,7 @@ def test_changing_a_complete_form_reads_nothing_twice() -> None:
     saved = crf_save(actor=nurse, participant=participant, form_code="sf36", visit=visit,
                      answers=first, complete=True)  # fmt: skip
     changed = {**first, "sf36_1": 5 if first["sf36_1"] != 5 else 1}
-    participant = participant_get(nurse, participant.trial_id)
+    participant = participant_get(nurse, "snrb_peld", participant.trial_id)
     # when the nurse changes one answer, with a reason
     with CaptureQueriesContext(connection) as queries:
         saved = crf_save(actor=nurse, participant=participant, form_code="sf36", visit=visit,

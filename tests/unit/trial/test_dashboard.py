@@ -50,7 +50,9 @@ def add_adverse_event(actor, participant: Participant, *, serious: bool) -> None
 def investigator(site=None, *, blinded: bool = False, username: str = "inv1"):
     user = user_with_role(Role.INVESTIGATOR, site=site, username=username)
     if blinded:
-        Membership.objects.create(user=user, site=site, role=Role.OUTCOME_ASSESSOR)
+        Membership.objects.create(
+            protocol_code="snrb_peld", user=user, site=site, role=Role.OUTCOME_ASSESSOR
+        )
     return user
 
 

@@ -129,7 +129,7 @@ def _dashboard(site):
 
 def test_grid_worklist_and_dashboard_count_the_same_visits(trial):
     grid = _grid_counts(trial["nurse"], trial["people"])
-    worklist = visit_list_worklist(trial["nurse"], TODAY)
+    worklist = visit_list_worklist(trial["nurse"], "snrb_peld", TODAY)
     scope, data = _dashboard(trial["site"])
     matrix = {v["visit"].code: v for v in completeness_matrix(scope, data)}
     for visit in PROTOCOL.visits:
@@ -166,7 +166,7 @@ def test_a_screen_failure_is_never_due(trial):
     rows = participant_grid(trial["nurse"], failure, TODAY)
     assert rows
     assert {r.state for r in rows} == {VisitState.NOT_EXPECTED}
-    worklist = visit_list_worklist(trial["nurse"], TODAY)
+    worklist = visit_list_worklist(trial["nurse"], "snrb_peld", TODAY)
     listed = {i["visit"].participant_id for g in worklist.values() for i in g}
     assert failure.pk not in listed
 

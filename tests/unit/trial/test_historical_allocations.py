@@ -92,7 +92,11 @@ def test_a_load_allocates_seals_and_audits(nurse, site, admin):
     people = [consented(nurse, site) for _ in range(3)]
     content = csv_for(people)
     load = historical_allocations_load(
-        actor=admin, file_name="old.csv", content=content, reason="randomized in SPSS"
+        protocol_code="snrb_peld",
+        actor=admin,
+        file_name="old.csv",
+        content=content,
+        reason="randomized in SPSS",
     )
     allocations = Allocation.objects.filter(historical_load=load).order_by("pk")
     assert [a.arm for a in allocations] == [ARMS[0], ARMS[1], ARMS[0]]
@@ -113,11 +117,17 @@ def test_a_bad_file_or_missing_reason_writes_nothing(nurse, site, admin):
     good = consented(nurse, site)
     content = csv_for([good]) + b"NOPE-999,S,2020-01-01,S01\n"
     with pytest.raises(UploadInvalid) as error:
-        historical_allocations_load(actor=admin, file_name="f.csv", content=content, reason="r")
+        historical_allocations_load(
+            protocol_code="snrb_peld", actor=admin, file_name="f.csv", content=content, reason="r"
+        )
     assert [p.code for p in error.value.problems] == ["unknown_participant"]
     with pytest.raises(TrialError):
         historical_allocations_load(
-            actor=admin, file_name="f.csv", content=csv_for([good]), reason="  "
+            protocol_code="snrb_peld",
+            actor=admin,
+            file_name="f.csv",
+            content=csv_for([good]),
+            reason="  ",
         )
     assert not Allocation.objects.exists()
     assert not HistoricalAllocationLoad.objects.exists()
@@ -130,7 +140,11 @@ def test_refused_once_in_system_randomization_started(nurse, site, admin):
     participant_randomize(actor=nurse, participant=ready_participant(nurse, site))
     with pytest.raises(RandomizationStarted):
         historical_allocations_load(
-            actor=admin, file_name="f.csv", content=csv_for([consented(nurse, site)]), reason="r"
+            protocol_code="snrb_peld",
+            actor=admin,
+            file_name="f.csv",
+            content=csv_for([consented(nurse, site)]),
+            reason="r",
         )
 
 
@@ -138,6 +152,7 @@ def test_refused_once_in_system_randomization_started(nurse, site, admin):
 def test_minimization_counts_historical_allocations(nurse, site, admin):
     people = [ready_participant(nurse, site) for _ in range(4)]
     historical_allocations_load(
+        protocol_code="snrb_peld",
         actor=admin,
         file_name="f.csv",
         content=csv_for(people, arms=[ARMS[0]] * 4),
@@ -145,7 +160,12 @@ def test_minimization_counts_historical_allocations(nurse, site, admin):
     )
     statistician = user_with_role(Role.STATISTICIAN, site=None, username="stat1")
     scheme = allocation_list_create_minimization(
-        actor=statistician, name="min", factors=["site"], p_best=1.0, seed=5
+        protocol_code="snrb_peld",
+        actor=statistician,
+        name="min",
+        factors=["site"],
+        p_best=1.0,
+        seed=5,
     )
     allocation_list_activate(actor=statistician, allocation_list=scheme)
     # four historical allocations to the first arm: deterministic minimization picks the other

@@ -57,7 +57,10 @@ def sealed_list(statistician, **kwargs):
         **kwargs,
     }
     return allocation_list_activate(
-        actor=statistician, allocation_list=allocation_list_generate(actor=statistician, **params)
+        actor=statistician,
+        allocation_list=allocation_list_generate(
+            protocol_code="snrb_peld", actor=statistician, **params
+        ),
     )
 
 
@@ -154,6 +157,7 @@ def test_randomization_needs_consent(nurse, site, statistician):
 @pytest.mark.requirement("RND-001")
 def test_randomization_needs_a_sealed_list(nurse, site, statistician):
     allocation_list_generate(
+        protocol_code="snrb_peld",
         actor=statistician,
         name="draft",
         factors=[],
@@ -203,6 +207,7 @@ def test_a_sealed_list_cannot_be_sealed_again_nor_a_second_list_activated(statis
     with pytest.raises(InvalidTransition):
         allocation_list_activate(actor=statistician, allocation_list=allocation_list)
     other = allocation_list_generate(
+        protocol_code="snrb_peld",
         actor=statistician,
         name="L2",
         factors=[],
@@ -220,7 +225,13 @@ def test_a_sealed_list_cannot_be_sealed_again_nor_a_second_list_activated(statis
 def test_an_upload_with_defects_is_refused_whole_with_every_problem(statistician, site):
     csv_text = "stratum,sequence,arm,randomization_number\nS01,1,S,001\nS01,1,P,002\nS01,3,X,002\n"
     with pytest.raises(UploadInvalid) as error:
-        allocation_list_upload(actor=statistician, name="bad", factors=["site"], csv_text=csv_text)
+        allocation_list_upload(
+            protocol_code="snrb_peld",
+            actor=statistician,
+            name="bad",
+            factors=["site"],
+            csv_text=csv_text,
+        )
     codes = {problem.code for problem in error.value.problems}
     assert {"duplicate_slot", "unknown_arm", "duplicate_number"} <= codes
     assert not AllocationList.objects.exists()
@@ -233,7 +244,11 @@ def test_a_valid_upload_is_stored_and_sealable(statistician, site):
         "S01,1,S,001\nS01,2,P,002\nS01,3,P,003\nS01,4,S,004\n"
     )
     allocation_list = allocation_list_upload(
-        actor=statistician, name="uploaded", factors=["site"], csv_text=csv_text
+        protocol_code="snrb_peld",
+        actor=statistician,
+        name="uploaded",
+        factors=["site"],
+        csv_text=csv_text,
     )
     sealed = allocation_list_activate(actor=statistician, allocation_list=allocation_list)
     assert allocation_list_verify(sealed)
@@ -243,7 +258,12 @@ def test_a_valid_upload_is_stored_and_sealable(statistician, site):
 @pytest.mark.requirement("RND-007")
 def test_minimization_allocates_and_records_its_draw(nurse, site, statistician):
     scheme = allocation_list_create_minimization(
-        actor=statistician, name="min", factors=["site", "herniation_level"], p_best=0.8, seed=5
+        protocol_code="snrb_peld",
+        actor=statistician,
+        name="min",
+        factors=["site", "herniation_level"],
+        p_best=0.8,
+        seed=5,
     )
     allocation_list_activate(actor=statistician, allocation_list=scheme)
     arms = [

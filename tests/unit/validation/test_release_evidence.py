@@ -81,7 +81,9 @@ def trial(settings, tmp_path):
 
 
 def _build(actor) -> DatasetRelease:
-    release = dataset_release_declare(actor=actor, reason="interim", enqueue=False)
+    release = dataset_release_declare(
+        protocol_code="snrb_peld", actor=actor, reason="interim", enqueue=False
+    )
     release = dataset_release_build(release_id=release.pk)
     assert release.status == DatasetRelease.Status.READY, release.error
     return release

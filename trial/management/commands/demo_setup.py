@@ -12,6 +12,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from trial.context import default_protocol_code
 from trial.demo import demo_allocation_list, demo_trial_load
 from trial.models import Membership, Role, Site
 
@@ -85,7 +86,10 @@ class Command(BaseCommand):
                     },
                 )
                 Membership.objects.get_or_create(
-                    user=user, role=role, site=sites[site_code] if site_code else None
+                    user=user,
+                    protocol_code=default_protocol_code(),
+                    role=role,
+                    site=sites[site_code] if site_code else None,
                 )
         nurse = get_user_model().objects.get(username="nurse")
         demo_allocation_list(actor=get_user_model().objects.get(username="statistician"))
