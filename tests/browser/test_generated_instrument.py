@@ -26,8 +26,11 @@ def site():
 
 
 @pytest.fixture
-def nurse(site):
-    return user_with_role(Role.RESEARCH_NURSE, site=site, username="nurse1")
+def nurse(site, eq5d_protocol):  # noqa: F811
+    # roles are held per trial: the nurse works in the test protocol's trial
+    return user_with_role(
+        Role.RESEARCH_NURSE, site=site, username="nurse1", protocol_code=eq5d_protocol.code
+    )
 
 
 @pytest.mark.requirement("SCO-007")
