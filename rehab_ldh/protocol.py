@@ -153,6 +153,12 @@ FORMS = (
         "rehab_ldh.AdherenceData",
         arms=frozenset({"R"}),
         variables=(
+            # (the default ``adherence_assessment_date_month_3`` is too long for Stata)
+            VariableSpec(
+                "assessment_date",
+                "adherence_date",
+                Text("Date of the adherence review", "依从性核查日期"),
+            ),
             VariableSpec(
                 "sessions_attended",
                 label=Text("Supervised sessions attended", "参加的监督康复训练次数"),
