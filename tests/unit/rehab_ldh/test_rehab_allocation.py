@@ -71,4 +71,5 @@ def test_the_generate_page_offers_the_trials_ratio(client, code, ratio, blocks) 
     client.force_login(user_with_role(Role.STATISTICIAN, site=None, protocol_code=code))
     client.post(reverse("trial:trial-switch"), {"protocol": code})
     page = client.get(reverse("trial:allocation-generate")).content.decode()
-    assert f'value="{ratio}"' in page and f'value="{blocks}"' in page
+    assert f'value="{ratio}"' in page
+    assert f'value="{blocks}"' in page

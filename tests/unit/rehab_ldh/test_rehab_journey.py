@@ -131,7 +131,8 @@ def test_the_second_trial_runs_its_whole_journey_through_the_services(world) -> 
     assert saved.filter(status=FormInstance.Status.COMPLETE).count() == expected == saved.count()
     eq5d = saved.filter(form_code="eq5d5l").first()
     data = apps.get_model("trial.Eq5d5lData").objects.get(instance=eq5d)
-    assert 5 <= data.scores["level_sum"] <= 25 and len(data.scores["profile"]) == 5
+    assert 5 <= data.scores["level_sum"] <= 25
+    assert len(data.scores["profile"]) == 5
     # only arm R has adherence forms
     adherence_arms = set(
         AdherenceData.objects.values_list("instance__participant__allocation__arm", flat=True)
@@ -182,7 +183,8 @@ def test_the_blinded_assessor_sees_nothing_of_the_adherence_form(world, client) 
     # the assessor sees it nowhere: the participant pages of both arms look alike
     for participant in (arm_r, arm_u):
         body = page(assessor, participant).content.decode()
-        assert "Rehabilitation adherence" not in body and "adherence" not in body
+        assert "Rehabilitation adherence" not in body
+        assert "adherence" not in body
     # and the form itself answers as it does for an arm-U participant (who has none)
     r = page(assessor, arm_r, "week_2", "adherence")
     u = page(assessor, arm_u, "week_2", "adherence")
