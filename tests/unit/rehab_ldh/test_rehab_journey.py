@@ -23,6 +23,8 @@ from tests.factories import SiteFactory, completed_form, user_with_role
 from trial.demo import sample_answers
 from trial.models import Allocation, AllocationList, FormInstance, Participant, Role, Visit
 from trial.protocol import get_protocol
+from trial.selectors.dashboard import DashboardScope, measure_trend
+from trial.selectors.dashboard_rollup import RollupFilter, dashboard_rollup
 from trial.services.consent import consent_record
 from trial.services.crfs import crf_save
 from trial.services.eligibility import eligibility_record
@@ -138,6 +140,21 @@ def test_the_second_trial_runs_its_whole_journey_through_the_services(world) -> 
         AdherenceData.objects.values_list("instance__participant__allocation__arm", flat=True)
     )
     assert adherence_arms == {"R"}
+    # the dashboard follows the ODI (a stored score) and the EQ VAS by visit and arm
+    where = RollupFilter(protocol_code=CODE)
+    scope = DashboardScope(protocol=protocol, blinded=False, today=TODAY, comparative=True,
+                           sites=((world["site"].pk, "S01"),))  # fmt: skip
+    trend = measure_trend(scope, dashboard_rollup(protocol, where))
+    month_3 = {r["arm"]: r for r in trend if r["visit"] == "month_3"}
+    odi = [
+        d.scores["percent"]
+        for d in apps.get_model("trial.OdiData").objects.filter(
+            instance__visit__code="month_3", instance__participant__allocation__arm="R"
+        )
+    ]
+    assert month_3["R"]["n"] == 6
+    assert month_3["R"]["odi"] == pytest.approx(sum(odi) / len(odi), abs=0.05)
+    assert 0 <= month_3["U"]["eqvas"] <= 100
     # the release is built from the trial's own dictionary
     actor = world["statistician"]
     release = dataset_release_declare(
