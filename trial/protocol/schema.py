@@ -289,8 +289,9 @@ class DashboardMeasure:
     """A measure the dashboard's outcome panel follows: its mean (SD) per visit and group.
 
     ``variable`` is a canonical name of the protocol's variable dictionary (a number
-    captured on a non-repeating form, or a stored score such as the ODI percent); ``key`` names its figures on the page; ``label``
-    opens its part of a table cell ("leg 4.1 (1.2)"), ``series`` names its chart lines.
+    captured on a non-repeating form, or a stored score such as the ODI percent); ``key``
+    names its figures on the page; ``label`` opens its part of a table cell ("leg 4.1
+    (1.2)"), ``series`` names its chart lines.
     """
 
     variable: str
