@@ -23,9 +23,10 @@ from django.utils.translation import gettext as _
 from analysis.checkpoints import job_checkpoint
 from analysis.datasets.builders import Dataset, dataset_build
 from analysis.models import DatasetRelease, ReportRun
-from analysis.plans import AnalysisPlan, get_plan
+from analysis.plans import AnalysisPlan
 from analysis.releases.reader import release_dataset
 from analysis.tables import TableContext, adjusted_analyses, consort_flow, figures, wide_tables
+from analysis.trial_plans import get_plan
 from jobs.lifecycle import job_claim, job_enqueue, job_fail, job_progress
 from trial.permissions import Action, may
 from trial.protocol import get_protocol

@@ -12,11 +12,11 @@ from django.views.generic import FormView, TemplateView, View
 from accounts.mixins import ActionRequiredMixin
 from analysis.forms import ReportStartForm, SampleSizeForm
 from analysis.models import ReportRun
-from analysis.plans import get_plan
 from analysis.render.figures import figure_svg, power_curve_svg, svg_data_uri
 from analysis.selectors import report_run_get, report_run_recent
 from analysis.services import report_releases_for, report_run_create, report_run_rerun
 from analysis.tables import sample_size_page
+from analysis.trial_plans import get_plan
 from jobs.lifecycle import job_queue_available
 from trial.permissions import Action, is_blinded, report_sites_for, sees_comparative
 

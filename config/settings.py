@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "imports",
     "validation",
     "epro",
+    "rehab_ldh",  # the second trial (its protocol, forms, plan and demo)
 ]
 
 MIDDLEWARE = [

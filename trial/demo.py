@@ -14,6 +14,7 @@ from django.utils import timezone
 
 import scoring
 from trial.context import default_protocol, default_protocol_code
+from trial.discovery import contributions
 from trial.models import (
     INSTRUMENT_MODELS,
     AllocationList,
@@ -38,7 +39,7 @@ from trial.services.randomization import (
 SURGERY_AFTER_ADMISSION = 3  # days, as in the demo trial's wards
 
 
-def _instrument_answers(name: str, rng: random.Random, better: float) -> dict[str, Any]:
+def instrument_answers(name: str, rng: random.Random, better: float) -> dict[str, Any]:
     """Answers to every item, drawn towards the first printed answer as ``better`` grows.
 
     For ODI and JOA the first printed answer is the best; SF-36 items run both ways, so
@@ -74,7 +75,14 @@ def sample_answers(
     form_code: str, participant: Participant, *, visit_code: str | None, rng: random.Random
 ) -> dict[str, Any]:
     """Return plausible complete answers of a form for the demo and for tests, dated on the
-    visit's target day (never in the future)."""
+    visit's target day (never in the future).
+
+    A trial's app may contribute its own answers (``DEMO_ANSWERS``, by protocol code); it
+    returns None for a form it leaves to the answers below.
+    """
+    own = contributions("demo_answers").get(participant.protocol_code)
+    if own is not None and (answers := own(form_code, participant, visit_code, rng)) is not None:
+        return answers
     late = visit_code in ("postop_day_3", "month_3")
     better = 0.8 if late else 0.3
     anchors = participant_anchor_dates(participant)
@@ -84,7 +92,7 @@ def sample_answers(
     dated = {"assessment_date": day} if day is not None else {}
     instrument = get_protocol(participant.protocol_code).form(form_code).instrument
     if instrument in INSTRUMENT_MODELS:  # a questionnaire of its own (ODI, SF-36, EQ-5D-5L)
-        return {**_instrument_answers(instrument, rng, better), **dated}
+        return {**instrument_answers(instrument, rng, better), **dated}
     if form_code == "vas":
         return {**pain_trajectory(participant, visit_code, rng), **dated}
     answers = _CLINICAL[form_code](rng, admission, surgery)
@@ -361,7 +369,6 @@ def demo_allocation_list(*, actor: Any) -> AllocationList:
         protocol_code=default_protocol_code(),
         name="R1 (2, 4, 6)",  # a list code and its block sizes: the same in every language
         factors=["site"],
-        ratio=[1, 1],
         block_sizes=[2, 4, 6],
         slots_per_stratum=120,
         seed=20230501,

@@ -39,6 +39,12 @@ KINDS: dict[str, str] = {
     "edit_checks": "EDIT_CHECKS",  # form model label -> trial.edit_checks.registry.EditCheck
     "derivations": "DERIVATIONS",  # form model label -> derivation function
     "analysis_plans": "ANALYSIS_PLANS",  # protocol code -> analysis.plans.AnalysisPlan
+    # protocol code -> (form_code, participant, visit_code, rng) -> answers, or None for the
+    # generic demo answers (trial.demo.sample_answers)
+    "demo_answers": "DEMO_ANSWERS",
+    # protocol code -> f(*, actor, statistician, sites): loads the trial's demo data, as the
+    # demo nurse, with lists made by the demo statistician (manage.py demo_setup)
+    "demo_loaders": "DEMO_LOADERS",
 }
 # kinds keyed by a model label, compared in lower case as Django's label_lower is
 _LABEL_KINDS = frozenset({"entry_forms", "edit_checks", "derivations"})
@@ -145,8 +151,9 @@ def check_contributions(**kwargs: Any) -> list[Any]:
             if formdef.instrument and formdef.instrument not in instruments:
                 error(f"protocol {protocol.code!r} form {formdef.code!r} names no contributed "
                       f"instrument {formdef.instrument!r}", 3)  # fmt: skip
-    for code in contributions("analysis_plans"):
-        if code not in contributions("protocols"):
-            error(f"analysis plan {code!r} ({source('analysis_plans', code)}) belongs to no "
-                  f"contributed protocol", 4)  # fmt: skip
+    for kind in ("analysis_plans", "demo_answers", "demo_loaders"):
+        for code in contributions(kind):
+            if code not in contributions("protocols"):
+                error(f"{kind} {code!r} ({source(kind, code)}) belongs to no contributed "
+                      f"protocol", 4)  # fmt: skip
     return errors

@@ -20,7 +20,6 @@ from django.utils.translation import gettext as _
 
 from analysis.datasets.builders import dataset_build
 from analysis.models import DatasetRelease
-from analysis.plans import get_plan
 from analysis.releases.builder import (
     EXTRACT,
     release_discard_unpublished,
@@ -33,6 +32,7 @@ from analysis.releases.builder import (
     staging_open,
 )
 from analysis.services import json_safe, software_versions
+from analysis.trial_plans import get_plan
 from jobs.lifecycle import (
     attempts_exhausted_reason,
     job_claim,

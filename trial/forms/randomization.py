@@ -77,10 +77,13 @@ class GenerateListForm(EdcForm):
         help_text=_("Leave empty for a random seed; it is recorded."),
     )
 
-    def __init__(self, *args: Any, factors: Any, arms: int, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, factors: Any, ratio: tuple[int, ...], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["factors"] = _factor_field(factors)
-        self.arm_count = arms
+        self.arm_count = len(ratio)
+        # the protocol's ratio, and block sizes of one, two and three times its sum
+        self.fields["ratio"].initial = ":".join(str(r) for r in ratio)
+        self.fields["block_sizes"].initial = ",".join(str(sum(ratio) * k) for k in (1, 2, 3))
         self.order_fields(["name", "factors", "ratio", "block_sizes", "slots_per_stratum", "seed"])
 
     def clean_block_sizes(self) -> list[int]:

@@ -6,6 +6,7 @@ and the complication list. Texts are bilingual (:class:`Text`), so a new protoco
 its own English and Simplified Chinese wording without touching the message catalogues.
 """
 
+import math
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
@@ -71,9 +72,12 @@ class CriterionKind(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Arm:
+    """A treatment arm; ``ratio`` is its share of the allocation (2 and 1: a 2:1 trial)."""
+
     code: str
     label: Text
     description: Text
+    ratio: int = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -285,8 +289,9 @@ class DashboardMeasure:
     """A measure the dashboard's outcome panel follows: its mean (SD) per visit and group.
 
     ``variable`` is a canonical name of the protocol's variable dictionary (a number
-    captured on a non-repeating form); ``key`` names its figures on the page; ``label``
-    opens its part of a table cell ("leg 4.1 (1.2)"), ``series`` names its chart lines.
+    captured on a non-repeating form, or a stored score such as the ODI percent); ``key``
+    names its figures on the page; ``label`` opens its part of a table cell ("leg 4.1
+    (1.2)"), ``series`` names its chart lines.
     """
 
     variable: str
@@ -362,6 +367,8 @@ class Protocol:
         self._check_unique("form", [f.code for f in self.forms])
         self._check_unique("criterion", [c.code for c in self.criteria])
         self._check_unique("anchor", [a.code for a in self.anchors])
+        if any(a.ratio < 1 for a in self.arms) or math.gcd(*self.allocation_ratio) != 1:
+            raise ValueError(f"the allocation ratio {self.allocation_ratio} is not in lowest terms")
         known_forms, known_arms = {f.code for f in self.forms}, {a.code for a in self.arms}
         known_anchors = {a.code for a in self.anchors}
         for anchor in self.anchors:
@@ -393,6 +400,11 @@ class Protocol:
         duplicates = sorted({c for c in codes if codes.count(c) > 1})
         if duplicates:
             raise ValueError(f"duplicate {kind} codes: {duplicates}")
+
+    @property
+    def allocation_ratio(self) -> tuple[int, ...]:
+        """The allocation ratio, one whole number per arm in arm order ((2, 1): 2:1)."""
+        return tuple(a.ratio for a in self.arms)
 
     def arm(self, code: str) -> Arm:
         return next(a for a in self.arms if a.code == code)

@@ -21,8 +21,10 @@ from typing import Any
 
 from django.apps import apps
 from django.db import connection
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum, Window
-from django.db.models.functions import RowNumber, TruncMonth
+from django.db.models import Count, Exists, F, FloatField, OuterRef, Q, QuerySet, Sum, Window
+from django.db.models.expressions import Combinable
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast, RowNumber, TruncMonth
 from django.utils import timezone
 
 from trial.models import FormInstance, Participant, Query, Visit
@@ -410,6 +412,14 @@ def _source(protocol: Protocol, name: str) -> str:
     return dictionary_of(protocol)[name].source
 
 
+def _value(source: str) -> Combinable:
+    """Return the value of a measure's source: a model field, or a stored score
+    (``scores.<key>``, read from the form's JSON scores as a number)."""
+    if source.startswith("scores."):
+        return Cast(KT(source.replace(".", "__")), FloatField())
+    return F(source)
+
+
 def _measures(protocol: Protocol, where: RollupFilter) -> list[dict[str, Any]]:
     """Count, sum and sum of squares of each dashboard measure (``Protocol.dashboard``) per
     (site, form, visit, arm): means and sample SDs of any union of groups follow exactly
@@ -424,9 +434,9 @@ def _measures(protocol: Protocol, where: RollupFilter) -> list[dict[str, Any]]:
     for form, variables in by_form.items():
         sums: dict[str, Any] = {"n": Count("pk")}
         for v in variables:
-            sums[f"{v.name}_n"] = Count(v.source)
-            sums[f"{v.name}_sum"] = Sum(v.source)
-            sums[f"{v.name}_sumsq"] = Sum(F(v.source) * F(v.source))
+            sums[f"{v.name}_n"] = Count(_value(v.source))
+            sums[f"{v.name}_sum"] = Sum(_value(v.source))
+            sums[f"{v.name}_sumsq"] = Sum(_value(v.source) * _value(v.source))
         rows = (
             apps.get_model(protocol.form(form).model)
             .objects.filter(

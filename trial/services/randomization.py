@@ -98,13 +98,17 @@ def allocation_list_generate(
     protocol_code: str,
     name: str,
     factors: list[str],
-    ratio: list[int],
     block_sizes: list[int],
     slots_per_stratum: int,
+    ratio: list[int] | None = None,
     seed: int | None = None,
 ) -> AllocationList:
-    """Generate a permuted-block list with random block sizes; the seed is recorded."""
+    """Generate a permuted-block list with random block sizes; the seed is recorded.
+
+    ``ratio``: one whole number per arm; the protocol's allocation ratio when not given.
+    """
     protocol = get_protocol(protocol_code)
+    ratio = list(ratio) if ratio is not None else list(protocol.allocation_ratio)
     seed = seed if seed is not None else secrets.randbits(48)
     arms = [a.code for a in protocol.arms]
     try:
@@ -180,6 +184,12 @@ def allocation_list_create_minimization(
         )
     seed = seed if seed is not None else secrets.randbits(48)
     protocol = get_protocol(protocol_code)
+    if len(set(protocol.allocation_ratio)) != 1:
+        raise TrialError(
+            _("Minimization allocates the arms equally; this trial's ratio is %(ratio)s.")
+            % {"ratio": ":".join(str(r) for r in protocol.allocation_ratio)},
+            code="minimization_unequal_ratio",
+        )
     return _create_list(
         actor,
         protocol,

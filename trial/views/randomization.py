@@ -127,7 +127,7 @@ class GenerateListView(ListCreateView):
     success_message = _("List generated. Check it, then seal it to start randomizing.")
 
     def get_form_kwargs(self) -> dict[str, Any]:
-        return {**super().get_form_kwargs(), "arms": len(self.protocol().arms)}
+        return {**super().get_form_kwargs(), "ratio": self.protocol().allocation_ratio}
 
     def perform(self, form: GenerateListForm) -> AllocationList:
         return allocation_list_generate(

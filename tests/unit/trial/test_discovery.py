@@ -9,6 +9,8 @@ import pytest
 
 import scoring
 from analysis.plans import PLANS
+from rehab_ldh.plan import REHAB_LDH_PLAN
+from rehab_ldh.protocol import REHAB_LDH
 from trial import discovery
 from trial.edit_checks.registry import has_edit_check
 from trial.forms.clinical import BaselineForm
@@ -20,18 +22,31 @@ from trial.services.derivations import derive
 
 def test_the_seed_trial_is_discovered_from_the_trial_apps_contributions() -> None:
     assert get_protocol("snrb_peld") is SNRB_PELD
-    assert protocols() == (SNRB_PELD,)
     assert discovery.source("protocols", "snrb_peld") == "trial.contributions"
+
+
+def test_the_second_trial_is_discovered_from_its_own_apps_contributions() -> None:
+    assert get_protocol("rehab_ldh") is REHAB_LDH
+    assert protocols() == (SNRB_PELD, REHAB_LDH)  # in app order (INSTALLED_APPS)
+    for kind in ("protocols", "analysis_plans", "demo_answers", "demo_loaders"):
+        assert discovery.source(kind, "rehab_ldh") == "rehab_ldh.contributions"
+    assert has_edit_check("rehab_ldh.AdherenceData")
 
 
 def test_pure_packages_are_handed_on_by_the_django_side() -> None:
     assert dict(discovery.contributions("instruments")) == dict(scoring.INSTRUMENTS)
-    assert dict(discovery.contributions("analysis_plans")) == dict(PLANS)
+    # the seed's plan from the pure package, the second trial's from its own app
+    assert dict(discovery.contributions("analysis_plans")) == {
+        **PLANS,
+        "rehab_ldh": REHAB_LDH_PLAN,
+    }
     assert discovery.source("analysis_plans", "snrb_peld") == "analysis.contributions"
 
 
 def test_an_unknown_code_names_the_known_ones() -> None:
-    with pytest.raises(LookupError, match="no protocols 'no_such_trial'; known: \\['snrb_peld'\\]"):
+    with pytest.raises(
+        LookupError, match="no protocols 'no_such_trial'; known: \\['rehab_ldh', 'snrb_peld'\\]"
+    ):
         get_protocol("no_such_trial")
 
 

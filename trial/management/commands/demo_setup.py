@@ -14,7 +14,9 @@ from django.db import transaction
 
 from trial.context import default_protocol_code
 from trial.demo import demo_allocation_list, demo_trial_load
+from trial.discovery import contributions
 from trial.models import Membership, Role, Site
+from trial.protocol import protocols
 
 # code, name, Chinese name, time zone (the site's calendar and displayed times)
 DEMO_SITES = (
@@ -85,16 +87,23 @@ class Command(BaseCommand):
                         "password": hashed,
                     },
                 )
-                Membership.objects.get_or_create(
-                    user=user,
-                    protocol_code=default_protocol_code(),
-                    role=role,
-                    site=sites[site_code] if site_code else None,
-                )
+                # the same role in every trial, so that the trial switcher shows
+                for protocol in protocols():
+                    Membership.objects.get_or_create(
+                        user=user,
+                        protocol_code=protocol.code,
+                        role=role,
+                        site=sites[site_code] if site_code else None,
+                    )
         nurse = get_user_model().objects.get(username="nurse")
-        demo_allocation_list(actor=get_user_model().objects.get(username="statistician"))
+        statistician = get_user_model().objects.get(username="statistician")
+        demo_allocation_list(actor=statistician)
         for site in sites.values():
             demo_trial_load(actor=nurse, site=site)
+        # every other trial's demo, as its app contributes it (DEMO_LOADERS)
+        for code, load in contributions("demo_loaders").items():
+            if code != default_protocol_code():
+                load(actor=nurse, statistician=statistician, sites=tuple(sites.values()))
         # the paper-like trial for the report demo, at its own site (report with site RPT)
         call_command("demo_report_data", site="RPT", user="nurse", verbosity=0)
         seconds = time.monotonic() - started
