@@ -25,6 +25,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
+import pytest
 from django import forms
 from django.core.exceptions import FieldDoesNotExist
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -183,6 +184,23 @@ def register_shaped(monkeypatch: Any) -> Protocol:
     plans = {**registry.PLANS, protocol.code: shaped_plan(protocol)}
     monkeypatch.setattr(registry, "PLANS", MappingProxyType(plans))  # read by get_plan
     return protocol
+
+
+def protocol_codes() -> list[str]:
+    """Every discovered protocol's code (the shipped trials), then the test-only trial."""
+    from trial.protocol import protocols
+
+    return [*(p.code for p in protocols() if p.code != SHAPED), SHAPED]
+
+
+@pytest.fixture(params=protocol_codes(), name="protocol")
+def protocol_fixture(request, monkeypatch, settings, tmp_path) -> Protocol:
+    """``protocol``: the trial under test, once per protocol (ids: protocol codes); the
+    test-only trial is always registered too (as the instance's other trial, or as the
+    trial under test). Import ``protocol_fixture`` to use it."""
+    settings.MEDIA_ROOT = tmp_path
+    register_shaped(monkeypatch)
+    return get_protocol(request.param)
 
 
 # --- the ratio and the list -------------------------------------------------------------

@@ -47,6 +47,7 @@ from tests.trials import (
     arm_ratio,
     complete_form,
     expected_forms,
+    protocol_fixture,  # noqa: F401 (the fixture ``protocol``: every protocol in turn)
     randomized_participant,
     register_shaped,
     trial_staff,
@@ -54,28 +55,16 @@ from tests.trials import (
 )
 from trial.models import Allocation, AllocationSlot, AuditEvent, FormInstance, Role, Visit
 from trial.permissions import is_blinded
-from trial.protocol import get_protocol, protocols
+from trial.protocol import protocols
 from trial.protocol.dictionary import dictionary_of
 from trial.selectors.crfs import crf_data_row
 from trial.services.crfs import crf_save
 
 pytestmark = [pytest.mark.django_db, pytest.mark.requirement("EXP-013")]
 
-# every shipped protocol (the seed; the second trial once merged) and the test-only shape
-CODES = [*(p.code for p in protocols()), SHAPED]
 NUMBER = re.compile(r"\d+(?:\.\d+)?")
 CSRF = re.compile(r"[A-Za-z0-9]{32,}")
 NONCE = re.compile(r'nonce="[^"]*"')
-
-
-@pytest.fixture(params=CODES)
-def protocol(request, monkeypatch, settings, tmp_path):
-    """The trial under test; the test-only trial is always registered too (as the other
-    trial of the instance, or as the trial under test)."""
-    settings.MEDIA_ROOT = tmp_path
-    register_shaped(monkeypatch)
-    assert SHAPED in {p.code for p in protocols()}
-    return get_protocol(request.param)
 
 
 def other_trial(protocol):
