@@ -80,7 +80,8 @@ ROLES = (
 def shaped_protocol() -> Protocol:
     """Three arms 1:1:1; visits anchored on registration and on the randomization; the
     seed's forms in part (the JOA only in arm A, inside a visit of every arm; a visit of
-    arms A and C only); the adverse-event log; another consent version."""
+    arms A and C only) and EQ-5D-5L, which the seed lacks; the adverse-event log; another
+    consent version."""
     seed = get_protocol(SEED_CODE)
     keep = ("baseline", "vas", "odi", "joa", "adverse_event")
     form_defs = []
@@ -89,6 +90,11 @@ def shaped_protocol() -> Protocol:
         if code == "joa":
             form = dataclasses.replace(form, arms=frozenset({"A"}))
         form_defs.append(form)
+    # an instrument the seed lacks, of another shape: five coded items and a 0-100 number
+    form_defs.append(
+        FormDef("eq5d5l", Text("EQ-5D-5L", "EQ-5D-5L 健康量表"), "trial.Eq5d5lData",
+                instrument="eq5d5l")
+    )  # fmt: skip
     anchors = (
         AnchorDef("enrolment", Text("enrolment", "入组"), event=AnchorEvent.REGISTRATION),
         AnchorDef("randomization", Text("randomization", "随机"), event=AnchorEvent.RANDOMIZATION),
@@ -207,16 +213,17 @@ def protocol_fixture(request, monkeypatch, settings, tmp_path) -> Protocol:
 
 
 def arm_ratio(protocol: Protocol) -> list[int]:
-    """The protocol's allocation ratio in arm order, if it declares one; else 1:1:…"""
-    for name in ("allocation_ratio", "ratio"):
-        declared = getattr(protocol, name, None)
-        if declared:
+    """The protocol's allocation ratio in arm order, if it declares one (a protocol field
+    or an arm field whose name says ratio or weight); else 1:1:…"""
+    for spec in dataclasses.fields(protocol):
+        declared = getattr(protocol, spec.name)
+        if spec.name.endswith("ratio") and declared:
             if isinstance(declared, dict):
                 return [int(declared[a.code]) for a in protocol.arms]
             return [int(r) for r in declared]
-    weights = [getattr(a, "ratio", None) or getattr(a, "weight", None) for a in protocol.arms]
-    if all(weights):
-        return [int(w) for w in weights]
+    for spec in dataclasses.fields(protocol.arms[0]):
+        if spec.name.endswith(("ratio", "weight")):
+            return [int(getattr(a, spec.name)) for a in protocol.arms]
     return [1] * len(protocol.arms)
 
 

@@ -27,6 +27,8 @@ from collections import Counter
 from decimal import Decimal
 
 import pytest
+from django.apps import apps
+from django.core.validators import MinValueValidator
 from django.test import Client
 from django.urls import reverse
 
@@ -69,6 +71,11 @@ NONCE = re.compile(r'nonce="[^"]*"')
 
 def other_trial(protocol):
     return next(p for p in protocols() if p.code != protocol.code)
+
+
+def _bounds(model_field) -> tuple[object, object]:
+    lows = [v.limit_value for v in model_field.validators if isinstance(v, MinValueValidator)]
+    return (max(lows) if lows else None), None
 
 
 def arm_only_forms(protocol) -> set[str]:
@@ -126,17 +133,20 @@ def test_every_expected_form_is_saved_complete_scored_and_audited(protocol):
 def test_a_change_with_a_reason_records_old_and_new(protocol):
     staff = trial_staff(protocol)
     person = randomized_participant(staff.nurse, staff.site, protocol, logs=False)
-    visit, form = next(
-        (v, f) for v, f in expected_forms(person) if not f.instrument or f.instrument == "vas"
+    # the first number of any expected form that is not a coded answer: moved by one step
+    visit, form, field, old = next(
+        (v, f, name, value)
+        for v, f in expected_forms(person)
+        for name, value in valid_answers(person, v, f).items()
+        if isinstance(value, int | Decimal)
+        and not isinstance(value, bool)
+        and not apps.get_model(f.model)._meta.get_field(name).choices
     )
     instance = FormInstance.objects.get(participant=person, visit=visit, form_code=form.code)
     answers = valid_answers(person, visit, form)
-    field, old = next(
-        (k, v)
-        for k, v in answers.items()
-        if isinstance(v, int | Decimal) and not isinstance(v, bool)
-    )
-    new = old + 1 if isinstance(old, int) else old - Decimal("0.5") if old > 0 else old + 1
+    step = 1 if isinstance(old, int) else Decimal(1).scaleb(old.as_tuple().exponent)
+    low, _high = _bounds(apps.get_model(form.model)._meta.get_field(field))
+    new = old - step if low is None or old - step >= low else old + step
     before = AuditEvent.objects.order_by("pk").last().pk
     crf_save(
         actor=staff.nurse, participant=person, form_code=form.code, visit=visit,
