@@ -368,6 +368,33 @@ def test_a_blinded_role_sees_no_arm_only_form_or_answer_and_arms_look_alike(prot
         assert str(protocol.form(code).label) not in detail.content.decode(), code
     differ = sorted(key for key, seen in shapes.items() if len(seen) > 1)
     assert not differ, f"pages differ between the arms for a blinded user: {differ}"
+    # the blinded role's API token: no arm-revealing variable, the same fields in every arm
+    _token, secret = api_token_create(actor=assessor, user=assessor, protocol_code=protocol.code)
+    response = client.post(
+        "/api/", {"token": secret, "content": "record", "format": "json", "type": "flat"}
+    )
+    assert response.status_code == 200
+    rows = json.loads(_body(response))
+    assert {r["record_id"] for r in rows} == {p.trial_id for p in people.values()}
+    revealing = {v.name for v in dictionary_of(protocol) if v.arm_revealing}
+    filled: dict[str, set[str]] = {}
+    for row in rows:
+        named = {k.split("___")[0] for k, value in row.items() if value not in ("", None)}
+        assert not named & revealing, named & revealing
+        assert "arm" not in {k for k, value in row.items() if value not in ("", None)}
+        event = f"{row.get('redcap_event_name', '')}/{row.get('redcap_repeat_instrument', '')}"
+        filled.setdefault(event, set()).add(frozenset(k for k in named if k != "record_id"))
+    per_record = Counter(
+        (r["record_id"], r.get("redcap_event_name", ""), r.get("redcap_repeat_instrument", ""))
+        for r in rows
+    )
+    shapes_by_arm = {
+        arm: sorted((e, i, n) for (tid, e, i), n in per_record.items() if tid == p.trial_id)
+        for arm, p in people.items()
+    }
+    assert len({tuple(v) for v in shapes_by_arm.values()}) == 1, shapes_by_arm
+    differ = sorted(event for event, seen in filled.items() if len(seen) > 1)
+    assert not differ, f"the API's rows differ between the arms for a blinded user: {differ}"
 
 
 # --- crawl --------------------------------------------------------------------------------
