@@ -30,12 +30,12 @@ import pytest
 from django.apps import apps
 from django.core.validators import MinValueValidator
 from django.test import Client
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 
 import tests.security.test_authorization_matrix as matrix
 from analysis.datasets import columns as C
 from analysis.datasets.builders import dataset_build
-from analysis.models import DatasetRelease
+from analysis.models import DatasetRelease, ReportRun
 from analysis.plans import get_plan
 from analysis.releases.services import dataset_release_build, dataset_release_declare
 from api.live_dictionary import live_project
@@ -61,6 +61,7 @@ from trial.protocol import protocols
 from trial.protocol.dictionary import dictionary_of
 from trial.selectors.crfs import crf_data_row
 from trial.services.crfs import crf_save
+from trial.services.queries import query_raise
 
 pytestmark = [pytest.mark.django_db, pytest.mark.requirement("EXP-013")]
 
@@ -400,51 +401,90 @@ def test_a_blinded_role_sees_no_arm_only_form_or_answer_and_arms_look_alike(prot
 # --- crawl --------------------------------------------------------------------------------
 
 
-def _crawl_urls(person, protocol) -> list[str]:
-    """Every GET URL pattern with this participant's objects (or a missing pk)."""
-    tid = person.trial_id
-    instance = FormInstance.objects.filter(participant=person).order_by("pk").first()
-    log = FormInstance.objects.filter(participant=person, visit=None).order_by("pk").first()
-    visit, form = next(iter(expected_forms(person)))
-    values = {
-        "trial_id": tid,
-        "visit_code": visit.code,
-        "form_code": form.code,
-        "seq": 1,
-        "pk": instance.pk if instance else 10**9,
+def _crawl_world(staff, person) -> dict[str, list]:
+    """The trial's objects a URL can name: a form, a log entry, a query, the list, a
+    release, a report (the values each URL parameter is tried with)."""
+    protocol = staff.protocol
+    instance = FormInstance.objects.filter(participant=person, visit__isnull=False).first()
+    log = FormInstance.objects.filter(participant=person, visit=None).first()
+    item = next(v.source for v in dictionary_of(protocol).of_form(instance.form_code))
+    query = query_raise(
+        actor=staff.manager, form_instance=instance, field=item, text="Please check"
+    )
+    declared = dataset_release_declare(
+        protocol_code=protocol.code, actor=staff.statistician, reason="crawl", enqueue=False
+    )
+    release = dataset_release_build(release_id=declared.pk)
+    assert release.status == DatasetRelease.Status.READY, release.error
+    report = ReportRun.objects.create(
+        protocol_code=protocol.code, created_by=staff.statistician, population="itt",
+        mode="correct", status=ReportRun.Status.SUCCEEDED, progress=100,
+    )  # fmt: skip
+    pairs = [(v.code, f.code) for v, f in expected_forms(person)]
+    pairs += [("", f.code) for f in protocol.log_forms(person.allocation.arm)]
+    pks = [instance.pk, query.pk, active_list(protocol).pk, release.pk, report.pk]
+    pks += [log.pk] if log else []
+    return {
+        "pk": pks,
+        "pairs": pairs,
+        "version": [release.version],
+        "seq": [log.seq if log else 1],
+    }
+
+
+def _crawl_urls(person, world: dict[str, list]) -> list[str]:
+    """Every GET URL pattern with the participant's and the trial's objects: each visit
+    and form it is expected at, each object kind by its pk."""
+    fixed = {
+        "trial_id": person.trial_id,
         "verb": "answer",
-        "version": 1,
         "variant": "blinded",
         "filename": "codebook.csv",
         "token": "x" * 32,
         "kind": "xlsx",
         "fmt": "xlsx",
-        "code": form.code,
-        "page": "x",
+        "decision": "approve",
         "lang": "en",
     }
     urls = []
     for name, params in matrix.pattern_names():
         if name in ("admin:*", "") or name in matrix.NOT_LOGIN:
             continue
-        kwargs = {p: values.get(p, "x") for p in params}
-        if name.startswith("trial:log-") and log is not None:
-            kwargs.update({k: v for k, v in {"form_code": log.form_code}.items() if k in params})
-        try:
-            urls.append(reverse(name, kwargs=kwargs))
-        except Exception:
-            continue
-    return urls
+        choices = [{}]
+        if "visit_code" in params or "form_code" in params:
+            log_pattern = name.startswith("trial:log-")
+            choices = [
+                {"visit_code": visit, "form_code": form}
+                for visit, form in world["pairs"]
+                if bool(visit) != log_pattern
+            ]
+        if "pk" in params:
+            choices = [{**c, "pk": pk} for c in choices for pk in world["pk"]]
+        for choice in choices:
+            values = {"seq": world["seq"][0], "version": world["version"][0], **fixed, **choice}
+            kwargs = {p: values.get(p, "x") for p in params}
+            try:
+                urls.append(reverse(name, kwargs=kwargs))
+            except NoReverseMatch:
+                continue
+    return list(dict.fromkeys(urls))
 
 
 def test_every_page_answers_every_role_without_a_server_error(protocol):
     staff = trial_staff(protocol)
     person = randomized_participant(staff.nurse, staff.site, protocol)
+    urls = _crawl_urls(person, _crawl_world(staff, person))
+    patterns = {name for name, _params in matrix.pattern_names()}
+    assert len(urls) > len(patterns), len(urls)
     other = other_trial(protocol)
     theirs_staff = trial_staff(other, site_code="S02")
-    theirs = randomized_participant(theirs_staff.nurse, theirs_staff.site, other, complete=False)
-    urls = _crawl_urls(person, protocol)
-    assert len(urls) > 40, urls
+    theirs = randomized_participant(theirs_staff.nurse, theirs_staff.site, other)
+    their_urls = [
+        url
+        for url in _crawl_urls(theirs, _crawl_world(theirs_staff, theirs))
+        if theirs.trial_id in url
+    ]
+    assert len(their_urls) > len(list(expected_forms(theirs))), their_urls
     errors, leaks = [], []
     logger = logging.getLogger("django.request")
     level = logger.level
@@ -453,25 +493,24 @@ def test_every_page_answers_every_role_without_a_server_error(protocol):
         for key, user in staff.users.items():
             client = Client(raise_request_exception=False)
             client.force_login(user)
-            own = client.get(f"/participants/{person.trial_id}/").status_code
             for url in urls:
                 response = client.get(url)
                 if response.status_code >= 500:
                     errors.append(f"{key} GET {url}: {response.status_code}")
-            # the other trial's participant: not found, whatever the role
-            for url in (f"/participants/{theirs.trial_id}/",):
+            own = client.get(reverse("trial:participant-detail", args=[person.trial_id]))
+            # the other trial's participant pages: not found; a role that may not open
+            # participants at all is refused there as for its own trial's participant, and
+            # a POST-only page refuses the GET by its method alone (405), before any lookup
+            for url in their_urls:
                 answer = client.get(url).status_code
-                # not found; a role that may not open participants at all: refused as for
-                # its own trial's participant
-                if answer != 404 and not (answer == own == 403):
+                if answer not in (404, 405) and not (answer == own.status_code == 403):
                     leaks.append(f"{key} GET {url}: {answer}")
     finally:
         logger.setLevel(level)
     assert not errors, "\n".join(errors[:30])
-    assert not leaks, leaks
-    assert any(
-        Client().get(f"/participants/{theirs.trial_id}/").status_code == 302 for _ in (1,)
-    )  # anonymous: the log-in page first
+    assert not leaks, "\n".join(leaks[:30])
+    anonymous = Client().get(reverse("trial:participant-detail", args=[theirs.trial_id]))
+    assert anonymous.status_code == 302  # the log-in page first
 
 
 def test_answers_are_generated_from_the_form_classes_only(protocol):
@@ -486,3 +525,26 @@ def test_answers_are_generated_from_the_form_classes_only(protocol):
             continue
         instance = complete_form(staff.nurse, person, visit, form)
         assert instance.status == FormInstance.Status.COMPLETE
+
+
+def test_two_trials_each_publish_their_own_release_1(monkeypatch, settings, tmp_path):
+    """Each trial numbers its releases from 1; both trials' v1 are published side by side
+    under one media root (they used to share ``releases/v1``: the second never built)."""
+    settings.MEDIA_ROOT = tmp_path
+    shaped = register_shaped(monkeypatch)
+    folders = []
+    for protocol, site in ((protocols()[0], "S01"), (shaped, "S02")):
+        staff = trial_staff(protocol, site_code=site)
+        randomized_participant(staff.nurse, staff.site, protocol, logs=False)
+        declared = dataset_release_declare(
+            protocol_code=protocol.code, actor=staff.statistician, reason="v1", enqueue=False
+        )
+        release = dataset_release_build(release_id=declared.pk)
+        assert release.status == DatasetRelease.Status.READY, release.error
+        assert release.version == 1
+        assert release.folder == f"releases/{protocol.code}/v1"
+        assert release.archive.startswith(f"releases/{protocol.code}/v1/")
+        folders.append(tmp_path / release.folder)
+    for folder in folders:
+        assert (folder / "unblinded" / "codebook.csv").is_file()
+    assert folders[0] != folders[1]
