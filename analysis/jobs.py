@@ -23,6 +23,9 @@ def jobs_fail_stale(*, now: datetime | None = None) -> dict[str, list[int]]:
     failed = lifecycle.jobs_fail_stale(now=now)
     for release in DatasetRelease.objects.filter(pk__in=failed.get(DatasetRelease.JOB_KIND, [])):
         release_discard_unpublished(
-            Path(settings.MEDIA_ROOT), release.version, release.cut_at.isoformat()
+            Path(settings.MEDIA_ROOT),
+            release.protocol_code,
+            release.version,
+            release.cut_at.isoformat(),
         )
     return failed

@@ -115,9 +115,10 @@ class ReportRun(Job):
 class DatasetRelease(Job):
     """An immutable, versioned dataset release built from a declared data cut (or a lock).
 
-    The files live under ``MEDIA_ROOT/releases/v<version>/`` and are never rewritten: a new
-    cut is a new version. ``manifest`` holds the SHA-256 of every file of both variants
-    (unblinded and blinded); ``diff`` compares the data with the previous ready release.
+    The files live under ``MEDIA_ROOT/releases/<protocol code>/v<version>/`` (``folder``)
+    and are never rewritten: a new cut is a new version. ``manifest`` holds the SHA-256 of
+    every file of both variants (unblinded and blinded); ``diff`` compares the data with the
+    previous ready release.
     The blinded arm mapping is kept only in the unblinded files, never in this row.
     """
 

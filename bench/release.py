@@ -143,13 +143,13 @@ def phases() -> dict:
     statements = selects(captured.captured_queries)
     with tempfile.TemporaryDirectory(prefix="bench-release-") as tmp:
         started = time.perf_counter()
-        B.release_build_files(
+        built = B.release_build_files(
             data=data, protocol=protocol, media_root=Path(tmp), previous=None,
             meta=_meta(DatasetRelease(protocol_code=protocol.code, version=1, reason="bench",
                                       cut_at=timezone.now(), population="itt"), data, None),
         )  # fmt: skip
         files = time.perf_counter() - started
-        folder = Path(tmp) / "releases" / "v1" / "unblinded"
+        folder = Path(tmp) / built.folder / "unblinded"
         sizes = {p.name: p.stat().st_size for p in folder.iterdir()}
         started = time.perf_counter()
         for name in ("wide", "long"):

@@ -52,9 +52,10 @@ class BuiltRelease:
     diff: dict[str, Any]
 
 
-def release_folder(media_root: Path, version: int) -> Path:
-    """Return the folder of release ``version``: ``MEDIA_ROOT/releases/v<version>``."""
-    return media_root / "releases" / f"v{version}"
+def release_folder(media_root: Path, protocol_code: str, version: int) -> Path:
+    """Return the folder of the trial's release ``version``:
+    ``MEDIA_ROOT/releases/<protocol code>/v<version>`` (each trial numbers its own)."""
+    return media_root / "releases" / protocol_code / f"v{version}"
 
 
 def previous_mapping(previous: Path | None) -> dict[str, str] | None:
@@ -95,9 +96,9 @@ FRAMES_FILE, METAS_FILE = "frames.pickle", "metas.json"
 PARTS = ("csv", "sav", "dta", "parquet", "xlsx", "odm", "meta")  # slowest near the front
 
 
-def staging_open(media_root: Path, version: int) -> Path:
-    """Create the hidden staging folder of release ``version`` and return it."""
-    final = release_folder(media_root, version)
+def staging_open(media_root: Path, protocol_code: str, version: int) -> Path:
+    """Create the hidden staging folder of the trial's release ``version`` and return it."""
+    final = release_folder(media_root, protocol_code, version)
     if final.exists():
         raise FileExistsError(f"{final} already exists; a release is never overwritten")
     final.parent.mkdir(parents=True, exist_ok=True)
@@ -212,7 +213,8 @@ def stage_publish(staging: Path, *, protocol_code: str, previous: Path | None) -
     metas = staged_metas(staging)
     version = metas["unblinded"]["version"]
     base, out = f"{protocol_code}-release-v{version}", staging / OUT
-    final = release_folder(staging.parent.parent, version)
+    final = staging.parent / f"v{version}"  # beside its staging folder
+    where = f"releases/{staging.parent.name}/v{version}"  # relative to MEDIA_ROOT
     if out.is_dir() or not final.is_dir():
         missing = staged_missing(staging)
         if missing:
@@ -225,10 +227,10 @@ def stage_publish(staging: Path, *, protocol_code: str, previous: Path | None) -
         manifest[variant] = json.loads((final / variant / MANIFEST_JSON).read_text("utf-8"))
         old = previous / variant / "wide.csv" if previous else None
         diff[variant] = release_diff(old, final / variant / "wide.csv", ignore=("arm",))
-        archives[variant] = f"releases/v{version}/{_archive_name(base, variant)}"
+        archives[variant] = f"{where}/{_archive_name(base, variant)}"
         sums[variant] = sha256_file(final / _archive_name(base, variant))
     shutil.rmtree(staging, ignore_errors=True)
-    return BuiltRelease(f"releases/v{version}", archives, sums, manifest, diff)
+    return BuiltRelease(where, archives, sums, manifest, diff)
 
 
 def _publish(out: Path, final: Path, base: str) -> None:
@@ -258,7 +260,7 @@ def release_build_files(
 
     The same steps as the Celery workflow (``analysis.releases.services``), one after another.
     """
-    staging = staging_open(media_root, meta["version"])
+    staging = staging_open(media_root, protocol.code, meta["version"])
     try:
         parts = stage_extract(staging, data=data, protocol=protocol, meta=meta, previous=previous)
         for variant, part in parts:
@@ -269,12 +271,14 @@ def release_build_files(
         raise
 
 
-def release_unpublish(media_root: Path, version: int) -> None:
+def release_unpublish(media_root: Path, protocol_code: str, version: int) -> None:
     """Remove a published folder whose database row could not be saved (never a ready one)."""
-    shutil.rmtree(release_folder(media_root, version), ignore_errors=True)
+    shutil.rmtree(release_folder(media_root, protocol_code, version), ignore_errors=True)
 
 
-def release_discard_unpublished(media_root: Path, version: int, cut_at: str) -> None:
+def release_discard_unpublished(
+    media_root: Path, protocol_code: str, version: int, cut_at: str
+) -> None:
     """Remove what a killed build of release ``version`` (cut at ``cut_at``) left behind.
 
     Call only for a row that is not ready. A build killed mid-way leaves its hidden
@@ -283,13 +287,13 @@ def release_discard_unpublished(media_root: Path, version: int, cut_at: str) -> 
     folder is removed only if its ``release.json`` names the same cut: a folder of another
     database sharing this media root is never touched.
     """
-    parent = release_folder(media_root, version).parent
+    parent = release_folder(media_root, protocol_code, version).parent
     for leftover in parent.glob(f".building-v{version}-*") if parent.is_dir() else ():
         shutil.rmtree(leftover, ignore_errors=True)
-    meta = release_folder(media_root, version) / "unblinded" / RELEASE_JSON
+    meta = release_folder(media_root, protocol_code, version) / "unblinded" / RELEASE_JSON
     try:
         published_cut = json.loads(meta.read_text(encoding="utf-8")).get("cut_at")
     except (OSError, ValueError):
         return
     if published_cut == cut_at:
-        release_unpublish(media_root, version)
+        release_unpublish(media_root, protocol_code, version)

@@ -23,7 +23,6 @@ from analysis.models import DatasetRelease
 from analysis.releases.builder import (
     EXTRACT,
     release_discard_unpublished,
-    release_folder,
     release_unpublish,
     stage_extract,
     stage_part,
@@ -185,16 +184,18 @@ def release_extract(*, release_id: int) -> tuple[Path, list[tuple[str, str]]] | 
         return None  # finished, or failed for good: a redelivered task never rebuilds it
     media_root = Path(settings.MEDIA_ROOT)
     if release.attempts > 1:  # an earlier attempt died with its worker: drop its leftovers
-        release_discard_unpublished(media_root, release.version, release.cut_at.isoformat())
+        release_discard_unpublished(
+            media_root, release.protocol_code, release.version, release.cut_at.isoformat()
+        )
     staging = None
     try:
         previous = _previous(release)
         data = dataset_build(plan=get_plan(release.protocol_code), population=release.population)
         meta = _meta(release, data, previous)
-        staging = staging_open(media_root, release.version)
+        staging = staging_open(media_root, release.protocol_code, release.version)
         parts = stage_extract(
             staging, data=data, protocol=get_protocol(release.protocol_code), meta=meta,
-            previous=release_folder(media_root, previous.version) if previous else None,
+            previous=media_root / previous.folder if previous else None,
         )  # fmt: skip
     except Exception as exc:
         log.exception("release %s failed", release_id)
@@ -265,7 +266,7 @@ def release_publish(*, release_id: int, staging: Path) -> DatasetRelease:
         metas = staged_metas(staging)
         built = stage_publish(
             staging, protocol_code=release.protocol_code,
-            previous=release_folder(media_root, previous.version) if previous else None,
+            previous=media_root / previous.folder if previous else None,
         )  # fmt: skip
     except Exception as exc:
         log.exception("release %s failed", release_id)
@@ -283,10 +284,10 @@ def release_publish(*, release_id: int, staging: Path) -> DatasetRelease:
                                          "previous", "n")},
         )  # fmt: skip
     except Exception:
-        release_unpublish(media_root, release.version)
+        release_unpublish(media_root, release.protocol_code, release.version)
         raise
     if not updated:  # failed meanwhile (e.g. marked failed by an operator): do not publish
-        release_unpublish(media_root, release.version)
+        release_unpublish(media_root, release.protocol_code, release.version)
     return DatasetRelease.objects.get(pk=release_id)
 
 

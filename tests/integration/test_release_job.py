@@ -27,7 +27,7 @@ def release_media():
     Folders there without a release row are leftovers of an earlier test database; remove
     them before, and remove what this test published after.
     """
-    root = Path(settings.MEDIA_ROOT) / "releases"
+    root = Path(settings.MEDIA_ROOT) / "releases" / "snrb_peld"  # the seed trial's releases
 
     def clean() -> None:
         known = {f"v{v}" for v in DatasetRelease.objects.values_list("version", flat=True)}

@@ -57,7 +57,7 @@ def finished(row) -> bool:
 @pytest.fixture
 def releases_root():
     """MEDIA_ROOT/releases, emptied before and after (the worker shares MEDIA_ROOT)."""
-    root = Path(settings.MEDIA_ROOT) / "releases"
+    root = Path(settings.MEDIA_ROOT) / "releases" / "snrb_peld"  # the seed trial's releases
 
     def clean() -> None:
         for folder in list(root.glob("v*")) + list(root.glob(".building-*")):

@@ -38,7 +38,7 @@ def manager(settings, tmp_path):
 
 
 def fake_published(root: Path, version: int, cut_at: str) -> Path:
-    folder = release_folder(root, version)
+    folder = release_folder(root, "snrb_peld", version)
     (folder / "unblinded").mkdir(parents=True)
     (folder / "unblinded" / "release.json").write_text(json.dumps({"cut_at": cut_at}))
     return folder
@@ -91,21 +91,21 @@ def test_a_second_attempt_replaces_the_folder_its_killed_first_attempt_published
     )
     DatasetRelease.objects.filter(pk=release.pk).update(status=S.BUILDING, attempts=1)
     stale = fake_published(tmp_path, release.version, release.cut_at.isoformat())
-    (tmp_path / "releases" / f".building-v{release.version}-dead").mkdir()
+    (tmp_path / "releases" / "snrb_peld" / f".building-v{release.version}-dead").mkdir()
     # when the redelivered task builds it
     release = dataset_release_build(release_id=release.pk)
     # then the leftovers are gone and a complete release is published
     assert release.status == S.READY, release.error
     assert release.attempts == 2
     assert (stale / "unblinded" / "manifest.json").is_file()
-    assert not list((tmp_path / "releases").glob(".building-*"))
+    assert not list((tmp_path / "releases" / "snrb_peld").glob(".building-*"))
 
 
 def test_a_folder_of_another_cut_is_never_removed(tmp_path) -> None:
     # given v1 published by another database sharing this media root
     foreign = fake_published(tmp_path, 1, "2020-01-01T00:00:00+00:00")
     # when a killed build of our v1 (another cut) is cleaned up
-    release_discard_unpublished(tmp_path, 1, "2026-06-01T00:00:00+00:00")
+    release_discard_unpublished(tmp_path, "snrb_peld", 1, "2026-06-01T00:00:00+00:00")
     # then the foreign folder stays
     assert (foreign / "unblinded" / "release.json").is_file()
 

@@ -85,7 +85,7 @@ def test_a_failed_build_publishes_nothing(tmp_path, monkeypatch) -> None:
     with pytest.raises(RuntimeError):
         release_build_files(data=synthetic_dataset(), protocol=PROTOCOL, meta=meta(),
                             media_root=tmp_path, previous=None)  # fmt: skip
-    assert list((tmp_path / "releases").iterdir()) == []
+    assert list((tmp_path / "releases" / PROTOCOL.code).iterdir()) == []
 
 
 @pytest.mark.requirement("EXP-002")
@@ -103,7 +103,7 @@ def test_next_version_keeps_the_mapping_and_diffs_the_previous(built, tmp_path) 
     v2 = release_build_files(data=data, protocol=PROTOCOL, meta={**meta(2), "previous": 1},
                              media_root=tmp_path, previous=tmp_path / built.folder)  # fmt: skip
     # then the arm letters stay and the diff names the new row and the changed value
-    folder = tmp_path / "releases"
+    folder = tmp_path / "releases" / PROTOCOL.code
     key1 = json.loads((folder / "v1/unblinded/release.json").read_text())["blinding_key"]
     key2 = json.loads((folder / "v2/unblinded/release.json").read_text())["blinding_key"]
     assert key1 == key2

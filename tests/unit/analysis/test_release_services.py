@@ -160,7 +160,7 @@ def test_release_create_command_prints_the_folder_and_the_archive(trial, tmp_pat
     out = io.StringIO()
     call_command("release_create", cut="final analysis", stdout=out)
     folder, archive = out.getvalue().split()
-    assert Path(folder) == tmp_path / "releases" / "v1"
+    assert Path(folder) == tmp_path / "releases" / "snrb_peld" / "v1"
     assert Path(archive).is_file()
     release = DatasetRelease.objects.get()
     assert release.reason == "final analysis"
@@ -179,7 +179,7 @@ def test_a_failed_build_is_marked_failed_and_publishes_nothing(trial, tmp_path, 
     release = dataset_release_build(release_id=release.pk)
     assert release.status == S.FAILED
     assert "ZeroDivisionError" in release.error
-    assert not (tmp_path / "releases" / "v1").exists()
+    assert not (tmp_path / "releases" / "snrb_peld" / "v1").exists()
 
 
 def test_statistician_sees_and_downloads_but_cannot_declare(trial, client) -> None:

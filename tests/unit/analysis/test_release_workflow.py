@@ -25,7 +25,7 @@ from trial.models import Role
 
 @pytest.fixture
 def staged(tmp_path):
-    staging = B.staging_open(tmp_path, 1)
+    staging = B.staging_open(tmp_path, PROTOCOL.code, 1)
     parts = B.stage_extract(staging, data=synthetic_dataset(), protocol=PROTOCOL, meta=meta(),
                             previous=None)  # fmt: skip
     return staging, parts
@@ -57,7 +57,7 @@ def test_nothing_is_published_while_a_part_is_missing_and_a_part_runs_again_alon
     # then publishing refuses and nothing appears
     with pytest.raises(RuntimeError, match="parts missing"):
         B.stage_publish(staging, protocol_code=PROTOCOL.code, previous=None)
-    assert not B.release_folder(tmp_path, 1).exists()
+    assert not B.release_folder(tmp_path, PROTOCOL.code, 1).exists()
     # when a part runs twice (a redelivered task), its files are simply replaced
     variant, part = parts[0]
     B.stage_part(staging, PROTOCOL, variant, part)
@@ -68,7 +68,7 @@ def test_nothing_is_published_while_a_part_is_missing_and_a_part_runs_again_alon
         assert manifest_verify(tmp_path / built.folder / variant) == []
     assert not staging.exists()
     # and publishing again (a callback redelivered after the rename) only describes it
-    assert not list((tmp_path / "releases").glob(".building-*"))
+    assert not list((tmp_path / "releases" / PROTOCOL.code).glob(".building-*"))
 
 
 @pytest.mark.requirement("WFL-001")
@@ -80,7 +80,7 @@ def test_the_workflow_publishes_the_same_files_as_the_in_process_build(
     monkeypatch.setattr(B, "blinding_mapping", lambda _protocol: key)
     one = B.release_build_files(data=synthetic_dataset(), protocol=PROTOCOL, meta=meta(),
                                 media_root=tmp_path / "a", previous=None)  # fmt: skip
-    staging = B.staging_open(tmp_path / "b", 1)
+    staging = B.staging_open(tmp_path / "b", PROTOCOL.code, 1)
     parts = B.stage_extract(staging, data=synthetic_dataset(), protocol=PROTOCOL, meta=meta(),
                             previous=None)  # fmt: skip
     for variant, part in reversed(parts):
@@ -174,4 +174,4 @@ def test_the_release_task_runs_its_chord_eagerly_without_a_queue(settings, tmp_p
     assert release.status == DatasetRelease.Status.READY, release.error
     for variant in B.VARIANTS:
         assert manifest_verify(tmp_path / release.folder / variant) == []
-    assert not list((tmp_path / "releases").glob(".building-*"))
+    assert not list((tmp_path / "releases" / PROTOCOL.code).glob(".building-*"))
