@@ -179,16 +179,12 @@ def shaped_plan(protocol: Protocol) -> Any:
 
 def register_shaped(monkeypatch: Any) -> Protocol:
     """Contribute the test-only trial (and its plan) for one test."""
-    from types import MappingProxyType
-
-    from analysis.plans import registry
     from trial import discovery
 
     protocol = shaped_protocol()
-    discovery.contributions("protocols")  # discovered now; the test adds one more
-    monkeypatch.setitem(discovery._found["protocols"], protocol.code, protocol)
-    plans = {**registry.PLANS, protocol.code: shaped_plan(protocol)}
-    monkeypatch.setattr(registry, "PLANS", MappingProxyType(plans))  # read by get_plan
+    for kind, value in (("protocols", protocol), ("analysis_plans", shaped_plan(protocol))):
+        discovery.contributions(kind)  # discovered now; the test adds one more
+        monkeypatch.setitem(discovery._found[kind], protocol.code, value)
     return protocol
 
 
@@ -481,6 +477,8 @@ def field_candidates(field: forms.Field, day: datetime.date, model_field: Any = 
         return [d.isoformat() for d in _date_candidates(day)]
     if isinstance(field, forms.IntegerField | forms.DecimalField | forms.FloatField):
         return _number_candidates(field, model_field)
+    if isinstance(field, forms.NullBooleanField):  # a yes/no answer: "on" would read as unknown
+        return ["false", "true"]
     if isinstance(field, forms.BooleanField):
         return ["", "on"]
     if isinstance(field, forms.CharField):

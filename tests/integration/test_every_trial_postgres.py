@@ -16,8 +16,8 @@ from django.db import connections
 
 from analysis.datasets.builders import dataset_build
 from analysis.models import DatasetRelease
-from analysis.plans import get_plan
 from analysis.releases.services import dataset_release_build, dataset_release_declare
+from analysis.trial_plans import get_plan
 from tests.trials import (
     allocation_list,
     arm_ratio,

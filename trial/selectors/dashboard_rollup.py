@@ -33,7 +33,7 @@ from trial.protocol.dictionary import dictionary_of
 
 from .expected import VisitState, expected_q, state_q
 
-ROLLUP_VERSION = 6  # bump whenever the layout changes: older summaries are recomputed
+ROLLUP_VERSION = 7  # bump whenever the layout changes: older summaries are recomputed
 RECENT_DAYS = 84  # the projection uses the randomization rate of the last 12 weeks
 UPCOMING_DAYS = 14
 LIST_LIMIT = 25
@@ -430,6 +430,12 @@ def _measures(protocol: Protocol, where: RollupFilter) -> list[dict[str, Any]]:
         variable = dictionary[measure.variable]
         by_form.setdefault(variable.form, []).append(variable)
     site, arm = "instance__participant__site_id", f"instance__{ARM}"
+    # Every row carries every measure's columns (a measure of another form counts 0 and
+    # sums nothing), so that a section's rows have one shape whichever forms hold measures.
+    blank: dict[str, Any] = {}
+    for variables in by_form.values():
+        for v in variables:
+            blank.update({f"{v.name}_n": 0, f"{v.name}_sum": None, f"{v.name}_sumsq": None})
     out = []
     for form, variables in by_form.items():
         sums: dict[str, Any] = {"n": Count("pk")}
@@ -460,6 +466,7 @@ def _measures(protocol: Protocol, where: RollupFilter) -> list[dict[str, Any]]:
                     "form_code": form,
                     "visit": r.pop("instance__visit__code"),
                     "arm": r.pop(arm),
+                    **blank,
                     **{k: str(v) if isinstance(v, Decimal | float) else v for k, v in r.items()},
                 },
             )

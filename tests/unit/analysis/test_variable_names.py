@@ -13,13 +13,15 @@ import pytest
 from analysis.datasets import columns as C
 from analysis.datasets.builders import dataset_build
 from analysis.models import DatasetRelease
-from analysis.plans import PLANS, get_plan
+from analysis.plans import get_plan
 from analysis.releases.services import dataset_release_build, dataset_release_declare
+from analysis.trial_plans import get_plan as trial_plan
 from api.live_dictionary import live_project
 from api.project import event_name
 from api.release import release_project
 from tests.factories import SiteFactory, user_with_role
 from tests.unit.analysis.test_report_datasets import complete_participant
+from trial.discovery import contributions
 from trial.models import Role
 from trial.protocol import get_protocol, protocols
 from trial.protocol.dictionary import dictionary_of
@@ -79,7 +81,7 @@ def test_codebook_api_dictionaries_and_report_columns_use_the_dictionary_names(r
 
 
 # every shipped protocol with its analysis plan (the system check gives every plan a protocol)
-PLANNED = [p.code for p in protocols() if p.code in PLANS]
+PLANNED = [p.code for p in protocols() if p.code in contributions("analysis_plans")]
 
 
 @pytest.mark.requirement("EXP-010", "EXP-014")
@@ -87,7 +89,7 @@ PLANNED = [p.code for p in protocols() if p.code in PLANS]
 def test_every_column_the_analysis_plan_names_is_a_dictionary_column(code: str) -> None:
     # the plan (pure) names columns as strings; each is a wide column the dictionary
     # generates, or the dataset's one derived column (the age from the date of birth)
-    protocol, plan = get_protocol(code), get_plan(code)
+    protocol, plan = get_protocol(code), trial_plan(code)
     generated = {c.name: c for c in C.variable_columns(protocol)}
     wide = {c.name for c in C.wide_columns(protocol)}
     dictionary = dictionary_of(protocol)
