@@ -7,12 +7,12 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from trial.models.clinical import decimal, integer, yes_no
+from trial.models.clinical import PersonBaselineData, integer, yes_no
 from trial.models.crfs import CrfData
 from trial.models.instruments import assessment_date_field
 
 
-class RehabBaselineData(CrfData):
+class RehabBaselineData(PersonBaselineData):
     """Baseline characteristics before randomization (the trial's baseline table)."""
 
     required_items = (
@@ -25,28 +25,11 @@ class RehabBaselineData(CrfData):
         "days_surgery_to_randomization",
     )
 
-    class Sex(models.TextChoices):
-        MALE = "male", _("Male")
-        FEMALE = "female", _("Female")
-
     class Level(models.TextChoices):
         L3_4 = "L3-4", _("L3–4")
         L4_5 = "L4-5", _("L4–5")
         L5_S1 = "L5-S1", _("L5–S1")
 
-    assessment_date = assessment_date_field()
-    sex = models.CharField(_("sex"), max_length=8, blank=True, choices=Sex.choices)
-    date_of_birth = models.DateField(_("date of birth"), null=True, blank=True)
-    height_cm = decimal(_("height (cm)"), "100", "230", digits=4)
-    weight_kg = decimal(_("weight (kg)"), "25", "250", digits=4)
-    bmi = models.DecimalField(
-        _("BMI (kg/m²)"),
-        max_digits=4,
-        decimal_places=1,
-        null=True,
-        blank=True,
-        help_text=_("Computed from the height and the weight."),
-    )
     operated_level = models.CharField(
         _("operated level"), max_length=8, blank=True, choices=Level.choices
     )

@@ -51,7 +51,34 @@ def integer(label: str, low: int, high: int) -> models.Field:
     )
 
 
-class BaselineData(CrfData):
+class PersonBaselineData(CrfData):
+    """What the baseline forms ask of the person: sex, date of birth, height and
+    weight, and the BMI derived from them (``clinical_derivations.baseline_bmi``), dated.
+    A trial's baseline model adds its own items after these."""
+
+    class Sex(models.TextChoices):
+        MALE = "male", _("Male")
+        FEMALE = "female", _("Female")
+
+    assessment_date = assessment_date_field()
+    sex = models.CharField(_("sex"), max_length=8, blank=True, choices=Sex.choices)
+    date_of_birth = models.DateField(_("date of birth"), null=True, blank=True)
+    height_cm = decimal(_("height (cm)"), "100", "230", digits=4)
+    weight_kg = decimal(_("weight (kg)"), "25", "250", digits=4)
+    bmi = models.DecimalField(
+        _("BMI (kg/m²)"),
+        max_digits=4,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        help_text=_("Computed from the height and the weight."),
+    )
+
+    class Meta:
+        abstract = True
+
+
+class BaselineData(PersonBaselineData):
     """Baseline characteristics at admission (the paper's Table 1)."""
 
     required_items = (
@@ -70,10 +97,6 @@ class BaselineData(CrfData):
         "diabetes",
     )
 
-    class Sex(models.TextChoices):
-        MALE = "male", _("Male")
-        FEMALE = "female", _("Female")
-
     class Level(models.TextChoices):
         L2_3 = "L2-3", _("L2–3")
         L3_4 = "L3-4", _("L3–4")
@@ -87,19 +110,6 @@ class BaselineData(CrfData):
         IV = "IV", _("Grade IV")
         V = "V", _("Grade V")
 
-    assessment_date = assessment_date_field()
-    sex = models.CharField(_("sex"), max_length=8, blank=True, choices=Sex.choices)
-    date_of_birth = models.DateField(_("date of birth"), null=True, blank=True)
-    height_cm = decimal(_("height (cm)"), "100", "230", digits=4)
-    weight_kg = decimal(_("weight (kg)"), "25", "250", digits=4)
-    bmi = models.DecimalField(
-        _("BMI (kg/m²)"),
-        max_digits=4,
-        decimal_places=1,
-        null=True,
-        blank=True,
-        help_text=_("Computed from the height and the weight."),
-    )
     herniation_level = models.CharField(
         _("level of the disc herniation"), max_length=8, blank=True, choices=Level.choices
     )
