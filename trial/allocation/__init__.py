@@ -6,7 +6,14 @@ Nothing here imports Django; the services store and lock what these functions co
 from .blocks import generate_permuted_blocks
 from .commitment import canonical_form, commitment, verify
 from .historical import HistoricalLine, historical_commitment, parse_historical_csv
-from .minimization import MinimizationDecision, minimization_assign, minimization_sequence
+from .minimization import (
+    MinimizationDecision,
+    minimization_assign,
+    minimization_probabilities,
+    minimization_sequence,
+    virtual_arm_probabilities,
+    virtual_arms,
+)
 from .spec import AllocationListSpec, Slot
 from .upload import (
     UPLOAD_PROBLEM_CODES,
@@ -30,7 +37,10 @@ __all__ = [
     "generate_permuted_blocks",
     "historical_commitment",
     "minimization_assign",
+    "minimization_probabilities",
     "minimization_sequence",
+    "virtual_arm_probabilities",
+    "virtual_arms",
     "parse_allocation_csv",
     "parse_historical_csv",
     "verify",

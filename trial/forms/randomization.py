@@ -162,12 +162,23 @@ class MinimizationForm(EdcForm):
         initial=0.8,
     )
     seed = forms.IntegerField(label=_("Seed"), required=False, min_value=0)
+    ratio = forms.CharField(
+        label=_("Allocation ratio"),
+        disabled=True,
+        required=False,
+        help_text=_(
+            "The protocol's ratio. With an unequal ratio each arm counts as several "
+            "equal virtual arms (2:1: two for the first arm, one for the second), so that "
+            "every allocation keeps the ratio (Kuznetsova and Tymofyeyev, 2012)."
+        ),
+    )
 
-    def __init__(self, *args: Any, factors: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, factors: Any, ratio: tuple[int, ...], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["factors"] = _factor_field(factors)
         self.fields["factors"].required = True
-        self.order_fields(["name", "factors", "p_best", "seed"])
+        self.fields["ratio"].initial = ":".join(str(r) for r in ratio)
+        self.order_fields(["name", "factors", "ratio", "p_best", "seed"])
 
 
 class UnblindingRequestForm(EdcForm):

@@ -173,7 +173,9 @@ def allocation_list_create_minimization(
     p_best: float,
     seed: int | None = None,
 ) -> AllocationList:
-    """Set up Pocock-Simon minimization over ``factors`` with a random element."""
+    """Set up Pocock-Simon minimization over ``factors`` with a random element, at the
+    protocol's allocation ratio (unequal ratios: Kuznetsova and Tymofyeyev's
+    ratio-preserving virtual arms, ``trial.allocation.minimization``)."""
     if not factors:
         raise TrialError(
             _("Minimization needs at least one factor."), code="minimization_needs_factors"
@@ -184,19 +186,13 @@ def allocation_list_create_minimization(
         )
     seed = seed if seed is not None else secrets.randbits(48)
     protocol = get_protocol(protocol_code)
-    if len(set(protocol.allocation_ratio)) != 1:
-        raise TrialError(
-            _("Minimization allocates the arms equally; this trial's ratio is %(ratio)s.")
-            % {"ratio": ":".join(str(r) for r in protocol.allocation_ratio)},
-            code="minimization_unequal_ratio",
-        )
     return _create_list(
         actor,
         protocol,
         name,
         AllocationList.Method.MINIMIZATION,
         factors,
-        ratio=[1] * len(protocol.arms),
+        ratio=list(protocol.allocation_ratio),
         p_best=p_best,
         seed=seed,
     )
@@ -350,7 +346,7 @@ def _historical_levels(allocation_list: AllocationList) -> list[tuple[dict[str, 
 def _minimize(allocation_list: AllocationList, levels: dict[str, str]) -> dict[str, Any]:
     locked = allocation_list_qs_for_update(allocation_list.pk).get()
     existing = [
-        (a.details.get("levels", {}), a.arm)
+        (a.details.get("levels", {}), a.details.get("virtual_arm", a.arm))
         for a in Allocation.objects.filter(allocation_list=locked).order_by("pk")
     ]
     draw = random.Random(f"{locked.seed}:{len(existing) + 1}").random()
@@ -372,6 +368,12 @@ def _minimize(allocation_list: AllocationList, levels: dict[str, str]) -> dict[s
             "draw": draw,
             "chosen_best": decision.chosen_best,
             "imbalance_by_arm": decision.imbalance_by_arm,
+            # unequal ratios: the virtual arm drawn, counted by the next decisions
+            **(
+                {"virtual_arm": decision.virtual_arm}
+                if decision.virtual_arm != decision.arm
+                else {}
+            ),
         },
     }
 

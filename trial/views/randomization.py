@@ -164,9 +164,14 @@ class MinimizationView(ListCreateView):
     title = _("Set up minimization")
     success_message = _("Minimization set up. Seal it to start randomizing.")
 
+    def get_form_kwargs(self) -> dict[str, Any]:
+        return {**super().get_form_kwargs(), "ratio": self.protocol().allocation_ratio}
+
     def perform(self, form: MinimizationForm) -> AllocationList:
+        # the ratio is shown, not chosen: the service takes the protocol's
+        data = {k: v for k, v in form.cleaned_data.items() if k != "ratio"}
         return allocation_list_create_minimization(
-            actor=self.request.user, protocol_code=self.request.protocol.code, **form.cleaned_data
+            actor=self.request.user, protocol_code=self.request.protocol.code, **data
         )
 
 

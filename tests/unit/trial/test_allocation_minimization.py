@@ -96,8 +96,11 @@ def test_minimization_assign_reports_weighted_range_per_arm():
     ("overrides", "message"),
     [
         ({"arms": ["A"], "ratio": [1]}, "two distinct arms"),
-        ({"ratio": [2, 1]}, "equal allocation only"),
-        ({"ratio": [1]}, "equal allocation only"),
+        ({"ratio": [4, 2]}, "lowest terms"),
+        ({"ratio": [1]}, "one positive whole number per arm"),
+        ({"ratio": [0, 1]}, "one positive whole number per arm"),
+        ({"ratio": [2, 1], "p_best": 0.3}, r"p_best must lie in \[1/3, 1\]"),
+        ({"arms": ["A#1", "B"]}, "must not contain"),
         ({"p_best": 0.4}, "p_best"),
         ({"p_best": 1.1}, "p_best"),
         ({"rng_value": 1.0}, "rng_value"),
