@@ -169,7 +169,7 @@ class MinimizationForm(EdcForm):
         help_text=_(
             "The protocol's ratio. With an unequal ratio each arm counts as several "
             "equal virtual arms (2:1: two for the first arm, one for the second), so that "
-            "every allocation keeps the ratio (Kuznetsova and Tymofyeyev, 2012)."
+            "every allocation keeps the ratio."
         ),
     )
 
