@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,7 @@ from django.db import connection, models
 from django.utils import timezone
 
 from analysis.datasets import columns as C
+from analysis.datasets.builders import long_frame_visits
 from analysis.plans import AnalysisPlan
 from trial.models import AnchorDate, FormInstance, Participant, Site, Visit
 from trial.models.randomization import Allocation
@@ -38,6 +40,7 @@ from trial.protocol import Protocol, get_protocol
 from trial.spreadsheet import FORMULA_START
 
 COMPLETE = FormInstance.Status.COMPLETE
+ORDER = '"__order"'  # the wide rows' sort key: the trial id
 
 
 def copy_supported() -> bool:
@@ -144,36 +147,47 @@ def _number_text(expr: str, integer: bool) -> str:
             f"THEN {number}::text || '.0' ELSE {number}::text END)")  # fmt: skip
 
 
-def _value(column: C.Column, model: Any, alias: str) -> str:
-    """The CSV text of one dictionary variable of ``model`` (row alias ``alias``)."""
+def _value(column: C.Column, model: Any, alias: str) -> tuple[str, str, Callable[[str], str]]:
+    """One dictionary variable of ``model`` (row alias ``alias``): its raw value read once per
+    form row, the aggregate that pivots it per participant, and the CSV text of the result.
+
+    Formatting the aggregated value (a plain column) rather than the row's expression keeps
+    PostgreSQL from evaluating a cast or a JSON lookup once per use in the formatting."""
     if column.source.startswith("scores."):
-        key = column.source.removeprefix("scores.")
-        raw = f"({alias}.scores ->> {_lit(key)})"
+        raw = f"({alias}.scores ->> {_lit(column.source.removeprefix('scores.'))})::numeric"
         if column.dtype == "float":
-            return _g10(raw)
-        return _number_text(raw, integer=False)
+            return raw, "max", _g10
+        return raw, "max", lambda r: _number_text(r, integer=False)
     field = model._meta.get_field(column.source)
     ref = f"{alias}.{_ident(field.column)}"
     if column.dtype == "float":
         if isinstance(field, models.FloatField):
-            return _g10(f"{ref}::text")  # the shortest text of the double, as Python's
-        return _g10(ref)
+            return f"{ref}::text::numeric", "max", _g10  # the double's shortest text
+        return f"{ref}::numeric", "max", _g10
     if column.dtype == "bool":
-        return _bool(ref)
+        return ref, "bool_or", _bool
     if column.dtype == "list":
         elements = f"jsonb_array_elements_text({ref}::jsonb)"
-        return f"(SELECT string_agg(x, ';') FROM {elements} x)"
+        return f"(SELECT string_agg(x, ';') FROM {elements} x)", "max", _safe
     if isinstance(field, models.DateTimeField):
-        return f"to_char({ref} AT TIME ZONE {_lit(_tz())}, 'YYYY-MM-DD HH24:MI')"
+        return (
+            ref,
+            "max",
+            lambda r: f"to_char({r} AT TIME ZONE {_lit(_tz())}, 'YYYY-MM-DD HH24:MI')",
+        )
     if isinstance(field, models.DateField):
-        return _date(ref)
+        return ref, "max", _date
     if isinstance(field, models.IntegerField):
-        return _number_text(ref, integer=True)
+        return ref, "max", lambda r: _number_text(r, integer=True)
     if isinstance(field, models.DecimalField | models.FloatField):
-        return _number_text(f"{ref}::text", integer=False)
+        return f"{ref}::text::numeric", "max", lambda r: _number_text(r, integer=False)
     if isinstance(field, models.BooleanField):
-        return f"(CASE WHEN {ref} THEN 'True' WHEN NOT {ref} THEN 'False' END)"
-    return _safe(ref)
+        return (
+            ref,
+            "bool_or",
+            lambda r: f"(CASE WHEN {r} THEN 'True' WHEN NOT {r} THEN 'False' END)",
+        )
+    return f"{ref}::text", "max", _safe
 
 
 def _at(column: C.Column) -> str:
@@ -206,7 +220,13 @@ def _wide_query(plan: AnalysisPlan, population: str, sites: tuple[str, ...]) -> 
     fi, v = _t(FormInstance), _t(Visit)
     ctes: list[str] = [
         f"people AS (SELECT p.id FROM {_t(Participant)} p "
-        f"WHERE {_participant_filter(protocol, sites, params)})"
+        f"WHERE {_participant_filter(protocol, sites, params)})",
+        "counted AS (SELECT count(*) AS n FROM people)",
+        # the complete, non-voided forms of those participants, read once
+        f"instances AS (SELECT i.id, i.participant_id AS pk, i.form_code, i.invalid_at, "
+        f"i.source, coalesce(vv.{_c(Visit, 'code')}, '') AS visit FROM {fi} i "
+        f"JOIN people ON people.id = i.participant_id LEFT JOIN {v} vv ON vv.id = i.visit_id "
+        f"WHERE NOT i.is_voided AND i.status = {_lit(COMPLETE)})",
     ]
     by_form: dict[str, dict[str, str]] = {}  # form -> wide column -> aggregated expression
     dated: list[str] = []
@@ -219,23 +239,21 @@ def _wide_query(plan: AnalysisPlan, population: str, sites: tuple[str, ...]) -> 
         model = apps.get_model(formdef.model)
         name = f"f_{len(forms_read)}"
         forms_read.append(formdef.code)
-        pfilter = _participant_filter(protocol, sites, params)
         wanted = {n: c for n, c in sources.items() if c.form == formdef.code}
-        selects = ["i.participant_id AS pk", f"coalesce(vv.{_c(Visit, 'code')}, '') AS visit"]
+        selects = ["i.pk", "i.visit"]
+        counts = []
         aggs = ["pk"]
         out: dict[str, str] = {}
         for i, (column_name, column) in enumerate(wanted.items()):
-            value = _value(column, model, "d")
+            raw, aggregate, text = _value(column, model, "d")
+            selects.append(f"{raw} AS c{i}")
+            aggs.append(f"{aggregate}(c{i}){_at(column)} AS c{i}")
+            value = text(f"{name}.c{i}")
             if _WHOLE in value:  # complete when every registered participant has it
-                whole = f"((SELECT count(c{i}) FROM {name}) = (SELECT count(*) FROM people))"
-                selects.append(f"{value.replace(_WHOLE, 'true')} AS c{i}")
-                selects.append(f"{value.replace(_WHOLE, 'false')} AS c{i}_part")
-                aggs.append(f"max(c{i}_part){_at(column)} AS c{i}_part")
-                out[column_name] = f"(CASE WHEN {whole} THEN {name}.c{i} ELSE {name}.c{i}_part END)"
-            else:
-                selects.append(f"{value} AS c{i}")
-                out[column_name] = f"{name}.c{i}"
-            aggs.append(f"max(c{i}){_at(column)} AS c{i}")
+                whole = f"((SELECT c{i} FROM {name}_n) = (SELECT n FROM counted))"
+                counts.append(f"count(c{i}) AS c{i}")
+                value = value.replace(_WHOLE, whole)
+            out[column_name] = value
         names = {f.name: f for f in model._meta.concrete_fields}
         if formdef.date_field in names:
             day = _local_day(
@@ -255,13 +273,12 @@ def _wide_query(plan: AnalysisPlan, population: str, sites: tuple[str, ...]) -> 
             aggs.append(f"bool_or(visit = {_lit(visit_code)}) AS {_ident('at_' + visit_code)}")
         ctes.append(
             f"{name}_rows AS (SELECT {', '.join(selects)} FROM {_t(model)} d "
-            f"JOIN {fi} i ON i.id = d.{_c(model, 'instance')} "
-            f"JOIN {_t(Participant)} p ON p.id = i.participant_id "
-            f"LEFT JOIN {v} vv ON vv.id = i.visit_id "
-            f"WHERE {pfilter} AND i.form_code = {_lit(formdef.code)} AND NOT i.is_voided "
-            f"AND i.invalid_at IS NULL AND i.status = {_lit(COMPLETE)})"
+            f"JOIN instances i ON i.id = d.{_c(model, 'instance')} "
+            f"WHERE i.form_code = {_lit(formdef.code)} AND i.invalid_at IS NULL)"
         )
         ctes.append(f"{name} AS (SELECT {', '.join(aggs)} FROM {name}_rows GROUP BY pk)")
+        if counts:  # how many participants have each number released as text
+            ctes.append(f"{name}_n AS (SELECT {', '.join(counts)} FROM {name})")
         by_form[formdef.code] = {**out, "__alias": name}
     # anchors
     anchor_codes = [a.code for a in protocol.anchors]
@@ -299,25 +316,21 @@ def _wide_query(plan: AnalysisPlan, population: str, sites: tuple[str, ...]) -> 
     )
     # who entered each measure's form
     source_cols: dict[str, str] = {}
-    src_aggs = ["i.participant_id AS pk"]
+    src_aggs = ["i.pk"]
     for form in C.source_forms(protocol):
         for visit_code in C.form_visits(protocol, form):
             k = len(source_cols)
             src_aggs.append(
                 f"max(CASE WHEN i.invalid_at IS NOT NULL THEN 'epro_invalid' ELSE i.source END) "
-                f"FILTER (WHERE i.form_code = {_lit(form)} AND vv.{_c(Visit, 'code')} = "
-                f"{_lit(visit_code)}) AS s_{k}"
+                f"FILTER (WHERE i.form_code = {_lit(form)} AND i.visit = {_lit(visit_code)}) "
+                f"AS s_{k}"
             )
             source_cols[f"{C.source_column(form)}_{visit_code}"] = f"sources.s_{k}"
-    pfilter = _participant_filter(protocol, sites, params)
+    forms = ", ".join(_lit(f) for f in C.source_forms(protocol)) or "NULL"
     ctes.append(
-        f"sources AS (SELECT {', '.join(src_aggs)} FROM {fi} i "
-        f"JOIN {_t(Participant)} p ON p.id = i.participant_id "
-        f"JOIN {v} vv ON vv.id = i.visit_id "
-        f"WHERE {pfilter} AND NOT i.is_voided AND i.status = {_lit(COMPLETE)} "
-        f"AND i.form_code = ANY(%s) GROUP BY i.participant_id)"
+        f"sources AS (SELECT {', '.join(src_aggs)} FROM instances i "
+        f"WHERE i.visit <> '' AND i.form_code IN ({forms}) GROUP BY i.pk)"
     )
-    params.append(list(C.source_forms(protocol)))
     # the flow columns
     arm = "a." + _c(Allocation, "arm")
 
@@ -378,44 +391,47 @@ def _wide_query(plan: AnalysisPlan, population: str, sites: tuple[str, ...]) -> 
         f" AND {per_protocol}" if population == "pp" else ""
     )
     select = ", ".join(f"{exprs[n]} AS {_ident(n)}" for n in names)
+    select += f", p.{_c(Participant, 'trial_id')} AS {ORDER}"
     sql = (
         f"WITH {', '.join(ctes)} SELECT {select} FROM {_t(Participant)} p "
         f"JOIN {_t(Allocation)} a ON a.{_c(Allocation, 'participant')} = p.id "
         f"LEFT JOIN {_t(Site)} s ON s.id = p.{_c(Participant, 'site')} "
         f"LEFT JOIN anchors ON anchors.pk = p.id LEFT JOIN timing ON timing.pk = p.id "
         f"LEFT JOIN sources ON sources.pk = p.id {joins} "
-        f'WHERE {where} ORDER BY p.{_c(Participant, "trial_id")} COLLATE "C"'
+        f"WHERE {where}"
     )
     return sql, params
 
 
-def _long_query(plan: AnalysisPlan, wide_sql: str) -> str:
-    """The long frame's SELECT over the wide one: one row per participant × visit."""
-    from analysis.datasets.builders import long_frame_visits
-
-    protocol = get_protocol(plan.protocol_code)
-    wide = {c.name for c in C.wide_columns(protocol)}
+def _write_long(wide: Path, long: Path, protocol: Protocol) -> None:
+    """Write the long frame's CSV from the wide one, streamed row by row: one row per
+    participant × visit collecting any measure (``builders._long_frame``), each cell the
+    wide file's text of ``<column>_<visit>`` (empty when the wide frame has no such column)."""
     visits = long_frame_visits(protocol)
-    values = ", ".join(f"({i}, {_lit(v.code)})" for i, v in enumerate(visits))
-    exprs = ["w.participant_id", "w.arm", "lv.code", "lv.ord::text"]
     names = [m.name for m in (*C.timing_columns(protocol), *C.measures(protocol))]
     names += [C.source_column(f) for f in C.source_forms(protocol)]
-    for name in names:
-        branches = " ".join(
-            f"WHEN {i} THEN w.{_ident(f'{name}_{v.code}')}"
-            for i, v in enumerate(visits) if f"{name}_{v.code}" in wide
-        )  # fmt: skip
-        exprs.append(f"(CASE lv.ord {branches} END)" if branches else "NULL")
-    return (
-        f"SELECT {', '.join(exprs)} FROM ({wide_sql}) w CROSS JOIN (VALUES {values}) "
-        f'AS lv(ord, code) ORDER BY w.participant_id COLLATE "C", lv.ord'
-    )
+    with wide.open(encoding="utf-8", newline="") as inp, \
+            long.open("w", encoding="utf-8", newline="") as out:  # fmt: skip
+        rows = csv.reader(inp)
+        at = {name: i for i, name in enumerate(next(rows))}
+        plans = [
+            (visit.code, str(order), [at.get(f"{name}_{visit.code}") for name in names])
+            for order, visit in enumerate(visits)
+        ]
+        person, arm = at["participant_id"], at["arm"]
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow([c.name for c in C.long_columns(protocol)])
+        for row in rows:
+            for code, order, where in plans:
+                writer.writerow([row[person], row[arm], code, order,
+                                 *("" if i is None else row[i] for i in where)])  # fmt: skip
 
 
 def copy_dataset_csv(
     *, plan: AnalysisPlan, population: str, folder: Path, sites: tuple[str, ...] = ()
 ) -> dict[str, Path]:
-    """Write ``wide.csv`` and ``long.csv`` of ``population`` into ``folder`` by ``COPY``.
+    """Write ``wide.csv`` of ``population`` into ``folder`` by ``COPY``, and ``long.csv``
+    from it (a streamed column transform).
 
     The same bytes as ``write_csv`` of the release's unblinded wide and long frames
     (``analysis.releases.frames.unblinded_frames`` of ``dataset_build``).
@@ -424,20 +440,21 @@ def copy_dataset_csv(
         raise ValueError("population must be 'itt' or 'pp'")
     protocol = get_protocol(plan.protocol_code)
     wide_sql, params = _wide_query(plan, population, sites)
-    long_sql = _long_query(plan, wide_sql)
-    headers = {"wide": [c.name for c in C.wide_columns(protocol)],
-               "long": [c.name for c in C.long_columns(protocol)]}  # fmt: skip
-    out = {}
-    with connection.cursor() as cursor:
-        cursor.execute(_FUNCTIONS + _safe_function())
-        for name, sql in (("wide", wide_sql), ("long", long_sql)):
-            path = folder / f"{name}.csv"
-            head = io.StringIO()
-            csv.writer(head, lineterminator="\n").writerow(headers[name])
-            with path.open("wb") as fh:
-                fh.write(head.getvalue().encode())
-                with cursor.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)", params) as copy:
-                    for block in copy:
-                        fh.write(block)
-            out[name] = path
+    names = [c.name for c in C.wide_columns(protocol)]
+    columns = ", ".join(_ident(n) for n in names)
+    query = f'SELECT {columns} FROM ({wide_sql}) w ORDER BY {ORDER} COLLATE "C"'
+    out = {"wide": folder / "wide.csv", "long": folder / "long.csv"}
+    head = io.StringIO()
+    csv.writer(head, lineterminator="\n").writerow(names)
+    with connection.cursor() as cursor, out["wide"].open("wb") as fh:
+        # JIT compiling the wide SELECT (hundreds of expressions) costs more than it runs
+        cursor.execute(_FUNCTIONS + _safe_function() + "SET jit = off;")
+        try:
+            fh.write(head.getvalue().encode())
+            with cursor.copy(f"COPY ({query}) TO STDOUT WITH (FORMAT csv)", params) as copy:
+                for block in copy:
+                    fh.write(block)
+        finally:
+            cursor.execute("RESET jit")
+    _write_long(out["wide"], out["long"], protocol)
     return out
