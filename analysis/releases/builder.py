@@ -8,6 +8,7 @@ read-only.
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import pickle
@@ -93,6 +94,7 @@ def _read_only(root: Path) -> None:
 # ``out/``: the tree that is published by one rename once every part is there.
 EXTRACT, WORK, DONE, OUT = "_extract", "_work", "_done", "out"
 FRAMES_FILE, METAS_FILE = "frames.pickle", "metas.json"
+COPIED_FRAMES = ("wide", "long")  # written by PostgreSQL at extraction when it can
 PARTS = ("csv", "sav", "dta", "parquet", "xlsx", "odm", "meta")  # slowest near the front
 
 
@@ -148,10 +150,51 @@ def staged_frames(staging: Path, protocol: Protocol, variant: str) -> ReleaseFra
     return blinded_frames(unblinded, protocol, mapping)
 
 
+def staged_csv(staging: Path) -> dict[str, Path]:
+    """The unblinded wide and long CSVs PostgreSQL wrote at extraction (``COPY``), if any."""
+    found = {name: staging / EXTRACT / f"{name}.csv" for name in COPIED_FRAMES}
+    return found if all(path.is_file() for path in found.values()) else {}
+
+
+def blind_csv(source: Path, target: Path, *, drop: set[str], mapping: dict[str, str]) -> None:
+    """Write the blinded variant of an unblinded CSV, streamed row by row: the same column
+    transform as ``blinded_frames`` (arm-revealing columns dropped, the arm masked)."""
+    with source.open(encoding="utf-8", newline="") as inp, \
+            target.open("w", encoding="utf-8", newline="") as out:  # fmt: skip
+        rows = csv.reader(inp)
+        header = next(rows)
+        keep = [i for i, name in enumerate(header) if name not in drop]
+        arm = header.index("arm")
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow([header[i] for i in keep])
+        for row in rows:
+            row[arm] = mapping[row[arm]] if row[arm] else ""
+            writer.writerow([row[i] for i in keep])
+
+
+def _write_csv_part(release: ReleaseFrames, staging: Path, protocol: Protocol,
+                    folder: Path) -> None:  # fmt: skip
+    copied = staged_csv(staging)
+    for name, frame in release.frames.items():
+        path = folder / f"{name}.csv"
+        if name not in copied:
+            W.write_csv(frame, path)
+        elif release.variant == "unblinded":
+            shutil.copyfile(copied[name], path)
+        else:
+            mapping = staged_metas(staging)["unblinded"]["blinding_key"]
+            hidden = set(staged_metas(staging)["blinded"]["removed_columns"])
+            blind_csv(copied[name], path, drop=hidden if name == "wide" else set(),
+                      mapping=mapping)  # fmt: skip
+
+
 def _write_part(
-    release: ReleaseFrames, part: str, protocol: Protocol, meta: dict[str, Any], folder: Path
-) -> None:
-    if part in ("csv", "sav", "dta", "parquet"):
+    release: ReleaseFrames, part: str, protocol: Protocol, meta: dict[str, Any], folder: Path,
+    staging: Path | None = None,
+) -> None:  # fmt: skip
+    if part == "csv" and staging is not None:
+        _write_csv_part(release, staging, protocol, folder)
+    elif part in ("csv", "sav", "dta", "parquet"):
         write = {"csv": lambda f, _v, p: W.write_csv(f, p), "sav": W.write_sav,
                  "dta": W.write_dta, "parquet": W.write_parquet}[part]  # fmt: skip
         for name, frame in release.frames.items():
@@ -183,7 +226,7 @@ def stage_part(staging: Path, protocol: Protocol, variant: str, part: str) -> No
     work = staging / WORK / f"{variant}-{part}"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
-    _write_part(staged_frames(staging, protocol, variant), part, protocol, meta, work)
+    _write_part(staged_frames(staging, protocol, variant), part, protocol, meta, work, staging)
     target = staging / OUT / variant
     target.mkdir(parents=True, exist_ok=True)
     for path in sorted(work.iterdir()):

@@ -18,7 +18,8 @@ from django.db.models import Max, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from analysis.datasets.builders import dataset_build
+from analysis.datasets.builders import Dataset, dataset_build
+from analysis.datasets.sql import copy_dataset_csv, copy_supported
 from analysis.models import DatasetRelease
 from analysis.releases.builder import (
     EXTRACT,
@@ -190,9 +191,9 @@ def release_extract(*, release_id: int) -> tuple[Path, list[tuple[str, str]]] | 
     staging = None
     try:
         previous = _previous(release)
-        data = dataset_build(plan=get_plan(release.protocol_code), population=release.population)
-        meta = _meta(release, data, previous)
         staging = staging_open(media_root, release.protocol_code, release.version)
+        data = _extract(release, staging)
+        meta = _meta(release, data, previous)
         parts = stage_extract(
             staging, data=data, protocol=get_protocol(release.protocol_code), meta=meta,
             previous=media_root / previous.folder if previous else None,
@@ -204,6 +205,23 @@ def release_extract(*, release_id: int) -> tuple[Path, list[tuple[str, str]]] | 
         dataset_release_fail(release_id=release_id, reason=f"{type(exc).__name__}: {exc}")
         return None
     return staging, parts
+
+
+def _extract(release: DatasetRelease, staging: Path) -> Dataset:
+    """Read the data once: the frames, and on PostgreSQL the wide and long CSVs shaped and
+    formatted by the database (``analysis.datasets.sql``), both from one snapshot."""
+    plan = get_plan(release.protocol_code)
+    if not copy_supported():
+        return dataset_build(plan=plan, population=release.population)
+    outermost = not connection.in_atomic_block
+    with transaction.atomic():
+        if outermost:
+            with connection.cursor() as cursor:  # one snapshot for every read below
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        folder = staging / EXTRACT
+        folder.mkdir(exist_ok=True)
+        copy_dataset_csv(plan=plan, population=release.population, folder=folder)
+        return dataset_build(plan=plan, population=release.population)
 
 
 def _current(release_id: int, staging: Path) -> DatasetRelease | None:
