@@ -39,8 +39,16 @@ class MembershipAdmin(admin.ModelAdmin):
 class AuditEventAdmin(admin.ModelAdmin):
     """Read-only: the audit trail is append-only."""
 
-    list_display = ("at", "actor_username", "action", "object_type", "object_repr", "site")
-    list_filter = ("action", "object_type")
+    list_display = (
+        "at",
+        "actor_username",
+        "action",
+        "protocol_code",
+        "object_type",
+        "object_repr",
+        "site",
+    )
+    list_filter = ("protocol_code", "action", "object_type")
 
     def has_add_permission(self, request) -> bool:
         return False

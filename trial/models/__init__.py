@@ -1,5 +1,5 @@
 from .anchors import AnchorDate
-from .audit import RECORDED_ON_FORM, AuditEvent, SystemReason
+from .audit import ACCOUNT_ACTIONS, RECORDED_ON_FORM, AuditEvent, SystemReason
 from .clinical import AdverseEventData, BaselineData, DischargeData, MedicationData, OutcomeData
 from .consent import Consent
 from .crfs import CrfData, FormInstance, NotAnswered
@@ -27,6 +27,7 @@ __all__ = [
     "AllocationList",
     "AllocationSlot",
     "AllocationStratum",
+    "ACCOUNT_ACTIONS",
     "AuditEvent",
     "SystemReason",
     "RECORDED_ON_FORM",

@@ -32,7 +32,8 @@ class AuditEvent(models.Model):
     """One append-only line of the audit trail: who did what, when, to what, and why.
 
     Rows are written only by ``trial.services.audit.audit_record`` and never updated or
-    deleted; ``changes`` maps a field name to ``[old, new]``.
+    deleted; ``changes`` maps a field name to ``[old, new]``. ``protocol_code`` names the
+    trial of the row (blank for account events): each trial's viewer reads its own rows.
     """
 
     class Action(models.TextChoices):
@@ -58,6 +59,8 @@ class AuditEvent(models.Model):
     )
     actor_username = models.CharField(_("username"), max_length=150, blank=True)
     action = models.CharField(_("action"), max_length=32, choices=Action.choices)
+    # The trial the event belongs to; blank for account events (log-ins, password changes).
+    protocol_code = models.CharField(_("trial"), max_length=40, blank=True, db_index=True)
     object_type = models.CharField(_("object type"), max_length=100, blank=True)
     object_id = models.CharField(_("object id"), max_length=64, blank=True)
     object_repr = models.CharField(_("object"), max_length=200, blank=True)
@@ -81,3 +84,14 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_username} {self.action} {self.object_repr}"
+
+
+# Events about a user account, not about a trial: they carry no trial code.
+ACCOUNT_ACTIONS = frozenset(
+    {
+        AuditEvent.Action.LOGIN,
+        AuditEvent.Action.LOGOUT,
+        AuditEvent.Action.LOGIN_FAILED,
+        AuditEvent.Action.PASSWORD_CHANGE,
+    }
+)

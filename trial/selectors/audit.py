@@ -5,12 +5,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from trial.blinding import policy_for
-from trial.models import AuditEvent, FormInstance, Participant
-from trial.permissions import Action, sites_for
+from trial.models import ACCOUNT_ACTIONS, AuditEvent, FormInstance, Membership, Participant
+from trial.permissions import Action, may_trial_wide, sites_for
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,8 +24,8 @@ class AuditFilter:
     date_to: date | None = None
 
 
-def _participant_condition(trial_id: str) -> Q:
-    participant = Participant.objects.filter(trial_id=trial_id).first()
+def _participant_condition(protocol_code: str, trial_id: str) -> Q:
+    participant = Participant.objects.filter(trial_id=trial_id, protocol_code=protocol_code).first()
     if participant is None:
         return Q(pk__in=[])
     forms = FormInstance.objects.filter(participant=participant).values_list("pk", flat=True)
@@ -44,20 +45,42 @@ def audit_event_stream(user: Any, protocol_code: str, filters: AuditFilter) -> I
     )
 
 
+def _account_condition(user: Any, protocol_code: str) -> Q:
+    """Return the account events (no trial: log-ins, password changes) this reader of the
+    trial's trail sees: their own; with a trial-wide right to read the trail, those of every
+    account that holds or held a role in this trial; an administrator of the trial also sees
+    failed log-ins under names that are no account (someone guessing)."""
+    own = Q(actor_id=user.pk) if getattr(user, "is_authenticated", False) else Q(pk__in=[])
+    seen = own
+    if may_trial_wide(user, protocol_code, Action.VIEW_AUDIT):
+        members = Membership.objects.filter(protocol_code=protocol_code).values("user_id")
+        names = get_user_model().objects.filter(pk__in=members).values("username")
+        seen |= Q(actor_id__in=members) | Q(actor__isnull=True, actor_username__in=names)
+        if may_trial_wide(user, protocol_code, Action.MANAGE_USERS):
+            accounts = get_user_model().objects.values("username")
+            seen |= Q(action=AuditEvent.Action.LOGIN_FAILED, actor__isnull=True) & ~Q(
+                actor_username__in=accounts
+            )
+    return Q(protocol_code="", action__in=ACCOUNT_ACTIONS) & seen
+
+
 def audit_event_list(user: Any, protocol_code: str, filters: AuditFilter) -> QuerySet[AuditEvent]:
     """Return the audit events this user may read in the trial, filtered, newest first.
 
-    Site-bound events are limited to the sites where the user reads the trail in this trial,
-    and masked by this trial's blinding; events without a site (log-ins, lists) are shown to
-    every reader of the trail. (Audit rows carry no trial code yet: a site shared by two
-    trials shows both trials' rows to a reader of either.)
+    Only the trial's own rows (``AuditEvent.protocol_code``; a site shared by several trials
+    shows each trial's reader that trial's rows only): site-bound rows at the sites where the
+    user reads the trail in this trial, trial-wide rows (lists, releases, tokens) to every
+    reader, all masked by this trial's blinding; and the account events
+    :func:`_account_condition` lets this reader see.
     """
+    sites = sites_for(user, protocol_code, Action.VIEW_AUDIT)
     qs = AuditEvent.objects.filter(
-        Q(site__isnull=True) | Q(site__in=sites_for(user, protocol_code, Action.VIEW_AUDIT))
+        Q(protocol_code=protocol_code) & (Q(site__isnull=True) | Q(site__in=sites))
+        | _account_condition(user, protocol_code)
     )
     qs = policy_for(user, protocol_code).audit_rows(qs)  # no row about what blinding hides
     if filters.participant:
-        qs = qs.filter(_participant_condition(filters.participant.strip()))
+        qs = qs.filter(_participant_condition(protocol_code, filters.participant.strip()))
     if filters.form:
         qs = qs.filter(object_type="trial.forminstance", object_repr__contains=f" {filters.form} ")
     if filters.user:

@@ -53,6 +53,8 @@ def crf_audit_events(instance: FormInstance) -> list[AuditEvent]:
     """Return the audit events of a form instance, oldest first (unmasked: mask them)."""
     return list(
         AuditEvent.objects.filter(
-            object_type="trial.forminstance", object_id=str(instance.pk)
+            protocol_code=instance.participant.protocol_code,
+            object_type="trial.forminstance",
+            object_id=str(instance.pk),
         ).order_by("at", "id")
     )

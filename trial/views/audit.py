@@ -89,6 +89,7 @@ class AuditExportView(ActionRequiredMixin, View):
             actor=request.user,
             action=AuditEvent.Action.EXPORT,
             changes={"audit_filter": (None, str(filters))},
+            protocol_code=request.protocol.code,
         )
         response = StreamingHttpResponse(self._rows(request, events), content_type="text/csv")
         response["Content-Disposition"] = 'attachment; filename="audit-trail.csv"'

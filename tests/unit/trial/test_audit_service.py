@@ -1,6 +1,6 @@
 import pytest
 
-from tests.factories import SiteFactory, UserFactory
+from tests.factories import SEED, SiteFactory, UserFactory
 from trial.models import AuditEvent
 from trial.services.audit import audit_record
 
@@ -33,7 +33,10 @@ def test_audit_record_stores_who_what_old_new_and_reason():
 def test_audit_record_turns_model_values_into_their_keys():
     site = SiteFactory()
     event = audit_record(
-        actor=None, action=AuditEvent.Action.CREATE, changes={"site": (None, site)}
+        actor=None,
+        action=AuditEvent.Action.CREATE,
+        changes={"site": (None, site)},
+        protocol_code=SEED,  # no object: the caller names the trial
     )
     assert event.changes == {"site": [None, str(site.pk)]}
 

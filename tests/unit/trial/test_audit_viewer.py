@@ -4,7 +4,7 @@ import io
 import pytest
 from django.urls import reverse
 
-from tests.factories import SiteFactory, allocated_participant, user_with_role
+from tests.factories import SEED, SiteFactory, allocated_participant, user_with_role
 from trial.models import AuditEvent, Role
 from trial.services.audit import audit_record
 
@@ -66,6 +66,7 @@ def test_export_streams_csv_neutralises_formulas_and_is_audited(client, trial_da
         obj=trial_data["s01"],
         changes={"name": ("A", '=HYPERLINK("http://x")')},
         reason="-1+1",  # a formula; a bare number such as "+1" or "-3.5" stays as it is
+        protocol_code=SEED,  # a site is shared by every trial: the caller names the trial
     )
     client.force_login(manager)
     rows = _csv(client.get(reverse("trial:audit-export")))
