@@ -34,7 +34,7 @@ def test_a_nurse_switches_to_the_second_trial_and_enters_an_eq5d5l_in_chinese(pa
     page.click("[data-testid=register]")
     today = timezone.localdate().isoformat()
     page.fill("input[name=screening_date]", today)
-    page.fill("input[name=admission_date]", today)
+    page.fill("input[name=registration_date]", today)
     page.fill("input[name=full_name]", "李康复")
     page.fill("input[name=hospital_number]", "R123456")
     submit(page, "Register for screening", ZH)
