@@ -20,6 +20,7 @@ from django.utils.text import capfirst
 
 from analysis.plans import UnknownPlan
 from analysis.trial_plans import get_plan
+from trial.protocol import anchor_date_name
 from trial.protocol.dictionary import dictionary_of
 
 if TYPE_CHECKING:
@@ -71,7 +72,7 @@ def registration_columns(protocol: Protocol) -> tuple[Column, ...]:
     """Return the ``<code>_date`` column of each anchor the registration dates (the day the
     participant is registered with; staff may correct it)."""
     return tuple(
-        Column(f"{a.code}_date", "str", f"{capfirst(a.label.en)} date (YYYY-MM-DD)")
+        Column(anchor_date_name(a.code), "str", f"{capfirst(a.label.en)} date (YYYY-MM-DD)")
         for a in protocol.registration_anchors
     )
 

@@ -267,3 +267,25 @@ def test_the_adjusted_title_and_the_per_protocol_description_come_from_the_plan(
     visit, form = rehab.per_protocol_form
     assert visit in described[REHAB]
     assert form in described[REHAB]
+
+
+@pytest.mark.requirement("WFL-021")
+def test_two_trials_writing_ids_alike_fail_the_system_check(monkeypatch):
+    from dataclasses import replace
+    from types import SimpleNamespace
+
+    from trial import discovery
+
+    seed = get_protocol(SEED)
+    alike = SimpleNamespace(PROTOCOLS={SEED: seed, "other": replace(seed, code="other")})
+    found, sources = discovery.merge({"alike.contributions": alike})
+    monkeypatch.setattr(discovery, "_found", found)
+    monkeypatch.setattr(discovery, "_sources", sources)
+    assert "trial.E005" in {error.id for error in discovery.check_contributions()}
+    # with its own prefix the second trial fits
+    apart = SimpleNamespace(PROTOCOLS={
+        SEED: seed, "other": replace(seed, code="other", participant_id_prefix="OT")})  # fmt: skip
+    found, sources = discovery.merge({"apart.contributions": apart})
+    monkeypatch.setattr(discovery, "_found", found)
+    monkeypatch.setattr(discovery, "_sources", sources)
+    assert "trial.E005" not in {error.id for error in discovery.check_contributions()}
