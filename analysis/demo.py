@@ -388,7 +388,7 @@ def _fill(actor: Any, participant: Participant, arm: str | None, ctx: dict,
 def _enrol(actor: Any, site: Site, number: int, admission: date, answers: dict) -> Participant:
     participant = participant_register(
         actor=actor, protocol_code=default_protocol_code(), site=site, screening_date=admission,
-        admission_date=admission, full_name=f"Report Demo {number}", phone="",
+        registration_date=admission, full_name=f"Report Demo {number}", phone="",
         hospital_number=f"R{number:05d}")  # fmt: skip
     eligibility_record(actor=actor, participant=participant, assessed_date=admission,
                        answers=answers)  # fmt: skip

@@ -21,7 +21,8 @@ origin=ImportOrigin(...), dry_run=False, progress=None) -> ImportResult``
   a query) and saved by :func:`trial.services.crfs.crf_save_step` (scoring, visit status,
   anchor dates, audit). New records are registered by
   :func:`trial.services.participants.participant_register_step` under their own record id
-  (``<SITE>-<NNNN>``; the enrolment row needs ``screening_date``; no identifying data).
+  (the trial's ``Protocol.participant_id``: ``<SITE>-<NNNN>``, with the trial's prefix if
+  any; the enrolment row needs ``screening_date``; no identifying data).
 * Rules: the user's sites and roles (``ENTER_DATA``), locks, a frozen database; a blinded
   user can never write arm-revealing fields; the allocation (``arm``) and the
   participant's status are never imported (a value equal to the stored one is ignored, so
@@ -83,6 +84,8 @@ from trial.models import (
 )
 from trial.permissions import is_blinded, may_import
 from trial.protocol import FormDef, Protocol, get_protocol
+from trial.selectors.anchors import participant_anchor_dates
+from trial.services.anchors import anchor_audit_key
 from trial.services.audit import audit_origin
 from trial.services.batch import Batch, current_batch, write_batch
 from trial.services.crfs import crf_save_step
@@ -534,31 +537,32 @@ class _Importer:
                 values["screening_date"],
                 _("The screening date cannot be changed by an import."),
             )
-        admission = self._date(record, event, "admission_date", values)
-        if admission is not None and admission != person.admission_date:
-            old = person.admission_date
+        current = participant_anchor_dates(person)
+        for anchor in self.protocol.registration_anchors:
+            name = anchor_audit_key(anchor.code)
+            day = self._date(record, event, name, values)
+            if day is None or day == current.get(anchor.code):
+                continue
+            old = current.get(anchor.code)
+            if not anchor.entered:
+                message = _("This date is recorded by the system and cannot be imported.")
+                self.error(record, event, name, values[name], message)
+                continue
             if self._save(
                 record,
                 event,
-                "admission_date",
-                values["admission_date"],
-                lambda: participant_set_dates_step(
+                name,
+                values[name],
+                lambda name=name, day=day: participant_set_dates_step(
                     actor=self.user,
                     participant=person,
-                    admission_date=admission,
                     reason=self.options.reason,
                     source=AnchorDate.Source.IMPORT,
+                    **{name: day},
                 ),
             ):
                 self.result.add(
-                    FormChange(
-                        record,
-                        event,
-                        ENROLMENT,
-                        None,
-                        Changed,
-                        {"admission_date": (old, admission)},
-                    )
+                    FormChange(record, event, ENROLMENT, None, Changed, {name: (old, day)})
                 )
                 person.refresh_from_db()
         return person
@@ -575,18 +579,19 @@ class _Importer:
 
     def _register(self, item: _Record, event: str) -> Participant | None:
         record, values = item.record, item.enrolment
-        code, _sep, number = record.rpartition("-")
+        parsed = self.protocol.parse_participant_id(record)
         if self.sites is None:
             self.sites = {s.code: s for s in Site.objects.order_by("code")}
-        site = self.sites.get(code) if number.isdigit() else None
-        if site is None or f"{site.code}-{int(number):04d}" != record:
+        site = self.sites.get(parsed[0]) if parsed else None
+        if parsed is None or site is None:
+            example = self.protocol.participant_id(next(iter(self.sites), "S01"), 1)
             self.error(
                 record,
                 event,
                 RECORD_ID,
                 record,
                 _("A new record's id must be a site code and a number, e.g. %(example)s.")
-                % {"example": f"{next(iter(self.sites), 'S01')}-0001"},
+                % {"example": example},
             )
             return None
         if "site" in values and values["site"] != site.code:
@@ -602,7 +607,12 @@ class _Importer:
             self.error(record, event, RECORD_ID, record, _("You may not enter data at this site."))
             return None
         screening = self._date(record, event, "screening_date", values)
-        admission = self._date(record, event, "admission_date", values)
+        # the registration's date: the anchors it dates are one day (the first one given)
+        registered = [
+            self._date(record, event, anchor_audit_key(a.code), values)
+            for a in self.protocol.registration_anchors
+        ]
+        registration = next((day for day in registered if day is not None), None)
         if screening is None:
             if "screening_date" not in values:
                 self.error(
@@ -621,14 +631,20 @@ class _Importer:
                 actor=self.user,
                 site=site,
                 screening_date=screening,
-                admission_date=admission,
+                registration_date=registration,
                 full_name="",
                 protocol_code=self.protocol.code,
-                site_sequence=int(number),
+                site_sequence=parsed[1],
             )
 
         if self._save(record, event, RECORD_ID, record, register):
-            changes = {"screening_date": (None, screening), "admission_date": (None, admission)}
+            changes = {
+                "screening_date": (None, screening),
+                **{
+                    anchor_audit_key(a.code): (None, registration)
+                    for a in self.protocol.registration_anchors
+                },
+            }
             self.result.add(FormChange(record, event, ENROLMENT, None, Created, changes))
         return person
 

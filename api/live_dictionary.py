@@ -27,7 +27,7 @@ from scoring import INSTRUMENTS
 from trial.blinding import BlindingPolicy
 from trial.forms.registry import form_class_for
 from trial.models import Participant
-from trial.protocol import FormDef, Protocol
+from trial.protocol import FormDef, Protocol, anchor_date_name
 from trial.protocol.dictionary import dictionary_of
 
 SKIP = ("instance", "scores", "scorer_version", "not_answered")
@@ -218,12 +218,12 @@ def _enrolment(protocol: Protocol, blinded: bool) -> Instrument:
         ),
         *(
             Field(
-                f"{a.code}_date",
+                anchor_date_name(a.code),
                 ENROLMENT,
                 "text",
                 capfirst(_("%(anchor)s date") % {"anchor": a.label}),
                 "date",
-                f"{a.code}_date",
+                anchor_date_name(a.code),
                 validation="date_ymd",
             )
             for a in protocol.registration_anchors

@@ -20,7 +20,7 @@ from api.live_dictionary import ENTRY, TIMING
 from api.project import ENROLMENT, Project
 from trial.blinding import BlindingPolicy
 from trial.models import FormInstance, Participant
-from trial.protocol import get_protocol
+from trial.protocol import anchor_date_name, get_protocol
 from trial.selectors.anchors import anchor_dates_by_participant
 
 PARTICIPANT_VALUES = (
@@ -216,7 +216,7 @@ def live_rows(
         for p in page:
             # the anchor dates by code, and as the enrolment fields ``<code>_date``
             p["anchors"] = {code: None for code in anchor_codes} | anchors[p["pk"]]
-            p.update({f"{code}_date": day for code, day in p["anchors"].items()})
+            p.update({anchor_date_name(code): day for code, day in p["anchors"].items()})
         for p in page:  # historical: allocated before the trial used this system
             allocated = p["allocation__arm"] is not None
             p["allocation_historical"] = (

@@ -129,7 +129,7 @@ class Project:
 
 
 def event_name(visit: str) -> str:
-    """Return the REDCap unique event name of a visit (``admission_arm_1``)."""
+    """Return the REDCap unique event name of a visit (``<visit>_arm_1``)."""
     return f"{visit}_arm_{ARM_NUM}"
 
 

@@ -23,7 +23,7 @@ from collections.abc import Iterable, Iterator
 
 from api.imports import EVENT
 from api.project import RECORD_ID, event_name
-from trial.protocol import Protocol
+from trial.protocol import Protocol, anchor_date_name
 from trial.protocol.dictionary import dictionary_of
 
 ID_COLUMN = "participant_id"
@@ -32,7 +32,7 @@ ENROLMENT_COLUMNS = ("site", "screening_date")
 
 def enrolment_columns(protocol: Protocol) -> tuple[str, ...]:
     """Return the enrolment row's columns: site, screening date, the registration dates."""
-    return (*ENROLMENT_COLUMNS, *(f"{a.code}_date" for a in protocol.registration_anchors))
+    return (*ENROLMENT_COLUMNS, *(anchor_date_name(a.code) for a in protocol.registration_anchors))
 
 
 def _form_columns(protocol: Protocol, visit: str, form: str) -> list[tuple[str, str, str]]:

@@ -224,7 +224,7 @@ def child_loop(rows: int) -> dict:
         day = datetime.date.fromisoformat(admission)
         participant = participant_register(
             actor=nurse, protocol_code=default_protocol_code(), site=sites[record[:3]],
-            screening_date=day, admission_date=day, full_name="", site_sequence=int(record[4:]),
+            screening_date=day, registration_date=day, full_name="", site_sequence=int(record[4:]),
         )  # noqa: E501  # fmt: skip
         visit = Visit.objects.get(participant=participant, code="admission")
         crf_save(actor=nurse, participant=participant, form_code="vas", visit=visit,

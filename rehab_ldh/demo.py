@@ -157,7 +157,7 @@ def demo_load(*, actor: Any, sites: Any, statistician: Any, seed: int = 2025) ->
                 protocol_code=CODE,
                 site=site,
                 screening_date=registered,
-                admission_date=registered,
+                registration_date=registered,
                 full_name=f"Rehab Demo {site.code}-{number}",
                 hospital_number=f"R{number:05d}",
             )

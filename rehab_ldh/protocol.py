@@ -305,6 +305,8 @@ DASHBOARD = Dashboard(
 REHAB_LDH = Protocol(
     code=CODE,
     version="1.0",
+    # its participants are RH-S01-0001, ...: numbered apart from other trials at a site
+    participant_id_prefix="RH",
     title=Text(
         "Early supervised rehabilitation versus usual care after percutaneous endoscopic "
         "lumbar discectomy",

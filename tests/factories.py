@@ -63,10 +63,11 @@ def user_with_role(
 
 
 def register_participant(
-    actor, site, *, admission_date=None, surgery_date=None, protocol_code=SEED, **kwargs
+    actor, site, *, registration_date=None, surgery_date=None, protocol_code=SEED, **kwargs
 ):
     """Register a patient of the trial ``protocol_code`` through the service, as a nurse
-    would."""
+    would (``registration_date`` dates its registration anchors; ``surgery_date``: the
+    seed's planned surgery, entered on the dates page)."""
 
     from trial.services.participants import participant_register, participant_set_dates
 
@@ -76,17 +77,14 @@ def register_participant(
         protocol_code=protocol_code,
         site=site,
         screening_date=kwargs.pop("screening_date", today),
-        admission_date=admission_date,
+        registration_date=registration_date,
         full_name=kwargs.pop("full_name", "Zhang San"),
         phone=kwargs.pop("phone", "13800000000"),
         hospital_number=kwargs.pop("hospital_number", "H0001"),
     )
     if surgery_date:
         participant = participant_set_dates(
-            actor=actor,
-            participant=participant,
-            admission_date=admission_date,
-            surgery_date=surgery_date,
+            actor=actor, participant=participant, surgery_date=surgery_date
         )
     return participant
 
@@ -98,7 +96,7 @@ def consented_participant(actor, site, *, admission_date=None, surgery_date=None
     from trial.services.eligibility import eligibility_record
 
     participant = register_participant(
-        actor, site, admission_date=admission_date, surgery_date=surgery_date
+        actor, site, registration_date=admission_date, surgery_date=surgery_date
     )
     protocol = get_protocol(participant.protocol_code)
     eligibility_record(

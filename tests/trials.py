@@ -316,7 +316,7 @@ def enrolled_participant(
         days=history_span(protocol)
     )
     participant = register_participant(
-        actor, site, protocol_code=protocol.code, admission_date=registered,
+        actor, site, protocol_code=protocol.code, registration_date=registered,
         screening_date=registered,
     )  # fmt: skip
     eligibility_record(

@@ -151,6 +151,11 @@ def check_contributions(**kwargs: Any) -> list[Any]:
             if formdef.instrument and formdef.instrument not in instruments:
                 error(f"protocol {protocol.code!r} form {formdef.code!r} names no contributed "
                       f"instrument {formdef.instrument!r}", 3)  # fmt: skip
+    # participant ids are unique across the instance: one trial numbers without a prefix
+    prefixes = [p.participant_id_prefix for p in contributions("protocols").values()]
+    if len(prefixes) != len(set(prefixes)):
+        error(f"two protocols write participant ids alike (prefixes {sorted(prefixes)}): "
+              f"give each its own participant_id_prefix", 5)  # fmt: skip
     for kind in ("analysis_plans", "demo_answers", "demo_loaders"):
         for code in contributions(kind):
             if code not in contributions("protocols"):

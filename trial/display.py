@@ -38,7 +38,7 @@ from trial.models import (
     UnblindingRequest,
     Visit,
 )
-from trial.protocol import FormDef, Protocol, get_protocol, protocols
+from trial.protocol import FormDef, Protocol, anchor_date_name, get_protocol, protocols
 
 
 def _instrument_of(formdef: FormDef | None) -> scoring.Instrument | None:
@@ -176,7 +176,7 @@ def field_label(formdef: FormDef | None, name: str, model: type[models.Model] | 
             if criterion.code == name:
                 return str(criterion.text)
         for anchor in protocol.anchors:  # anchor dates are audited as ``<code>_date``
-            if name == f"{anchor.code}_date":
+            if name == anchor_date_name(anchor.code):
                 return _("Date of %(event)s") % {"event": anchor.label}
     return name
 

@@ -25,7 +25,7 @@ from django.utils import timezone
 from analysis.datasets import columns as C
 from analysis.plans import AnalysisPlan
 from trial.models import FormInstance, Participant
-from trial.protocol import Protocol, get_protocol
+from trial.protocol import Protocol, anchor_date_name, get_protocol
 from trial.selectors.anchors import anchor_dates_by_participant
 
 Population = Literal["itt", "pp"]
@@ -317,7 +317,7 @@ def _everyone(people: list[dict], frames: dict[str, pd.DataFrame], mv: dict,
         "screening_date": _cell_values([p["screening_date"] for p in people], "str"),
     }
     for anchor in protocol.registration_anchors:
-        columns[f"{anchor.code}_date"] = _cell_values(
+        columns[anchor_date_name(anchor.code)] = _cell_values(
             [p["anchors"].get(anchor.code) for p in people], "str"
         )
     for name, column in C.wide_sources(protocol).items():

@@ -13,11 +13,14 @@ Screening: one row per registered participant (the CONSORT source).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from django.utils.text import capfirst
 
+from analysis.plans import UnknownPlan
+from analysis.trial_plans import get_plan
+from trial.protocol import anchor_date_name
 from trial.protocol.dictionary import dictionary_of
 
 if TYPE_CHECKING:
@@ -69,7 +72,7 @@ def registration_columns(protocol: Protocol) -> tuple[Column, ...]:
     """Return the ``<code>_date`` column of each anchor the registration dates (the day the
     participant is registered with; staff may correct it)."""
     return tuple(
-        Column(f"{a.code}_date", "str", f"{capfirst(a.label.en)} date (YYYY-MM-DD)")
+        Column(anchor_date_name(a.code), "str", f"{capfirst(a.label.en)} date (YYYY-MM-DD)")
         for a in protocol.registration_anchors
     )
 
@@ -90,8 +93,20 @@ def age_column(protocol: Protocol) -> Column | None:
 
 FLOW = (
     Column("received_allocated", "bool", "Every treatment form of the arm is complete"),
-    Column("per_protocol", "bool", "Received the allocated treatment and has the 3-month form"),
+    # described by the trial's analysis plan (:func:`flow_columns`)
+    Column("per_protocol", "bool", "In the per-protocol population"),
 )
+
+
+def flow_columns(protocol: Protocol) -> tuple[Column, ...]:
+    """Return the flow columns, the per-protocol flag described by the trial's plan."""
+    try:
+        plan = get_plan(protocol.code)
+    except UnknownPlan:
+        return FLOW
+    received, per_protocol = FLOW
+    return received, replace(per_protocol, description=plan.per_protocol_description())
+
 
 LONG_IDENTITY = (
     Column("participant_id", "str", "Pseudonymous trial id"),
@@ -248,7 +263,8 @@ def wide_columns(protocol: Protocol) -> tuple[Column, ...]:
         for f in source_forms(protocol)
         for v in form_visits(protocol, f)
     )
-    columns = (*identity_columns(protocol), *variable_columns(protocol), *timing, *sources, *FLOW)
+    flow = flow_columns(protocol)
+    columns = (*identity_columns(protocol), *variable_columns(protocol), *timing, *sources, *flow)
     names = [c.name for c in columns]
     clashes = sorted({n for n in names if names.count(n) > 1})
     if clashes:

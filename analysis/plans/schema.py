@@ -161,6 +161,11 @@ class AnalysisPlan:
     # it so; the correct mode always prints the median).
     paper_iqr_centre: Literal["median", "mean"] = "median"
     per_protocol_form: tuple[str, str] = ("", "")
+    # The codebook's description of the per-protocol flag; empty: said from
+    # ``per_protocol_form`` (:meth:`per_protocol_description`).
+    per_protocol_text: str = ""
+    # The title of the table of the primary outcome and the adjusted analyses.
+    adjusted_title: Label = Label("Primary outcome and adjusted analyses", "主要结局与校正分析")
     sample_size_inputs: dict[str, float] = field(default_factory=dict)
     alpha: float = 0.05
     baseline_p_values: Literal["paper", "omit"] = "paper"
@@ -199,6 +204,13 @@ class AnalysisPlan:
             *(c for t in self.tables for c in t.columns()),
             f"{self.primary.measure}_{self.primary.visit}",
         )))  # fmt: skip
+
+    def per_protocol_description(self) -> str:
+        """What the per-protocol flag means (the codebook's description)."""
+        if self.per_protocol_text:
+            return self.per_protocol_text
+        visit, form = self.per_protocol_form
+        return f"Received the allocated treatment and has the {form} form at visit {visit}"
 
     @property
     def reference_arm(self) -> str:

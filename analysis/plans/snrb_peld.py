@@ -149,6 +149,12 @@ SNRB_PELD_PLAN = AnalysisPlan(
     ),
     treatment_forms={"S": ("snrb", "peld"), "P": ("peld",)},
     per_protocol_form=("month_3", "outcome"),
+    per_protocol_text="Received the allocated treatment and has the 3-month form",
+    # the paper's own analyses are Tables 1-5; this one is the SAP's addition
+    adjusted_title=Label(
+        "Primary outcome and adjusted analyses (beyond the paper)",
+        "主要结局与校正分析（原文之外）",
+    ),
     paper_iqr_centre="mean",  # SAP: the paper prints means in its "(Q1, Q3)" rows
     primary=PrimaryOutcome(
         "vas_leg",

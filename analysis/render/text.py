@@ -85,8 +85,8 @@ NUMBER = {"en": "Table {n}. {title}", "zh": "表 {n} {title}"}
 def caption_lines(table: dict, language: str, number: int | None = None) -> list[str]:
     """Return the table's numbered caption: one line, or Chinese then English (``zh_en``).
 
-    The seed paper is bilingual: a Chinese body with each table titled in both languages.
-    A title without its number (the analyses beyond the paper) is given ``number``.
+    A bilingual report (``zh_en``) has a Chinese body with each table titled in both
+    languages. A title without its number (the plan's adjusted analyses) is given ``number``.
     """
     languages = (
         ["zh", "en"] if language == "zh_en" else ["zh" if language.startswith("zh") else "en"]

@@ -268,7 +268,7 @@ def compare_continuous(a: Iterable[float], b: Iterable[float]) -> TestResult:
 
 
 def compare_paired(before: Iterable[float], after: Iterable[float]) -> TestResult:
-    """Compare a variable within an arm between two visits (change from admission).
+    """Compare a variable within an arm between two visits (change from baseline).
 
     Parameters
     ----------

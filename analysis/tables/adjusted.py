@@ -1,5 +1,5 @@
-"""Beyond the paper (SAP): baseline-adjusted ANCOVA of each repeated measure, the plan's
-mixed model, the primary outcome."""
+"""The SAP's adjusted analyses (titled by the plan): baseline-adjusted ANCOVA of each
+repeated measure, the plan's mixed model, the primary outcome."""
 
 from __future__ import annotations
 
@@ -124,8 +124,7 @@ def adjusted_analyses(wide: pd.DataFrame, long: pd.DataFrame, ctx: TableContext)
             rows.append(_mixed_model_row(long, ctx, ref))
     return {
         "key": "adjusted",
-        "title": L.bi("Primary outcome and adjusted analyses (beyond the paper)",
-                      "主要结局与校正分析（原文之外）"),
+        "title": ctx.plan.adjusted_title.as_dict(),
         "columns": cols,
         "rows": rows,
         "notes": [L.bi("Differences are the first arm minus the reference arm.",

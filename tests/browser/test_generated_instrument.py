@@ -40,7 +40,7 @@ def test_a_nurse_enters_an_eq5d5l_in_chinese(tablet, nurse, site, eq5d_protocol)
         actor=nurse,
         site=site,
         screening_date=timezone.localdate(),
-        admission_date=timezone.localdate() - datetime.timedelta(days=1),
+        registration_date=timezone.localdate() - datetime.timedelta(days=1),
         full_name="Li Si",
         protocol_code=eq5d_protocol.code,
     )

@@ -82,7 +82,7 @@ def test_nurse_takes_a_patient_from_screening_to_the_3_month_visit(page, languag
     page.click("[data-nav=participants]")
     page.click("[data-testid=register]")
     page.fill("input[name=screening_date]", ADMISSION.isoformat())
-    page.fill("input[name=admission_date]", ADMISSION.isoformat())
+    page.fill("input[name=registration_date]", ADMISSION.isoformat())
     page.fill("input[name=full_name]", "王小明")
     page.fill("input[name=hospital_number]", "H123456")
     submit(page, "Register for screening", language)
@@ -98,7 +98,7 @@ def test_nurse_takes_a_patient_from_screening_to_the_3_month_visit(page, languag
     page.check("input[name=confirm]")
     submit(page, "Record consent", language)
     assert page.locator("[data-testid=status]").get_attribute("data-status") == "consented"
-    page.get_by_role("link", name=t(language, "Admission and surgery dates")).first.click()
+    page.click("[data-testid=dates-link]")
     page.fill("input[name=surgery_date]", SURGERY.isoformat())
     submit(page, "Save", language)
     # and completes the admission forms, then randomizes

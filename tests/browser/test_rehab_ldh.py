@@ -34,12 +34,15 @@ def test_a_nurse_switches_to_the_second_trial_and_enters_an_eq5d5l_in_chinese(pa
     page.click("[data-testid=register]")
     today = timezone.localdate().isoformat()
     page.fill("input[name=screening_date]", today)
-    page.fill("input[name=admission_date]", today)
+    # the registration page's date is the trial's registration anchor, not an admission
+    assert page.locator("label[for=id_registration_date]").inner_text().startswith("登记日期")
+    assert "入院" not in page.locator("main").inner_text()
+    page.fill("input[name=registration_date]", today)
     page.fill("input[name=full_name]", "李康复")
     page.fill("input[name=hospital_number]", "R123456")
     submit(page, "Register for screening", ZH)
     trial_id = page.locator("[data-testid=trial-id]").inner_text()
-    assert re.fullmatch(r"S01-\d{4}", trial_id)
+    assert re.fullmatch(r"RH-S01-\d{4}", trial_id)  # numbered by the trial (its prefix)
     participant = Participant.objects.get(trial_id=trial_id)
     assert participant.protocol_code == CODE
     # then: its baseline visit lists the trial's own forms, the EQ-5D-5L among them

@@ -14,7 +14,7 @@ from datetime import date
 from typing import Any
 
 from trial.discovery import contributions
-from trial.protocol import Protocol
+from trial.protocol import Protocol, anchor_date_name
 
 from .base import Finding
 from .timing import anchor_dates_given
@@ -52,7 +52,10 @@ def edit_check_run(
     check: EditCheck | None = contributions("edit_checks").get(model_label.lower())
     if check is None:
         return []
-    dates = {f"{code}_date": day for code, day in anchor_dates_given(anchors, anchor_dates).items()}
+    dates = {
+        anchor_date_name(code): day
+        for code, day in anchor_dates_given(anchors, anchor_dates).items()
+    }
     wanted = inspect.signature(check.func).parameters
     return check.func(
         answers,

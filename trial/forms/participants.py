@@ -4,10 +4,12 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from trial.forms.widgets import LocaleDateInput
 from trial.models import Participant
+from trial.protocol import AnchorDef, Protocol, anchor_date_name
 
 DateInput = LocaleDateInput  # typed in the user's language's format, not the browser's
 
@@ -34,18 +36,29 @@ class ParticipantRegisterForm(EdcForm):
     screening_date = forms.DateField(
         label=_("Screening date"), widget=DateInput, validators=[not_in_future]
     )
-    admission_date = forms.DateField(
-        label=_("Admission date"), widget=DateInput, required=False, validators=[not_in_future]
+    # the day the protocol's registration anchors take, labelled with their labels
+    registration_date = forms.DateField(
+        widget=DateInput, required=False, validators=[not_in_future]
     )
     full_name = forms.CharField(label=_("Full name"), max_length=200)
     phone = forms.CharField(label=_("Phone"), max_length=40, required=False)
     hospital_number = forms.CharField(label=_("Hospital number"), max_length=40, required=False)
 
-    def __init__(self, *args: Any, sites: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, sites: Any, protocol: Protocol, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["site"].queryset = sites
         if sites.count() == 1:
             self.fields["site"].initial = sites.first()
+        anchors = protocol.registration_anchors
+        if anchors:
+            self.fields["registration_date"].label = anchor_dates_label(anchors)
+        else:
+            del self.fields["registration_date"]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        cleaned.setdefault("registration_date", None)
+        return cleaned
 
 
 class IdentityForm(EdcForm):
@@ -109,13 +122,29 @@ class ConsentForm(EdcForm):
         self.fields["obtained_by"].queryset = staff
 
 
+def anchor_date_label(anchor: AnchorDef) -> str:
+    """The label of an anchor's date ("Registration date"; "Planned <anchor> date" for a date a
+    form records later)."""
+    if anchor.form:
+        return capfirst(_("planned %(anchor)s date") % {"anchor": anchor.label})
+    return capfirst(_("%(anchor)s date") % {"anchor": anchor.label})
+
+
+def anchor_dates_label(anchors: tuple[AnchorDef, ...]) -> str:
+    """The label of one date that dates several anchors ("Registration date")."""
+    names = ", ".join(str(a.label) for a in anchors)
+    return capfirst(_("%(anchor)s date") % {"anchor": names})
+
+
+def dates_title(protocol: Protocol) -> str:
+    """The dates page's title, naming the anchors staff enter ("Dates: registration")."""
+    names = ", ".join(str(a.label) for a in protocol.entered_anchors)
+    return _("Dates: %(anchors)s") % {"anchors": names}
+
+
 class DatesForm(EdcForm):
-    admission_date = forms.DateField(
-        label=_("Admission date"), widget=DateInput, required=False, validators=[not_in_future]
-    )
-    surgery_date = forms.DateField(
-        label=_("Planned surgery date"), widget=DateInput, required=False
-    )
+    """The dates of the anchors the protocol lets staff enter (``<code>_date`` fields)."""
+
     reason = forms.CharField(
         label=_("Reason for change"),
         required=False,
@@ -123,12 +152,37 @@ class DatesForm(EdcForm):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
+    def __init__(self, *args: Any, protocol: Protocol, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.anchors = protocol.entered_anchors
+        self.protocol = protocol
+        for anchor in reversed(self.anchors):
+            field = forms.DateField(
+                label=anchor_date_label(anchor), widget=DateInput, required=False
+            )
+            if anchor.event is not None:  # an event's day has happened
+                field.validators.append(not_in_future)
+            self.fields = {anchor_field(anchor): field, **self.fields}
+
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
-        admission, surgery = cleaned.get("admission_date"), cleaned.get("surgery_date")
-        if admission and surgery and surgery < admission:
-            self.add_error("surgery_date", _("Surgery cannot be before admission."))
+        for anchor in self.anchors:
+            if not anchor.not_before or anchor_field(anchor) not in cleaned:
+                continue
+            earlier = self.protocol.anchor(anchor.not_before)
+            day, limit = cleaned.get(anchor_field(anchor)), cleaned.get(anchor_field(earlier))
+            if day and limit and day < limit:
+                self.add_error(
+                    anchor_field(anchor),
+                    _("The %(anchor)s date cannot be before the %(earlier)s date.")
+                    % {"anchor": anchor.label, "earlier": earlier.label},
+                )
         return cleaned
+
+
+def anchor_field(anchor: AnchorDef) -> str:
+    """The dates page's field of an anchor: its date's name (``registration_date``)."""
+    return anchor_date_name(anchor.code)
 
 
 class EndForm(EdcForm):

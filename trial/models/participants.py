@@ -6,7 +6,8 @@ from .sites import Site
 
 
 class Participant(models.Model):
-    """A person in the trial, known by a pseudonymous trial id (``S01-0007``)."""
+    """A person in a trial, known by a pseudonymous trial id (``S01-0007``), unique across
+    the instance; its trial numbers it per site (``site_sequence``)."""
 
     class Status(models.TextChoices):
         SCREENING = "screening", _("Screening")
@@ -46,8 +47,10 @@ class Participant(models.Model):
         verbose_name_plural = _("participants")
         ordering = ["site__code", "site_sequence"]
         constraints = [
+            # numbers count per trial and site (``Protocol.participant_id``)
             models.UniqueConstraint(
-                fields=["site", "site_sequence"], name="participant_unique_site_sequence"
+                fields=["protocol_code", "site", "site_sequence"],
+                name="participant_unique_trial_site_sequence",
             )
         ]
         indexes = [
@@ -61,7 +64,8 @@ class Participant(models.Model):
     def __str__(self) -> str:
         return self.trial_id
 
-    # The seed trial's anchor dates, read from the participant's anchor rows
+    # The seed trial's anchor dates (its own code and tests use them; generic code reads
+    # anchors through ``trial.selectors.anchors``), read from the participant's anchor rows
     # (``AnchorDate``; code reads them through ``trial.selectors.anchors``). A value given
     # to an unsaved participant stays in memory only: anchor dates are written by
     # ``trial.services.anchors``.

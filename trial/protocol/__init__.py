@@ -21,6 +21,7 @@ from .schema import (
     Timing,
     VariableSpec,
     VisitDef,
+    anchor_date_name,
 )
 
 __all__ = [
@@ -43,6 +44,7 @@ __all__ = [
     "Timing",
     "VariableSpec",
     "VisitDef",
+    "anchor_date_name",
     "get_protocol",
     "protocols",
 ]

@@ -7,6 +7,7 @@ its own English and Simplified Chinese wording without touching the message cata
 """
 
 import math
+import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
@@ -33,11 +34,17 @@ class Text:
 class AnchorEvent(StrEnum):
     """An event the system itself records, whose day can anchor a visit schedule."""
 
-    # the day the participant is registered with (the admission date of the registration
-    # page); staff may correct it on the participant's dates page
+    # the day the participant is registered with (the registration page's date, labelled
+    # with these anchors' labels); staff may correct it on the participant's dates page
     REGISTRATION = "registration"
     # the day the participant is allocated (at the participant's site)
     RANDOMIZATION = "randomization"
+
+
+def anchor_date_name(code: str) -> str:
+    """The name of an anchor's date wherever it is named: the audit trail, the dates page,
+    the enrolment's dictionary (``surgery_date``)."""
+    return f"{code}_date"
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,8 +54,10 @@ class AnchorDef:
     The date is recorded either by the system (``event``: registration or randomization)
     or by a form once it is saved (``form``'s ``field``: the surgery record's surgery
     date). ``entered``: staff may also enter or move it on the participant's dates page
-    (a planned surgery date before the surgery record exists). Each participant's anchor
-    dates are rows of ``trial.AnchorDate``, read through ``trial.selectors.anchors``.
+    (a planned surgery date before the surgery record exists). ``not_before`` names an
+    anchor whose date this one's cannot precede on the dates page (surgery not before
+    admission). Each participant's anchor dates are rows of ``trial.AnchorDate``, read
+    through ``trial.selectors.anchors``.
     """
 
     code: str
@@ -57,6 +66,7 @@ class AnchorDef:
     form: str = ""
     field: str = ""
     entered: bool = False
+    not_before: str = ""
 
     def __post_init__(self) -> None:
         if (self.event is None) == (not self.form):
@@ -360,6 +370,9 @@ class Protocol:
     # The age the datasets derive (from a form's date of birth, at an anchor); None: none.
     age: AgeAt | None = None
     dashboard: Dashboard = field(default_factory=Dashboard)
+    # What the trial's participant ids start with ("RH": ``RH-S01-0001``); empty: the site
+    # code and the number alone (``S01-0001``). Numbers count per trial and site.
+    participant_id_prefix: str = ""
 
     def __post_init__(self) -> None:
         self._check_unique("arm", [a.code for a in self.arms])
@@ -374,6 +387,12 @@ class Protocol:
         for anchor in self.anchors:
             if anchor.form and anchor.form not in known_forms:
                 raise ValueError(f"anchor {anchor.code} names unknown form {anchor.form}")
+            if anchor.not_before and anchor.not_before not in known_anchors:
+                raise ValueError(f"anchor {anchor.code} names unknown anchor {anchor.not_before}")
+        if self.participant_id_prefix and not re.fullmatch(
+            r"[A-Z][A-Z0-9]*", self.participant_id_prefix
+        ):
+            raise ValueError("a participant id prefix is capital letters and digits")
         for visit in self.visits:
             if visit.anchor not in known_anchors:
                 raise ValueError(f"visit {visit.code} names unknown anchor {visit.anchor}")
@@ -417,6 +436,32 @@ class Protocol:
 
     def anchor(self, code: str) -> AnchorDef:
         return next(a for a in self.anchors if a.code == code)
+
+    def participant_id(self, site_code: str, sequence: int) -> str:
+        """The trial id of the participant numbered ``sequence`` at the site (``S01-0007``,
+        ``RH-S01-0001``)."""
+        number = f"{site_code}-{sequence:04d}"
+        return f"{self.participant_id_prefix}-{number}" if self.participant_id_prefix else number
+
+    def parse_participant_id(self, text: str) -> tuple[str, int] | None:
+        """Return (site code, number) of a trial id written as this trial writes them
+        (:meth:`participant_id`), None for anything else."""
+        rest = text
+        if self.participant_id_prefix:
+            prefix, _sep, rest = text.partition("-")
+            if prefix != self.participant_id_prefix:
+                return None
+        site_code, _sep, number = rest.rpartition("-")
+        if not site_code or not number.isdigit():
+            return None
+        if self.participant_id(site_code, int(number)) != text:
+            return None
+        return site_code, int(number)
+
+    @property
+    def entered_anchors(self) -> tuple[AnchorDef, ...]:
+        """Return the anchors whose dates staff enter on the participant's dates page."""
+        return tuple(a for a in self.anchors if a.entered)
 
     def anchors_recorded_by(self, form_code: str) -> tuple[AnchorDef, ...]:
         """Return the anchors whose date the form records once it is saved."""

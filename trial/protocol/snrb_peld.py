@@ -406,7 +406,14 @@ FORMS = (
 # is entered on the participant's dates page, and the surgery record's date replaces it.
 ANCHORS = (
     AnchorDef("admission", Text("admission", "入院"), event=AnchorEvent.REGISTRATION, entered=True),
-    AnchorDef("surgery", Text("surgery", "手术"), form="peld", field="surgery_date", entered=True),
+    AnchorDef(
+        "surgery",
+        Text("surgery", "手术"),
+        form="peld",
+        field="surgery_date",
+        entered=True,
+        not_before="admission",
+    ),
 )
 
 VISITS = (

@@ -11,7 +11,7 @@ from datetime import date
 from django.db.models import OuterRef, QuerySet, Subquery
 
 from trial.models import AnchorDate, Participant
-from trial.protocol import Protocol, get_protocol
+from trial.protocol import Protocol, anchor_date_name, get_protocol
 
 AnchorDates = dict[str, date | None]
 
@@ -27,7 +27,7 @@ def participant_anchor_dates(
         return {code: read[_annotation(code)] for code in codes}
     if not isinstance(participant, Participant) or participant.pk is None:
         # a participant not saved (a form checked on its own) gives them as ``<code>_date``
-        return {code: getattr(participant, f"{code}_date", None) for code in codes}
+        return {code: getattr(participant, anchor_date_name(code), None) for code in codes}
     dates: AnchorDates = dict.fromkeys(codes)
     dates.update(AnchorDate.objects.filter(participant=participant).values_list("code", "date"))
     # dates given to the participant object before it was saved (kept in memory only)

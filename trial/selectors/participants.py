@@ -64,3 +64,9 @@ def consent_staff(site: Site) -> QuerySet[Any]:
         )
         .distinct()
     )
+
+
+def trial_id_taken(trial_id: str) -> bool:
+    """Whether a participant of any trial already has this trial id (ids are unique across
+    the instance: pages and the API name a participant by it)."""
+    return Participant.objects.filter(trial_id=trial_id).exists()

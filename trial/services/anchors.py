@@ -11,7 +11,7 @@ from datetime import date, datetime
 from typing import Any
 
 from trial.models import AnchorDate, AuditEvent, Participant, site_time_zone
-from trial.protocol import AnchorEvent, get_protocol
+from trial.protocol import AnchorEvent, anchor_date_name, get_protocol
 from trial.selectors.anchors import anchor_date_read_along
 from trial.services.audit import audit_record
 
@@ -19,8 +19,8 @@ Source = AnchorDate.Source
 
 
 def anchor_audit_key(code: str) -> str:
-    """The name an anchor's date has in the audit trail (``surgery_date``)."""
-    return f"{code}_date"
+    """The name an anchor's date has in the audit trail (``<code>_date``: ``registration_date``)."""
+    return anchor_date_name(code)
 
 
 def anchor_dates_apply(

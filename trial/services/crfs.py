@@ -400,7 +400,7 @@ def _after_save(
     form_code: str,
     values: dict[str, Any],
 ) -> None:
-    """Move an anchor date the form records (surgery date), then refresh the visit status.
+    """Move an anchor date the form records (a procedure's date), then refresh the visit status.
 
     The caller passes no ``visit`` when the form's status did not change: a visit's status
     follows from which of its forms are complete (their dates are checked when saved, and

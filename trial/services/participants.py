@@ -8,8 +8,9 @@ from django.db import transaction
 from trial.exceptions import DatabaseClosed, InvalidTransition, ReasonRequired
 from trial.locks import participant_qs_for_update, site_qs_for_update
 from trial.models import AuditEvent, Participant, PersonalData, Site
-from trial.protocol import AnchorEvent, get_protocol
+from trial.protocol import get_protocol
 from trial.selectors.anchors import participant_anchor_dates
+from trial.selectors.participants import trial_id_taken
 from trial.services.anchors import Source, anchor_audit_key, anchor_dates_apply
 from trial.services.audit import audit_record
 from trial.services.locks import data_entry_allowed, database_state
@@ -23,50 +24,50 @@ END_STATUSES = {
 }
 
 
-def _trial_id(site: Site, sequence: int) -> str:
-    return f"{site.code}-{sequence:04d}"
-
-
 def _participant_register(
     *,
     actor: Any,
     site: Site,
     screening_date: date,
-    admission_date: date | None,
+    registration_date: date | None,
     full_name: str,
     phone: str = "",
     hospital_number: str = "",
     protocol_code: str,
     site_sequence: int | None = None,
 ) -> Participant:
-    """Register a patient for screening under the next trial id of the site.
+    """Register a patient for screening under the trial's next participant id at the site.
 
-    ``site_sequence`` keeps a number given from elsewhere (an import keeps the record's own
-    trial id); a number already taken at the site is refused.
+    ``registration_date`` dates every anchor the protocol records at registration
+    (``Protocol.registration_anchors``; the registration page names them). ``site_sequence``
+    keeps a number given from elsewhere (an import keeps the record's own trial id); a
+    number already taken by the trial at the site is refused.
     """
     if database_state(protocol_code) != "open":
         raise DatabaseClosed()
+    protocol = get_protocol(protocol_code)
     locked_site = site_qs_for_update(site.pk).get()
+    numbered = locked_site.participants.filter(protocol_code=protocol_code)
     if site_sequence is not None:
-        if locked_site.participants.filter(site_sequence=site_sequence).exists():
+        taken = numbered.filter(site_sequence=site_sequence).exists()
+        if taken or trial_id_taken(protocol.participant_id(locked_site.code, site_sequence)):
             raise InvalidTransition()
         sequence = site_sequence
     else:
-        last = locked_site.participants.order_by("-site_sequence").first()
+        last = numbered.order_by("-site_sequence").first()
         sequence = (last.site_sequence if last else 0) + 1
+        # an id another trial took before numbers counted per trial stays taken
+        while trial_id_taken(protocol.participant_id(locked_site.code, sequence)):
+            sequence += 1
     participant = Participant.objects.create(
-        trial_id=_trial_id(locked_site, sequence),
+        trial_id=protocol.participant_id(locked_site.code, sequence),
         site=locked_site,
         site_sequence=sequence,
         protocol_code=protocol_code,
         screening_date=screening_date,
         created_by=actor,
     )
-    # the registration day (the page's admission date) dates the registration anchors
-    registered = {
-        a.code: admission_date
-        for a in get_protocol(participant.protocol_code).anchors_of_event(AnchorEvent.REGISTRATION)
-    }
+    registered = {a.code: registration_date for a in protocol.registration_anchors}
     anchor_dates_apply(participant=participant, dates=registered, source=Source.REGISTRATION)
     identity = PersonalData.objects.create(
         participant=participant,
@@ -141,8 +142,8 @@ def _participant_set_dates(
     source: str = Source.ENTERED,
     **anchor_dates: date | None,
 ) -> Participant:
-    """Set the anchor dates staff enter (``admission_date=``, ``surgery_date=``: the
-    ``<code>_date`` of each anchor the protocol lets staff enter) and reschedule the visits.
+    """Set the anchor dates staff enter (the ``<code>_date`` of each anchor the protocol
+    lets staff enter, its ``anchor_audit_key``) and reschedule the visits.
 
     Moving a date already set needs a reason; every change is audited on the participant.
     """

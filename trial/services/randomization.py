@@ -343,6 +343,19 @@ def _historical_levels(allocation_list: AllocationList) -> list[tuple[dict[str, 
     ]
 
 
+def stratum_missing(protocol: Protocol, factors: list[str]) -> str:
+    """The refusal when a stratification answer is missing, naming the forms that hold the
+    missing factors (from the protocol)."""
+    forms = dict.fromkeys(
+        str(protocol.form(protocol.factor(code).form).label)
+        for code in factors
+        if protocol.factor(code).form
+    )
+    return _("A stratification answer is missing (see the form: %(forms)s).") % {
+        "forms": ", ".join(forms)
+    }
+
+
 def _minimize(allocation_list: AllocationList, levels: dict[str, str]) -> dict[str, Any]:
     locked = allocation_list_qs_for_update(allocation_list.pk).get()
     existing = [
@@ -406,11 +419,11 @@ def participant_randomize(
     ).first()
     if allocation_list is None:
         raise TrialError(NO_ACTIVE_LIST, code="no_active_list")
-    levels = participant_levels(get_protocol(locked.protocol_code), locked, allocation_list.factors)
-    if any(value == "" for value in levels.values()):
-        raise TrialError(
-            _("A stratification answer is missing (see the baseline form)."), code="stratum_unknown"
-        )
+    protocol = get_protocol(locked.protocol_code)
+    levels = participant_levels(protocol, locked, allocation_list.factors)
+    missing = [code for code, value in levels.items() if value == ""]
+    if missing:
+        raise TrialError(stratum_missing(protocol, missing), code="stratum_unknown")
     key = "|".join(levels[f] for f in allocation_list.factors)
     if allocation_list.method == AllocationList.Method.MINIMIZATION:
         choice = _minimize(allocation_list, levels)

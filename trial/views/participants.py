@@ -15,6 +15,8 @@ from trial.forms.participants import (
     EndForm,
     IdentityForm,
     ParticipantRegisterForm,
+    anchor_field,
+    dates_title,
 )
 from trial.models import Participant
 from trial.permissions import Action, may, sites_for
@@ -76,6 +78,7 @@ class ParticipantRegisterView(ActionRequiredMixin, ServiceFormView):
         return {
             **super().get_form_kwargs(),
             "sites": sites_for(self.request.user, self.request.protocol.code, Action.ENTER_DATA),
+            "protocol": self.request.protocol,
         }
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
@@ -120,6 +123,7 @@ class ParticipantDetailView(ParticipantMixin, TemplateView):
                 user, code, Action.REQUEST_UNBLINDING, site=participant.site
             ),
             failed_criteria=self._failed_criteria(protocol),
+            dates_title=dates_title(protocol) if protocol.entered_anchors else "",
             anchor_dates=[
                 (protocol.anchor(code), day)
                 for code, day in participant_anchor_dates(participant, protocol).items()
@@ -150,7 +154,10 @@ class ParticipantStepView(ParticipantMixin, ServiceFormView):
     title: Any = ""
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        return super().get_context_data(title=self.title, **kwargs)
+        return super().get_context_data(title=self.get_title(), **kwargs)
+
+    def get_title(self) -> Any:
+        return self.title
 
     def protocol(self):
         return get_protocol(self.participant.protocol_code)
@@ -212,16 +219,17 @@ class ConsentView(ParticipantStepView):
 
 class DatesView(ParticipantStepView):
     form_class = DatesForm
-    title = _("Admission and surgery dates")
     success_message = _("Dates saved; the visit schedule follows them.")
+
+    def get_title(self) -> Any:
+        return dates_title(self.protocol())
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        return {**super().get_form_kwargs(), "protocol": self.protocol()}
 
     def get_initial(self) -> dict[str, Any]:
         dates = participant_anchor_dates(self.participant)
-        return {
-            f"{code}_date": day
-            for code, day in dates.items()
-            if f"{code}_date" in self.form_class.base_fields
-        }
+        return {anchor_field(a): dates.get(a.code) for a in self.protocol().entered_anchors}
 
     def perform(self, form: DatesForm) -> Any:
         return participant_set_dates(

@@ -77,7 +77,7 @@ def test_the_batched_import_writes_what_the_nurses_saves_write() -> None:
     admitted = datetime.date.fromisoformat(day(2))
     by_hand = participant_register(actor=world.nurse, protocol_code="snrb_peld",
                                    site=world.site_a, screening_date=admitted,
-                                   admission_date=admitted, full_name="", site_sequence=102)  # noqa: E501  # fmt: skip
+                                   registration_date=admitted, full_name="", site_sequence=102)  # noqa: E501  # fmt: skip
     visit = Visit.objects.get(participant=by_hand, code="admission")
     crf_save(actor=world.nurse, participant=by_hand, form_code="vas", visit=visit, complete=True,
              answers={"assessment_date": admitted, "leg_vas": Decimal("6.5"),

@@ -64,6 +64,12 @@ GENERIC_WORDS = {
     # the analysis plan's primary outcome (PrimaryOutcome) and the dashboard's outcome panel
     "outcome",
 }
+# The seed's own words (its anchors, procedures, outcome grading and paper), which shared
+# code says in no form, not even prose: a page or message of another trial must not show them.
+SEED_WORDS = ("admission", "surgery", "surgical", "peld", "discectomy", "nerve root", "macnab",
+              "beyond the paper", "snrb")  # fmt: skip
+# Scanned for them besides the generic layers: the registration and dates pages.
+WORDED = ("trial/forms/participants.py", "templates/trial/participants")
 PATH_PARTS = re.compile(r"\.|__|-|:|/")
 IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
@@ -87,6 +93,15 @@ def generic_files() -> list[Path]:
         found = [path] if path.is_file() else sorted(path.rglob("*"))
         files += [f for f in found if f.suffix in (".py", ".html") and f.is_file()]
     return [f for f in files if f.relative_to(ROOT).as_posix() not in SEED_MODULES]
+
+
+def worded_files() -> list[Path]:
+    files = generic_files()
+    for entry in WORDED:
+        path = ROOT / entry
+        found = [path] if path.is_file() else sorted(path.rglob("*"))
+        files += [f for f in found if f.suffix in (".py", ".html") and f.is_file()]
+    return files
 
 
 def _parts(text: str) -> list[str]:
@@ -161,6 +176,21 @@ def test_the_generic_layers_name_no_form_or_field_of_the_seed_trial() -> None:
     )
 
 
+@pytest.mark.requirement("EXP-030")
+def test_shared_code_never_says_the_seed_trials_words() -> None:
+    found = [
+        f"{path.relative_to(ROOT).as_posix()}:{number}: {word}"
+        for path in worded_files()
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        for word in SEED_WORDS
+        if word in line.lower()
+    ]
+    assert not found, (
+        "shared code says the seed trial's words (take them from the protocol's labels or "
+        "the analysis plan):\n" + "\n".join(found)
+    )
+
+
 def test_the_scan_finds_the_seed_names_where_code_uses_them() -> None:
     # the scanner itself: names in code are found, prose is not
     names = seed_names()
@@ -181,4 +211,4 @@ def test_the_scan_finds_the_seed_names_where_code_uses_them() -> None:
 def test_every_allowed_word_is_a_seed_name_and_every_scanned_path_exists() -> None:
     # an allowance for a word the seed no longer uses, or a folder that moved, is stale
     assert seed_names() >= GENERIC_WORDS
-    assert all((ROOT / entry).exists() for entry in (*GENERIC, *SEED_MODULES))
+    assert all((ROOT / entry).exists() for entry in (*GENERIC, *SEED_MODULES, *WORDED))

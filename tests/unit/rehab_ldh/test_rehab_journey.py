@@ -48,7 +48,7 @@ def _randomized(nurse, site, number: int) -> Participant:
         protocol_code=CODE,
         site=site,
         screening_date=REGISTERED,
-        admission_date=REGISTERED,
+        registration_date=REGISTERED,
         full_name=f"Rehab {number}",
     )
     eligibility_record(

@@ -44,7 +44,7 @@ def _updates(participant):
 @pytest.mark.django_db
 @pytest.mark.requirement("DEC-010")
 def test_registration_writes_the_admission_anchor_row(nurse, site):
-    participant = register_participant(nurse, site, admission_date=TODAY - 2 * DAY)
+    participant = register_participant(nurse, site, registration_date=TODAY - 2 * DAY)
     row = AnchorDate.objects.get(participant=participant)
     assert (row.code, row.date, row.source) == ("admission", TODAY - 2 * DAY, "registration")
     created = AuditEvent.objects.get(object_type="trial.participant", action="create")
@@ -60,7 +60,7 @@ def test_registration_writes_the_admission_anchor_row(nurse, site):
 def test_a_moved_anchor_is_audited_and_a_cleared_one_keeps_its_row(nurse, site):
     admitted = TODAY - 5 * DAY
     participant = register_participant(
-        nurse, site, admission_date=admitted, surgery_date=admitted + 3 * DAY
+        nurse, site, registration_date=admitted, surgery_date=admitted + 3 * DAY
     )
     participant_set_dates(
         actor=nurse,
@@ -83,7 +83,7 @@ def test_a_moved_anchor_is_audited_and_a_cleared_one_keeps_its_row(nurse, site):
 
 @pytest.mark.django_db
 def test_only_anchors_staff_may_enter_are_set_on_the_dates_page(nurse, site):
-    participant = register_participant(nurse, site, admission_date=TODAY)
+    participant = register_participant(nurse, site, registration_date=TODAY)
     with pytest.raises(TypeError):
         participant_set_dates(actor=nurse, participant=participant, randomization_date=TODAY)
     assert AnchorDate.objects.filter(participant=participant).count() == 1
@@ -132,7 +132,7 @@ def test_visits_can_count_from_the_randomization(nurse, site, randomization_prot
         actor=nurse,
         site=site,
         screening_date=admitted,
-        admission_date=admitted,
+        registration_date=admitted,
         full_name="Wang Wu",
         protocol_code=protocol.code,
     )

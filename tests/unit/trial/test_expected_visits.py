@@ -70,7 +70,7 @@ def trial(db):
     nurse = user_with_role(Role.RESEARCH_NURSE, site=site, username="nurse1")
     people = {}
     # a screen failure, registered and admitted today
-    failure = register_participant(nurse, site, admission_date=TODAY - 2 * DAY)
+    failure = register_participant(nurse, site, registration_date=TODAY - 2 * DAY)
     answers = {c.code: c.kind == "inclusion" for c in PROTOCOL.criteria}
     answers["cauda_equina"] = True
     eligibility_record(
@@ -78,8 +78,8 @@ def trial(db):
     )
     people["screen_failure"] = failure
     # screening, and consented awaiting randomization
-    people["screening"] = register_participant(nurse, site, admission_date=TODAY - DAY)
-    waiting = register_participant(nurse, site, admission_date=TODAY - DAY)
+    people["screening"] = register_participant(nurse, site, registration_date=TODAY - DAY)
+    waiting = register_participant(nurse, site, registration_date=TODAY - DAY)
     eligibility_record(
         actor=nurse,
         participant=waiting,

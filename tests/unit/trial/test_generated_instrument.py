@@ -72,7 +72,7 @@ def visit(nurse, site, eq5d_protocol):
         actor=nurse,
         site=site,
         screening_date=TODAY,
-        admission_date=TODAY - datetime.timedelta(days=1),
+        registration_date=TODAY - datetime.timedelta(days=1),
         full_name="Li Si",
         protocol_code=eq5d_protocol.code,
     )

@@ -49,7 +49,7 @@ def admin():
 
 def consented(nurse, site):
     day = timezone.localdate() - datetime.timedelta(days=400)
-    participant = register_participant(nurse, site, admission_date=day, screening_date=day)
+    participant = register_participant(nurse, site, registration_date=day, screening_date=day)
     eligibility_record(
         actor=nurse,
         participant=participant,

@@ -49,7 +49,7 @@ def test_registration_is_audited_without_identifying_values(nurse, site):
 
 
 def test_registration_schedules_only_the_visits_before_randomization(nurse, site):
-    participant = register_participant(nurse, site, admission_date=TODAY)
+    participant = register_participant(nurse, site, registration_date=TODAY)
     visits = list(Visit.objects.filter(participant=participant).values_list("code", "target_date"))
     assert visits == [("admission", TODAY)]
 

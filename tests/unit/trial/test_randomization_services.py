@@ -67,7 +67,7 @@ def sealed_list(statistician, **kwargs):
 def ready_participant(nurse, site, *, level="L4-5"):
     """Eligible, consented, every admission form complete: ready to randomize."""
     today = timezone.localdate()
-    participant = register_participant(nurse, site, admission_date=today)
+    participant = register_participant(nurse, site, registration_date=today)
     eligibility_record(
         actor=nurse,
         participant=participant,
@@ -131,7 +131,7 @@ def test_a_double_submit_returns_the_same_allocation(nurse, site, statistician):
 def test_randomization_needs_the_admission_forms(nurse, site, statistician):
     sealed_list(statistician)
     today = timezone.localdate()
-    participant = register_participant(nurse, site, admission_date=today)
+    participant = register_participant(nurse, site, registration_date=today)
     eligibility_record(
         actor=nurse,
         participant=participant,
