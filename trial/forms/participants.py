@@ -4,10 +4,12 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from trial.forms.widgets import LocaleDateInput
 from trial.models import Participant
+from trial.protocol import AnchorDef
 
 DateInput = LocaleDateInput  # typed in the user's language's format, not the browser's
 
@@ -122,6 +124,20 @@ class DatesForm(EdcForm):
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+
+    def __init__(self, *args: Any, anchors: tuple[AnchorDef, ...], **kwargs: Any) -> None:
+        """One date per anchor the protocol lets staff enter (``<code>_date``); the fields
+        above are the ones with a wording of their own, the others are generated."""
+        super().__init__(*args, **kwargs)
+        entered = {f"{a.code}_date": a for a in anchors if a.entered}
+        for name in [n for n in self.fields if n.endswith("_date") and n not in entered]:
+            del self.fields[name]
+        reason = self.fields.pop("reason")
+        for name, anchor in entered.items():
+            if name not in self.fields:
+                label = gettext("Date of %(event)s") % {"event": anchor.label}
+                self.fields[name] = forms.DateField(label=label, widget=DateInput, required=False)
+        self.fields["reason"] = reason
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()

@@ -215,13 +215,13 @@ class DatesView(ParticipantStepView):
     title = _("Admission and surgery dates")
     success_message = _("Dates saved; the visit schedule follows them.")
 
+    def get_form_kwargs(self) -> dict[str, Any]:
+        return {**super().get_form_kwargs(), "anchors": self.protocol().anchors}
+
     def get_initial(self) -> dict[str, Any]:
         dates = participant_anchor_dates(self.participant)
-        return {
-            f"{code}_date": day
-            for code, day in dates.items()
-            if f"{code}_date" in self.form_class.base_fields
-        }
+        entered = {a.code for a in self.protocol().anchors if a.entered}
+        return {f"{code}_date": day for code, day in dates.items() if code in entered}
 
     def perform(self, form: DatesForm) -> Any:
         return participant_set_dates(
