@@ -206,6 +206,21 @@ class BlindingPolicy:
         return next((f for f in self.protocol.forms if f.code == code), None)
 
 
+def visit_status_forms(protocol: Protocol, visit: VisitDef, arm: str | None) -> tuple[FormDef, ...]:
+    """Return the forms a visit's status (done or not) is made of: those of the visit that
+    every arm the visit is for is asked.
+
+    A visit's status is read by everyone, blinded readers included (the grid, the worklist,
+    counts, completeness, exports). A form only some of the visit's arms are asked (one
+    arm's adherence form inside a visit of every arm) would otherwise keep the visit open
+    for that arm alone: a visit still due while every form a blinded reader sees is
+    complete names the arm. Such a form is followed form by form instead (its grid cell
+    and form counts, for the readers who may see it).
+    """
+    covered = visit.arms or frozenset(a.code for a in protocol.arms)
+    return tuple(f for f in protocol.forms_for(visit, arm) if f.arms is None or covered <= f.arms)
+
+
 def text_review_current(instance: Any) -> bool:
     """Return whether the entry's reviewed wording is for its current revision."""
     return (

@@ -22,7 +22,7 @@ from django.utils import translation
 
 from analysis.models import DatasetRelease, ReportRun
 from tests.factories import DEFAULT_PASSWORD
-from tests.security.world import ROLES, World, build_world
+from tests.security.world import ROLES, SEED, World, build_world
 from trial.models import (
     AllocationList,
     AuditEvent,
@@ -33,10 +33,11 @@ from trial.models import (
     UnblindingRequest,
 )
 from trial.permissions import Action, is_blinded, may, may_trial_wide, sees_comparative
-from trial.protocol import get_protocol
+from trial.protocol import get_protocol, protocols
 
 pytestmark = pytest.mark.django_db
 A = Action
+LATER_VISIT = "<later visit>"  # the world's later visit (Targets.later_visit)
 ALLOWED = 0  # a POST the user may make: not sent here (the fuzz and CSRF tests send those)
 LOGIN = 302  # anonymous users are sent to the login page
 
@@ -45,9 +46,10 @@ LOGIN = 302  # anonymous users are sent to the login page
 class Who:
     key: str  # "anonymous", "<role>@site", "<role>@trial"
     user: Any
+    code: str = SEED  # the trial in which the user holds the role
 
     def may(self, action: Action, site: Any = None) -> bool:
-        return self.user is not None and may(self.user, "snrb_peld", action, site=site)
+        return self.user is not None and may(self.user, self.code, action, site=site)
 
 
 Expect = Callable[[Who, Any], int]  # (who, the target site or None) -> HTTP status
@@ -74,7 +76,7 @@ def action(needed: Action, ok: int = 200, *, unblinded: bool = False) -> Expect:
     def expect(who: Who, site: Any) -> int:
         if who.user is None:
             return LOGIN
-        if unblinded and is_blinded(who.user, "snrb_peld"):
+        if unblinded and is_blinded(who.user, who.code):
             return 404
         return ok if who.may(needed) else 403
 
@@ -140,9 +142,9 @@ def report(blinded_run: bool) -> Expect:
             return LOGIN
         if not who.may(A.RUN_REPORTS):
             return 403
-        if not may_trial_wide(who.user, "snrb_peld", A.RUN_REPORTS):
+        if not may_trial_wide(who.user, who.code, A.RUN_REPORTS):
             return 404
-        return 200 if blinded_run or sees_comparative(who.user, "snrb_peld") else 404
+        return 200 if blinded_run or sees_comparative(who.user, who.code) else 404
 
     return expect
 
@@ -157,7 +159,7 @@ def trial_wide(needed: Action, ok: int = 200) -> Expect:
     def expect(who: Who, site: Any) -> int:
         if who.user is None:
             return LOGIN
-        return ok if who.user is not None and may_trial_wide(who.user, "snrb_peld", needed) else 403
+        return ok if who.user is not None and may_trial_wide(who.user, who.code, needed) else 403
 
     return expect
 
@@ -166,8 +168,8 @@ def data_cut(who: Who, site: Any) -> int:
     """Declaring a data cut: the release pages and the lock right, both trial-wide."""
     if who.user is None:
         return LOGIN
-    wide = may_trial_wide(who.user, "snrb_peld", A.DOWNLOAD_RELEASES) and may_trial_wide(
-        who.user, "snrb_peld", A.LOCK
+    wide = may_trial_wide(who.user, who.code, A.DOWNLOAD_RELEASES) and may_trial_wide(
+        who.user, who.code, A.LOCK
     )
     return ALLOWED if wide else 403
 
@@ -232,7 +234,7 @@ RULES: dict[str, Rule] = {
         participant(A.ENTER_DATA),
         post=participant(A.ENTER_DATA, ALLOWED),
         site_bound=True,
-        kwargs=({"visit_code": "month_3"},),
+        kwargs=({"visit_code": LATER_VISIT},),
     ),  # fmt: skip
     **{
         name: Rule(participant(), post=participant(A.ENTER_DATA, ALLOWED), site_bound=True)
@@ -244,7 +246,7 @@ RULES: dict[str, Rule] = {
             participant(A.ENTER_DATA, 405),
             post=participant(A.ENTER_DATA, ALLOWED),
             site_bound=True,
-            kwargs=({"visit_code": "month_3"},),
+            kwargs=({"visit_code": LATER_VISIT},),
         )
         for name in ("epro_staff:invitation-issue", "epro_staff:invitation-revoke")
     },
@@ -357,10 +359,11 @@ def _url(name: str, params: tuple[str, ...], world: World, target: str, fixed: d
     if name == "":
         return "/"
     objects = world.own if target == "own" else world.other
+    targets, visit = world.targets, fixed.get("visit_code")
     values = {
         "trial_id": objects.participant.trial_id,
-        "visit_code": fixed.get("visit_code", "admission"),
-        "form_code": "adverse_event" if name.startswith("trial:log-") else "vas",
+        "visit_code": targets.later_visit if visit == LATER_VISIT else targets.visit,
+        "form_code": targets.log if name.startswith("trial:log-") else targets.form,
         "seq": objects.log.seq,
         "verb": fixed.get("verb"),
         "decision": fixed.get("decision"),
@@ -419,8 +422,17 @@ POST_DATA = {
 }
 
 
-def forbidden_texts() -> set[str]:
-    protocol = get_protocol("snrb_peld")
+FORM_FIELDS = ("leg_vas", "back_vas")  # the seed's form's answers in POST_DATA
+
+
+def post_data(world: World) -> dict[str, str]:
+    """The refused POSTs' body: the generic fields and answers of the world's form."""
+    generic = {k: v for k, v in POST_DATA.items() if k not in FORM_FIELDS}
+    return {**generic, **world.targets.post_data}
+
+
+def forbidden_texts(code: str = SEED) -> set[str]:
+    protocol = get_protocol(code)
     texts = set()
     for language in ("en", "zh-hans"):
         with translation.override(language):
@@ -429,7 +441,13 @@ def forbidden_texts() -> set[str]:
     return texts
 
 
-ARM_PATTERN = re.compile(r"(Arm|组别)\s*[SP]\b|data-arm")
+def arm_pattern(code: str = SEED) -> re.Pattern:
+    """An arm named by its code ("Arm S", "组别 R") or a data-arm attribute."""
+    arms = "|".join(re.escape(a.code) for a in get_protocol(code).arms)
+    return re.compile(rf"(Arm|组别)\s*({arms})\b|data-arm")
+
+
+ARM_PATTERN = arm_pattern()
 
 
 def _check_body(response: Any, who: Who, world: World, forbidden: set[str], where: str) -> list:
@@ -446,27 +464,32 @@ def _check_body(response: Any, who: Who, world: World, forbidden: set[str], wher
     leaks = []
     if who.key.endswith("@site") and world.other.participant.trial_id in body:
         leaks.append(f"{where}: another site's participant id in the page")
-    if who.user is not None and is_blinded(who.user, "snrb_peld"):
+    if who.user is not None and is_blinded(who.user, who.code):
         arms = [text for text in forbidden if text in body]
-        if arms or ARM_PATTERN.search(body):
+        if arms or arm_pattern(who.code).search(body):
             leaks.append(f"{where}: an allocation in the page {arms}")
     return leaks
 
 
 def _whos(world: World) -> list[Who]:
-    return [Who("anonymous", None)] + [
-        Who(f"{role}@{scope}", world.users[f"{role}@{scope}"])
+    return [Who("anonymous", None, world.protocol_code)] + [
+        Who(f"{role}@{scope}", world.users[f"{role}@{scope}"], world.protocol_code)
         for role in ROLES
         for scope in ("site", "trial")
     ]
 
 
-@pytest.mark.requirement("ACC-003", "ACC-004")
-def test_authorization_matrix(client, settings, tmp_path) -> None:
+# Every trial the instance discovers (ids: protocol codes): a trial added later is covered.
+PROTOCOLS = [p.code for p in protocols()]
+
+
+@pytest.mark.requirement("ACC-003", "ACC-004", "ACC-010")
+@pytest.mark.parametrize("code", PROTOCOLS)
+def test_authorization_matrix(client, settings, tmp_path, code) -> None:
     settings.MEDIA_ROOT = tmp_path
     settings.EPRO_FAILURE_LIMIT = 10**6  # the bogus ePRO link is asked once per user
-    world = build_world()
-    forbidden = forbidden_texts()
+    world = build_world(protocol_code=code)
+    forbidden = forbidden_texts(code)
     params = dict(pattern_names())
     failures: list[str] = []
     checked = posted = 0
@@ -494,7 +517,7 @@ def test_authorization_matrix(client, settings, tmp_path) -> None:
                 if denied == ALLOWED:
                     continue
                 before = fingerprint()
-                response = client.post(url, POST_DATA)
+                response = client.post(url, post_data(world))
                 posted += 1
                 where = f"{who.key} POST {name} [{target}] {url}"
                 if response.status_code != denied:

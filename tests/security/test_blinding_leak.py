@@ -35,8 +35,9 @@ from scipy.stats import fisher_exact
 
 import tests.security.test_authorization_matrix as matrix
 from epro.models import Invitation
-from tests.security.leak_world import PER_ARM, PROTOCOL, LeakWorld, build_leak_world
+from tests.security.leak_world import PER_ARM, LeakWorld, build_leak_world
 from trial.models import FormInstance, Query, Visit
+from trial.protocol import Protocol, protocols
 
 pytestmark = pytest.mark.django_db
 ALPHA = 0.05
@@ -55,6 +56,8 @@ POST_ONLY = {
     "epro_staff:invitation-issue",
     "epro_staff:invitation-revoke",
 }  # a GET is 405
+# Log pages: every log is read; writes (log-new, log-void) go to the plan's logs only.
+LOGS_WRITTEN = {"trial:log-new", "trial:log-void"}
 GLOBAL_QUERIES = {"trial:query-list": ("?status=all", "?status=open", "?status=answered")}
 
 
@@ -66,13 +69,9 @@ class Slot:
     arm_only: bool = False  # it names an arm-only visit/form or a blinded answer
 
 
-def _visit_forms() -> list[tuple[str, str]]:
-    return [(v.code, f) for v in PROTOCOL.visits for f in v.forms]
-
-
-def _arm_only(visit: str = "", form: str = "", field: str = "") -> bool:
-    v = next((x for x in PROTOCOL.visits if x.code == visit), None)
-    f = next((x for x in PROTOCOL.forms if x.code == form), None)
+def _arm_only(protocol: Protocol, visit: str = "", form: str = "", field: str = "") -> bool:
+    v = next((x for x in protocol.visits if x.code == visit), None)
+    f = next((x for x in protocol.forms if x.code == form), None)
     return bool((v and v.arms) or (f and (f.arms or field in f.blinded_fields)))
 
 
@@ -81,26 +80,12 @@ def _query_slots() -> list[tuple[str, str]]:
     return sorted({(q.form_instance.form_code, q.field) for q in Query.objects.all()})
 
 
-# The visit forms asked for every participant: one with data (VAS at admission), the
-# arm-only SNRB form, and the 3-month VAS (never started; its visit missed for some).
-VISIT_FORMS = (("admission", "vas"), ("snrb", "snrb"), ("month_3", "vas"))
-VISITS = ("admission", "snrb", "month_3")
-# Log pages: both logs are read; writes are tried on the adverse event (a blinded answer).
-LOGS = {f"trial:{n}": ("adverse_event",) for n in ("log-new", "log-void")}
-# In Simplified Chinese too, besides the first slot of every pattern and every arm-only URL:
-# the pages showing the participant's data.
-BOTH_LANGUAGES = {
-    "trial:participant-detail",
-    "trial:crf-entry/admission/vas",
-    "trial:log-list/adverse_event",
-    "trial:log-edit/adverse_event/1",
-    "trial:log-history/medication/1",
-}
-
-
-def participant_slots(person: Any, names: dict[str, tuple[str, ...]]) -> Iterator[Slot]:
-    """Every participant-bound URL pattern, with the same slots for every participant."""
-    tid = person.trial_id
+def participant_slots(
+    person: Any, names: dict[str, tuple[str, ...]], world: LeakWorld
+) -> Iterator[Slot]:
+    """Every participant-bound URL pattern, with the same slots for every participant (the
+    visits, forms, logs and POST targets the world's plan names)."""
+    tid, plan, protocol = person.trial_id, world.plan, world.protocol
     instances = {
         (i.visit.code if i.visit_id else "log", i.form_code, i.seq): i.pk
         for i in FormInstance.objects.filter(participant=person).select_related("visit")
@@ -112,34 +97,34 @@ def participant_slots(person: Any, names: dict[str, tuple[str, ...]]) -> Iterato
         if "trial_id" not in params:
             continue
         if "visit_code" in params and "pk" in params:  # an ePRO invitation of the visit
-            for visit in VISITS:
+            for visit in plan.visits:
                 pk = invitations.get(visit, FAKE_PK)
                 url = reverse(name, kwargs={"trial_id": tid, "visit_code": visit, "pk": pk})
-                yield Slot(f"{name}/{visit}", url, _arm_only(visit))
+                yield Slot(f"{name}/{visit}", url, _arm_only(protocol, visit))
         elif "visit_code" in params and "form_code" in params:
-            for visit, form in VISIT_FORMS:
+            for visit, form in plan.visit_forms:
                 url = reverse(name, args=[tid, visit, form])
-                yield Slot(f"{name}/{visit}/{form}", url, _arm_only(visit, form))
+                yield Slot(f"{name}/{visit}/{form}", url, _arm_only(protocol, visit, form))
         elif "visit_code" in params:
-            for visit in VISITS:
-                yield Slot(f"{name}/{visit}", reverse(name, args=[tid, visit]), _arm_only(visit))
+            for visit in plan.visits:
+                url = reverse(name, args=[tid, visit])
+                yield Slot(f"{name}/{visit}", url, _arm_only(protocol, visit))
         elif "seq" in params:
-            for form in LOGS.get(name, PROTOCOL.logs):
+            for form in plan.logs if name in LOGS_WRITTEN else protocol.logs:
                 yield Slot(f"{name}/{form}/1", reverse(name, args=[tid, form, 1]))
         elif "form_code" in params:
-            for form in LOGS.get(name, PROTOCOL.logs):
+            for form in plan.logs if name in LOGS_WRITTEN else protocol.logs:
                 yield Slot(f"{name}/{form}", reverse(name, args=[tid, form]))
         elif "verb" in params:
             for verb in ("lock", "unlock", "sign"):
                 yield Slot(f"{name}/{verb}", reverse(name, args=[tid, verb]))
         else:
             yield Slot(name, reverse(name, args=[tid]))
-    targets = [("snrb", "snrb", 1), ("log", "adverse_event", 1)]  # arm-only; a blinded answer
-    for name in INSTANCE_PATTERNS:
-        for visit, form, seq in targets:
+    for name in INSTANCE_PATTERNS:  # arm-only forms; a blinded answer
+        for visit, form, seq in plan.targets:
             pk = instances.get((visit, form, seq), FAKE_PK)
             url = reverse(name, kwargs={"pk": pk})
-            yield Slot(f"{name}/{visit}/{form}", url, _arm_only(visit, form))
+            yield Slot(f"{name}/{visit}/{form}", url, _arm_only(protocol, visit, form))
     queries = {
         (q.form_instance.form_code, q.field): q.pk
         for q in Query.objects.filter(form_instance__participant=person)
@@ -149,7 +134,7 @@ def participant_slots(person: Any, names: dict[str, tuple[str, ...]]) -> Iterato
         for verb in ("answer", "close", "reopen") if n == 0 else ("answer",):
             url = reverse("trial:query-action", kwargs={"pk": pk, "verb": verb})
             yield Slot(f"trial:query-action/{form}/{field_name}/{verb}", url,
-                       _arm_only(form=form, field=field_name))  # fmt: skip
+                       _arm_only(protocol, form=form, field=field_name))  # fmt: skip
 
 
 def global_urls(names: dict[str, tuple[str, ...]]) -> Iterator[tuple[str, str]]:
@@ -258,12 +243,16 @@ def _fisher(with_s: int, with_p: int, n_s: int, n_p: int) -> float:
 class Finding:
     p: float
     feature: str
-    with_s: int
-    with_p: int
+    with_s: int  # holders in the first arm
+    with_p: int  # holders in the other arms
 
 
-def separating_features(features: Features, arms: dict[str, str]) -> tuple[list[Finding], int]:
-    """Return the features that separate the arms after Bonferroni, and how many were tested."""
+def separating_features(
+    features: Features, arms: dict[str, str], first: str = "S"
+) -> tuple[list[Finding], int]:
+    """Return the features that separate the arm ``first`` from the others after
+    Bonferroni, and how many were tested (Fisher's exact test: an unequal allocation is
+    tested as it is, the expected share of each arm being its size)."""
     holders: dict[str, set[str]] = defaultdict(set)
     for tid, present in features.binary.items():
         for name in present:
@@ -277,13 +266,13 @@ def separating_features(features: Features, arms: dict[str, str]) -> tuple[list[
         for threshold in sorted(set(by_tid.values()))[1:]:
             holders[f"{name}>={threshold:g}"] = {t for t, v in by_tid.items() if v >= threshold}
     everyone = set(arms)
-    n_s = sum(1 for a in arms.values() if a == "S")
+    n_s = sum(1 for a in arms.values() if a == first)
     n_p = len(arms) - n_s
     tested = [(name, tids) for name, tids in holders.items() if tids and tids != everyone]
     m = max(len(tested), 1)
     findings = []
     for name, tids in tested:
-        with_s = sum(1 for t in tids if arms[t] == "S")
+        with_s = sum(1 for t in tids if arms[t] == first)
         p = _fisher(with_s, len(tids) - with_s, n_s, n_p)
         if p * m < ALPHA:
             findings.append(Finding(p, name, with_s, len(tids) - with_s))
@@ -349,12 +338,13 @@ def _sweep(client: Any, world: LeakWorld, *, api: bool) -> Sweep:
                 features.add_text(tid, f"{key}|{language}|rows", "<tr".join(rows))
     for person in world.people:
         tid = person.trial_id
-        slots = list(participant_slots(person, names))
+        slots = list(participant_slots(person, names, world))
         arm_only |= {s.key for s in slots if s.arm_only}
         firsts = {}  # every pattern in both languages: its first slot, the arm-only ones too
         for slot in slots:
             firsts.setdefault(slot.key.split("/")[0], slot.key)
-        both = BOTH_LANGUAGES | set(firsts.values()) | {s.key for s in slots if s.arm_only}
+        arm_only_keys = {s.key for s in slots if s.arm_only}
+        both = world.plan.both_languages | set(firsts.values()) | arm_only_keys
         for language in LANGUAGES:
             headers = _language(client, language)
             for slot in slots:
@@ -417,32 +407,44 @@ def _api_features(client: Any, world: LeakWorld, features: Features) -> int:
     return len(asked)
 
 
-def _report(findings: list[Finding], m: int) -> str:
+def _report(findings: list[Finding], m: int, world: LeakWorld) -> str:
+    first = world.first_arm
+    n_first, n_other = world.arm_size(first), len(world.arms) - world.arm_size(first)
     lines = [f"{len(findings)} of {m} features separate the arms (Bonferroni, alpha {ALPHA}):"]
     lines += [
-        f"  p={f.p:.2e}  S {f.with_s}/{PER_ARM}  P {f.with_p}/{PER_ARM}  {f.feature}"
+        f"  p={f.p:.2e}  {first} {f.with_s}/{n_first}  others {f.with_p}/{n_other}  {f.feature}"
         for f in findings[:25]
     ]
     return "\n".join(lines)
 
 
-def test_a_blinded_assessor_cannot_tell_the_arms_apart(client, settings, tmp_path) -> None:
+# Every trial the instance discovers (ids: protocol codes): a trial added later is swept too.
+PROTOCOLS = [p.code for p in protocols()]
+
+
+@pytest.mark.requirement("BLD-010")
+@pytest.mark.parametrize("code", PROTOCOLS)
+def test_a_blinded_assessor_cannot_tell_the_arms_apart(client, settings, tmp_path, code) -> None:
     settings.MEDIA_ROOT = tmp_path
-    world = build_leak_world()
-    assert sorted(world.arms.values()).count("S") == PER_ARM >= 20
+    world = build_leak_world(code)
+    sizes = sorted(world.arm_size(a.code) for a in world.protocol.arms)
+    assert sizes[0] >= 10, sizes
+    assert sum(sizes) >= 2 * PER_ARM - 2, sizes
     result = sweep(client, world)
     assert not result.changed, "\n".join(result.changed)
-    findings, m = separating_features(result.features, world.arms)
-    assert not findings, _report(findings, m)
+    findings, m = separating_features(result.features, world.arms, world.first_arm)
+    assert not findings, _report(findings, m, world)
     # the sweep really looked: every participant, both languages, hundreds of features
     assert result.requests > len(world.people) * 60, result.requests
     assert m > 500, m
 
 
-def test_arm_only_urls_answer_s_and_p_alike(client, settings, tmp_path) -> None:
-    """The oracle: an arm-only URL gives a blinded user the same for S as for P."""
+@pytest.mark.requirement("BLD-010")
+@pytest.mark.parametrize("code", PROTOCOLS)
+def test_arm_only_urls_answer_every_arm_alike(client, settings, tmp_path, code) -> None:
+    """The oracle: an arm-only URL gives a blinded user the same answers whatever the arm."""
     settings.MEDIA_ROOT = tmp_path
-    world = build_leak_world(per_arm=3)
+    world = build_leak_world(code, per_arm=3)
     result = sweep(client, world, api=False)
     assert result.arm_only, "no arm-only URL was asked"
     differ = []
@@ -450,9 +452,8 @@ def test_arm_only_urls_answer_s_and_p_alike(client, settings, tmp_path) -> None:
         if key.split(" ", 1)[1] not in result.arm_only:
             continue
         answers = {(world.arms[tid], shape) for tid, shape in by_tid.items()}
-        s_answers = {shape for arm, shape in answers if arm == "S"}
-        p_answers = {shape for arm, shape in answers if arm == "P"}
-        if s_answers != p_answers:
+        by_arm = [{shape for arm, shape in answers if arm == a.code} for a in world.protocol.arms]
+        if any(shapes != by_arm[0] for shapes in by_arm):
             statuses = sorted({(arm, shape[0]) for arm, shape in answers})
             differ.append(f"{key}: {statuses}")
     assert not differ, "\n".join(differ)

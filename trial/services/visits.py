@@ -7,6 +7,7 @@ from django.apps import apps
 from django.db import transaction
 from django.utils import timezone
 
+from trial.blinding import visit_status_forms
 from trial.exceptions import InvalidTransition, ReasonRequired
 from trial.models import Allocation, AuditEvent, FormInstance, Participant, SystemReason, Visit
 from trial.protocol import Protocol, get_protocol
@@ -111,8 +112,9 @@ def _settled_forms(
 def visit_refresh_status(
     *, actor: Any, visit: Visit, arm: str | None = _UNKNOWN, recheck_dates: bool = False
 ) -> Visit:
-    """Mark a visit done when every form it needs is complete and dated inside its window
-    or justified outside it (scheduled again if not). Overdue and missed follow from the
+    """Mark a visit done when every form it needs (``visit_status_forms``: those every arm
+    of the visit is asked) is complete and dated inside its window or justified outside it
+    (scheduled again if not). Overdue and missed follow from the
     window (``trial.selectors.expected``).
 
     ``arm`` is the participant's arm when the caller already read it (None: not allocated).
@@ -121,7 +123,8 @@ def visit_refresh_status(
     protocol = get_protocol(participant.protocol_code)
     if arm is _UNKNOWN:
         arm = participant_arm(participant)
-    needed = {f.code for f in protocol.forms_for(protocol.visit(visit.code), arm)}
+    # what every arm of the visit is asked (a form of one arm only would name the arm)
+    needed = {f.code for f in visit_status_forms(protocol, protocol.visit(visit.code), arm)}
     complete = _settled_forms(protocol, participant, visit, recheck_dates=recheck_dates)
     new = Visit.Status.DONE if needed <= complete else Visit.Status.SCHEDULED
     if visit.status != Visit.Status.MISSED and visit.status != new:
