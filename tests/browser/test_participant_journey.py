@@ -98,7 +98,7 @@ def test_nurse_takes_a_patient_from_screening_to_the_3_month_visit(page, languag
     page.check("input[name=confirm]")
     submit(page, "Record consent", language)
     assert page.locator("[data-testid=status]").get_attribute("data-status") == "consented"
-    page.get_by_role("link", name=t(language, "Admission and surgery dates")).first.click()
+    page.get_by_role("link", name=t(language, "Schedule dates")).first.click()
     page.fill("input[name=surgery_date]", SURGERY.isoformat())
     submit(page, "Save", language)
     # and completes the admission forms, then randomizes

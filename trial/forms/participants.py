@@ -1,3 +1,4 @@
+import itertools
 from typing import Any
 
 from crispy_forms.helper import FormHelper
@@ -110,12 +111,11 @@ class ConsentForm(EdcForm):
 
 
 class DatesForm(EdcForm):
-    admission_date = forms.DateField(
-        label=_("Admission date"), widget=DateInput, required=False, validators=[not_in_future]
-    )
-    surgery_date = forms.DateField(
-        label=_("Planned surgery date"), widget=DateInput, required=False
-    )
+    """The anchor dates staff enter (``AnchorDef.entered``), one ``<code>_date`` field per
+    anchor of the participant's protocol, labelled by the anchor. The day of a system
+    event (registration) cannot be in the future; a planned day can. The protocol declares
+    its anchors in time order: an entered date before an earlier anchor's is refused."""
+
     reason = forms.CharField(
         label=_("Reason for change"),
         required=False,
@@ -123,11 +123,29 @@ class DatesForm(EdcForm):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
+    def __init__(self, *args: Any, anchors: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.anchors = tuple(a for a in anchors if a.entered)
+        for anchor in self.anchors:
+            self.fields[f"{anchor.code}_date"] = forms.DateField(
+                label=_("Date of %(event)s") % {"event": anchor.label},
+                widget=DateInput,
+                required=False,
+                validators=[not_in_future] if anchor.event is not None else [],
+            )
+        self.order_fields([*(f"{a.code}_date" for a in self.anchors), "reason"])
+
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
-        admission, surgery = cleaned.get("admission_date"), cleaned.get("surgery_date")
-        if admission and surgery and surgery < admission:
-            self.add_error("surgery_date", _("Surgery cannot be before admission."))
+        dated = [(a, cleaned.get(f"{a.code}_date")) for a in self.anchors]
+        dated = [(a, day) for a, day in dated if day]
+        for (earlier, first), (later, second) in itertools.pairwise(dated):
+            if second < first:
+                self.add_error(
+                    f"{later.code}_date",
+                    _("The date of %(later)s cannot be before the date of %(earlier)s.")
+                    % {"later": later.label, "earlier": earlier.label},
+                )
         return cleaned
 
 

@@ -212,15 +212,18 @@ class ConsentView(ParticipantStepView):
 
 class DatesView(ParticipantStepView):
     form_class = DatesForm
-    title = _("Admission and surgery dates")
+    title = _("Schedule dates")
     success_message = _("Dates saved; the visit schedule follows them.")
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        return {**super().get_form_kwargs(), "anchors": self.protocol().anchors}
 
     def get_initial(self) -> dict[str, Any]:
         dates = participant_anchor_dates(self.participant)
         return {
             f"{code}_date": day
             for code, day in dates.items()
-            if f"{code}_date" in self.form_class.base_fields
+            if any(a.code == code and a.entered for a in self.protocol().anchors)
         }
 
     def perform(self, form: DatesForm) -> Any:
