@@ -32,7 +32,12 @@ def test_the_form_offers_the_entered_anchors_of_the_trial(code):
 
 @pytest.mark.requirement("WFL-011")
 @pytest.mark.parametrize("code", [p.code for p in protocols()])
-def test_a_nurse_corrects_the_registration_day_of_her_trial(client, code):
+def test_a_nurse_corrects_the_registration_day_of_her_trial(client, settings, code):
+    # pages name static files by their source names (no manifest is built for tests)
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
     # given: a nurse of the trial and a participant registered two days ago
     site = SiteFactory(code="S01")
     nurse = user_with_role(Role.RESEARCH_NURSE, site=site, username="n1", protocol_code=code)
