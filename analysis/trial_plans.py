@@ -49,7 +49,7 @@ def event_log(protocol: Protocol) -> EventLog | None:
         return None
     grade = dictionary_of(protocol)[board.grade]
     return EventLog(
-        serious=board.serious_flag,
+        serious_flag=board.serious_flag,
         grade=grade.name,
         grade_label=Label(grade.label.en, grade.label.zh),
         grades=tuple((c.code, Label(c.label.en, c.label.zh)) for c in grade.codes),

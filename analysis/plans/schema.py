@@ -78,7 +78,7 @@ class EventLog:
     ``analysis.trial_plans.event_log`` reads them from there, so a plan never restates them.
     """
 
-    serious: str
+    serious_flag: str
     grade: str
     grade_label: Label
     grades: tuple[tuple[str, Label], ...]

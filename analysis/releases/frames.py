@@ -172,8 +172,10 @@ def unblinded_frames(data: Dataset, protocol: Protocol) -> ReleaseFrames:
     """Return the unblinded variant: the datasets as built, booleans 1/0, lists joined."""
     variables = release_variables(protocol)
     frames = {"wide": data.wide, "long": data.long, "screening": data.screening}
-    if C.events_columns(protocol):
-        frames["events"] = data.events
+    events = C.events_columns(protocol)
+    if events:  # a dataset built without the log releases it empty, with its columns
+        log = data.events if data.events is not None else pd.DataFrame()
+        frames["events"] = log.reindex(columns=[c.name for c in events])
     released = {
         name: _release_frame(frame, tuple(v for v in variables if v.frame == name))
         for name, frame in frames.items()

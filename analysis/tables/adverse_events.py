@@ -95,8 +95,8 @@ def _rows(events: pd.DataFrame, log: EventLog, sizes: dict[str, int], ctx: Table
           ) -> list[Row]:  # fmt: skip
     events = events[events["participant_id"].notna()]
     rows = [_people_row(ANY, _who(events, ctx), sizes, ctx)]
-    serious = events[log.serious].map(_flag)
-    rows.append(_people_row(SERIOUS, _who(events, ctx, serious), sizes, ctx))
+    flagged = events[log.serious_flag].map(_flag)
+    rows.append(_people_row(SERIOUS, _who(events, ctx, flagged), sizes, ctx))
     grades = events[log.grade].map(grade_code)
     header = {"en": BY_GRADE[0].format(log.grade_label.en),
               "zh": BY_GRADE[1].format(log.grade_label.zh)}  # fmt: skip
