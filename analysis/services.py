@@ -6,6 +6,7 @@ updates outside any transaction, so the report page sees each step as it happens
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 import platform
@@ -26,7 +27,7 @@ from analysis.models import DatasetRelease, ReportRun
 from analysis.plans import AnalysisPlan
 from analysis.releases.reader import release_dataset
 from analysis.tables import TableContext, adjusted_analyses, consort_flow, figures, wide_tables
-from analysis.trial_plans import get_plan
+from analysis.trial_plans import event_log, get_plan
 from jobs.lifecycle import job_claim, job_enqueue, job_fail, job_progress
 from trial.permissions import Action, may
 from trial.protocol import get_protocol
@@ -262,9 +263,12 @@ def build_result(
     data: Dataset, plan: AnalysisPlan, ctx: TableContext, step: Callable[[int, str], None]
 ) -> dict[str, Any]:
     """Compose every table and figure of the report as plain data, reporting progress."""
-    wide, long = data.wide, data.long
+    wide, long, events = data.wide, data.long, data.events
     if ctx.pooled:  # blinded: the arm never leaves this function
         wide, long = wide.assign(arm="all"), long.assign(arm="all")
+        events = None if events is None else events.assign(arm="all")
+    log = event_log(get_protocol(plan.protocol_code))
+    ctx = dataclasses.replace(ctx, events=events, event_log=log)
     tables = []
     for i, (spec, build) in enumerate(wide_tables(plan)):
         step(20 + min(10 * i, 45), _("Computing %(table)s") % {"table": spec.key})

@@ -3,9 +3,10 @@ same engine as the seed's (``analysis.tables.TABLE_BUILDERS``).
 
 Tables: 1, baseline characteristics (no P values: CONSORT item 15); 2, the primary outcome,
 ODI by visit (a repeated measure: between-arm and within-arm against baseline); 3, the
-secondary outcomes by visit (leg and back pain VAS, EQ VAS, EQ-5D-5L level sum score).
-Adverse events are a log (a repeating form), which the wide dataset does not carry: they
-are listed in the release and summarised on the dashboard, not tabled here. The primary
+secondary outcomes by visit (leg and back pain VAS, EQ VAS, EQ-5D-5L level sum score); 4,
+adverse events (the protocol's adverse-event log, read from the release's events frame):
+participants with any, a serious and each CTCAE grade of event, with the 2×2 test of each
+row, and the number of events. The primary
 outcome is the ODI at month 3, analysed as a mean difference by the baseline-adjusted
 ANCOVA every repeated measure gets, and as the rate of minimal disability (ODI ≤ 20 %).
 Arms R:U are allocated 2:1; every test compares the two groups as they are (unequal sizes
@@ -83,19 +84,19 @@ TABLES = (
             ),
         ),
     ),
+    TableSpec(
+        "safety",
+        Label("Table 4. Adverse events by arm", "表 4 两组不良事件"),
+        "adverse_events",
+    ),
 )
 
 REHAB_LDH_PLAN = AnalysisPlan(
     protocol_code="rehab_ldh",
     arms=("R", "U"),
+    # Headings: the protocol's arm and visit labels (``rehab_ldh.protocol``), except the
+    # arms, whose protocol labels ("R: supervised rehabilitation") are shortened here.
     arm_labels={"R": Label("Rehabilitation", "康复组"), "U": Label("Usual care", "常规护理组")},
-    visit_labels={
-        "baseline": Label("Baseline", "基线"),
-        "week_2": Label("Week 2", "第 2 周"),
-        "week_6": Label("Week 6", "第 6 周"),
-        "month_3": Label("Month 3", "第 3 个月"),
-        "month_6": Label("Month 6", "第 6 个月"),
-    },
     baseline_visit="baseline",
     tables=TABLES,
     mixed_model=ModelSpec(

@@ -11,6 +11,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any, Literal
 
 import numpy as np
@@ -42,6 +43,9 @@ class Dataset:
     screening: pd.DataFrame
     scorer_versions: dict[str, list[str]] = field(default_factory=dict)
     dictionary: list[dict[str, str]] = field(default_factory=list)
+    # The adverse-event log of the population (``columns.events_columns``): one row per
+    # entry; None when the source holds no log (a release cut before logs were released).
+    events: pd.DataFrame | None = field(default_factory=pd.DataFrame)
 
     @property
     def checksum(self) -> str:
@@ -438,9 +442,50 @@ def dataset_build(
         wide = wide[wide["per_protocol"]]
     wide = wide.sort_values("participant_id").reset_index(drop=True)
     long = _long_frame(wide, protocol, mv)
+    events = _events_frame(protocol, people, wide)
     return Dataset(population, _typed(wide, C.wide_columns(protocol)),
                    _typed(long, C.long_columns(protocol)), screening, versions,
-                   C.column_dictionary(protocol))  # fmt: skip
+                   C.column_dictionary(protocol), events)  # fmt: skip
+
+
+def _events_frame(protocol: Protocol, people: list[dict], wide: pd.DataFrame) -> pd.DataFrame:
+    """Return the population's adverse-event log (``columns.events_columns``): every
+    complete, non-voided entry of the protocol's log form, one row per entry, in
+    participant and entry order (one query)."""
+    cols = C.events_columns(protocol)
+    if not cols:
+        return pd.DataFrame()
+    formdef = protocol.form(C.events_form(protocol))
+    model = apps.get_model(formdef.model)
+    items = [c for c in cols if c.source]
+    ids = {p["pk"]: p["trial_id"] for p in people}
+    rows = (
+        model.objects.filter(
+            instance__participant__protocol_code=protocol.code,
+            instance__form_code=formdef.code,
+            instance__is_voided=False,
+            instance__status=FormInstance.Status.COMPLETE,
+        )
+        .order_by("instance__participant__trial_id", "pk")
+        .values_list("instance__participant_id", *(c.source for c in items))
+    )
+    arms = dict(zip(wide["participant_id"], wide["arm"], strict=True))
+    records = []
+    for pk, *values in rows:
+        pid = ids.get(pk)
+        if pid in arms:  # the population's participants only
+            records.append([pid, arms[pid], *(_plain(v) for v in values)])
+    frame = pd.DataFrame.from_records(records, columns=[c.name for c in cols])
+    return _typed(frame, cols).reset_index(drop=True)
+
+
+def _plain(value: Any) -> Any:
+    """Return a log value as the datasets hold it: dates as ISO text, decimals as floats."""
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    return value
 
 
 def _screening(everyone: pd.DataFrame, people: list[dict]) -> pd.DataFrame:

@@ -294,13 +294,58 @@ def long_columns(protocol: Protocol) -> tuple[Column, ...]:
     return (*LONG_IDENTITY, *timing_columns(protocol), *values, *sources)
 
 
-def column_dictionary(protocol: Protocol) -> list[dict[str, str]]:
-    """Return every column of every frame as plain dicts (for the report and the XLSX)."""
+EVENTS_IDENTITY = (
+    Column("participant_id", "str", "Pseudonymous trial id"),
+    Column("arm", "str", "Allocated arm"),
+)
+
+
+def events_form(protocol: Protocol) -> str:
+    """Return the protocol's adverse-event log form (``Protocol.dashboard.events_form``),
+    "" when it names none."""
+    return protocol.dashboard.events_form
+
+
+def events_columns(protocol: Protocol) -> tuple[Column, ...]:
+    """Return the events frame's columns: one row per entry of the protocol's adverse-event
+    log (``Protocol.dashboard.events_form``): identity, then the log form's captured items
+    in dictionary order; none when the protocol names no log."""
+    form = events_form(protocol)
+    if not form:
+        return ()
+    items = tuple(
+        Column(
+            v.name,
+            DTYPES[v.dtype],
+            v.label.en,
+            v.measure if v.level else "",
+            v.form,
+            v.source,
+            "",
+            v.name,
+        )  # fmt: skip
+        for v in dictionary_of(protocol).of_form(form)
+        if v.captured
+    )
+    return (*EVENTS_IDENTITY, *items)
+
+
+def frame_columns(protocol: Protocol) -> tuple[tuple[str, tuple[Column, ...]], ...]:
+    """Return (frame, columns) of every dataset frame, in release order (the events frame
+    only when the protocol names an adverse-event log)."""
     frames = (
         ("wide", wide_columns(protocol)),
         ("long", long_columns(protocol)),
         ("screening", SCREENING),
     )
+    events = events_columns(protocol)
+    return (*frames, ("events", events)) if events else frames
+
+
+def column_dictionary(protocol: Protocol) -> list[dict[str, str]]:
+    """Return every column of the wide, long and screening frames as plain dicts (for the
+    report and the XLSX; the events frame is described in the release's codebook)."""
+    frames = frame_columns(protocol)[:3]
     return [
         {
             "frame": f,

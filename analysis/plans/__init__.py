@@ -3,6 +3,7 @@
 from analysis.plans.registry import PLANS, UnknownPlan, get_plan, plans_by_protocol
 from analysis.plans.schema import (
     AnalysisPlan,
+    EventLog,
     FigureSpec,
     Label,
     ModelSpec,
@@ -15,6 +16,7 @@ from analysis.plans.schema import (
 __all__ = [
     "PLANS",
     "AnalysisPlan",
+    "EventLog",
     "FigureSpec",
     "Label",
     "ModelSpec",

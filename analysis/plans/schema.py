@@ -6,7 +6,8 @@ the test family of each variable; the table builders only compose what it declar
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 Kind = Literal["continuous", "binary", "nominal", "ordinal"]
@@ -63,7 +64,24 @@ class PrimaryOutcome:
     label: Label
 
 
-TableKind = Literal["characteristics", "repeated_measure", "measures_at_visits", "events", "grades"]
+TableKind = Literal[
+    "characteristics", "repeated_measure", "measures_at_visits", "events", "grades",
+    "adverse_events",
+]  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class EventLog:
+    """The protocol's adverse-event log as the events frame holds it (one row per entry):
+    the column flagging a serious event, the column grading it and its codes with labels in
+    severity order, mildest first. The protocol names them (``Protocol.dashboard``);
+    ``analysis.trial_plans.event_log`` reads them from there, so a plan never restates them.
+    """
+
+    serious_flag: str
+    grade: str
+    grade_label: Label
+    grades: tuple[tuple[str, Label], ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +99,11 @@ class TableSpec:
       visit, P at the last visit;
     * ``events``: n (%) of each binary variable of ``variables`` with its 2×2 test;
     * ``grades``: the ordinal variable ``variables[0]`` and the rate of the categories in
-      ``good`` (row ``good_label``).
+      ``good`` (row ``good_label``);
+    * ``adverse_events``: the safety table of the protocol's adverse-event log (the release's
+      events frame, not the wide dataset): participants with at least one event, with a
+      serious one and with one of each grade, n (%) per arm with the 2×2 test of each row,
+      and the number of events (``analysis.tables.adverse_events``).
 
     ``first_column`` heads the label column (the layout's default when None).
     """
@@ -142,6 +164,9 @@ class AnalysisPlan:
     ``treatment_forms`` maps each arm to the forms that show it received its allocated
     treatment; ``per_protocol_form`` is the (visit, form) whose completion, with the
     treatment, puts a participant in the per-protocol population.
+    ``arm_labels`` and ``visit_labels`` name only the headings the plan words differently
+    from its protocol; the lookup (``analysis.trial_plans.get_plan``) fills in the
+    protocol's own labels for the rest (:meth:`with_protocol_labels`).
     ``baseline_p_values``: ``"paper"`` tests every row of a ``characteristics`` table as the
     published paper does; ``"omit"`` prints it without P values, as CONSORT 2010 (item 15)
     advises.
@@ -149,8 +174,6 @@ class AnalysisPlan:
 
     protocol_code: str
     arms: tuple[str, ...]
-    arm_labels: dict[str, Label]
-    visit_labels: dict[str, Label]
     baseline_visit: str
     tables: tuple[TableSpec, ...]
     primary: PrimaryOutcome
@@ -169,6 +192,12 @@ class AnalysisPlan:
     sample_size_inputs: dict[str, float] = field(default_factory=dict)
     alpha: float = 0.05
     baseline_p_values: Literal["paper", "omit"] = "paper"
+    # Only the headings the plan words differently from its protocol (a shortened arm name,
+    # the paper's wording of a visit); every other arm and visit is headed by the protocol's
+    # own bilingual label, filled in by :meth:`with_protocol_labels` when the plan is
+    # looked up (``analysis.trial_plans.get_plan``).
+    arm_labels: dict[str, Label] = field(default_factory=dict)
+    visit_labels: dict[str, Label] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         keys = [t.key for t in self.tables]
@@ -180,6 +209,17 @@ class AnalysisPlan:
         if set(named) - prefixes:
             raise ValueError(f"{self.protocol_code}: models or figures name measures that no "
                              f"table has: {sorted(set(named) - prefixes)}")  # fmt: skip
+
+    def with_protocol_labels(
+        self, arms: Mapping[str, Label], visits: Mapping[str, Label]
+    ) -> AnalysisPlan:
+        """Return the plan with every arm and visit labelled: the protocol's labels
+        (``arms``, ``visits``, keyed by code) where the plan names none of its own."""
+        return replace(
+            self,
+            arm_labels={**arms, **self.arm_labels},
+            visit_labels={**visits, **self.visit_labels},
+        )
 
     def table(self, key: str) -> TableSpec:
         """Return the table spec with ``key``."""

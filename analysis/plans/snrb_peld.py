@@ -124,6 +124,8 @@ TABLES = (
 SNRB_PELD_PLAN = AnalysisPlan(
     protocol_code="snrb_peld",
     arms=("S", "P"),
+    # The paper's own headings, which word the protocol's arm and visit labels differently
+    # (the pinned report prints them); a plan without them gets the protocol's.
     arm_labels={"S": Label("S group", "S 组"), "P": Label("P group", "P 组")},
     visit_labels={
         "admission": Label("On admission", "入院时"),

@@ -25,7 +25,7 @@ from trial.models import Participant
 from trial.protocol import Protocol
 from trial.protocol.dictionary import dictionary_of
 
-FRAMES = ("wide", "long", "screening")
+FRAMES = ("wide", "long", "screening", "events")  # events: only a trial with an AE log
 YES_NO = (("1", "Yes"), ("0", "No"))
 YES_NO_ZH = (("1", "是"), ("0", "否"))
 SUBJECT_FORM = "subject"  # pseudo-form of the identity and flow columns (ODM)
@@ -113,16 +113,11 @@ def release_variables(
     columns of ``analysis.datasets.columns``, generated from the protocol's dictionary)."""
     arms = arms if arms is not None else arm_codes(protocol)
     arms_zh = arms_zh if arms_zh is not None else arm_codes(protocol, "zh-hans")
-    frames = (
-        ("wide", C.wide_columns(protocol)),
-        ("long", C.long_columns(protocol)),
-        ("screening", C.SCREENING),
-    )
     out = []
-    for frame, columns in frames:
+    for frame, columns in C.frame_columns(protocol):
         for c in columns:
             form, visit, item = (c.form or SUBJECT_FORM, c.visit, c.item or c.name) if (
-                frame == "wide") else ("", "", c.name)  # fmt: skip
+                frame == "wide") else (c.form, "", c.name)  # fmt: skip
             out.append(Variable(frame, c.name, c.dtype, c.description, _codes(protocol, c, arms),
                                 form, visit, item, c.measure,
                                 _codes(protocol, c, arms_zh, "zh-hans"), c.source))  # fmt: skip
@@ -132,12 +127,20 @@ def release_variables(
 def arm_revealing(protocol: Protocol, variables: tuple[Variable, ...]) -> set[str]:
     """Return the wide columns a blinded reader may not get (``trial.blinding``): those of
     arm-only forms, blinded answers and free text (a release holds no per-entry review)."""
+    return {name for frame, name in _hidden(protocol, variables) if frame == "wide"}
+
+
+def _hidden(protocol: Protocol, variables: tuple[Variable, ...]) -> set[tuple[str, str]]:
+    """Return (frame, column) of the form columns a blinded reader may not get: the wide
+    frame's and the adverse-event log's (its relation to a treatment, its free text)."""
     policy = blinded_policy(protocol)
-    names = set()
+    out = set()
     for v in variables:
+        if v.frame not in ("wide", "events") or not v.form:
+            continue
         if not (policy.shows_form(v.form) and policy.column_visible(v.form, v.source or v.item)):
-            names.add(v.name)
-    return names
+            out.add((v.frame, v.name))
+    return out
 
 
 def blinding_mapping(protocol: Protocol, rng: random.Random | None = None) -> dict[str, str]:
@@ -169,6 +172,10 @@ def unblinded_frames(data: Dataset, protocol: Protocol) -> ReleaseFrames:
     """Return the unblinded variant: the datasets as built, booleans 1/0, lists joined."""
     variables = release_variables(protocol)
     frames = {"wide": data.wide, "long": data.long, "screening": data.screening}
+    events = C.events_columns(protocol)
+    if events:  # a dataset built without the log releases it empty, with its columns
+        log = data.events if data.events is not None else pd.DataFrame()
+        frames["events"] = log.reindex(columns=[c.name for c in events])
     released = {
         name: _release_frame(frame, tuple(v for v in variables if v.frame == name))
         for name, frame in frames.items()
@@ -183,12 +190,12 @@ def blinded_frames(
     masked_arms = tuple((letter, f"Arm {letter}") for letter in sorted(mapping.values()))
     masked_zh = tuple((letter, f"{letter} 组") for letter in sorted(mapping.values()))
     variables = release_variables(protocol, masked_arms, masked_zh)
-    drop = arm_revealing(protocol, variables)
+    drop = _hidden(protocol, variables)
     frames = {}
     for name, frame in unblinded.frames.items():
-        out = frame.drop(columns=[c for c in frame.columns if c in drop and name == "wide"])
+        out = frame.drop(columns=[c for c in frame.columns if (name, c) in drop])
         out["arm"] = pd.Series([None if _missing(a) else mapping[a] for a in out["arm"]],
                                index=out.index, dtype=object)  # fmt: skip
         frames[name] = out
-    kept = tuple(v for v in variables if not (v.frame == "wide" and v.name in drop))
+    kept = tuple(v for v in variables if (v.frame, v.name) not in drop)
     return ReleaseFrames("blinded", frames, kept)

@@ -21,7 +21,7 @@ import pandas as pd
 from analysis.datasets import columns as C
 from analysis.datasets.builders import Dataset, Population
 from analysis.releases.builder import RELEASE_JSON
-from trial.protocol import get_protocol
+from trial.protocol import Protocol, get_protocol
 
 
 class ReleaseUnreadable(ValueError):
@@ -88,6 +88,18 @@ def release_dataset(
         wide = wide[wide["per_protocol"].map(lambda v: v is True)].reset_index(drop=True)
         long = long[long["participant_id"].isin(set(wide["participant_id"]))]
         long = long.reset_index(drop=True)
+    events = _events(folder, protocol, set(wide["participant_id"]))
     meta = json.loads((folder / RELEASE_JSON).read_text(encoding="utf-8"))
     return Dataset(population, wide, long, screening, meta.get("scorer_versions", {}),
-                   C.column_dictionary(protocol))  # fmt: skip
+                   C.column_dictionary(protocol), events)  # fmt: skip
+
+
+def _events(folder: Path, protocol: Protocol, people: set[str]) -> pd.DataFrame | None:
+    """Return the release's adverse-event log of ``people`` (the population), typed; None
+    when the release has none (a protocol without a log, or a release cut before the log
+    was released): a table of it then says so instead of counting nothing."""
+    cols = C.events_columns(protocol)
+    if not cols or not (folder / "events.parquet").is_file():
+        return None
+    events = _restore(_read(folder, "events"), cols)
+    return events[events["participant_id"].isin(people)].reset_index(drop=True)

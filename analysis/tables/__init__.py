@@ -11,6 +11,7 @@ import pandas as pd
 from analysis.plans.schema import AnalysisPlan, TableSpec
 from analysis.tables._common import TableContext
 from analysis.tables.adjusted import adjusted_analyses
+from analysis.tables.adverse_events import adverse_events_table
 from analysis.tables.characteristics import characteristics_table
 from analysis.tables.consort import consort_flow
 from analysis.tables.events import events_table
@@ -28,6 +29,7 @@ TABLE_BUILDERS: dict[str, TableBuilder] = {
     "measures_at_visits": measures_at_visits_table,
     "events": events_table,
     "grades": grades_table,
+    "adverse_events": adverse_events_table,  # reads the adverse-event log (ctx.events)
 }
 
 
@@ -45,6 +47,7 @@ __all__ = [
     "TABLE_BUILDERS",
     "TableContext",
     "adjusted_analyses",
+    "adverse_events_table",
     "characteristics_table",
     "build_table",
     "consort_flow",

@@ -14,13 +14,13 @@ Pooled (blinded) tables have one group column, ``"all"``, and no test columns at
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
-from analysis.plans.schema import AnalysisPlan, Label, Variable
+from analysis.plans.schema import AnalysisPlan, EventLog, Label, Variable
 from analysis.stats import (
     ContinuousDescription,
     TestResult,
@@ -44,6 +44,10 @@ class TableContext:
     plan: AnalysisPlan
     mode: Mode = "correct"
     pooled: bool = False
+    # The adverse-event log (one row per entry, the arm "all" when pooled) and what its
+    # columns mean, for an ``adverse_events`` table; None: the source holds no log.
+    events: pd.DataFrame | None = field(default=None, compare=False, hash=False)
+    event_log: EventLog | None = None
 
     @property
     def groups(self) -> tuple[str, ...]:

@@ -242,7 +242,7 @@ R_READER = """
 source("read_release.R")
 d <- read_release(); z <- read_release(language = "zh")
 w <- d$wide
-stopifnot(identical(names(d), c("wide", "long", "screening")))
+stopifnot(identical(names(d), c("wide", "long", "screening", "events")))
 cat("macnab_class", class(w$macnab), "\\n")
 cat("macnab_levels", levels(w$macnab), "\\n")
 cat("macnab_zh", levels(z$wide$macnab), "\\n")

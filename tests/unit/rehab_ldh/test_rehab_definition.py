@@ -26,6 +26,7 @@ def test_the_plan_names_columns_of_the_trials_own_datasets() -> None:
         "characteristics",
         "repeated_measure",
         "measures_at_visits",
+        "adverse_events",
     ]
     assert plan.arms == tuple(a.code for a in protocol.arms)
     assert set(plan.visit_labels) == {v.code for v in protocol.visits}
