@@ -260,7 +260,7 @@ class AdverseEventData(CrfData):
     class Action(models.TextChoices):
         NONE = "none", _("None")
         MEDICATION = "medication", _("Medication")
-        INTERVENTION = "intervention", _("Intervention without general anaesthesia")
+        INTERVENTION = "intervention", _("Intervention without GA")
         REOPERATION = "reoperation", _("Reoperation")
         OTHER = "other", _("Other")
 

@@ -85,7 +85,7 @@ def _awkward_values() -> None:
     AnchorDate.objects.filter(participant=people[5]).update(date=None)
 
 
-@pytest.mark.requirement("HAL-010")
+@pytest.mark.requirement("EXP-050")
 @pytest.mark.parametrize("population", ["itt", "pp"])
 def test_copy_extraction_writes_the_python_builders_bytes(
     synthetic_trial, population: str, tmp_path: Path
@@ -105,7 +105,7 @@ def test_copy_extraction_writes_the_python_builders_bytes(
     assert b"'=HYPERLINK" in expected["wide"] or population == "pp"
 
 
-@pytest.mark.requirement("HAL-010")
+@pytest.mark.requirement("EXP-050")
 def test_g10_formats_numbers_as_percent_10g(postgres) -> None:
     # given numbers of every magnitude and sign, formatted by PostgreSQL and by Python
     rng = random.Random(5)
@@ -126,7 +126,7 @@ def test_g10_formats_numbers_as_percent_10g(postgres) -> None:
     assert got == [W.FLOAT_FORMAT % v for v in values]
 
 
-@pytest.mark.requirement("HAL-010")
+@pytest.mark.requirement("EXP-050")
 def test_a_release_on_postgresql_writes_the_same_csv_files(
     synthetic_trial, tmp_path: Path, settings
 ) -> None:
