@@ -537,3 +537,20 @@ def valid_answers(participant: Participant, visit: Visit | None, form: FormDef) 
         f"no valid answers generated for {form.code}: {dict(entry.errors)} "
         f"{[f.code for f in entry.soft_findings]}"
     )
+
+
+def security_trials() -> list[Any]:
+    """The discovered protocols as test parameters for the long security sweeps (the leak
+    crawl, the authorization matrix): the instance's default trial in both modes, every
+    other trial on PostgreSQL only (CI's services mode), so that a new user's ``make test``
+    stays short while CI sweeps every trial."""
+    from django.conf import settings
+
+    from trial.protocol import protocols
+
+    return [
+        pytest.param(p.code)
+        if p.code == settings.EDC_PROTOCOL
+        else pytest.param(p.code, marks=pytest.mark.services("postgres"))
+        for p in protocols()
+    ]

@@ -23,6 +23,7 @@ from django.utils import translation
 from analysis.models import DatasetRelease, ReportRun
 from tests.factories import DEFAULT_PASSWORD
 from tests.security.world import ROLES, SEED, World, build_world
+from tests.trials import security_trials
 from trial.models import (
     AllocationList,
     AuditEvent,
@@ -33,7 +34,7 @@ from trial.models import (
     UnblindingRequest,
 )
 from trial.permissions import Action, is_blinded, may, may_trial_wide, sees_comparative
-from trial.protocol import get_protocol, protocols
+from trial.protocol import get_protocol
 
 pytestmark = pytest.mark.django_db
 A = Action
@@ -480,11 +481,10 @@ def _whos(world: World) -> list[Who]:
 
 
 # Every trial the instance discovers (ids: protocol codes): a trial added later is covered.
-PROTOCOLS = [p.code for p in protocols()]
 
 
 @pytest.mark.requirement("ACC-003", "ACC-004", "ACC-010")
-@pytest.mark.parametrize("code", PROTOCOLS)
+@pytest.mark.parametrize("code", security_trials())
 def test_authorization_matrix(client, settings, tmp_path, code) -> None:
     settings.MEDIA_ROOT = tmp_path
     settings.EPRO_FAILURE_LIMIT = 10**6  # the bogus ePRO link is asked once per user

@@ -36,8 +36,9 @@ from scipy.stats import fisher_exact
 import tests.security.test_authorization_matrix as matrix
 from epro.models import Invitation
 from tests.security.leak_world import PER_ARM, LeakWorld, build_leak_world
+from tests.trials import security_trials
 from trial.models import FormInstance, Query, Visit
-from trial.protocol import Protocol, protocols
+from trial.protocol import Protocol
 
 pytestmark = pytest.mark.django_db
 ALPHA = 0.05
@@ -419,11 +420,10 @@ def _report(findings: list[Finding], m: int, world: LeakWorld) -> str:
 
 
 # Every trial the instance discovers (ids: protocol codes): a trial added later is swept too.
-PROTOCOLS = [p.code for p in protocols()]
 
 
 @pytest.mark.requirement("BLD-010")
-@pytest.mark.parametrize("code", PROTOCOLS)
+@pytest.mark.parametrize("code", security_trials())
 def test_a_blinded_assessor_cannot_tell_the_arms_apart(client, settings, tmp_path, code) -> None:
     settings.MEDIA_ROOT = tmp_path
     world = build_leak_world(code)
@@ -440,7 +440,7 @@ def test_a_blinded_assessor_cannot_tell_the_arms_apart(client, settings, tmp_pat
 
 
 @pytest.mark.requirement("BLD-010")
-@pytest.mark.parametrize("code", PROTOCOLS)
+@pytest.mark.parametrize("code", security_trials())
 def test_arm_only_urls_answer_every_arm_alike(client, settings, tmp_path, code) -> None:
     """The oracle: an arm-only URL gives a blinded user the same answers whatever the arm."""
     settings.MEDIA_ROOT = tmp_path

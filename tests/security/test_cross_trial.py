@@ -36,7 +36,8 @@ from tests.security.world import SiteObjects, World, build_world
 from trial.models import FormInstance, Participant, Query
 from trial.protocol import protocols
 
-pytestmark = pytest.mark.django_db
+# two worlds and every URL twice: a long sweep, run on PostgreSQL (CI's services mode)
+pytestmark = [pytest.mark.django_db, pytest.mark.services("postgres")]
 FAKE = 10**9
 FAKE_ID = "ZZ-99999"
 PROTOCOLS = [p.code for p in protocols()]
