@@ -17,7 +17,7 @@ so its peak memory is the job's) against ``REDIS_URL``, and measures:
    authenticated page: session, user and memberships) — throughput and p50/p95;
 2. ``/dashboard/`` and the participant page over HTTP (one investigator, sequential), and
    the SQL queries of one request (in-process test client, ``bench/queries.py``);
-3. the report job (``bench/report_job.py``, when present);
+3. the report job (``bench/report_job.py``, with ``--report-sizes``), live and on a release;
 4. at ``--release-size`` (default: the largest size): the dataset release through the
    worker, the worker's peak memory, and the same build phase by phase in a separate
    process against PostgreSQL's ``COPY … TO STDOUT`` of the same rows (``bench/release.py``).
@@ -51,6 +51,7 @@ import httpx  # noqa: E402
 from bench import load  # noqa: E402
 from bench.markdown import number, replace_section, table  # noqa: E402
 
+DATED = "2024-01-01:2024-12-31"  # the screening-date filter of the dashboard goal
 PY = str(ROOT / ".venv" / "bin" / "python") if (ROOT / ".venv").exists() else sys.executable
 BIN = Path(PY).parent
 
@@ -87,7 +88,7 @@ class Bench:
             DJANGO_SECRET_KEY=os.environ.get("DJANGO_SECRET_KEY") or "bench-only-not-secret",
             DJANGO_DEBUG="0",
             EDC_HTTPS="0",
-            EDC_MEDIA_ROOT=str(self.media),
+            EDC_MEDIA_ROOT=str(self.media / db),  # each database its own releases/v1…
             EDC_LOG_LEVEL="WARNING",
             PYTHONUNBUFFERED="1",
         )
@@ -270,7 +271,9 @@ class Bench:
         log(f"report job at {self.args.report_sizes}")
         sizes = ",".join(str(s) for s in self.args.report_sizes)
         db = f"{self.args.db_prefix}_{label(self.args.report_sizes[-1])}"
-        self.py(db, str(script), "--sizes", sizes, "--json", str(out), capture=False)
+        # the sizes' databases were filled by this run: reuse them; the job also on a release
+        self.py(db, str(script), "--sizes", sizes, "--json", str(out), "--reuse", "--snapshot",
+                capture=False)  # fmt: skip
         return json.loads(out.read_text())
 
     def size(self, size: int) -> dict:
@@ -290,7 +293,18 @@ class Bench:
                 result["release"] = self.release(db, worker)
         finally:
             self.stop()
+        result["dashboard"] = self.dashboard(db)
         return result
+
+    def dashboard(self, db: str) -> dict:
+        """The dashboard at any filter, in-process (``bench/dashboard.py``): the daily
+        rebuild, the beat job's refresh after 100 participants changed, and the page
+        unfiltered, for one site and for a year of screening dates, blinded and not."""
+        log(f"{db}: dashboard at any filter")
+        out = ROOT / "var" / "bench" / f"dashboard_{db}.json"
+        self.py(db, "bench/dashboard.py", "--requests", "10", "--site", "S01",
+                "--dated", DATED, "--dated-requests", "5", "--json", str(out))  # fmt: skip
+        return json.loads(out.read_text())
 
     def write(self, data: dict) -> str:
         path = ROOT / "var" / "bench" / "prepared.json"
@@ -418,9 +432,130 @@ def render(results: dict) -> str:
             f"{ph['sql_csv_extraction_s'] / max(ph['copy_s'], 0.01):.1f}×.",
         ]
     if results.get("report_job"):
-        parts += ["#### 3. Report job", "```json",
-                  json.dumps(results["report_job"], indent=1)[:4000], "```"]  # fmt: skip
+        report = results["report_job"]
+        parts += ["#### 3. Report job", report.get("markdown") or "```json\n"
+                  + json.dumps(report, indent=1)[:4000] + "\n```"]  # fmt: skip
+    if results.get("report_job_error"):
+        parts += ["#### 3. Report job", f"Failed: `{results['report_job_error'][-500:]}`"]
+    dash_rows = [
+        [number(r["dashboard"]["participants"]), row["user"] or "(beat job)", row["filter"],
+         number(row["median"]), number(row["p95"]),
+         "—" if row["queries"] is None else row["queries"]]
+        for r in results["sizes"] if r.get("dashboard") for row in r["dashboard"]["rows"]
+    ]  # fmt: skip
+    if dash_rows:
+        parts += [
+            "#### 6. Dashboard at any filter",
+            "In-process (`bench/dashboard.py`, Django test client, after the servers "
+            "stopped): the first refresh of a day (a rebuild of every partition), the beat "
+            "job's refresh after 100 randomly chosen participants changed, and the page for "
+            "a trial-wide investigator, unblinded and blinded, unfiltered, for site S01 and "
+            f"for screening dates {DATED.replace(':', ' to ')} (`dated`).",
+            table(
+                ["participants", "user", "filter", "median ms", "p95 ms", "SQL queries"],
+                dash_rows,
+                "rllrrr",
+            ),  # fmt: skip
+        ]
+    verdicts = goals(results)
+    if verdicts:
+        parts += [
+            "#### Goals (issue 20), from this run",
+            table(["goal", "measured", "verdict"], verdicts, "lll"),
+        ]
     return "\n\n".join(parts)
+
+
+def goals(results: dict) -> list[list[str]]:
+    """One row per goal of issue 20 that this run measured: the figure and met or not (with
+    the distance)."""
+    rows: list[list[str]] = []
+
+    def add(goal: str, value: float, limit: float, shown: str, higher: bool = False) -> None:
+        met = value >= limit if higher else value <= limit
+        distance = value / limit if not higher else limit / max(value, 1e-9)
+        rows.append([goal, shown, "**met**" if met else f"not met ({distance:.1f}× off)"])
+
+    sizes = {r["size"]: r for r in results["sizes"]}
+    largest = sizes[max(sizes)] if sizes else None
+    for size in sorted(sizes):
+        load = {(row["action"], row["users"]): row for row in sizes[size].get("load", [])}
+        page, save = load.get(("trivial page", 20)), load.get(("SF-36 save", 20))
+        if page and save:
+            ratio = save["throughput"] / max(page["throughput"], 1e-9)
+            add(
+                f"saves/s ≥ 50 % of trivial pages/s, 20 users ({number(size)})",
+                ratio,
+                0.5,
+                f"{save['throughput']:.1f} vs {page['throughput']:.1f} = {ratio:.0%}",
+                True,
+            )
+            p95 = save["p95_ms"] / max(page["p95_ms"], 1e-9)
+            add(
+                f"save p95 ≤ 1.5× trivial p95, 20 users ({number(size)})",
+                p95,
+                1.5,
+                f"{save['p95_ms']:,.0f} vs {page['p95_ms']:,.0f} ms = {p95:.1f}×",
+            )
+    for size in sorted(sizes):
+        release = sizes[size].get("release")
+        if not release:
+            continue
+        job, ph = release["job"], release["phases"]
+        if size >= 100_000:
+            add(
+                "release < 120 s at 100,000",
+                job["wall_s"],
+                120,
+                f"{job['wall_s']:.1f} s (two processes {job['two_processes']['wall_s']:.1f} s)",
+            )
+            add(
+                "release worker peak < 1 GiB at 100,000",
+                job["worker_peak_rss_mib"],
+                1024,
+                f"{job['worker_peak_rss_mib']:,.0f} MiB",
+            )
+        copy = ph["sql_csv_extraction_s"] / max(ph["copy_s"], 0.01)
+        add(
+            f"CSV extraction ≤ 2× COPY ({number(size)})",
+            copy,
+            2,
+            f"{ph['sql_csv_extraction_s']:.1f} s vs {ph['copy_s']:.1f} s = {copy:.2f}×",
+        )
+    for row in (results.get("report_job") or {}).get("results", []):
+        add(
+            f"report job ≤ 2× in-memory statistics ({number(row['size'])})",
+            row["ratio"],
+            2,
+            f"{row['job']['seconds']:.1f} s vs {row['in_memory']['seconds']:.1f} s "
+            f"= {row['ratio']:.2f}×",
+        )
+        if "snapshot_ratio" in row:
+            add(
+                f"report job on the release ≤ 2× in-memory ({number(row['size'])})",
+                row["snapshot_ratio"],
+                2,
+                f"{row['snapshot_job']['seconds']:.1f} s, peak "
+                f"{row['snapshot_job']['peak_rss_mib']:,.0f} MiB = {row['snapshot_ratio']:.2f}×",
+            )
+    if largest and largest.get("dashboard"):
+        n = number(largest["dashboard"]["participants"])
+        for row in largest["dashboard"]["rows"]:
+            if row["filter"] == "dated":
+                add(
+                    f"date-filtered dashboard < 300 ms ({n}, {row['user']})",
+                    row["median"],
+                    300,
+                    f"{row['median']:,.0f} ms median",
+                )
+            elif row["filter"].startswith("refresh"):
+                add(
+                    f"summary refresh < 1 s ({n}, {row['filter']})",
+                    row["median"],
+                    1000,
+                    f"{row['median']:,.0f} ms median",
+                )
+    return rows
 
 
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
@@ -457,14 +592,19 @@ def main(argv: list[str] | None = None) -> None:
         "args": {k: v for k, v in vars(args).items() if k not in ("docs", "section")},
         "sizes": [],
     }
+    out = ROOT / "var" / "bench" / f"{args.section}.json"
     try:
         for size in args.sizes:
             log(f"size {size}")
             results["sizes"].append(bench.size(size))
-        results["report_job"] = bench.report_job()
+            out.write_text(json.dumps(results, indent=1, default=str))  # kept if a later step fails
+        try:
+            results["report_job"] = bench.report_job()
+        except RuntimeError as exc:  # the sizes' figures are still written below
+            log(f"report job failed: {exc}")
+            results["report_job_error"] = str(exc)[-2000:]
     finally:
         bench.stop()
-    out = ROOT / "var" / "bench" / f"{args.section}.json"
     out.write_text(json.dumps(results, indent=1, default=str))
     docs = Path(args.docs)
     text = docs.read_text(encoding="utf-8") if docs.exists() else "# Benchmarks\n"

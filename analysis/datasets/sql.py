@@ -40,6 +40,12 @@ from trial.protocol import Protocol, get_protocol
 from trial.spreadsheet import FORMULA_START
 
 COMPLETE = FormInstance.Status.COMPLETE
+
+
+class NoSqlForColumns(NotImplementedError):
+    """A wide column the generator cannot write in SQL (a derivation only Python knows).
+    Raised before any file is written, so the caller can build the CSVs in Python."""
+
 ORDER = '"__order"'  # the wide rows' sort key: the trial id
 
 
@@ -382,7 +388,7 @@ def _wide_query(plan: AnalysisPlan, population: str, sites: tuple[str, ...]) -> 
     names = [c.name for c in C.wide_columns(protocol)]
     missing = [n for n in names if n not in exprs]
     if missing:
-        raise NotImplementedError(f"no SQL for wide columns {missing}")
+        raise NoSqlForColumns(f"no SQL for wide columns {missing}")
     joins = " ".join(
         f"LEFT JOIN {f['__alias']} ON {f['__alias']}.pk = p.id" for f in by_form.values()
     )

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from analysis.datasets.builders import Dataset, dataset_build
-from analysis.datasets.sql import copy_dataset_csv, copy_supported
+from analysis.datasets.sql import NoSqlForColumns, copy_dataset_csv, copy_supported
 from analysis.models import DatasetRelease
 from analysis.releases.builder import (
     EXTRACT,
@@ -220,7 +220,10 @@ def _extract(release: DatasetRelease, staging: Path) -> Dataset:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
         folder = staging / EXTRACT
         folder.mkdir(exist_ok=True)
-        copy_dataset_csv(plan=plan, population=release.population, folder=folder)
+        try:
+            copy_dataset_csv(plan=plan, population=release.population, folder=folder)
+        except NoSqlForColumns as exc:  # nothing written: the CSVs come from the frames
+            log.warning("release %s: CSVs written in Python: %s", release.pk, exc)
         return dataset_build(plan=plan, population=release.population)
 
 

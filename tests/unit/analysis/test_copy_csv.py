@@ -168,3 +168,30 @@ def test_a_release_on_postgresql_writes_the_same_csv_files(
             for row in (folder / "blinded" / "long.csv").read_text().split("\n")[1:-1]
         }
     )
+
+
+@pytest.mark.requirement("EXP-050")
+def test_a_column_without_sql_falls_back_to_the_python_writer(
+    synthetic_trial, tmp_path: Path, settings, monkeypatch: pytest.MonkeyPatch, caplog
+) -> None:
+    # given a protocol whose wide dataset has a column the SQL generator cannot write
+    def no_sql(*args, **kwargs):
+        raise S.NoSqlForColumns("no SQL for wide columns ['derived_elsewhere']")
+
+    monkeypatch.setattr(S, "_wide_query", no_sql)
+    settings.MEDIA_ROOT = tmp_path / "media"
+    actor = get_user_model().objects.create(username="release-actor")
+    release = dataset_release_declare(protocol_code=settings.EDC_PROTOCOL, actor=actor,
+                                      reason="fallback test", enqueue=False)  # fmt: skip
+    # when the release is built
+    with caplog.at_level("WARNING", logger="analysis.releases.services"):
+        release = dataset_release_build(release_id=release.pk)
+    # then it is published all the same, its CSVs written from the frames, and the log says so
+    assert release.status == DatasetRelease.Status.READY, release.error
+    assert "CSVs written in Python" in caplog.text
+    protocol = get_protocol(settings.EDC_PROTOCOL)
+    unblinded = unblinded_frames(dataset_build(plan=get_plan(protocol.code), population="itt"),
+                                 protocol)  # fmt: skip
+    W.write_csv(unblinded.frames["wide"], tmp_path / "wide.csv")
+    published = tmp_path / "media" / release.folder / "unblinded" / "wide.csv"
+    assert published.read_bytes() == (tmp_path / "wide.csv").read_bytes()

@@ -93,3 +93,48 @@ def test_sizes_come_from_the_command_line_or_bench_size(monkeypatch) -> None:
     assert args.sizes == [100, 100_000]
     assert args.load_sizes == [100, 100_000]
     assert args.release_size == 0
+
+
+def test_goals_give_a_verdict_per_goal_with_the_distance() -> None:
+    """`make bench` writes a verdict per goal of issue 20 from the run's own figures."""
+    from bench.run import goals
+
+    load = [
+        {"action": "trivial page", "users": 20, "throughput": 40.0, "p95_ms": 400.0},
+        {"action": "SF-36 save", "users": 20, "throughput": 10.0, "p95_ms": 500.0},
+    ]
+    release = {
+        "job": {"wall_s": 240.0, "worker_peak_rss_mib": 900.0, "two_processes": {"wall_s": 200.0}},
+        "phases": {"sql_csv_extraction_s": 30.0, "copy_s": 20.0},
+    }
+    dashboard = {
+        "participants": 100_000,
+        "rows": [
+            {"user": "", "filter": "refresh, 100 changed", "median": 1500.0},
+            {"user": "unblinded", "filter": "dated", "median": 250.0},
+        ],
+    }
+    results = {
+        "sizes": [{"size": 100_000, "load": load, "release": release, "dashboard": dashboard}],
+        "report_job": {
+            "results": [
+                {
+                    "size": 100_000,
+                    "ratio": 1.5,
+                    "job": {"seconds": 3.0},
+                    "in_memory": {"seconds": 2.0},
+                }
+            ]
+        },  # fmt: skip
+    }
+    verdicts = {row[0].split(" (")[0]: row[2] for row in goals(results)}
+    assert verdicts == {
+        "saves/s ≥ 50 % of trivial pages/s, 20 users": "not met (2.0× off)",
+        "save p95 ≤ 1.5× trivial p95, 20 users": "**met**",
+        "release < 120 s at 100,000": "not met (2.0× off)",
+        "release worker peak < 1 GiB at 100,000": "**met**",
+        "CSV extraction ≤ 2× COPY": "**met**",
+        "report job ≤ 2× in-memory statistics": "**met**",
+        "date-filtered dashboard < 300 ms": "**met**",
+        "summary refresh < 1 s": "not met (1.5× off)",
+    }
