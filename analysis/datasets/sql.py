@@ -46,6 +46,7 @@ class NoSqlForColumns(NotImplementedError):
     """A wide column the generator cannot write in SQL (a derivation only Python knows).
     Raised before any file is written, so the caller can build the CSVs in Python."""
 
+
 ORDER = '"__order"'  # the wide rows' sort key: the trial id
 
 
